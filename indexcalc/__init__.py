@@ -1,0 +1,37 @@
+"""indexcalc: tensor-index (Einstein notation) calculus.
+
+Derivatives of tensor expressions as exact, symbolic einsum products with Kronecker deltas,
+contracted with opt_einsum's planner and rendered in the layout you ask for.
+
+Examples:
+    >>> import indexcalc as ic, numpy as np
+    >>> X, W = ic.tensors("X[n,d] W[d,h]")
+    >>> print(X @ W)
+    Σ_d X[n,d] W[d,h]
+    >>> (X @ W).evaluate(X=np.ones((2, 3)), W=np.ones((3, 4))).shape
+    (2, 4)
+"""
+
+from __future__ import annotations
+
+from . import _methods
+from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
+from .evaluate import Compiled, compile, evaluate
+from .nodes import Constant, Expr, Tensor
+from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
+                  log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
+                  sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
+from .plan import Plan, plan
+from .tensors import tensors
+
+_methods.attach()
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
+    "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
+    "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
+    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
+    "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+]
