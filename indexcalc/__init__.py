@@ -15,6 +15,8 @@ Examples:
 from __future__ import annotations
 
 from . import _methods
+from .check import check
+from .diff import diff, grad, hessian, jacobian, jvp, vjp
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
 from .evaluate import Compiled, compile, evaluate
 from .nodes import Constant, Expr, Tensor
@@ -29,6 +31,7 @@ _methods.attach()
 __version__ = "0.1.0"
 
 __all__ = [
+    "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",

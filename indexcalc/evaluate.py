@@ -19,7 +19,7 @@ from .dims import Dim, dim_names, dim_size, format_shape
 from .errors import BindingError, IndexcalcError
 from .functions import rule
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Softmax, Sum, Tensor)
+                    Reshape, Shared, Softmax, Sum, Tensor)
 from .traverse import postorder
 
 OPTIMIZE_DEFAULT = "auto"
@@ -283,6 +283,7 @@ _EVAL = {
     LogDet: lambda n, val, *_: np.linalg.slogdet(val(n.arg))[1],
     Reshape: lambda n, val, arrays, sizes, *_: np.reshape(val(n.arg), tuple(dim_size(d, sizes) for d in n.shape)),
     Named: lambda n, val, *_: val(n.arg),
+    Shared: lambda n, val, *_: val(n.arg),
 }
 
 _CACHE: "weakref.WeakKeyDictionary[Expr, Compiled]" = weakref.WeakKeyDictionary()

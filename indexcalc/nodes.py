@@ -12,6 +12,7 @@ Grammar (every node has a positional ``shape``)::
           | Inverse(arg) | Det(arg) | LogDet(arg)
           | Reshape(arg, shape)                 C-order reshape
           | Named(name, arg)                    a subexpression shown (and computed) once
+          | Shared(arg)                         computed once, not flattened; prints as arg
 
 Nodes are interned: building a node equal to a live one returns that very object, so equality
 is identity, hashing is O(1) even for graphs thousands of levels deep, and equal subexpressions
@@ -372,8 +373,23 @@ class Named(_Unary):
         return f"Named({self.name!r})"
 
 
+class Shared(_Unary):
+    """``arg`` computed once and kept out of enclosing products; renders as ``arg`` itself.
+
+    Reverse accumulation wraps a cotangent in ``Shared`` when several contributions use it, so
+    flattening cannot copy one chain into each of them (that would make an unrolled recurrence
+    quadratic in its length).
+    """
+
+    __slots__ = ()
+    _fields = ("arg",)
+
+    def __new__(cls, arg: Expr) -> "Shared":
+        return _intern(cls, arg=arg, shape=arg.shape)
+
+
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
-              LogDet, Reshape, Named)
+              LogDet, Reshape, Named, Shared)
 
 
 def zero(shape: tuple) -> Sum:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .functions import rule
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Softmax, Sum, Tensor)
+                    Reshape, Shared, Softmax, Sum, Tensor)
 from .traverse import transform
 
 _LETTERS = "ijklmpqrstuvwxyzabcefg"
@@ -46,6 +46,8 @@ def _render(node: Expr, sub) -> str:
         return node.name
     if isinstance(node, Named):
         return node.name
+    if isinstance(node, Shared):
+        return sub(node.arg)
     if isinstance(node, Constant):
         if node.name:
             return node.name

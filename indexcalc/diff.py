@@ -1,0 +1,435 @@
+"""Differentiation: exact derivative tensors, in forward and reverse accumulation.
+
+* **Forward** (``diff``/``jacobian``, ``jvp``): every node gets a tangent of shape
+  ``node.shape + E``. The full derivative ``∂f/∂x`` is the tangent when ``x`` is seeded with the
+  identity (a product of deltas, ``E = x.shape``); ``jvp`` seeds ``x`` with the tangent (``E = ()``).
+* **Reverse** (``grad``, ``vjp``): the cotangent of ``f`` flows to the leaves, parents before
+  children, so a gradient costs a small multiple of evaluating ``f``.
+
+Each node type has one rule in ``FORWARD`` and one in ``REVERSE``; elementwise functions take
+their local derivative from the rule table in :mod:`indexcalc.functions`. Every result is built
+with the simplifying constructors, so deltas are eliminated as the chain is assembled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .algebra import add, fresh, product, scale
+from .dims import dims_equal, format_shape
+from .errors import IndexcalcError, ShapeError
+from .functions import rule
+from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
+                    Reshape, Shared, Softmax, Sum, Tensor, zero)
+from .traverse import postorder
+
+
+def _labels(n: int) -> tuple:
+    return tuple(fresh() for _ in range(n))
+
+
+def _dims(labels: tuple, shape: tuple) -> dict:
+    return dict(zip(labels, shape))
+
+
+def depends(root: Expr, x: Tensor) -> set[int]:
+    """Ids of the nodes of ``root`` whose value depends on ``x``."""
+    dep: set[int] = set()
+    for node in postorder([root]):
+        if node is x or any(id(c) in dep for c in node.children()):
+            dep.add(id(node))
+    return dep
+
+
+def local_derivative(node: Apply, y: Expr | None = None) -> Expr:
+    """``f'(arg)`` of an elementwise node, written with ``y`` (the node or its name) for ``f(arg)``."""
+    return rule(node.fn).derivative(node.arg, node if y is None else y, node.param)
+
+
+def _spread(e: Expr, labels: tuple, drop: tuple[int, ...], dims: dict) -> Expr:
+    """``e`` (the reduction of an expression over axes ``drop``) broadcast back over them."""
+    keep = tuple(l for i, l in enumerate(labels) if i not in drop)
+    return product([(e, keep)], labels, dims)
+
+
+def softmax_over(arg: Expr, axes: tuple[int, ...], lse: Expr | None = None) -> Expr:
+    """The softmax of ``arg`` over several axes (a ``Softmax`` node for one axis)."""
+    from .ops import apply
+
+    if len(axes) == 1:
+        return Softmax(arg, axes[0])
+    ls = _labels(arg.ndim)
+    dims = _dims(ls, arg.shape)
+    lse = lse if lse is not None else LogSumExp(arg, axes)
+    return apply("exp", add([(1.0, arg), (-1.0, _spread(lse, ls, axes, dims))], arg.shape))
+
+
+# --------------------------------------------------------------------------- forward rules
+# rule(node, tan, E) -> tangent of node (shape node.shape + E); tan(child) is None when the
+# child does not depend on x. E is a tuple of (label, dim) for the trailing axes.
+
+def _fw_product(node: Product, tan, E) -> Expr:
+    el = tuple(l for l, _ in E)
+    dims = dict(enumerate(node.dims))
+    dims.update(E)
+    terms = []
+    for k, (f, ls) in enumerate(node.factors):
+        t = tan(f)
+        if t is None:
+            continue
+        others = [fl for j, fl in enumerate(node.factors) if j != k]
+        terms.append((1.0, product(others + [(t, ls + el)], node.out + el, dims, node.coef)))
+    return add(terms, node.shape + tuple(d for _, d in E))
+
+
+def _fw_sum(node: Sum, tan, E) -> Expr:
+    return add([(c, tan(t)) for c, t in node.terms if tan(t) is not None],
+               node.shape + tuple(d for _, d in E))
+
+
+def _pointwise(fp: Expr, t: Expr, E) -> Expr:
+    """``f'(a)[L] · t[L, E]``: an elementwise derivative applied to a tangent."""
+    ls = _labels(fp.ndim)
+    el = tuple(l for l, _ in E)
+    dims = _dims(ls, fp.shape)
+    dims.update(E)
+    return product([(fp, ls), (t, ls + el)], ls + el, dims)
+
+
+def _fw_apply(node: Apply, tan, E, y: Expr | None = None) -> Expr:
+    return _pointwise(local_derivative(node, y), tan(node.arg), E)
+
+
+def _fw_softmax(node: Softmax, tan, E, s: Expr | None = None) -> Expr:
+    s = node if s is None else s
+    t = tan(node.arg)
+    ls = _labels(node.ndim)
+    el = tuple(l for l, _ in E)
+    other = tuple(fresh() if i == node.axis else l for i, l in enumerate(ls))
+    dims = _dims(ls, node.shape)
+    dims.update(_dims(other, node.shape))
+    dims.update(E)
+    first = product([(s, ls), (t, ls + el)], ls + el, dims)
+    second = product([(s, ls), (s, other), (t, other + el)], ls + el, dims)
+    return add([(1.0, first), (-1.0, second)], node.shape + tuple(d for _, d in E))
+
+
+def _fw_logsumexp(node: LogSumExp, tan, E) -> Expr:
+    arg = node.arg
+    p = softmax_over(arg, node.axes, node)
+    ls = _labels(arg.ndim)
+    el = tuple(l for l, _ in E)
+    keep = tuple(l for i, l in enumerate(ls) if i not in node.axes)
+    dims = _dims(ls, arg.shape)
+    dims.update(E)
+    return product([(p, ls), (tan(arg), ls + el)], keep + el, dims)
+
+
+def _fw_inverse(node: Inverse, tan, E) -> Expr:
+    i, a, b, j = _labels(4)
+    n = node.shape[0]
+    el = tuple(l for l, _ in E)
+    dims = {i: n, a: n, b: n, j: n, **dict(E)}
+    return product([(node, (i, a)), (tan(node.arg), (a, b) + el), (node, (b, j))], (i, j) + el,
+                   dims, coef=-1.0)
+
+
+def _fw_det(node: Det | LogDet, tan, E) -> Expr:
+    a, b = _labels(2)
+    n = node.arg.shape[0]
+    el = tuple(l for l, _ in E)
+    dims = {a: n, b: n, **dict(E)}
+    factors = [(Inverse(node.arg), (b, a)), (tan(node.arg), (a, b) + el)]
+    if isinstance(node, Det):
+        factors.insert(0, (node, ()))
+    return product(factors, el, dims)
+
+
+def _fw_reshape(node: Reshape, tan, E) -> Expr:
+    from .ops import reshape
+
+    return reshape(tan(node.arg), node.shape + tuple(d for _, d in E))
+
+
+def _fw_named(node: Named, tan, E) -> Expr:
+    inner = node.arg
+    if isinstance(inner, Apply):  # f'(a) written with the name: a named tanh gives 1 − h∘h
+        return _fw_apply(inner, tan, E, y=node)
+    if isinstance(inner, Softmax):
+        return _fw_softmax(inner, tan, E, s=node)
+    return tan(inner)
+
+
+FORWARD: dict[type, Callable] = {
+    Product: _fw_product,
+    Sum: _fw_sum,
+    Apply: _fw_apply,
+    Softmax: _fw_softmax,
+    LogSumExp: _fw_logsumexp,
+    Inverse: _fw_inverse,
+    Det: _fw_det,
+    LogDet: _fw_det,
+    Reshape: _fw_reshape,
+    Named: _fw_named,
+    Shared: lambda node, tan, E: tan(node.arg),
+}
+
+
+def forward(f: Expr, x: Tensor, seed: Expr, E: tuple) -> Expr:
+    """The tangent of ``f`` when ``x`` has tangent ``seed`` (shape ``x.shape + E``)."""
+    dep = depends(f, x)
+    if id(f) not in dep:
+        return zero(f.shape + tuple(d for _, d in E))
+    tangents: dict[int, Expr] = {}
+
+    def tan(c: Expr) -> Expr | None:
+        return tangents.get(id(c))
+
+    for node in postorder([f]):
+        if id(node) not in dep:
+            continue
+        if node is x:
+            tangents[id(node)] = seed
+        else:
+            tangents[id(node)] = FORWARD[type(node)](node, tan, E)
+    return tangents[id(f)]
+
+
+def identity_seed(x: Tensor) -> tuple[Expr, tuple]:
+    """``∂x/∂x``: a product of one delta per axis, and the trailing-axis spec for ``forward``."""
+    a, b = _labels(x.ndim), _labels(x.ndim)
+    dims = {**_dims(a, x.shape), **_dims(b, x.shape)}
+    seed = product([(Delta(d, 2), (p, q)) for d, p, q in zip(x.shape, a, b)], a + b, dims)
+    return seed, tuple(zip(_labels(x.ndim), x.shape))
+
+
+# --------------------------------------------------------------------------- reverse rules
+# rule(node, ct) -> list of (child, contribution of shape child.shape)
+
+def _rv_product(node: Product, ct: Expr, dep) -> list:
+    out = []
+    dims = dict(enumerate(node.dims))
+    for k, (f, ls) in enumerate(node.factors):
+        if id(f) not in dep:
+            continue
+        m = _labels(f.ndim)
+        ties = [(Delta(d, 2), (l, mm)) for d, l, mm in zip(f.shape, ls, m)]
+        dims.update(_dims(m, f.shape))
+        others = [fl for j, fl in enumerate(node.factors) if j != k]
+        out.append((f, product(others + [(ct, node.out)] + ties, m, dims, node.coef)))
+    return out
+
+
+def _hadamard(a: Expr, b: Expr) -> Expr:
+    ls = _labels(a.ndim)
+    return product([(a, ls), (b, ls)], ls, _dims(ls, a.shape))
+
+
+def _rv_apply(node: Apply, ct: Expr, dep, y: Expr | None = None) -> list:
+    return [(node.arg, _hadamard(local_derivative(node, y), ct))]
+
+
+def _rv_softmax(node: Softmax, ct: Expr, dep, s: Expr | None = None) -> list:
+    s = node if s is None else s
+    ls = _labels(node.ndim)
+    dims = _dims(ls, node.shape)
+    sc = _hadamard(s, ct)
+    back = _spread(product([(sc, ls)], tuple(l for i, l in enumerate(ls) if i != node.axis), dims),
+                   ls, (node.axis,), dims)
+    return [(node.arg, add([(1.0, sc), (-1.0, _hadamard(s, back))], node.shape))]
+
+
+def _rv_logsumexp(node: LogSumExp, ct: Expr, dep) -> list:
+    arg = node.arg
+    ls = _labels(arg.ndim)
+    p = softmax_over(arg, node.axes, node)
+    return [(arg, _hadamard(p, _spread(ct, ls, node.axes, _dims(ls, arg.shape))))]
+
+
+def _rv_inverse(node: Inverse, ct: Expr, dep) -> list:
+    i, a, b, j = _labels(4)
+    n = node.shape[0]
+    return [(node.arg, product([(node, (i, a)), (ct, (i, j)), (node, (b, j))], (a, b),
+                               {i: n, a: n, b: n, j: n}, coef=-1.0))]
+
+
+def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
+    a, b = _labels(2)
+    n = node.arg.shape[0]
+    factors = [(ct, ()), (Inverse(node.arg), (b, a))]
+    if isinstance(node, Det):
+        factors.append((node, ()))
+    return [(node.arg, product(factors, (a, b), {a: n, b: n}))]
+
+
+def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:
+    from .ops import reshape
+
+    return [(node.arg, reshape(ct, node.arg.shape))]
+
+
+def _rv_named(node: Named, ct: Expr, dep) -> list:
+    inner = node.arg
+    if isinstance(inner, Apply):
+        return _rv_apply(inner, ct, dep, y=node)
+    if isinstance(inner, Softmax):
+        return _rv_softmax(inner, ct, dep, s=node)
+    return [(inner, ct)]
+
+
+REVERSE: dict[type, Callable] = {
+    Product: _rv_product,
+    Sum: lambda node, ct, dep: [(t, scale(ct, c)) for c, t in node.terms if id(t) in dep],
+    Apply: _rv_apply,
+    Softmax: _rv_softmax,
+    LogSumExp: _rv_logsumexp,
+    Inverse: _rv_inverse,
+    Det: _rv_det,
+    LogDet: _rv_det,
+    Reshape: _rv_reshape,
+    Named: _rv_named,
+    Shared: lambda node, ct, dep: [(node.arg, ct)],
+}
+
+
+def _uses(node: Expr, dep: set[int]) -> int:
+    """How many contributions ``node``'s reverse rule makes (each one uses its cotangent)."""
+    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax)) else node
+    return sum(1 for c in inner.children() if id(c) in dep)
+
+
+def reverse(f: Expr, x: Tensor, cotangent: Expr) -> Expr:
+    """The cotangent of ``x`` when ``f`` has cotangent ``cotangent`` (a vector–Jacobian product)."""
+    dep = depends(f, x)
+    if id(f) not in dep:
+        return zero(x.shape)
+    pending: dict[int, list[Expr]] = {id(f): [cotangent]}
+    order = [n for n in reversed(postorder([f])) if id(n) in dep]
+    for node in order:
+        parts = pending.pop(id(node), [])
+        ct = add([(1.0, p) for p in parts], node.shape)
+        if node is x:
+            return ct
+        if isinstance(ct, Sum) and not ct.terms:
+            continue
+        if isinstance(ct, Product) and len(ct.factors) > 1 and _uses(node, dep) > 1:
+            ct = Shared(ct)
+        for child, contribution in REVERSE[type(node)](node, ct, dep):
+            pending.setdefault(id(child), []).append(contribution)
+    return zero(x.shape)
+
+
+# --------------------------------------------------------------------------- the public API
+
+def _wrt(f: Any, x: Any, what: str) -> tuple[Expr, Tensor]:
+    from .ops import as_expr
+
+    f = as_expr(f, f"{what}: the function")
+    if not isinstance(x, Tensor):
+        raise IndexcalcError(f"{what}: differentiate by a variable (ic.Tensor), got "
+                             f"{type(x).__name__}; name intermediate results with ic.Tensor or "
+                             f"differentiate by the tensors they are built from")
+    return f, x
+
+
+CONVENTIONS = ("symmetric", "cookbook")
+
+
+def symmetrize(d: Expr, x: Tensor, convention: str | None) -> Expr:
+    """The derivative by a symmetric matrix variable, from the unconstrained derivative ``d``.
+
+    ``"symmetric"`` (default): ``(G + Gᵀ)/2``; ``"cookbook"``: ``G + Gᵀ − diag(diag(G))``.
+    """
+    if not x.symmetric:
+        if convention is not None and convention not in CONVENTIONS:
+            raise IndexcalcError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        return d
+    convention = "symmetric" if convention is None else convention
+    lead = _labels(d.ndim - 2)
+    a, b = _labels(2)
+    n = x.shape[0]
+    dims = {**_dims(lead, d.shape[:-2]), a: n, b: n}
+    g = product([(d, lead + (a, b))], lead + (a, b), dims)
+    gt = product([(d, lead + (b, a))], lead + (a, b), dims)
+    if convention == "symmetric":
+        return add([(0.5, g), (0.5, gt)], d.shape)
+    if convention == "cookbook":
+        diagonal = product([(d, lead + (a, a)), (Delta(n, 2), (a, b))], lead + (a, b), dims)
+        return add([(1.0, g), (1.0, gt), (-1.0, diagonal)], d.shape)
+    raise IndexcalcError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+
+
+def diff(f: Any, x: Any, convention: str | None = None) -> Expr:
+    """The full derivative tensor ``∂f/∂x`` of shape ``f.shape + x.shape`` (jax.jacobian's layout).
+
+    Args:
+        f: an expression.
+        x: the variable (an ``ic.Tensor``).
+        convention: for a symmetric ``x``: ``"symmetric"`` (default) or ``"cookbook"``.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> D = ic.diff(X @ W, W)
+        >>> D.shape
+        ('n', 'h', 'd', 'h')
+        >>> print(D)
+        X[n,d] δ[h,h']
+    """
+    f, x = _wrt(f, x, "diff")
+    seed, E = identity_seed(x)
+    return symmetrize(forward(f, x, seed, E), x, convention)
+
+
+jacobian = diff
+
+
+def jvp(f: Any, x: Any, tangent: Any) -> Expr:
+    """``Σ_J ∂f[I]/∂x[J] · tangent[J]`` of shape ``f.shape``, by forward accumulation."""
+    from .ops import as_expr
+
+    f, x = _wrt(f, x, "jvp")
+    t = as_expr(tangent, "jvp: tangent")
+    _same_shape(t, x, "jvp: the tangent", "x")
+    return forward(f, x, t, ())
+
+
+def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
+    """``Σ_I cotangent[I] · ∂f[I]/∂x[J]`` of shape ``x.shape``, by reverse accumulation."""
+    from .ops import as_expr
+
+    f, x = _wrt(f, x, "vjp")
+    c = as_expr(cotangent, "vjp: cotangent")
+    _same_shape(c, f, "vjp: the cotangent", "f")
+    return symmetrize(reverse(f, x, c), x, None)
+
+
+def grad(f: Any, x: Any, convention: str | None = None) -> Expr:
+    """The gradient of a scalar ``f``: shape ``x.shape``, by reverse accumulation.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+        >>> g = ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W)
+        >>> g.shape
+        ('d', 'h')
+    """
+    f, x = _wrt(f, x, "grad")
+    if f.shape != ():
+        raise ShapeError(f"grad applies to scalar functions; this one has shape "
+                         f"{format_shape(f.shape)}. Try ic.jacobian (the full derivative), ic.vjp, "
+                         f"or sum the function first")
+    return symmetrize(reverse(f, x, Constant(1.0)), x, convention)
+
+
+def hessian(f: Any, x: Any, convention: str | None = None) -> Expr:
+    """``∂²f/∂x²`` of a scalar ``f``, shape ``x.shape + x.shape`` (forward over reverse)."""
+    g = grad(f, x, convention)
+    return diff(g, x, convention)
+
+
+def _same_shape(a: Expr, b: Expr, what: str, other: str) -> None:
+    if len(a.shape) != len(b.shape) or not all(map(dims_equal, a.shape, b.shape)):
+        raise ShapeError(f"{what} has shape {format_shape(a.shape)} but {other} has shape "
+                         f"{format_shape(b.shape)}")
