@@ -66,7 +66,8 @@ def _slice_item(sl: slice, d: Dim, axis: int) -> tuple[tuple, Dim]:
         length = len(range(start, stop, step))
         if length == 0:
             return ("s", 0, 0, 1), 0
-        end = start + step * length  # canonical stop; negative means "through index 0"
+        last = start + step * (length - 1)
+        end = last + (1 if step > 0 else -1)  # canonical stop; -1 means "through index 0"
         return ("s", start, end if end >= 0 else None, step), length
     if start is None and stop is None and step in (1, -1):
         return ("s", None, None, step), d
@@ -171,7 +172,7 @@ class Index(Expr):
         return (self.arg,)
 
     def __repr__(self) -> str:
-        return f"Index({self.arg!r}, [{format_spec(self.spec)}])"
+        return f"Index({self.arg!r}, [{format_spec(self.spec, self.arg.shape)}])"
 
 
 class Scatter(Expr):
@@ -187,18 +188,28 @@ class Scatter(Expr):
         return (self.arg,)
 
     def __repr__(self) -> str:
-        return f"Scatter({self.arg!r}, [{format_spec(self.spec)}], {format_shape(self.shape)})"
+        return f"Scatter({self.arg!r}, [{format_spec(self.spec, self.shape)}], {format_shape(self.shape)})"
 
 
-def format_spec(spec: tuple) -> str:
-    """The index as Python writes it: ``3, 1:4, None, ::-1``."""
+def format_spec(spec: tuple, shape: tuple | None = None) -> str:
+    """The index as Python writes it, e.g. ``3, 1:4, None, ::-1`` (``:`` for a whole axis of ``shape``).
+
+    Examples:
+        >>> format_spec((("i", 3), ("s", 1, 4, 1), ("n",), ("s", 0, 5, 1), ("s", 4, None, -1)), (9, 9, 5, 5))
+        '3, 1:4, None, :, 4::-1'
+    """
+    dims = iter(shape) if shape is not None else None
+
     def one(it: tuple) -> str:
+        d = next(dims) if dims is not None and it[0] != "n" else None
         if it[0] == "i":
             return str(it[1])
         if it[0] == "n":
             return "None"
+        if _is_full(it, d):
+            return ":"
         _, a, b, s = it
-        text = f"{'' if a in (None, 0) and s > 0 else a}:{'' if b is None else b}"
+        text = f"{'' if a is None or (a == 0 and s > 0) else a}:{'' if b is None else b}"
         return text + (f":{s}" if s != 1 else "")
     return ", ".join(one(it) for it in spec)
 
@@ -317,7 +328,7 @@ def _check_named(node: Index | Scatter, base: tuple, sizes: dict) -> None:
         need = {"i": lambda: it[1] + 1 if it[1] >= 0 else -it[1],
                 "s": lambda: it[2] or 0}[it[0]]()
         if n < need:
-            raise BindingError(f"index [{format_spec(node.spec)}]: axis {axis - 1} has dimension "
+            raise BindingError(f"index [{format_spec(node.spec, base)}]: axis {axis - 1} has dimension "
                                f"{d!r} of size {n}, but the index needs at least {need}")
 
 
@@ -345,11 +356,11 @@ _EVAL[Scatter] = _eval_scatter
 def _render_index(node: Index, sub) -> str:
     from .render import _atom
 
-    return f"{_atom(sub(node.arg))}[{format_spec(node.spec)}]"
+    return f"{_atom(sub(node.arg))}[{format_spec(node.spec, node.arg.shape)}]"
 
 
 def _render_scatter(node: Scatter, sub) -> str:
-    return f"scatter({sub(node.arg)} at [{format_spec(node.spec)}] of {format_shape(node.shape)})"
+    return f"scatter({sub(node.arg)} at [{format_spec(node.spec, node.shape)}] of {format_shape(node.shape)})"
 
 
 def _register_rendering() -> None:

@@ -55,9 +55,10 @@ def vec(x: Any, order: str = "col") -> Expr:
         array([1., 2., 3., 4.])
     """
     x = as_expr(x, "vec")
+    size = dim_mul(*x.shape) if x.shape else 1  # "m*n" for X[m,n], in either order
     if _order(order, "vec") == "col":
         x = transpose(x)
-    return reshape(x, -1)
+    return reshape(x, size)
 
 
 def unvec(x: Any, shape: Any, order: str = "col") -> Expr:
