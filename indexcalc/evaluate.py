@@ -231,7 +231,7 @@ class Compiled:
             self._plans[key] = plans
         return plans
 
-    def __call__(self, **values: Any) -> np.ndarray:
+    def __call__(self, /, **values: Any) -> np.ndarray:
         arrays, sizes = bind([self.expr], values)
         plans = self.plans_for(sizes)
         dtype = np.result_type(*arrays.values()) if arrays else np.float64
