@@ -231,7 +231,7 @@ class Compiled:
             self._plans[key] = plans
         return plans
 
-    def __call__(self, **values: Any) -> np.ndarray:
+    def __call__(self, /, **values: Any) -> np.ndarray:
         arrays, sizes = bind([self.expr], values)
         plans = self.plans_for(sizes)
         dtype = np.result_type(*arrays.values()) if arrays else np.float64
@@ -243,7 +243,7 @@ class Compiled:
         for node in self.order:
             memo[id(node)] = _EVAL[type(node)](node, lambda c: get(id(c)), arrays, sizes, plans, dtype)
         out = memo[id(self.expr)]
-        return np.asarray(out, dtype=np.result_type(out, dtype)) if self.backend == "numpy" else out
+        return np.asarray(out, dtype=dtype) if self.backend == "numpy" else out
 
 
 def _eval_product(n, val, arrays, sizes, plans, dtype):
@@ -271,7 +271,8 @@ def _eval_apply(n, val, *_):
 
 _EVAL = {
     Tensor: lambda n, val, arrays, *_: arrays[n.name],
-    Constant: lambda n, val, arrays, sizes, plans, dtype: n.value.astype(np.result_type(n.value, dtype), copy=False),
+    # constants take the inputs' precision (like NumPy's Python scalars), so float32 stays float32
+    Constant: lambda n, val, arrays, sizes, plans, dtype: n.value.astype(dtype, copy=False),
     Delta: lambda n, val, arrays, sizes, plans, dtype: _delta(dim_size(n.dim, sizes), n.order, dtype),
     Product: _eval_product,
     Sum: _eval_sum,
