@@ -7,7 +7,7 @@ and reuses the plan. Shared subexpressions are computed once (the graph is hash-
 
 from __future__ import annotations
 
-import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -287,7 +287,10 @@ _EVAL = {
     Shared: lambda n, val, *_: val(n.arg),
 }
 
-_CACHE: "weakref.WeakKeyDictionary[Expr, Compiled]" = weakref.WeakKeyDictionary()
+#: Recently evaluated expressions and their programs (bounded: a program refers to its
+#: expression, so a weak-keyed cache could never drop an entry).
+_CACHE: "OrderedDict[Expr, Compiled]" = OrderedDict()
+_CACHE_SIZE = 128
 
 
 def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT) -> Compiled:  # noqa: A001
@@ -309,7 +312,8 @@ def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
     from .ops import as_expr
 
     expr = as_expr(expr, "evaluate")
-    compiled = _CACHE.get(expr)
-    if compiled is None:
-        compiled = _CACHE[expr] = Compiled(expr)
+    compiled = _CACHE.pop(expr, None) or Compiled(expr)
+    _CACHE[expr] = compiled
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return compiled(**values)
