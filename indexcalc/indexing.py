@@ -29,7 +29,7 @@ import numpy as np
 
 from .diff import FORWARD, REVERSE
 from .evaluate import _EVAL
-from .algebra import add, fresh, product
+from .algebra import add, fresh, full, product
 from .dims import Dim, dim_size, format_shape
 from .errors import BindingError, IndexcalcError, ShapeError
 from .nodes import Constant, Expr, Product, Sum, _intern, is_zero, zero
@@ -276,7 +276,10 @@ def _index_product(p: Product, spec: tuple) -> Expr:
             dims[new] = _spec_shape((it,), (p.dims[l],))[0]
             chosen[l] = (it, new)
             out.append(new)
-    factors = []
+    # a summed label that no factor uses multiplies by its size: keep it as a ones factor
+    used = {l for _, ls in p.factors for l in ls}
+    factors = [(full((p.dims[l],)), (l,)) for l in range(len(p.dims))
+               if l not in p.out and l not in used]
     for f, ls in p.factors:
         if not any(l in chosen for l in ls):
             factors.append((f, ls))

@@ -339,3 +339,17 @@ def test_new_nodes_pickle_to_themselves():
     X = ic.Tensor("X", (3, 4))
     for e in [X[1:, ::-2], ic.grad(ic.sum(X[0] ** 2), X), ic.stack([X, X]), ic.tril(X, 1)]:
         assert pickle.loads(pickle.dumps(e)) is e
+
+
+def test_index_keeps_size_multipliers_of_products():
+    # regression: in Σ_k x[i,n] (k of dimension m, in no factor) the sum multiplies by m; the
+    # indexed product must keep that (and algebra.product must count a broadcast label of an
+    # inlined product that the outer product sums: sum(ones(3)) was 1)
+    from indexcalc.algebra import full, product
+
+    x, m = ic.Tensor("x", (4, "n")), ic.Tensor("m", "m")
+    p = product([(x, ("i", "n")), (full(("m",)), ("k",))], ("i", "n"), {"i": 4, "n": "n", "k": "m"})
+    xv, mv = RNG.normal(size=(4, 3)), RNG.normal(size=5)
+    e = p[2] * ic.sum(ic.exp(m))
+    np.testing.assert_allclose(e.evaluate(x=xv, m=mv), 5 * xv[2] * np.exp(mv).sum())
+    np.testing.assert_allclose(ic.sum(full((3,))).evaluate(), 3.0)
