@@ -188,14 +188,16 @@ class Scatter(Expr):
         return (self.arg,)
 
     def __repr__(self) -> str:
-        return f"Scatter({self.arg!r}, [{format_spec(self.spec, self.shape)}], {format_shape(self.shape)})"
+        where = format_spec(self.spec, self.shape)
+        return f"Scatter({self.arg!r}, [{where}], {format_shape(self.shape)})"
 
 
 def format_spec(spec: tuple, shape: tuple | None = None) -> str:
-    """The index as Python writes it, e.g. ``3, 1:4, None, ::-1`` (``:`` for a whole axis of ``shape``).
+    """The index as Python writes it, e.g. ``3, 1:4, None, ::-1`` (``:``: a whole axis of ``shape``).
 
     Examples:
-        >>> format_spec((("i", 3), ("s", 1, 4, 1), ("n",), ("s", 0, 5, 1), ("s", 4, None, -1)), (9, 9, 5, 5))
+        >>> spec = (("i", 3), ("s", 1, 4, 1), ("n",), ("s", 0, 5, 1), ("s", 4, None, -1))
+        >>> format_spec(spec, (9, 9, 5, 5))
         '3, 1:4, None, :, 4::-1'
     """
     dims = iter(shape) if shape is not None else None
@@ -331,8 +333,8 @@ def _check_named(node: Index | Scatter, base: tuple, sizes: dict) -> None:
         need = {"i": lambda: it[1] + 1 if it[1] >= 0 else -it[1],
                 "s": lambda: it[2] or 0}[it[0]]()
         if n < need:
-            raise BindingError(f"index [{format_spec(node.spec, base)}]: axis {axis - 1} has dimension "
-                               f"{d!r} of size {n}, but the index needs at least {need}")
+            raise BindingError(f"index [{format_spec(node.spec, base)}]: axis {axis - 1} has "
+                               f"dimension {d!r} of size {n}, but the index needs at least {need}")
 
 
 def _eval_index(n: Index, val, arrays, sizes, plans, dtype):
@@ -363,7 +365,8 @@ def _render_index(node: Index, sub) -> str:
 
 
 def _render_scatter(node: Scatter, sub) -> str:
-    return f"scatter({sub(node.arg)} at [{format_spec(node.spec, node.shape)}] of {format_shape(node.shape)})"
+    where = format_spec(node.spec, node.shape)
+    return f"scatter({sub(node.arg)} at [{where}] of {format_shape(node.shape)})"
 
 
 def _register_rendering() -> None:

@@ -318,7 +318,8 @@ def kron_name(d: Expr, x_ndim: int, order: str = "col", layout: str = "numerator
     """
     _order(order, "kron_name")
     if layout not in ("numerator", "denominator"):
-        raise IndexcalcError(f"kron_name: layout must be 'numerator' or 'denominator', got {layout!r}")
+        raise IndexcalcError(f"kron_name: layout must be 'numerator' or 'denominator', got "
+                             f"{layout!r}")
     flat = isinstance(d, Reshape) and d.ndim == 1 + x_ndim
     p = d.arg if flat else d
     lead = p.ndim - x_ndim

@@ -13,7 +13,8 @@ from _structure_util import fd_jacobian
 def rnn_loss(steps: int, n="n", h="h"):
     """``Σ_t vᵀ h_t`` with ``h_t = tanh(W h_{t−1} + U xs[t] + b)``, ``h_0 = 0``."""
     xs = ic.Tensor("xs", (steps, n))
-    W, U, b, v = ic.Tensor("W", (h, h)), ic.Tensor("U", (h, n)), ic.Tensor("b", h), ic.Tensor("v", h)
+    W, U = ic.Tensor("W", (h, h)), ic.Tensor("U", (h, n))
+    b, v = ic.Tensor("b", h), ic.Tensor("v", h)
     state = None
     loss = 0.0
     for t in range(steps):
@@ -53,7 +54,8 @@ def test_rnn_gradient_by_the_sequence():
     vals = _values(20, seed=1)
     g = ic.grad(loss, xs)
     assert g.shape == (20, "n")
-    np.testing.assert_allclose(g.evaluate(**vals), fd_jacobian(loss, xs, vals), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g.evaluate(**vals), fd_jacobian(loss, xs, vals),
+                               rtol=1e-6, atol=1e-8)
 
 
 def _size(steps: int) -> tuple[int, int, int]:

@@ -27,7 +27,7 @@ EPS = 1e-6
 
 
 def _symmetric_fd(f: ic.Expr, values: dict, convention: str) -> np.ndarray:
-    """``∂f/∂S`` in ``convention`` by differences along ``E_kl + E_lk`` (shape f.shape + S.shape)."""
+    """``∂f/∂S`` in ``convention`` by differences along ``E_kl + E_lk`` (shape f.shape + (N, N))."""
     run = ic.compile(f)
     cols = np.zeros(np.shape(run(**values)) + (N, N))
     for k in range(N):
