@@ -12,7 +12,9 @@ one run and on the same seeded float64 inputs:
 * **torch** — ``torch.func.grad``/``jacrev``/``jacfwd``/``hessian`` of the same function, eager.
 
 Times are medians of repeated calls after one warm-up call. Ratios divide by the closed form's
-median from the same run. Every column's value is compared with the closed form; a disagreement
+median from the same run. JAX and torch each run in a child process of their own, one after the
+other, so that their idle-spinning thread pools never share the cores with another measurement
+(on 2 cores they slowed the NumPy closed forms down up to 17x). Every column's value is compared with the closed form; a disagreement
 is printed as MISMATCH, not hidden. "Peak" is the largest extra memory one call needs, output
 included: ``tracemalloc``'s peak for the NumPy paths (closed form, indexcalc with the NumPy
 backend), XLA's compiled ``memory_analysis`` (temporaries + output) for JAX; not measured for
@@ -32,13 +34,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import importlib.util
+import multiprocessing
 import os
 import platform
 import statistics
 import sys
 import time
 import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable, Mapping, Sequence
@@ -268,14 +274,57 @@ COLUMNS: dict[str, Callable[..., Cell]] = {
 }
 
 
-def measure(workload: bw.Workload, sizes: Mapping[str, int], columns: Sequence[str],
-            settings: Settings, seed: int) -> Row:
-    """Measure the closed form and the selected ``columns`` of one workload."""
+#: Columns measured in a child process of their own: their thread pools keep spinning after a
+#: call and, on a small machine, would slow down every NumPy measurement that follows them.
+ISOLATED_COLUMNS = ("jax", "torch")
+
+
+def measure_row(workload: bw.Workload, quick: bool, columns: Sequence[str], settings: Settings,
+                seed: int) -> Row:
+    """Measure the closed form and the in-process ``columns`` of one workload."""
+    sizes = workload.quick_sizes if quick else workload.sizes
+    print(f"measuring ({workload.key}) {dict(sizes)} ...", file=sys.stderr, flush=True)
     inputs = bw.random_inputs(workload, sizes, seed)
     closed, reference = closed_form_column(workload, inputs, settings)
     cells = {name: COLUMNS[name](workload, inputs, dict(sizes), reference, settings)
-             for name in columns}
+             for name in columns if name not in ISOLATED_COLUMNS}
     return Row(workload, closed, cells)
+
+
+def column_cells(name: str, keys: Sequence[str], quick: bool, settings: Settings,
+                 seed: int) -> dict[str, Cell]:
+    """Measure column ``name`` of the workloads ``keys`` (the body of a child process)."""
+    cells = {}
+    for workload in bw.select(",".join(keys)):
+        sizes = workload.quick_sizes if quick else workload.sizes
+        print(f"measuring ({workload.key}) with {name} ...", file=sys.stderr, flush=True)
+        inputs = bw.random_inputs(workload, sizes, seed)
+        reference = workload.closed_form(**inputs)
+        cells[workload.key] = COLUMNS[name](workload, inputs, dict(sizes), reference, settings)
+    return cells
+
+
+def isolated_column_cells(name: str, keys: Sequence[str], quick: bool, settings: Settings,
+                          seed: int) -> dict[str, Cell]:
+    """:func:`column_cells` run in a fresh (spawned) process, which exits before the next one."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        try:
+            return pool.submit(column_cells, name, keys, quick, settings, seed).result()
+        except BrokenProcessPool as error:  # e.g. killed for memory: say so in every cell
+            return {key: Cell(note=f"{name}: process died ({error})") for key in keys}
+
+
+def measure(workloads: Sequence[bw.Workload], quick: bool, columns: Sequence[str],
+            settings: Settings, seed: int) -> list[Row]:
+    """All rows: closed forms and indexcalc in this process, then each isolated column."""
+    rows = [measure_row(w, quick, columns, settings, seed) for w in workloads]
+    keys = [w.key for w in workloads]
+    for name in (c for c in columns if c in ISOLATED_COLUMNS):
+        cells = isolated_column_cells(name, keys, quick, settings, seed)
+        for row in rows:
+            row.columns[name] = cells[row.workload.key]
+    return rows
 
 
 # --- reporting ----------------------------------------------------------------------------------
@@ -356,11 +405,13 @@ def write_png(rows: Sequence[Row], columns: Sequence[str], path: str) -> None:
 
 
 def versions(columns: Sequence[str]) -> str:
-    """One line naming the machine and the versions of what is measured."""
+    """One line naming the machine and the versions of what is measured (nothing is imported)."""
     parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
     for name in columns:
-        module = load_indexcalc() if name == "indexcalc" else optional_module(name)
-        parts.append(f"{name} {getattr(module, '__version__', '?') if module else 'n/a'}")
+        try:
+            parts.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{name} n/a")
     return f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores; " + ", ".join(parts)
 
 
@@ -396,11 +447,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     limit = int(args.memory_limit_gib * 2**30)
     settings = (Settings(0.02, 2, 5, limit) if args.quick else Settings(1.0, 3, 100, limit))
     print(versions(args.columns), flush=True)
-    rows = []
-    for workload in args.workloads:
-        sizes = workload.quick_sizes if args.quick else workload.sizes
-        print(f"measuring ({workload.key}) {dict(sizes)} ...", file=sys.stderr, flush=True)
-        rows.append(measure(workload, sizes, args.columns, settings, args.seed))
+    rows = measure(args.workloads, args.quick, args.columns, settings, args.seed)
     print("\n".join(table_lines(rows, args.columns)))
     if args.png:
         write_png(rows, args.columns, args.png)

@@ -176,3 +176,12 @@ def test_quick_run_prints_every_workload_and_no_mismatch(capsys):
         assert row.closed.seconds > 0
         assert f"({row.workload.key}) " in table
         assert "MISMATCH" not in row.columns["indexcalc"].note
+
+
+def test_framework_column_runs_in_a_child_process_and_agrees(capsys):
+    pytest.importorskip("jax")
+    (row,) = benchmark.main(["--quick", "--only", "a", "--columns", "jax"])
+    cell = row.columns["jax"]
+    assert cell.seconds > 0 and cell.setup > 0
+    assert cell.note == "jax: grad"  # the transform, and no MISMATCH
+    assert "jax" in capsys.readouterr().out
