@@ -415,6 +415,15 @@ def versions(columns: Sequence[str]) -> str:
     return f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores; " + ", ".join(parts)
 
 
+def load_warning(when: str) -> str:
+    """A warning line when other processes keep the CPUs busy (timings are then unreliable)."""
+    load, cores = os.getloadavg()[0], len(os.sched_getaffinity(0))
+    if load < 0.5:
+        return ""
+    return (f"warning: 1-minute load average {load:.2f} on {cores} cores {when}; other processes "
+            "compete for the CPUs and the timings (ratios included) are noisy")
+
+
 # --- command line -------------------------------------------------------------------------------
 
 
@@ -447,8 +456,10 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     limit = int(args.memory_limit_gib * 2**30)
     settings = (Settings(0.02, 2, 5, limit) if args.quick else Settings(1.0, 3, 100, limit))
     print(versions(args.columns), flush=True)
+    warnings = [load_warning("before the run")]
     rows = measure(args.workloads, args.quick, args.columns, settings, args.seed)
-    print("\n".join(table_lines(rows, args.columns)))
+    warnings.append(load_warning("after the run (this benchmark's own load included)"))
+    print("\n".join(table_lines(rows, args.columns) + [w for w in warnings if w]))
     if args.png:
         write_png(rows, args.columns, args.png)
     return rows
