@@ -297,22 +297,30 @@ def test_vec_source_keeps_the_vec_jacobian(order):
 from hypothesis import given, strategies as st  # noqa: E402
 
 
-@st.composite
-def _basic_index(draw):
-    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+def _items(draw, dims):
+    """Index items for these axes, in order, with new axes (None) mixed in."""
     items = []
-    for d in shape[:draw(st.integers(0, len(shape)))]:
-        kind = draw(st.sampled_from(["int", "slice", "none"]))
+    for d in dims:
+        while draw(st.integers(0, 4)) == 0:
+            items.append(None)
+        kind = draw(st.sampled_from(["int", "slice"]))
         if kind == "int":
             items.append(draw(st.integers(-d, d - 1)))
-        elif kind == "slice":
+        else:
             bound = st.none() | st.integers(-d - 2, d + 2)
             step = draw(st.none() | st.sampled_from([1, 2, -1, -2, 3]))
             items.append(slice(draw(bound), draw(bound), step))
-        else:
-            items.append(None)
-    if draw(st.booleans()):
-        items.insert(draw(st.integers(0, len(items))), Ellipsis)
+    return items
+
+
+@st.composite
+def _basic_index(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    head = draw(st.integers(0, len(shape)))
+    tail = draw(st.integers(0, len(shape) - head)) if draw(st.booleans()) else None
+    items = _items(draw, shape[:head])
+    if tail is not None:  # head axes, an ellipsis, then the last `tail` axes
+        items += [Ellipsis] + _items(draw, shape[len(shape) - tail:])
     return shape, tuple(items)
 
 
