@@ -185,7 +185,8 @@ def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
 def _logsumexp(a: np.ndarray, axes: tuple) -> np.ndarray:
     m = np.max(a, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
+    with np.errstate(divide="ignore"):  # all −inf: log 0 = −inf is the right answer
+        return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
 
 
 def _inverse(a: np.ndarray) -> np.ndarray:
