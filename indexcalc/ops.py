@@ -272,6 +272,8 @@ def matmul(a: Any, b: Any) -> Expr:
 def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.norm
     """2-norm of a vector, Frobenius norm of a matrix; ``ord=1``: sum of absolute values."""
     x = as_expr(x, "norm")
+    if not (ord is None or isinstance(ord, (numbers.Real, str))):  # `in` below would compare arrays
+        raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1, got {ord!r:.60}")
     if ord in (None, 2, "fro"):
         if ord == 2 and x.ndim > 1:
             raise IndexcalcError("norm: ord=2 of a matrix (the spectral norm) is not supported; "
