@@ -287,12 +287,22 @@ def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.
 def softmax(x: Any, axis: int = -1) -> Expr:
     """``exp(x) / Σ exp(x)`` along ``axis`` (computed shifted by the maximum)."""
     x = as_expr(x, "softmax")
-    (ax,) = normalize_axes(axis, x.ndim, "softmax") if x.ndim else _scalar_axis("softmax")
-    return Softmax(x, ax)
+    return Softmax(x, _one_axis(axis, x, "softmax"))
 
 
 def _scalar_axis(what: str):
     raise ShapeError(f"{what}: needs an expression with at least one axis")
+
+
+def _one_axis(axis: Any, x: Expr, what: str) -> int:
+    """The single axis a normalizer runs along (softmax has no multi-axis form)."""
+    if not x.ndim:
+        _scalar_axis(what)
+    axes = normalize_axes(axis, x.ndim, what)
+    if len(axes) != 1:
+        raise ShapeError(f"{what}: normalizes along one axis, got axis={axis!r} for an "
+                         f"expression of shape {format_shape(x.shape)}")
+    return axes[0]
 
 
 def logsumexp(x: Any, axis: Any = None) -> Expr:
@@ -307,9 +317,7 @@ def logsumexp(x: Any, axis: Any = None) -> Expr:
 def log_softmax(x: Any, axis: int = -1) -> Expr:
     """``x − logsumexp(x)`` along ``axis``."""
     x = as_expr(x, "log_softmax")
-    if not x.ndim:
-        _scalar_axis("log_softmax")
-    (ax,) = normalize_axes(axis, x.ndim, "log_softmax")
+    ax = _one_axis(axis, x, "log_softmax")
     lse = LogSumExp(x, (ax,))
     ls = _labels(x.ndim)
     spread = product([(lse, tuple(l for i, l in enumerate(ls) if i != ax))], ls, dict(zip(ls, x.shape)))
