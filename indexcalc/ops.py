@@ -398,17 +398,21 @@ def reshape(x: Any, *shape: Any) -> Expr:
     from .dims import check_dim, dim_mul
 
     x = as_expr(x, "reshape")
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and np.ndim(shape[0]) == 1:
         shape = tuple(shape[0])
+
+    def infer(d: Any) -> bool:  # `d == -1` on an array or an odd object would not be a bool
+        return isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d == -1
+
     total = dim_mul(*x.shape) if x.shape else 1
-    if sum_ := [i for i, d in enumerate(shape) if d == -1]:
+    if sum_ := [i for i, d in enumerate(shape) if infer(d)]:
         if len(sum_) > 1:
             raise ShapeError("reshape: only one axis can be -1")
-        rest = dim_mul(*[check_dim(d, "reshape") for d in shape if d != -1]) if len(shape) > 1 else 1
+        rest = dim_mul(*[check_dim(d, "reshape") for d in shape if not infer(d)]) if len(shape) > 1 else 1
         inferred = _divide_dim(total, rest)
         if inferred is None:
             raise ShapeError(f"reshape: cannot infer -1: {total} is not a multiple of {rest}")
-        shape = tuple(inferred if d == -1 else d for d in shape)
+        shape = tuple(inferred if infer(d) else d for d in shape)
     new = tuple(check_dim(d, "reshape") for d in shape)
     if not dims_equal(dim_mul(*new) if new else 1, total):
         raise ShapeError(f"reshape: cannot reshape {format_shape(x.shape)} (size {total}) into "
