@@ -245,3 +245,12 @@ def test_float32_softmax_at_huge_inputs():
     x = ic.Tensor("x", (2, 4))
     s = ic.softmax(x).evaluate(x=HUGE.astype(np.float32))
     assert s.dtype == np.float32 and np.all(np.isfinite(s))
+
+
+# --------------------------------------------------------------------------- printing
+
+def test_size_factors_print_without_a_sum():
+    # regression: tr(I_n) printed 'Σ_n n', which reads as n²
+    assert str(ic.trace(ic.eye("n"))) == "n"
+    assert "Σ" not in str(ic.sum(ic.Tensor("u", "n") ** 0))
+    assert str(ic.sum(X, axis=1)) == "Σ_d X[n,d]"
