@@ -239,8 +239,9 @@ def compositions(draw, keys=KEYS):
     e, f = g.expr(key, draw(st.integers(1, 3)))
     env = {t.name: g.array(k) for k, t in g.tensors.items()}
     if N == "n" and not any("n" in t.shape for t in tensors_of(e)):
-        # every tensor that carried n cancelled away; n must still be bound (a reported
-        # limitation: there is no way to give a dimension's size to evaluate). This adds exact 0.
+        # every tensor that carried n cancelled away (A - A is an exact zero), so on this branch
+        # nothing binds n; main binds it from the values passed (93ddc9f), after which this
+        # guard can go. It adds an exact 0: u - bind_n does not cancel symbolically.
         u = g.tensors["n"]
         e = e + ic.sum(u - u.named("bind_n"))
     return e, f, env, g.size(key)
