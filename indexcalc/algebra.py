@@ -63,6 +63,9 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             for l in range(len(f.dims)):
                 if not any(l in gls for _, gls in f.factors):
                     kept.append((_SIZE, (rename[l],)))
+            for l, outer in zip(f.out, ls):  # a broadcast axis of f that the caller sums over
+                if not any(l in gls for _, gls in f.factors):
+                    kept.append((_SIZE, (outer,)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
             if not f.terms:
                 return zero(tuple(dims[l] for l in out))
@@ -77,7 +80,7 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if coef == 0.0:
         return zero(shape)
     kept, out = _eliminate_deltas(kept, out, dims)
-    size_labels = [ls[0] for f, ls in kept if f is _SIZE]
+    size_labels = list(dict.fromkeys(ls[0] for f, ls in kept if f is _SIZE))  # each label once
     kept = [(f, ls) for f, ls in kept if f is not _SIZE]
     used = set(out).union(*(ls for _, ls in kept)) if kept else set(out)
     extra = {}
