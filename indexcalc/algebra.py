@@ -63,9 +63,6 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             for l in range(len(f.dims)):
                 if not any(l in gls for _, gls in f.factors):
                     kept.append((_SIZE, (rename[l],)))
-            for l, outer in zip(f.out, ls):  # a broadcast axis of f that the caller sums over
-                if not any(l in gls for _, gls in f.factors):
-                    kept.append((_SIZE, (outer,)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
             if not f.terms:
                 return zero(tuple(dims[l] for l in out))
