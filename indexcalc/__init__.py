@@ -19,6 +19,7 @@ from .check import check
 from .diff import diff, grad, hessian, jacobian, jvp, vjp
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
 from .evaluate import Compiled, compile, evaluate
+from .memory import memory_limit, set_memory_limit
 from .nodes import Constant, Expr, Tensor
 from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
@@ -36,7 +37,7 @@ __all__ = [
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
-    "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "relu", "reshape",
+    "set_memory_limit", "sigmoid", "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
     "concatenate", "stack", "tril", "triu", "unvec", "vec", "where",
 ]

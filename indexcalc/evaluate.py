@@ -1,8 +1,9 @@
-"""Evaluation: bind values to tensors, then run the graph once, children first.
+"""Evaluation: bind values to tensors, plan every product, run a straight-line program.
 
-Every ``Product`` is contracted by opt_einsum with a path planned for the bound sizes; the plans
-are cached per set of sizes in a :class:`Compiled` program, so a compiled expression plans once
-and reuses the plan. Shared subexpressions are computed once (the graph is hash-consed).
+Every ``Product`` is contracted along an opt_einsum path planned for the bound sizes; the plans
+are cached per set of sizes in a :class:`Compiled` expression, and so are the straight-line
+programs (:mod:`indexcalc.program`) built from them, so a compiled expression plans once and
+reuses the plan. Shared subexpressions are computed once (the graph is hash-consed).
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, Callable
 
 import numpy as np
 import opt_einsum as oe
 
 from .dims import Dim, dim_names, dim_size, format_shape
 from .errors import BindingError, IndexcalcError
-from .functions import rule
-from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from .nodes import Delta, Expr, Product, Tensor
 from .traverse import postorder
 
 OPTIMIZE_DEFAULT = "auto"
@@ -27,12 +27,15 @@ OPTIMIZE_DEFAULT = "auto"
 
 # --------------------------------------------------------------------------- binding
 
-def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def bind(roots: list[Expr], values: Mapping[str, Any],
+         convert: Callable[[str, Any], Any] | None = None) -> tuple[dict[str, Any], dict[str, int]]:
     """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes.
 
     A dimension that no tensor of ``roots`` carries (``∂(XW)/∂W = X δ`` has lost ``W``) is bound
     from any other value given: an array for a tensor of that name, or an int for the dimension.
+    ``convert(name, value)`` makes the arrays (default: NumPy float arrays).
     """
+    convert = convert or _as_array
     tensors: dict[str, Tensor] = {}
     nodes = postorder(roots)
     for node in nodes:
@@ -50,11 +53,11 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
             given = ", ".join(sorted(values)) or "nothing"
             raise BindingError(f"no value for tensor {name!r} of shape {format_shape(t.shape)} "
                                f"(given: {given})")
-        arrays[name] = _as_array(name, values[name])
+        arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
     missing = _dimension_names(nodes) - set(sizes)
     if missing:
-        _bind_extra(values, tensors, missing, sizes, where)
+        _bind_extra(values, tensors, missing, sizes, where, convert)
     for name, t in tensors.items():  # merged dimensions, once their factors are known
         for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
             if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
@@ -91,7 +94,7 @@ def _dimension_names(nodes: list[Expr]) -> set[str]:
 
 
 def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
-                where: dict) -> None:
+                where: dict, convert: Callable) -> None:
     from .nodes import live_tensors
 
     for name, value in values.items():
@@ -103,7 +106,7 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: d
             continue
         candidates = live_tensors(name)
         if len(candidates) == 1:
-            _bind_axes(candidates[0], _as_array(name, value), sizes, where)
+            _bind_axes(candidates[0], convert(name, value), sizes, where)
     still = sorted(missing - set(sizes))
     if still:
         raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "
@@ -129,56 +132,100 @@ def _as_array(name: str, value: Any) -> np.ndarray:
 
 # --------------------------------------------------------------------------- products
 
+def choose_optimizer(optimize: Any, n_operands: int) -> Any:
+    """The opt_einsum path search for a product of ``n_operands`` under the setting ``optimize``.
+
+    ``"auto"`` picks by operand count: the exhaustive ``"optimal"`` search up to 4 operands,
+    dynamic programming (``"dp"``, optimal for the usual cost model and polynomial for chains) up
+    to 16, ``"greedy"`` beyond; any other value is passed to opt_einsum unchanged.
+
+    Examples:
+        >>> choose_optimizer("auto", 3), choose_optimizer("auto", 10), choose_optimizer("greedy", 3)
+        ('optimal', 'dp', 'greedy')
+    """
+    if optimize != "auto":
+        return optimize
+    return "optimal" if n_operands <= 4 else "dp" if n_operands <= 16 else "greedy"
+
+
+def _contract_path(equation: str, shapes: tuple, optimize: Any, cache: dict | None) -> tuple:
+    """opt_einsum's path, searched once per equation and shapes within one ``cache``."""
+    key = (equation, shapes, optimize if isinstance(optimize, str) else repr(optimize))
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        hit = oe.contract_path(equation, *shapes, shapes=True, optimize=optimize)
+        if cache is not None:
+            cache[key] = hit
+    return hit
+
+
 @dataclass(frozen=True)
 class ProductPlan:
     """How one product is computed for one set of sizes.
 
-    ``equation`` is contracted by opt_einsum (``expression``); then broadcast axes are added,
-    size multipliers applied, and surviving deltas written through a diagonal view.
+    ``equation`` (deltas eliminated, one letter per class of labels they join) is contracted along
+    ``path``; then the size multipliers and the coefficient scale the compact result, broadcast
+    axes are added as a view, and a delta that survives to the output is written through a
+    strided view of the output's diagonal (``full`` repeats its letter), never multiplied in.
+
+    Attributes:
+        equation: the einsum of the non-delta factors, ``"ab,bc->ac"``.
+        operand_shapes: their shapes for these sizes.
+        path: the opt_einsum contraction path (pairs of operand positions).
+        info: opt_einsum's ``PathInfo`` (FLOPs, intermediates); ``None`` with no operands.
+        compact: letters of the contracted result; target: after broadcasting;
+        full: the output layout (a diagonal's letter repeated); full_shape: its shape.
+        multiplier: the product of the sizes of summed labels that no factor carries.
+        letters, sizes: every letter of the plan and its size.
     """
 
     equation: str
     operand_shapes: tuple
-    expression: Any            # an opt_einsum ContractExpression, or None for no operands
-    info: Any                  # opt_einsum PathInfo (None for fewer than one operand)
-    compact: str               # labels of the contracted result
-    target: str                # labels after broadcasting (one per distinct output class)
-    full: str                  # output labels with diagonal classes repeated: the final layout
+    path: tuple
+    info: Any
+    compact: str
+    target: str
+    full: str
     full_shape: tuple
     multiplier: float
+    letters: str
+    sizes: tuple
+
+    @cached_property
+    def expression(self) -> Any:
+        """An opt_einsum ``ContractExpression`` (for backends other than NumPy), or ``None``."""
+        if self.info is None:
+            return None
+        return oe.contract_expression(self.equation, *self.operand_shapes, optimize=list(self.path))
 
     def __call__(self, arrays: list, backend: str = "numpy") -> Any:
-        if self.expression is not None:
-            res = self.expression(*arrays, backend=backend) if backend != "numpy" else self.expression(*arrays)
+        """The product of ``arrays`` (the non-delta factors in order) with coefficient 1."""
+        from .backends import namespace
+
+        ns = namespace(backend)
+        if self.expression is None:
+            res = ns.xp.asarray(1.0)
         else:
-            res = np.asarray(1.0)
+            res = self.expression(*arrays, backend=backend)
         if self.multiplier != 1.0:
             res = res * self.multiplier
+        size = dict(zip(self.full, self.full_shape))
         if self.compact != self.target:
-            res = _broadcast(res, self.compact, self.target, self.size_of)
+            res = ns.ops.broadcast_to(ns.ops.reshape(res, tuple(
+                size[c] if c in self.compact else 1 for c in self.target)),
+                tuple(size[c] for c in self.target))
         if self.full == self.target:
             return res
-        out = np.zeros(self.full_shape, dtype=np.result_type(res, np.float32) if hasattr(res, "dtype") else float)
-        view = np.einsum(f"{self.full}->{self.target}", out)
-        view[...] = res
-        return out
-
-    @property
-    def size_of(self) -> dict:
-        return dict(zip(self.full, self.full_shape))
+        return ns.ops.write_diagonal(res, self.full, self.target, self.full_shape)
 
 
-def _broadcast(res: Any, have: str, want: str, sizes: dict) -> Any:
-    order = [have.index(c) for c in want if c in have]
-    res = np.transpose(res, order) if order != sorted(order) else res
-    present = [c for c in want if c in have]
-    shape = [sizes[c] if c in have else 1 for c in want]
-    res = np.reshape(res, shape) if present != list(want) else res
-    return np.broadcast_to(res, tuple(sizes[c] for c in want))
+def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMIZE_DEFAULT,
+                 cache: dict | None = None) -> ProductPlan:
+    """Plan one product for bound dimension sizes.
 
-
-def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMIZE_DEFAULT) -> ProductPlan:
-    """Plan one product for bound dimension sizes."""
+    ``cache`` (a dict the caller keeps) shares path searches between products with the same
+    equation and shapes: an unrolled loop repeats its products many times.
+    """
     parent = list(range(len(node.dims)))
 
     def find(l: int) -> int:
@@ -206,46 +253,37 @@ def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMI
         if oe.get_symbol(c) not in present:
             multiplier *= size[c]
     shapes = tuple(tuple(size[l] for l in ls) for _, ls in operands)
-    expression = info = None
+    path = info = None
     equation = ",".join(inputs) + "->" + compact
     if operands:
-        path, info = oe.contract_path(equation, *shapes, shapes=True, optimize=optimize)
-        expression = oe.contract_expression(equation, *shapes, optimize=path)
+        path, info = _contract_path(equation, shapes, choose_optimizer(optimize, len(operands)),
+                                    cache)
     full = "".join(letter[l] for l in node.out)
-    return ProductPlan(equation, shapes, expression, info, compact, target, full,
-                       tuple(size[l] for l in node.out), multiplier)
+    classes = {letter[l]: size[find(l)] for l in range(len(node.dims))}
+    return ProductPlan(equation, shapes, tuple(map(tuple, path or ())), info, compact, target,
+                       full, tuple(size[l] for l in node.out), multiplier,
+                       "".join(classes), tuple(classes.values()))
 
 
-# --------------------------------------------------------------------------- the interpreter
+# --------------------------------------------------------------------------- programs
 
-def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
-    z = a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)  # initial: an empty axis
-    e = np.exp(z)
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def _logsumexp(a: np.ndarray, axes: tuple) -> np.ndarray:
-    m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)  # initial: an empty axis
-    m = np.where(np.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):  # all −inf: log 0 = −inf is the right answer
-        return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
-
-
-def _inverse(a: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(a)
-    except np.linalg.LinAlgError:
-        raise IndexcalcError("inv: the matrix is singular at these values") from None
-
-
-def _delta(dim: int, order: int, dtype) -> np.ndarray:
-    out = np.zeros((dim,) * order, dtype=dtype)
-    np.einsum("i" * order + "->i", out)[...] = 1
-    return out
+#: Evaluation rules for node types defined outside the core, registered by their own modules:
+#: ``_EVAL[NodeType] = fn(node, val, arrays, sizes, plans, dtype) -> numpy array`` where
+#: ``val(child)`` is a child's value. (The core node types are built by ``program.BUILDERS``.)
+_EVAL: dict[type, Callable] = {}
 
 
 class Compiled:
     """An expression compiled for repeated evaluation: planned once per set of sizes.
+
+    Calling it with the tensors' values (by name) returns the value as an array of the backend:
+    a NumPy array for ``"numpy"``, a ``jax.Array``, a ``torch.Tensor``, a ``cupy.ndarray``, or a
+    lazy ``dask.array.Array`` (call ``.compute()``; chunked inputs stay chunked). Inputs are
+    converted to the backend's arrays first. Values of names the expression does not use are
+    accepted and ignored (they may bind a dimension only the derivative's variable carried).
+
+    The plans (one opt_einsum path per product) are cached per set of sizes, the straight-line
+    programs per set of sizes and dtype.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -255,80 +293,73 @@ class Compiled:
         3.0
     """
 
-    def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT):
+    def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
+                 memory_limit: int | None = None):
+        from .backends import namespace
+        from .memory import _checked
         from .ops import as_expr
 
         self.expr = as_expr(expr, "compile")
         self.backend = backend
+        self.namespace = namespace(backend)
         self.optimize = optimize
+        self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
+        self._programs: dict[tuple, Any] = {}
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
         key = tuple(sorted(sizes.items()))
         plans = self._plans.get(key)
         if plans is None:
-            plans = {id(n): plan_product(n, sizes, self.optimize)
+            cache: dict = {}
+            plans = {id(n): plan_product(n, sizes, self.optimize, cache)
                      for n in self.order if isinstance(n, Product)}
             self._plans[key] = plans
         return plans
 
-    def __call__(self, /, **values: Any) -> np.ndarray:
-        arrays, sizes = bind([self.expr], values)
-        plans = self.plans_for(sizes)
-        dtype = np.result_type(*arrays.values()) if arrays else np.float64
-        return self._run(arrays, sizes, plans, dtype)
+    def program_for(self, sizes: Mapping[str, int], dtype: Any = np.float64):
+        """The straight-line program for these sizes and dtype (checked by the memory guard)."""
+        from .program import Context, Program
 
-    def _run(self, arrays, sizes, plans, dtype) -> np.ndarray:
-        memo: dict[int, Any] = {}
-        get = memo.__getitem__
-        for node in self.order:
-            memo[id(node)] = _EVAL[type(node)](node, lambda c: get(id(c)), arrays, sizes, plans, dtype)
-        out = memo[id(self.expr)]
-        return np.asarray(out, dtype=dtype) if self.backend == "numpy" else out
+        dtype = np.dtype(dtype)
+        key = (tuple(sorted(sizes.items())), dtype.str)
+        program = self._programs.get(key)
+        if program is None:
+            ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
+            program = Program(self.order, self.expr, ctx, _EVAL, self.memory_limit)
+            self._programs[key] = program
+        return program
 
-
-def _eval_product(n, val, arrays, sizes, plans, dtype):
-    plan = plans[id(n)]
-    ops = [val(f) for f, _ in n.factors if not isinstance(f, Delta)]
-    res = plan(ops)
-    return res * n.coef if n.coef != 1.0 else res
-
-
-def _eval_sum(n, val, arrays, sizes, plans, dtype):
-    if not n.terms:
-        return np.zeros(tuple(dim_size(d, sizes) for d in n.shape), dtype=dtype)
-    total = None
-    for c, t in n.terms:
-        v = val(t)
-        v = v * c if c != 1.0 else v
-        total = v if total is None else total + v
-    return total
+    def __call__(self, /, **values: Any) -> Any:
+        ns = self.namespace
+        if ns.name == "numpy":
+            arrays, sizes = bind([self.expr], values)
+            dtype = np.result_type(*arrays.values()) if arrays else np.float64
+            out = self.program_for(sizes, dtype).run(arrays)
+            return np.asarray(out, dtype=dtype)
+        arrays, sizes = bind([self.expr], values, convert=_backend_converter(ns))
+        dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
+        return self.program_for(sizes, dtype).run(arrays)
 
 
-def _eval_apply(n, val, *_):
-    with np.errstate(over="ignore", under="ignore"):
-        return rule(n.fn).numpy(val(n.arg), n.param)
+def _numpy_dtype(a: Any) -> np.dtype:
+    try:
+        return np.dtype(a.dtype)
+    except TypeError:  # torch.float32 and the like
+        return np.dtype(str(a.dtype).rsplit(".", 1)[-1])
 
 
-_EVAL = {
-    Tensor: lambda n, val, arrays, *_: arrays[n.name],
-    # constants take the inputs' precision (like NumPy's Python scalars), so float32 stays float32
-    Constant: lambda n, val, arrays, sizes, plans, dtype: n.value.astype(dtype, copy=False),
-    Delta: lambda n, val, arrays, sizes, plans, dtype: _delta(dim_size(n.dim, sizes), n.order, dtype),
-    Product: _eval_product,
-    Sum: _eval_sum,
-    Apply: _eval_apply,
-    Softmax: lambda n, val, *_: _softmax(val(n.arg), n.axis),
-    LogSumExp: lambda n, val, *_: _logsumexp(val(n.arg), n.axes),
-    Inverse: lambda n, val, *_: _inverse(val(n.arg)),
-    Det: lambda n, val, *_: np.linalg.det(val(n.arg)),
-    LogDet: lambda n, val, *_: np.linalg.slogdet(val(n.arg))[1],
-    Reshape: lambda n, val, arrays, sizes, *_: np.reshape(val(n.arg), tuple(dim_size(d, sizes) for d in n.shape)),
-    Named: lambda n, val, *_: val(n.arg),
-    Shared: lambda n, val, *_: val(n.arg),
-}
+def _backend_converter(ns) -> Callable:
+    top = ns.xp.__name__.split(".")[0]
+
+    def convert(name: str, value: Any) -> Any:
+        if type(value).__module__.split(".")[0] in (top, "jaxlib"):
+            return value  # already the backend's array: no round trip through NumPy
+        return ns.asarray(_as_array(name, value), None)
+    return convert
+
 
 #: Recently evaluated expressions and their programs (bounded: a program refers to its
 #: expression, so a weak-keyed cache could never drop an entry).
@@ -336,11 +367,25 @@ _CACHE: "OrderedDict[Expr, Compiled]" = OrderedDict()
 _CACHE_SIZE = 128
 
 
-def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT) -> Compiled:  # noqa: A001
-    """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan."""
-    if not isinstance(backend, str):
-        raise IndexcalcError(f"compile: backend must be a name like 'numpy', got {backend!r}")
-    return Compiled(expr, backend, optimize)
+def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,  # noqa: A001
+            memory_limit: int | None = None) -> Compiled:
+    """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan.
+
+    Args:
+        expr: the expression.
+        backend: ``"numpy"``, ``"jax"``, ``"torch"``, ``"cupy"`` or ``"dask"``; contractions run
+            through opt_einsum's backend of that name, everything else through the library's
+            own functions; results are the library's arrays (see :class:`Compiled`).
+        optimize: opt_einsum's path search; ``"auto"`` picks by operand count
+            (see :func:`choose_optimizer`).
+        memory_limit: bytes the largest array of an evaluation may take (default: the global
+            limit, see ``ic.set_memory_limit``); past it evaluation raises before allocating.
+
+    Raises:
+        IndexcalcError: an unknown backend (the message lists them) or one whose library is
+            not installed (the message says what to install).
+    """
+    return Compiled(expr, backend, optimize, memory_limit)
 
 
 def evaluate(expr: Any, /, **values: Any) -> np.ndarray:

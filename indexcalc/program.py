@@ -1,0 +1,323 @@
+"""Straight-line programs: an expression compiled for one set of sizes, one dtype, one backend.
+
+Building a program walks the graph once, children first (hash-consing already made each distinct
+subexpression one node), and emits one step per node that computes something: ``Named`` and
+``Shared`` are aliases, tensors are input slots, and every node that depends on no tensor is
+computed once at build time (constant folding). Each step knows which values die after it, so a
+value is released as soon as its last reader has run and the peak memory is that of the live
+values, not of the whole graph. Before anything is allocated the memory guard compares the
+largest array the program will create with the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .backends import Namespace
+from .contract import path_kernel
+from .dims import dim_size
+from .functions import rule
+from .memory import guard
+from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
+                    Reshape, Shared, Softmax, Sum, Tensor)
+
+
+class Context:
+    """What a step builder may use: sizes, dtype, the backend and the product plans."""
+
+    def __init__(self, sizes: dict, dtype: np.dtype, ns: Namespace, plans: dict):
+        self.sizes, self.dtype, self.ns, self.plans = sizes, dtype, ns, plans
+
+    def shape(self, node: Expr) -> tuple:
+        return tuple(dim_size(d, self.sizes) for d in node.shape)
+
+
+# --------------------------------------------------------------------------- products
+
+def _product_step(node: Product, ctx: Context) -> Callable:
+    plan = ctx.plans[id(node)]
+    ns = ctx.ns
+    scale = plan.multiplier * node.coef
+    if plan.info is None:  # no operands: a constant, broadcast
+        contract, fresh = (lambda: ns.xp.asarray(np.asarray(1.0, dtype=ctx.dtype))), False
+    elif ns.name == "numpy":
+        contract, fresh = path_kernel(plan.info.contraction_list, dict(zip(plan.letters, plan.sizes)))
+    else:
+        expression, oe_name = plan.expression, ns.name
+        contract, fresh = (lambda *ops: expression(*ops, backend=oe_name)), True
+    if scale != 1.0:
+        contract = _scaled(contract, scale, fresh and ns.name == "numpy")
+    if plan.compact != plan.target:
+        contract = _broadcasting(contract, plan, ns)
+    if plan.full != plan.target:
+        write, full, target, shape = ns.ops.write_diagonal, plan.full, plan.target, plan.full_shape
+        inner = contract
+        contract = lambda *ops: write(inner(*ops), full, target, shape)  # noqa: E731
+    return contract
+
+
+def _scaled(contract: Callable, scale: float, in_place: bool) -> Callable:
+    """The size multipliers and the coefficient, applied to the compact result (the smallest)."""
+    if in_place:
+        def run(*ops):
+            res = contract(*ops)
+            if isinstance(res, np.ndarray) and res.ndim:
+                res *= scale
+                return res
+            return res * scale
+        return run
+    return lambda *ops: contract(*ops) * scale
+
+
+def _broadcasting(contract: Callable, plan, ns: Namespace) -> Callable:
+    size = dict(zip(plan.full, plan.full_shape))
+    have, want = plan.compact, plan.target
+    expanded = tuple(size[c] if c in have else 1 for c in want)
+    shape = tuple(size[c] for c in want)
+    reshape, broadcast_to = ns.ops.reshape, ns.ops.broadcast_to
+    # ``compact`` lists its letters in ``target`` order, so a reshape adds the new axes
+    return lambda *ops: broadcast_to(reshape(contract(*ops), expanded), shape)
+
+
+def _product_arrays(node: Product, ctx: Context, itemsize: int) -> list:
+    """The arrays a product creates: each pairwise intermediate and its result."""
+    plan = ctx.plans[id(node)]
+    def what():
+        return f"the product {_short(node)} (einsum {plan.equation!r})"
+    size = dict(zip(plan.letters, plan.sizes))
+    out = [(what, plan.full_shape if plan.full != plan.target else
+            tuple(size[c] for c in plan.compact), itemsize)]
+    if plan.info is not None:
+        for entry in plan.info.contraction_list[:-1]:
+            letters = entry[2].split("->")[1]
+            out.append((lambda: f"an intermediate {letters!r} of {what()}",
+                        tuple(size[c] for c in letters), itemsize))
+    return out
+
+
+def _short(node: Expr, width: int = 60) -> str:
+    text = str(node)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+# --------------------------------------------------------------------------- other nodes
+
+def _sum_step(node: Sum, ctx: Context) -> Callable:
+    coefs = tuple(c for c, _ in node.terms)
+    if not coefs:
+        shape, dtype, zeros = ctx.shape(node), ctx.dtype, ctx.ns.ops.zeros
+        return lambda: zeros(shape, dtype=dtype)
+    in_place = ctx.ns.name == "numpy"
+
+    def run(*values):
+        total, owned = None, False
+        for c, v in zip(coefs, values):
+            if total is None:
+                total, owned = (v, False) if c == 1.0 else (v * c, True)
+            elif owned and in_place and isinstance(total, np.ndarray) and total.ndim \
+                    and total.dtype == v.dtype and total.shape == np.shape(v):
+                if c == 1.0:
+                    np.add(total, v, out=total)
+                elif c == -1.0:
+                    np.subtract(total, v, out=total)
+                else:
+                    total += v * c
+            else:
+                total = total + v if c == 1.0 else total - v if c == -1.0 else total + v * c
+                owned = True
+        return total
+    return run
+
+
+def _compact_base(a: np.ndarray) -> tuple:
+    """``(base, shape)`` when ``a`` is a broadcast view (a zero stride); else ``(None, None)``."""
+    if not isinstance(a, np.ndarray) or 0 not in a.strides or a.size <= 1:
+        return None, None
+    return a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides)], a.shape
+
+
+def _apply_step(node: Apply, ctx: Context) -> Callable:
+    fn, param = ctx.ns.functions[rule(node.fn).name], node.param
+    if ctx.ns.name != "numpy":
+        return lambda a: fn(a, param)
+
+    def run(a):
+        base, shape = _compact_base(a)
+        if base is not None:  # f of a broadcast value: compute once per distinct element
+            return np.broadcast_to(fn(base, param), shape)
+        return fn(a, param)
+    return run
+
+
+def _softmax_step(node: Softmax, ctx: Context) -> Callable:
+    ops, xp, axis = ctx.ns.ops, ctx.ns.xp, node.axis
+
+    def run(a):
+        e = xp.exp(a - ops.amax(a, axis))
+        return e / ops.sum(e, axis)
+    return run
+
+
+def _logsumexp_step(node: LogSumExp, ctx: Context) -> Callable:
+    ops, xp, axes = ctx.ns.ops, ctx.ns.xp, tuple(node.axes)
+
+    def run(a):
+        m = ops.amax(a, axes)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):  # all −inf: log 0 = −inf is the right answer
+            s = xp.log(ops.sum(xp.exp(a - m), axes)) + m
+        return ops.reshape(s, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+    return run
+
+
+def _inverse_step(node: Inverse, ctx: Context) -> Callable:
+    from .errors import IndexcalcError
+
+    inv = ctx.ns.ops.inv
+
+    def run(a):
+        try:
+            return inv(a)
+        except np.linalg.LinAlgError:
+            raise IndexcalcError("inv: the matrix is singular at these values") from None
+    return run
+
+
+def _delta_value(node: Delta, ctx: Context) -> Callable:
+    n, order, dtype = dim_size(node.dim, ctx.sizes), node.order, ctx.dtype
+
+    def run():
+        out = np.zeros((n,) * order, dtype=dtype)
+        np.einsum("i" * order + "->i", out)[...] = 1
+        return ctx.ns.xp.asarray(out) if ctx.ns.name != "numpy" else out
+    return run
+
+
+def _constant_value(node: Constant, ctx: Context) -> Callable:
+    value = node.value.astype(ctx.dtype, copy=False)
+    if ctx.ns.name != "numpy":
+        value = ctx.ns.asarray(value, ctx.dtype)
+    return lambda: value
+
+
+def _reshape_step(node: Reshape, ctx: Context) -> Callable:
+    shape, reshape = ctx.shape(node), ctx.ns.ops.reshape
+    return lambda a: reshape(a, shape)
+
+
+#: node type -> ``(node, ctx) -> step function of the children's values``
+BUILDERS: dict[type, Callable] = {
+    Product: _product_step,
+    Sum: _sum_step,
+    Apply: _apply_step,
+    Softmax: _softmax_step,
+    LogSumExp: _logsumexp_step,
+    Inverse: _inverse_step,
+    Det: lambda n, ctx: ctx.ns.ops.det,
+    LogDet: lambda n, ctx: ctx.ns.ops.logdet,
+    Reshape: _reshape_step,
+    Delta: _delta_value,
+    Constant: _constant_value,
+}
+
+#: Nodes that are another node's value under a new name: no step, the same slot.
+ALIASES = (Named, Shared)
+
+
+def _fallback_step(node: Expr, ctx: Context, table: dict) -> Callable:
+    """A node type registered only in the NumPy interpreter table ``_EVAL`` (by other modules)."""
+    from .errors import IndexcalcError
+
+    if type(node) not in table:
+        raise IndexcalcError(f"cannot evaluate a {type(node).__name__} node: no evaluation rule "
+                             "is registered for it")
+    ev, kids = table[type(node)], node.children()
+    sizes, plans, dtype, ns = ctx.sizes, ctx.plans, ctx.dtype, ctx.ns
+
+    def run(*values):
+        by_id = dict(zip(map(id, kids), values))
+        out = ev(node, lambda c: by_id[id(c)], {}, sizes, plans, dtype)
+        return out if ns.name == "numpy" else ns.asarray(out, dtype)
+    return run
+
+
+# --------------------------------------------------------------------------- the program
+
+class Program:
+    """Steps ``(function, argument slots, result slot, slots to release)`` run in order."""
+
+    def __init__(self, order: list, root: Expr, ctx: Context, fallback: dict,
+                 memory_limit: int | None):
+        itemsize = np.dtype(ctx.dtype).itemsize
+        guard(_arrays(order, ctx, itemsize), memory_limit)
+        slot: dict[int, int] = {}
+        constant: dict[int, Any] = {}
+        self.inputs: list[tuple[str, int]] = []
+        steps: list[tuple] = []
+        for node in order:
+            if isinstance(node, ALIASES):
+                slot[id(node)] = slot[id(node.arg)]
+                continue
+            slot[id(node)] = len(slot)
+            if isinstance(node, Tensor):
+                self.inputs.append((node.name, slot[id(node)]))
+                continue
+            kids = node.children()
+            builder = BUILDERS.get(type(node))
+            fn = builder(node, ctx) if builder else _fallback_step(node, ctx, fallback)
+            args = tuple(slot[id(k)] for k in _operands(node, kids))
+            if all(a in constant for a in args):  # depends on no tensor: fold it now
+                with np.errstate(over="ignore", under="ignore"):
+                    constant[slot[id(node)]] = fn(*[constant[a] for a in args])
+            else:
+                steps.append((fn, args, slot[id(node)]))
+        self.size = len(slot)
+        self.output = slot[id(root)]
+        self.constants = constant
+        self.steps = _with_releases(steps, self.output)
+
+    def run(self, arrays: dict) -> Any:
+        vals: list = [None] * self.size
+        for s, v in self.constants.items():
+            vals[s] = v
+        for name, s in self.inputs:
+            vals[s] = arrays[name]
+        with np.errstate(over="ignore", under="ignore"):
+            for fn, args, out, release in self.steps:
+                vals[out] = fn(*[vals[a] for a in args])
+                for s in release:
+                    vals[s] = None
+        return vals[self.output]
+
+
+def _operands(node: Expr, kids: tuple) -> tuple:
+    """The children whose values a step takes: a product's deltas are planned, not passed."""
+    if isinstance(node, Product):
+        return tuple(f for f, _ in node.factors if not isinstance(f, Delta))
+    return kids
+
+
+def _with_releases(steps: list, output: int) -> list:
+    last: dict[int, int] = {}
+    for i, (_, args, _) in enumerate(steps):
+        for a in args:
+            last[a] = i
+    release: list[list] = [[] for _ in steps]
+    for s, i in last.items():
+        if s != output:
+            release[i].append(s)
+    return [(fn, args, out, tuple(release[i])) for i, (fn, args, out) in enumerate(steps)]
+
+
+def _arrays(order: list, ctx: Context, itemsize: int):
+    """Every array the program will allocate, as ``(what, shape, itemsize)``."""
+    for node in order:
+        if isinstance(node, (Tensor,) + ALIASES) or isinstance(node, Reshape):
+            continue
+        if isinstance(node, Product):
+            yield from _product_arrays(node, ctx, itemsize)
+        else:
+            yield ((lambda n=node: f"the {type(n).__name__} node {_short(n)}"), ctx.shape(node),
+                   itemsize)
