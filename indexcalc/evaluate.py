@@ -35,7 +35,11 @@ def bind(roots: list[Expr], values: Mapping[str, Any],
     from any other value given: an array for a tensor of that name, or an int for the dimension.
     ``convert(name, value)`` makes the arrays (default: NumPy float arrays).
     """
-    convert = convert or _as_array
+    return bind_signature(signature(roots), values, convert)
+
+
+def signature(roots: list[Expr]) -> tuple[dict[str, Tensor], frozenset]:
+    """The tensors of ``roots`` by name and every dimension name they use (computed once)."""
     tensors: dict[str, Tensor] = {}
     nodes = postorder(roots)
     for node in nodes:
@@ -45,6 +49,14 @@ def bind(roots: list[Expr], values: Mapping[str, Any],
                 raise BindingError(f"two different tensors are named {node.name!r} (shapes "
                                    f"{format_shape(other.shape)} and {format_shape(node.shape)}); "
                                    "give them distinct names")
+    return tensors, frozenset(_dimension_names(nodes))
+
+
+def bind_signature(sig: tuple, values: Mapping[str, Any],
+                   convert: Callable[[str, Any], Any] | None = None) -> tuple[dict, dict]:
+    """:func:`bind` for a precomputed :func:`signature`."""
+    convert = convert or _as_array
+    tensors, names = sig
     arrays: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
     where: dict[str, str] = {}
@@ -55,7 +67,7 @@ def bind(roots: list[Expr], values: Mapping[str, Any],
                                f"(given: {given})")
         arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
-    missing = _dimension_names(nodes) - set(sizes)
+    missing = names - set(sizes)
     if missing:
         _bind_extra(values, tensors, missing, sizes, where, convert)
     for name, t in tensors.items():  # merged dimensions, once their factors are known
@@ -305,6 +317,7 @@ class Compiled:
         self.optimize = optimize
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
+        self._signature = signature([self.expr])
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
         self._programs: dict[tuple, Any] = {}
 
@@ -335,11 +348,11 @@ class Compiled:
     def __call__(self, /, **values: Any) -> Any:
         ns = self.namespace
         if ns.name == "numpy":
-            arrays, sizes = bind([self.expr], values)
+            arrays, sizes = bind_signature(self._signature, values)
             dtype = np.result_type(*arrays.values()) if arrays else np.float64
             out = self.program_for(sizes, dtype).run(arrays)
             return np.asarray(out, dtype=dtype)
-        arrays, sizes = bind([self.expr], values, convert=_backend_converter(ns))
+        arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
         return self.program_for(sizes, dtype).run(arrays)
 

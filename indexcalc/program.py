@@ -36,10 +36,10 @@ class Context:
 
 # --------------------------------------------------------------------------- products
 
-def _product_step(node: Product, ctx: Context) -> Callable:
+def _product_step(node: Product, ctx: Context, coef: float = 1.0) -> Callable:
     plan = ctx.plans[id(node)]
     ns = ctx.ns
-    scale = plan.multiplier * node.coef
+    scale = plan.multiplier * node.coef * coef
     if plan.info is None:  # no operands: a constant, broadcast
         contract, fresh = (lambda: ns.xp.asarray(np.asarray(1.0, dtype=ctx.dtype))), False
     elif ns.name == "numpy":
@@ -104,31 +104,10 @@ def _short(node: Expr, width: int = 60) -> str:
 
 # --------------------------------------------------------------------------- other nodes
 
-def _sum_step(node: Sum, ctx: Context) -> Callable:
-    coefs = tuple(c for c, _ in node.terms)
-    if not coefs:
-        shape, dtype, zeros = ctx.shape(node), ctx.dtype, ctx.ns.ops.zeros
-        return lambda: zeros(shape, dtype=dtype)
-    in_place = ctx.ns.name == "numpy"
-
-    def run(*values):
-        total, owned = None, False
-        for c, v in zip(coefs, values):
-            if total is None:
-                total, owned = (v, False) if c == 1.0 else (v * c, True)
-            elif owned and in_place and isinstance(total, np.ndarray) and total.ndim \
-                    and total.dtype == v.dtype and total.shape == np.shape(v):
-                if c == 1.0:
-                    np.add(total, v, out=total)
-                elif c == -1.0:
-                    np.subtract(total, v, out=total)
-                else:
-                    total += v * c
-            else:
-                total = total + v if c == 1.0 else total - v if c == -1.0 else total + v * c
-                owned = True
-        return total
-    return run
+def _zero_step(node: Sum, ctx: Context) -> Callable:
+    """A sum of no terms (an exact zero); sums with terms are accumulated by :class:`Program`."""
+    shape, dtype, zeros = ctx.shape(node), ctx.dtype, ctx.ns.ops.zeros
+    return lambda: zeros(shape, dtype=dtype)
 
 
 def _compact_base(a: np.ndarray) -> tuple:
@@ -210,7 +189,7 @@ def _reshape_step(node: Reshape, ctx: Context) -> Callable:
 #: node type -> ``(node, ctx) -> step function of the children's values``
 BUILDERS: dict[type, Callable] = {
     Product: _product_step,
-    Sum: _sum_step,
+    Sum: _zero_step,
     Apply: _apply_step,
     Softmax: _softmax_step,
     LogSumExp: _logsumexp_step,
@@ -246,37 +225,80 @@ def _fallback_step(node: Expr, ctx: Context, table: dict) -> Callable:
 # --------------------------------------------------------------------------- the program
 
 class Program:
-    """Steps ``(function, argument slots, result slot, slots to release)`` run in order."""
+    """Steps ``(function, argument slots, result slot, slots to release)`` run in order.
+
+    A sum is accumulated term by term as soon as each term is computed (its terms then die at
+    once instead of all living until the last one is ready: the 50 per-step gradients of an
+    unrolled RNN); a sum ``c·P`` of one product used nowhere else is that product's step with the
+    coefficient folded into its compact result.
+    """
 
     def __init__(self, order: list, root: Expr, ctx: Context, fallback: dict,
                  memory_limit: int | None):
-        itemsize = np.dtype(ctx.dtype).itemsize
-        guard(_arrays(order, ctx, itemsize), memory_limit)
-        slot: dict[int, int] = {}
-        constant: dict[int, Any] = {}
+        guard(_arrays(order, ctx, np.dtype(ctx.dtype).itemsize), memory_limit)
+        self._ctx, self._fallback = ctx, fallback
+        self._slot: dict[int, int] = {}
+        self.constants: dict[int, Any] = {}
+        self._known: set[int] = set()  # slots whose value is known now, before any input
         self.inputs: list[tuple[str, int]] = []
-        steps: list[tuple] = []
+        self._steps: list[tuple] = []
+        fused, streamed = _plan_sums(order, root)
+        self._streamed: dict[int, list] = {}  # term id -> [(sum node, coef)]
+        self._count: dict[int, int] = {}      # sum id -> accumulations emitted
+        self._runtime: dict[int, bool] = {}   # sum id -> was the last accumulation a step
+        for node in streamed:
+            for c, t in node.terms:
+                self._streamed.setdefault(id(t), []).append((node, c))
+        skip = {id(p) for p in fused.values()}
         for node in order:
+            if id(node) in skip:
+                continue
             if isinstance(node, ALIASES):
-                slot[id(node)] = slot[id(node.arg)]
-                continue
-            slot[id(node)] = len(slot)
-            if isinstance(node, Tensor):
-                self.inputs.append((node.name, slot[id(node)]))
-                continue
-            kids = node.children()
-            builder = BUILDERS.get(type(node))
-            fn = builder(node, ctx) if builder else _fallback_step(node, ctx, fallback)
-            args = tuple(slot[id(k)] for k in _operands(node, kids))
-            if all(a in constant for a in args):  # depends on no tensor: fold it now
-                with np.errstate(over="ignore", under="ignore"):
-                    constant[slot[id(node)]] = fn(*[constant[a] for a in args])
+                self._slot[id(node)] = self._slot[id(node.arg)]
+            elif isinstance(node, Tensor):
+                self.inputs.append((node.name, self._new_slot(node)))
+            elif id(node) in fused:
+                (c, product), = node.terms
+                self._emit(node, _product_step(product, ctx, c), _operands(product))
+            elif isinstance(node, Sum) and id(node) in self._count:
+                pass  # accumulated as its terms were computed
             else:
-                steps.append((fn, args, slot[id(node)]))
-        self.size = len(slot)
-        self.output = slot[id(root)]
-        self.constants = constant
-        self.steps = _with_releases(steps, self.output)
+                builder = BUILDERS.get(type(node))
+                fn = builder(node, ctx) if builder else _fallback_step(node, ctx, fallback)
+                self._emit(node, fn, _operands(node))
+            for total, c in self._streamed.get(id(node), ()):
+                self._accumulate(total, c, node)
+        self.size = len(self._slot) + 1
+        self.output = self._slot[id(root)]
+        self.steps = _with_releases(self._steps, self.output)
+
+    def _new_slot(self, node: Expr) -> int:
+        self._slot[id(node)] = s = len(self._slot)
+        return s
+
+    def _emit(self, node: Expr, fn: Callable, operands: tuple) -> None:
+        args = tuple(self._slot[id(k)] for k in operands)
+        out = self._slot.get(id(node))
+        out = self._new_slot(node) if out is None else out
+        if all(a in self._known for a in args):  # depends on no tensor: fold it now
+            with np.errstate(over="ignore", under="ignore"):
+                self.constants[out] = fn(*[self.constants[a] for a in args])
+            self._known.add(out)
+        else:
+            self._steps.append((fn, args, out))
+            self._known.discard(out)  # a sum folded so far: its constant part is the start value
+
+    def _accumulate(self, total: Sum, c: float, term: Expr) -> None:
+        k = self._count.get(id(total), 0)
+        self._count[id(total)] = k + 1
+        in_place = k >= 2 and self._runtime[id(total)] and self._ctx.ns.name == "numpy"
+        if k == 0:
+            fn, operands = (lambda v: v) if c == 1.0 else (lambda v: v * c), (term,)
+        else:
+            fn, operands = _accumulator(c, in_place), (total, term)
+        before = len(self._steps)
+        self._emit(total, fn, operands)
+        self._runtime[id(total)] = len(self._steps) > before
 
     def run(self, arrays: dict) -> Any:
         vals: list = [None] * self.size
@@ -292,11 +314,51 @@ class Program:
         return vals[self.output]
 
 
-def _operands(node: Expr, kids: tuple) -> tuple:
+def _accumulator(c: float, in_place: bool) -> Callable:
+    """``total + c·v``; in place when ``total`` is an array this sum allocated itself."""
+    if not in_place:
+        if c == 1.0:
+            return lambda total, v: total + v
+        if c == -1.0:
+            return lambda total, v: total - v
+        return lambda total, v: total + v * c
+
+    def add(total, v):
+        if not (isinstance(total, np.ndarray) and total.ndim and total.dtype == v.dtype
+                and total.shape == np.shape(v)):
+            return total + v * c
+        if c == 1.0:
+            return np.add(total, v, out=total)
+        if c == -1.0:
+            return np.subtract(total, v, out=total)
+        total += v * c
+        return total
+    return add
+
+
+def _plan_sums(order: list, root: Expr) -> tuple[dict, list]:
+    """Sums to fuse into their single product term (id -> product), and sums to stream."""
+    parents: dict[int, int] = {}
+    for node in order:
+        for k in set(map(id, node.children())):
+            parents[k] = parents.get(k, 0) + 1
+    fused, streamed = {}, []
+    for node in order:
+        if not isinstance(node, Sum) or not node.terms:
+            continue
+        if len(node.terms) == 1 and isinstance(node.terms[0][1], Product) \
+                and parents.get(id(node.terms[0][1])) == 1 and node.terms[0][1] is not root:
+            fused[id(node)] = node.terms[0][1]
+        else:
+            streamed.append(node)
+    return fused, streamed
+
+
+def _operands(node: Expr) -> tuple:
     """The children whose values a step takes: a product's deltas are planned, not passed."""
     if isinstance(node, Product):
         return tuple(f for f, _ in node.factors if not isinstance(f, Delta))
-    return kids
+    return node.children()
 
 
 def _with_releases(steps: list, output: int) -> list:
@@ -306,7 +368,7 @@ def _with_releases(steps: list, output: int) -> list:
             last[a] = i
     release: list[list] = [[] for _ in steps]
     for s, i in last.items():
-        if s != output:
+        if s != output and s != steps[i][2]:  # an accumulation reads and rewrites its sum
             release[i].append(s)
     return [(fn, args, out, tuple(release[i])) for i, (fn, args, out) in enumerate(steps)]
 
