@@ -258,10 +258,10 @@ def namespace(name: Any) -> Namespace:
         ...
         indexcalc.errors.IndexcalcError: unknown backend 'tensorflow'; valid: numpy, jax, torch, cupy, dask
     """
-    if name in _LOADED:
-        return _LOADED[name]
     if not isinstance(name, str) or name not in BACKENDS:
         raise IndexcalcError(f"unknown backend {name!r}; valid: {', '.join(BACKENDS)}")
+    if name in _LOADED:
+        return _LOADED[name]
     module, extra, factory = BACKENDS[name]
     try:
         importlib.import_module(module)

@@ -160,12 +160,32 @@ def choose_optimizer(optimize: Any, n_operands: int) -> Any:
     return "optimal" if n_operands <= 4 else "dp" if n_operands <= 16 else "greedy"
 
 
+def _checked_optimize(optimize: Any) -> Any:
+    """``optimize`` if opt_einsum accepts it (a search's name, an optimizer, or an explicit path)."""
+    from opt_einsum.paths import PathOptimizer, _PATH_OPTIONS
+
+    if isinstance(optimize, str) and optimize in _PATH_OPTIONS or isinstance(optimize, PathOptimizer):
+        return optimize
+    if isinstance(optimize, (list, tuple)) and optimize and all(
+            isinstance(p, (list, tuple)) and p and all(type(i) is int for i in p) for p in optimize):
+        return optimize
+    known = ", ".join(sorted(_PATH_OPTIONS))
+    raise IndexcalcError(f"optimize={optimize!r} is not an opt_einsum path search; use one of "
+                         f"{known}, an opt_einsum PathOptimizer, or an explicit path like "
+                         "[(0, 1), (0, 1)]")
+
+
 def _contract_path(equation: str, shapes: tuple, optimize: Any, cache: dict | None) -> tuple:
     """opt_einsum's path, searched once per equation and shapes within one ``cache``."""
     key = (equation, shapes, optimize if isinstance(optimize, str) else repr(optimize))
     hit = cache.get(key) if cache is not None else None
     if hit is None:
-        hit = oe.contract_path(equation, *shapes, shapes=True, optimize=optimize)
+        try:
+            hit = oe.contract_path(equation, *shapes, shapes=True, optimize=optimize)
+        except (TypeError, KeyError, ValueError, IndexError) as e:
+            raise IndexcalcError(f"optimize={optimize!r} is not an opt_einsum path search ({e}); "
+                                 "use 'auto', 'optimal', 'dp', 'greedy', 'branch-2' or a "
+                                 "path") from None
         if cache is not None:
             cache[key] = hit
     return hit
@@ -314,12 +334,13 @@ class Compiled:
         self.expr = as_expr(expr, "compile")
         self.backend = backend
         self.namespace = namespace(backend)
-        self.optimize = optimize
+        self.optimize = _checked_optimize(optimize)
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
         self._signature = signature([self.expr])
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
         self._programs: dict[tuple, Any] = {}
+        self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
@@ -348,13 +369,33 @@ class Compiled:
     def __call__(self, /, **values: Any) -> Any:
         ns = self.namespace
         if ns.name == "numpy":
+            key = _shapes_key(values)
+            hit = self._bound.get(key) if key is not None else None
+            if hit is not None:  # float arrays of shapes seen before: binding is known
+                program, dtype = hit
+                return np.asarray(program.run(values), dtype=dtype)
             arrays, sizes = bind_signature(self._signature, values)
             dtype = np.result_type(*arrays.values()) if arrays else np.float64
-            out = self.program_for(sizes, dtype).run(arrays)
-            return np.asarray(out, dtype=dtype)
+            program = self.program_for(sizes, dtype)
+            if key is not None:
+                self._bound[key] = (program, dtype)
+            return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
         return self.program_for(sizes, dtype).run(arrays)
+
+
+def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
+    """What binding depends on, when every value is a float array or an int size; else None."""
+    key = []
+    for name, v in values.items():
+        if type(v) is np.ndarray and v.dtype.kind == "f":
+            key.append((name, v.shape, v.dtype.char))
+        elif type(v) is int:
+            key.append((name, v))
+        else:
+            return None
+    return tuple(key)
 
 
 def _numpy_dtype(a: Any) -> np.dtype:

@@ -49,8 +49,8 @@ def _product_step(node: Product, ctx: Context, coef: float = 1.0) -> Callable:
         contract, fresh = (lambda *ops: expression(*ops, backend=oe_name)), True
     if scale != 1.0:
         contract = _scaled(contract, scale, fresh and ns.name == "numpy")
-    if plan.compact != plan.target:
-        contract = _broadcasting(contract, plan, ns)
+    if plan.compact != plan.target:  # writing a diagonal broadcasts by itself: reshape only
+        contract = _broadcasting(contract, plan, ns, plan.full == plan.target)
     if plan.full != plan.target:
         write, full, target, shape = ns.ops.write_diagonal, plan.full, plan.target, plan.full_shape
         inner = contract
@@ -71,13 +71,15 @@ def _scaled(contract: Callable, scale: float, in_place: bool) -> Callable:
     return lambda *ops: contract(*ops) * scale
 
 
-def _broadcasting(contract: Callable, plan, ns: Namespace) -> Callable:
+def _broadcasting(contract: Callable, plan, ns: Namespace, view: bool) -> Callable:
     size = dict(zip(plan.full, plan.full_shape))
     have, want = plan.compact, plan.target
     expanded = tuple(size[c] if c in have else 1 for c in want)
     shape = tuple(size[c] for c in want)
     reshape, broadcast_to = ns.ops.reshape, ns.ops.broadcast_to
     # ``compact`` lists its letters in ``target`` order, so a reshape adds the new axes
+    if not view:
+        return lambda *ops: reshape(contract(*ops), expanded)
     return lambda *ops: broadcast_to(reshape(contract(*ops), expanded), shape)
 
 
