@@ -112,6 +112,7 @@ def _masked_write_diagonal(xp: Any) -> Callable:
                 mask = eq if mask is None else mask & eq
             else:
                 first[c] = g
+        res = xp.broadcast_to(res, tuple(size[c] for c in target))
         spread = xp.broadcast_to(xp.reshape(res, _spread_shape(full, target, size)), shape)
         return xp.where(mask, spread, 0)
     return write
