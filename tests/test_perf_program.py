@@ -72,7 +72,7 @@ def test_plans_reused_for_equal_sizes_and_replanned_for_new_sizes():
 
 
 def test_auto_optimizer_depends_on_operand_count():
-    from indexcalc.evaluate import choose_optimizer
+    from indexcalc.planning import choose_optimizer
 
     assert [choose_optimizer("auto", n) for n in (2, 4, 5, 16, 17)] == \
         ["optimal", "optimal", "dp", "dp", "greedy"]
