@@ -4,7 +4,7 @@ Issue 6, item 2. For each workload of ``benchmark_workloads.WORKLOADS`` the scri
 one run and on the same seeded float64 inputs:
 
 * **derive + plan** — ``ic.grad``/``ic.diff``/``ic.hessian`` of the expression as the user wrote
-  it, then ``ic.plan`` for the bound sizes (measured once, from fresh tensors);
+  it, then ``ic.plan`` for the bound sizes (the median of 5 runs, each from fresh tensors);
 * **indexcalc** — the evaluation time of ``ic.compile(derivative)``;
 * **closed form** — the hand-written NumPy matrix formula, the yardstick;
 * **jax** — ``jax.jit`` of ``jax.grad``/``jacrev``/``jacfwd``/``hessian`` of the same function
@@ -57,6 +57,9 @@ import benchmark_workloads as bw
 AGREEMENT_RTOL = 1e-6
 
 FRAMEWORK_COLUMNS = ("indexcalc", "jax", "torch")
+
+#: How many times derive + plan is measured (from fresh tensors each time); the median is shown.
+SETUP_REPEATS = 5
 
 
 @dataclass(frozen=True)
@@ -197,13 +200,16 @@ def indexcalc_column(workload, inputs, sizes, reference, settings) -> Cell:
     if ic is None:
         return Cell(note="indexcalc: not installed")
     spec = " ".join(f"{name}[{','.join(dims)}]" for name, dims in workload.shapes.items())
-    tensors = dict(zip(workload.shapes, ic.tensors(spec)))
-    expression = workload.function(ic, **tensors)
     derive = {"grad": ic.grad, "jacobian": ic.diff, "hessian": ic.hessian}[workload.mode]
-    start = time.perf_counter()
-    derivative = derive(expression, tensors[workload.wrt])
-    ic.plan(derivative, **sizes)
-    setup = time.perf_counter() - start
+    setups = []
+    for _ in range(SETUP_REPEATS):  # the median: one run can lose a time slice to the scheduler
+        tensors = dict(zip(workload.shapes, ic.tensors(spec)))
+        expression = workload.function(ic, **tensors)
+        start = time.perf_counter()
+        derivative = derive(expression, tensors[workload.wrt])
+        ic.plan(derivative, **sizes)
+        setups.append(time.perf_counter() - start)
+    setup = statistics.median(setups)
     program = ic.compile(derivative)
     note = agreement_note(program(**inputs), reference)
     seconds = median_seconds(lambda: program(**inputs), settings)
@@ -405,14 +411,21 @@ def write_png(rows: Sequence[Row], columns: Sequence[str], path: str) -> None:
 
 
 def versions(columns: Sequence[str]) -> str:
-    """One line naming the machine and the versions of what is measured (nothing is imported)."""
+    """One line naming the machine, its thread settings and the versions of what is measured.
+
+    Only indexcalc may be imported, when it runs from a source tree (no installed metadata).
+    """
     parts = [f"python {platform.python_version()}", f"numpy {np.__version__}"]
     for name in columns:
         try:
             parts.append(f"{name} {importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
-            parts.append(f"{name} n/a")
-    return f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores; " + ", ".join(parts)
+            ic = load_indexcalc() if name == "indexcalc" else None
+            parts.append(f"{name} {ic.__version__} (source tree)" if ic else f"{name} n/a")
+    threads = [f"{v}={os.environ[v]}" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                 "MKL_NUM_THREADS") if v in os.environ]
+    return (f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+            + (f" ({', '.join(threads)})" if threads else "") + "; " + ", ".join(parts))
 
 
 def load_warning(when: str) -> str:

@@ -66,6 +66,11 @@ def pair_kernel(sa: str, sb: str, so: str, size: dict) -> tuple[Kernel, bool]:
     if not contracted:
         fa, fb = _aligned(ka, so), _aligned(kb, so)
         kernel = lambda a, b: np.multiply(fa(a), fb(b))  # noqa: E731
+    elif _result_order(kb, ka, so) == list(so) != _result_order(ka, kb, so):
+        # b's free axes lead the output: swap the operands so the result needs no transpose
+        # (a transposed result would make every later elementwise step stride through memory)
+        swapped = _dot_kernel(kb, ka, so, [c for c in kb if c in contracted], size)
+        kernel = lambda a, b: swapped(b, a)  # noqa: E731
     else:
         kernel = _dot_kernel(ka, kb, so, contracted, size)
     if axes_a or axes_b:
@@ -73,6 +78,12 @@ def pair_kernel(sa: str, sb: str, so: str, size: dict) -> tuple[Kernel, bool]:
         kernel = lambda a, b: inner(a.sum(axis=axes_a) if axes_a else a,  # noqa: E731
                                     b.sum(axis=axes_b) if axes_b else b)
     return kernel, True
+
+
+def _result_order(sa: str, sb: str, so: str) -> list:
+    """The axes a dot of ``a`` by ``b`` produces: batch, then a's free axes, then b's."""
+    return ([c for c in so if c in sa and c in sb] + [c for c in sa if c in so and c not in sb]
+            + [c for c in sb if c in so and c not in sa])
 
 
 def _dot_kernel(sa: str, sb: str, so: str, contracted: list, size: dict) -> Kernel:

@@ -34,10 +34,13 @@ def bind(roots: list[Expr], values: Mapping[str, Any],
     return bind_signature(signature(roots), values, convert)
 
 
-def signature(roots: list[Expr]) -> tuple[dict[str, Tensor], frozenset]:
-    """The tensors of ``roots`` by name and every dimension name they use (computed once)."""
+def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict[str, Tensor], frozenset]:
+    """The tensors of ``roots`` by name and every dimension name they use (computed once).
+
+    ``nodes``, when given, is ``postorder(roots)`` already computed.
+    """
     tensors: dict[str, Tensor] = {}
-    nodes = postorder(roots)
+    nodes = postorder(roots) if nodes is None else nodes
     for node in nodes:
         if isinstance(node, Tensor):
             other = tensors.setdefault(node.name, node)
@@ -178,7 +181,7 @@ class Compiled:
         self.optimize = _checked_optimize(optimize)
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
-        self._signature = signature([self.expr])
+        self._signature = signature([self.expr], self.order)
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
         self._programs: dict[tuple, Any] = {}
         self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)

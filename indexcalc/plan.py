@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .evaluate import OPTIMIZE_DEFAULT, Compiled
@@ -84,9 +85,16 @@ def naive_flops(node: Product, sizes: dict) -> int:
     inputs = ["".join(letter[l] for l in ls) for _, ls in node.factors]
     output = "".join(dict.fromkeys(letter[l] for l in node.out if l in letter))
     shapes = [tuple(dim_size(node.dims[l], sizes) for l in ls) for _, ls in node.factors]
-    order = [(0, 1)] * (len(inputs) - 1) or [(0,)]
-    _, info = oe.contract_path(",".join(inputs) + "->" + output, *shapes, shapes=True,
-                               optimize=order)
+    return _left_to_right_cost(",".join(inputs) + "->" + output, tuple(shapes))
+
+
+@lru_cache(maxsize=1024)
+def _left_to_right_cost(equation: str, shapes: tuple) -> int:
+    """FLOPs of contracting ``equation`` pairwise left to right (cached: unrolled loops repeat)."""
+    import opt_einsum as oe
+
+    order = [(0, 1)] * (len(shapes) - 1) or [(0,)]
+    _, info = oe.contract_path(equation, *shapes, shapes=True, optimize=order)
     return int(info.opt_cost)
 
 
