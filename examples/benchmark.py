@@ -11,7 +11,9 @@ one run and on the same seeded float64 inputs:
   (ahead-of-time compiled; the compile time is shown in brackets, never in the median);
 * **torch** — ``torch.func.grad``/``jacrev``/``jacfwd``/``hessian`` of the same function, eager.
 
-Times are medians of repeated calls after one warm-up call. Ratios divide by the closed form's
+Times are medians of repeated calls after one warm-up call; the closed form and indexcalc are
+measured in three alternating rounds and each keeps its fastest round, so that a load that comes
+and goes on a shared machine does not land on one side only. Ratios divide by the closed form's
 median from the same run. JAX and torch each run in a child process of their own, one after the
 other, so that their idle-spinning thread pools never share the cores with another measurement
 (on 2 cores they slowed the NumPy closed forms down up to 17x). Every column's value is compared with the closed form; a disagreement
@@ -71,12 +73,15 @@ class Settings:
         min_repeats: ...and at least this many calls were timed...
         max_repeats: ...but never more than this many.
         memory_limit: bytes a framework's dense Jacobian may need before its column is skipped.
+        rounds: the closed form and the in-process columns are measured this many times in
+            turn; each keeps its fastest round's median.
     """
 
     min_time: float
     min_repeats: int
     max_repeats: int
     memory_limit: int
+    rounds: int = 1
 
 
 @dataclass
@@ -291,10 +296,24 @@ def measure_row(workload: bw.Workload, quick: bool, columns: Sequence[str], sett
     sizes = workload.quick_sizes if quick else workload.sizes
     print(f"measuring ({workload.key}) {dict(sizes)} ...", file=sys.stderr, flush=True)
     inputs = bw.random_inputs(workload, sizes, seed)
-    closed, reference = closed_form_column(workload, inputs, settings)
-    cells = {name: COLUMNS[name](workload, inputs, dict(sizes), reference, settings)
-             for name in columns if name not in ISOLATED_COLUMNS}
+    closed, cells = None, {}
+    for _ in range(settings.rounds):  # alternate: a load that comes and goes hits both sides
+        new_closed, reference = closed_form_column(workload, inputs, settings)
+        closed = faster(closed, new_closed)
+        for name in columns:
+            if name not in ISOLATED_COLUMNS:
+                cells[name] = faster(cells.get(name),
+                                     COLUMNS[name](workload, inputs, dict(sizes), reference, settings))
     return Row(workload, closed, cells)
+
+
+def faster(old: Cell | None, new: Cell) -> Cell:
+    """The round with the lower median (and the lower setup time) of two measurements of a cell."""
+    if old is None or old.seconds is None or new.seconds is None:
+        return new
+    best = new if new.seconds < old.seconds else old
+    setups = [c.setup for c in (old, new) if c.setup is not None]
+    return Cell(best.seconds, min(setups) if setups else None, best.peak, best.note)
 
 
 def column_cells(name: str, keys: Sequence[str], quick: bool, settings: Settings,
@@ -467,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     """Run the benchmark, print the table, optionally write the PNG; returns the rows."""
     args = parse_args(argv)
     limit = int(args.memory_limit_gib * 2**30)
-    settings = (Settings(0.02, 2, 5, limit) if args.quick else Settings(1.0, 3, 100, limit))
+    settings = (Settings(0.02, 2, 5, limit) if args.quick else Settings(1.0, 3, 100, limit, 3))
     print(versions(args.columns), flush=True)
     warnings = [load_warning("before the run")]
     rows = measure(args.workloads, args.quick, args.columns, settings, args.seed)

@@ -273,7 +273,8 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
         expr: the expression.
         backend: ``"numpy"``, ``"jax"``, ``"torch"``, ``"cupy"`` or ``"dask"``; contractions run
             through opt_einsum's backend of that name, everything else through the library's
-            own functions; results are the library's arrays (see :class:`Compiled`).
+            own functions; results are the library's arrays (see :class:`Compiled`). JAX
+            computes in float32 unless ``jax.config.update("jax_enable_x64", True)``.
         optimize: opt_einsum's path search; ``"auto"`` picks by operand count
             (see :func:`choose_optimizer`).
         memory_limit: bytes the largest array of an evaluation may take (default: the global
