@@ -25,6 +25,9 @@ from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, k
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
 from .plan import Plan, plan
 from .tensors import tensors
+from .matrix_form import MatrixForm
+from .to_matrix import to_einsum, to_matrix
+from .to_kron import to_kron, vec_jacobian
 
 _methods.attach()
 
@@ -37,4 +40,5 @@ __all__ = [
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
     "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
     "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
 ]

@@ -20,6 +20,7 @@ from .algebra import add, fresh, product, scale
 from .dims import dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
+from .layout import remember_split
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor, zero)
 from .traverse import postorder
@@ -379,7 +380,7 @@ def diff(f: Any, x: Any, convention: str | None = None) -> Expr:
     """
     f, x = _wrt(f, x, "diff")
     seed, E = identity_seed(x)
-    return symmetrize(forward(f, x, seed, E), x, convention)
+    return remember_split(symmetrize(forward(f, x, seed, E), x, convention), f.ndim)
 
 
 jacobian = diff
@@ -420,7 +421,7 @@ def grad(f: Any, x: Any, convention: str | None = None) -> Expr:
         raise ShapeError(f"grad applies to scalar functions; this one has shape "
                          f"{format_shape(f.shape)}. Try ic.jacobian (the full derivative), ic.vjp, "
                          f"or sum the function first")
-    return symmetrize(reverse(f, x, Constant(1.0)), x, convention)
+    return remember_split(symmetrize(reverse(f, x, Constant(1.0)), x, convention), 0)
 
 
 def hessian(f: Any, x: Any, convention: str | None = None) -> Expr:
