@@ -39,6 +39,8 @@ _CALLS = {"diag": "diag", "diagonal": "diagonal", "tr": "tr", "det": "det", "sum
 
 def _text_unary(n: Unary, kids, _):
     (kid,) = kids
+    if n.op == "T" and isinstance(n.arg, Unary) and n.arg.op == "inv":
+        return kid[0][:-len("⁻¹")] + "⁻ᵀ", POST
     if n.op == "T":
         return _wrap(kid, ATOM) + "ᵀ", POST
     if n.op == "inv":
@@ -72,7 +74,9 @@ def _signed_terms(n: Add, kids, need: int, latex: bool) -> str:
     out = []
     for i, ((c, _), kid) in enumerate(zip(n.terms, kids)):
         mag = abs(c)
-        body = _wrap(kid, SUM + 1 if mag == 1.0 else need, latex)
+        chain = isinstance(n.terms[i][1], Scaled) or isinstance(n.terms[i][1], Nary) \
+            and n.terms[i][1].op == "matmul"
+        body = _wrap(kid, SUM + 1 if mag == 1.0 or chain else need, latex)
         if mag != 1.0:
             body = f"{_num(mag)} {body}"
         minus = "-" if latex else "−"
@@ -137,6 +141,8 @@ _LATEX_CALLS = {"diag": r"\operatorname{diag}", "diagonal": r"\operatorname{diag
 
 def _latex_unary(n: Unary, kids, _):
     (kid,) = kids
+    if n.op == "T" and isinstance(n.arg, Unary) and n.arg.op == "inv":
+        return kid[0][:-len("^{-1}")] + r"^{-\top}", POST
     if n.op == "T":
         return "{" + _wrap(kid, ATOM, True) + r"}^{\top}", POST
     if n.op == "inv":

@@ -170,13 +170,19 @@ def transpose(f: Form) -> Form:
         return Nary("kron", tuple(transpose(a) for a in f.args), _flip(f.shape))
     if isinstance(f, Scaled) and f.body is not None:
         return Scaled(f.coef, f.scalars, transpose(f.body), _flip(f.shape))
-    if isinstance(f, Unary) and f.op in ("inv", "func") and f.arg.shape[0] is not None \
+    if isinstance(f, Unary) and f.op == "func" and f.arg.shape[0] is not None \
             and f.arg.shape[1] is not None:
         return Unary(f.op, transpose(f.arg), _flip(f.shape), f.param)
     return Unary("T", f, _flip(f.shape))
 
 
+def _transposes(f: Form) -> int:
+    return fold(f, _COUNT_T)
+
+
 def unary(op: str, arg: Form, shape: tuple | None = None, param: Any = None) -> Form:
+    if op == "tr" and _transposes(transpose(arg)) < _transposes(arg):
+        arg = transpose(arg)  # tr(Mᵀ) = tr(M): read the loop the way with fewer transposes
     return Unary(op, arg, arg.shape if shape is None else shape, param)
 
 
@@ -261,6 +267,14 @@ def fold(root: Form, table: dict, extra: Any = None) -> Any:
         kids = [done[id(c)] for c in node.children()]
         done[id(node)] = table[type(node)](node, kids, extra)
     return done[id(root)]
+
+
+class _CountT(dict):
+    def __missing__(self, cls):
+        return lambda n, kids, _: sum(kids) + (isinstance(n, Unary) and n.op == "T")
+
+
+_COUNT_T = _CountT()
 
 
 # --------------------------------------------------------------------------- evaluation
