@@ -215,6 +215,12 @@ def kron(*fs: Form) -> Form:
     kept = [f for f in fs if not is_scalar(f)] or list(fs[:1])
     if len(kept) == 1:
         return kept[0]
+    if all(isinstance(f, Identity) for f in kept):
+        return Identity(dim_mul(*(f.dim for f in kept)))
+    if len(kept) == 2 and {f.shape.index(None) for f in kept if None in f.shape} == {0, 1} \
+            and all(None in f.shape for f in kept):  # a column ⊗ a row is their outer product
+        column = next(f for f in kept if f.shape[1] is None)
+        return matmul(column, next(f for f in kept if f is not column))
 
     def side(i: int) -> Dim | None:
         ds = [f.shape[i] for f in kept if f.shape[i] is not None]

@@ -149,7 +149,8 @@ def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
         cols = [l for l in x_slow if l in labels]
         real = [(f, ls) for f, ls in group if f is not None]
         parts.append((rows, cols, real))
-    scalars = [read_product(p[2], (), dims, 1.0, "col") for p in parts if not p[0] and not p[1]]
+    scalars = [read_product(p[2], (), dims, 1.0, "col", sizes=()) for p in parts
+               if not p[0] and not p[1]]
     if sizes:
         scalars.append(read_product([], (), dims, 1.0, "col", sizes=sizes))
     parts = [p for p in parts if p[0] or p[1]]
