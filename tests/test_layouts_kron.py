@@ -6,43 +6,51 @@ must evaluate from its own tree to ``vec_jacobian`` of the tensor. Dimensions ar
 derivative loses every tensor that carries them (``∂(XW)/∂W`` has no ``W`` left to bind ``k``).
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 import indexcalc as ic
 
-X, W, A, B, Y = ic.tensors("X[2,3] W[3,4] A[5,2] B[4,3] Y[3,3]")
-e, Whx, Whh, h0, u, z = ic.tensors("e[5] W_hx[5,4] W_hh[4,4] h0[4] u[4] z[3]")
 
 
-def _h():
-    return ic.tanh(Whx.T @ e + Whh.T @ h0).named("h")
+def _tensors():
+    """Fresh variables per test (module-level tensors would make names ambiguous elsewhere)."""
+    spec = "X[2,3] W[3,4] A[5,2] B[4,3] Y[3,3] e[5] W_hx[5,4] W_hh[4,4] h0[4] u[4] z[3]"
+    t = SimpleNamespace(**{v.name: v for v in ic.tensors(spec)})
+    t.Whx, t.Whh = t.W_hx, t.W_hh
+    return t
+
+
+def _h(t):
+    return ic.tanh(t.Whx.T @ t.e + t.Whh.T @ t.h0).named("h")
 
 
 CASES = {
-    "d(XW)/dW": (lambda: ic.diff(X @ W, W), "I ⊗ X", "X ⊗ I"),
-    "d(XW)/dX": (lambda: ic.diff(X @ W, X), "Wᵀ ⊗ I", "I ⊗ Wᵀ"),
-    "d(AXB)/dX": (lambda: ic.diff(A @ X @ B.T, X), "B ⊗ A", "A ⊗ B"),
-    "d(X^T)/dX": (lambda: ic.diff(X.T, X), "K_(2,3)", "K_(3,2)"),
-    "d(Y Y)/dY": (lambda: ic.diff(Y @ Y, Y), "Yᵀ ⊗ I + I ⊗ Y", "I ⊗ Yᵀ + Y ⊗ I"),
-    "dh/dW_hx": (lambda: ic.diff(_h(), Whx), "diag(1 − h∘h) (I ⊗ eᵀ)",
+    "d(XW)/dW": (lambda t: ic.diff(t.X @ t.W, t.W), "I ⊗ X", "X ⊗ I"),
+    "d(XW)/dX": (lambda t: ic.diff(t.X @ t.W, t.X), "Wᵀ ⊗ I", "I ⊗ Wᵀ"),
+    "d(AXB)/dX": (lambda t: ic.diff(t.A @ t.X @ t.B.T, t.X), "B ⊗ A", "A ⊗ B"),
+    "d(X^T)/dX": (lambda t: ic.diff(t.X.T, t.X), "K_(2,3)", "K_(3,2)"),
+    "d(Y Y)/dY": (lambda t: ic.diff(t.Y @ t.Y, t.Y), "Yᵀ ⊗ I + I ⊗ Y", "I ⊗ Yᵀ + Y ⊗ I"),
+    "dh/dW_hx": (lambda t: ic.diff(_h(t), t.Whx), "diag(1 − h∘h) (I ⊗ eᵀ)",
                  "diag(1 − h∘h) (eᵀ ⊗ I)"),
-    "d tanh(XW)/dW": (lambda: ic.diff(ic.tanh(X @ W), W), "diag(vec(1 1ᵀ − tanh(X W)∘tanh(X W))) (I ⊗ X)",
+    "d tanh(XW)/dW": (lambda t: ic.diff(ic.tanh(t.X @ t.W), t.W),
+                      "diag(vec(1 1ᵀ − tanh(X W)∘tanh(X W))) (I ⊗ X)",
                       "diag(vec_row(1 1ᵀ − tanh(X W)∘tanh(X W))) (X ⊗ I)"),
-    "d(XWu)/dW": (lambda: ic.diff(X @ W @ u, W), "uᵀ ⊗ X", "X ⊗ uᵀ"),
-    "d sum(XW)/dW": (lambda: ic.diff(ic.sum(X @ W), W), None, None),
-    "d (x . x) x / dx": (lambda: ic.diff(z * (z @ z), z), None, None),
-    "d inv(Y)/dY": (lambda: ic.diff(ic.inv(Y), Y), None, None),
-    "d(X diag(z) ... )": (lambda: ic.diff(X @ ic.diag(z) @ W, z), None, None),
-    "hessian of tr(W^T Y^T Y W)": (lambda: ic.hessian(ic.trace(W.T @ Y.T @ Y @ W), W), None, None),
-    "d(outer(z, z))/dz": (lambda: ic.diff(ic.outer(z, z), z), None, None),
-    "d(X * X)/dX": (lambda: ic.diff(X * X, X), None, None),
+    "d(XWu)/dW": (lambda t: ic.diff(t.X @ t.W @ t.u, t.W), "uᵀ ⊗ X", "X ⊗ uᵀ"),
+    "d sum(XW)/dW": (lambda t: ic.diff(ic.sum(t.X @ t.W), t.W), None, None),
+    "d (x . x) x / dx": (lambda t: ic.diff(t.z * (t.z @ t.z), t.z), None, None),
+    "d inv(Y)/dY": (lambda t: ic.diff(ic.inv(t.Y), t.Y), None, None),
+    "d(X diag(z) ... )": (lambda t: ic.diff(t.X @ ic.diag(t.z) @ t.W, t.z), None, None),
+    "hessian of tr(W^T Y^T Y W)": (lambda t: ic.hessian(ic.trace(t.W.T @ t.Y.T @ t.Y @ t.W), t.W), None, None),
+    "d(outer(z, z))/dz": (lambda t: ic.diff(ic.outer(t.z, t.z), t.z), None, None),
+    "d(X * X)/dX": (lambda t: ic.diff(t.X * t.X, t.X), None, None),
 }
 
 
-def _values(rng):
-    names = (X, W, A, B, Y, e, Whx, Whh, h0, u, z)
-    return {t.name: rng.normal(size=t.shape) for t in names}
+def _values(rng, t):
+    return {v.name: rng.normal(size=v.shape) for v in set(vars(t).values())}
 
 
 def _norm(s: str) -> str:
@@ -52,10 +60,10 @@ def _norm(s: str) -> str:
 @pytest.mark.parametrize("name", list(CASES))
 def test_kron_form_evaluates_to_the_vec_jacobian(name):
     build, col_form, row_form = CASES[name]
-    d = build()
-    vals = _values(np.random.default_rng(len(name)))
+    t = _tensors()
+    d = build(t)
+    vals = _values(np.random.default_rng(len(name)), t)
     tensor = ic.evaluate(d, **vals)
-    out_ndim = d.ndim - len(next(t for t in (X, W, Y, Whx, z) if t.name in name or True).shape)
     for layout in ("numerator", "denominator"):
         for vec in ("col", "row"):
             form = ic.to_kron(d, layout, vec)
@@ -66,17 +74,17 @@ def test_kron_form_evaluates_to_the_vec_jacobian(name):
             assert got.shape == want.shape, (name, layout, vec, str(form))
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12,
                                        err_msg=f"{name} {layout} {vec}: {form}")
-    del out_ndim
     if col_form is not None:
         assert _norm(str(ic.to_kron(d, "numerator", "col"))) == _norm(col_form)
         assert _norm(str(ic.to_kron(d, "numerator", "row"))) == _norm(row_form)
 
 
 def test_unfactorizable_terms_are_explicit_and_say_so():
-    d = ic.diff(ic.einsum("ij,jk,ik->i", X, W, ic.Tensor("V", (2, 4))), W)
+    t = _tensors()
+    d = ic.diff(ic.einsum("ij,jk,ik->i", t.X, t.W, ic.Tensor("V", (2, 4))), t.W)
     form = ic.to_kron(d)
     assert form.notes and "does not factorize" in form.notes[0]
-    vals = _values(np.random.default_rng(3))
+    vals = _values(np.random.default_rng(3), t)
     vals["V"] = np.random.default_rng(4).normal(size=(2, 4))
     np.testing.assert_allclose(form.evaluate(**vals), ic.vec_jacobian(ic.evaluate(d, **vals), 1))
 
@@ -95,6 +103,8 @@ def test_vec_jacobian_is_the_linear_map_on_vec(vec):
 
 
 def test_kron_needs_the_split_and_valid_choices():
+    t = _tensors()
+    z, X, W = t.z, t.X, t.W
     with pytest.raises(ic.LayoutError, match="out_ndim"):
         ic.to_kron(ic.outer(z, z))
     np.testing.assert_allclose(
