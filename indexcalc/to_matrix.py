@@ -135,7 +135,11 @@ def build_form(expr: Expr, scope: Scope) -> Form:
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(node.children()) if id(c) not in done)
             continue
-        done[id(node)] = BUILD[type(node)](node, [done[id(c)] for c in node.children()], scope)
+        build = BUILD.get(type(node))
+        if build is None:
+            raise LayoutError(f"{type(node).__name__} has no matrix form; str() shows it in index "
+                              "notation" + _KRON_HINT)
+        done[id(node)] = build(node, [done[id(c)] for c in node.children()], scope)
     return done[id(expr)]
 
 
