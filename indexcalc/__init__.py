@@ -17,6 +17,7 @@ from __future__ import annotations
 from . import _methods
 from .check import check
 from .diff import diff, grad, hessian, jacobian, jvp, vjp
+from .einsum_query import einsum_grad, einsum_jacobian
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
 from .evaluate import Compiled, compile, evaluate
 from .nodes import Constant, Expr, Tensor
@@ -31,7 +32,7 @@ _methods.attach()
 __version__ = "0.1.0"
 
 __all__ = [
-    "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
+    "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp", "einsum_grad", "einsum_jacobian",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
