@@ -24,6 +24,7 @@ from .nodes import Constant, Expr, Tensor
 from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
+from .parse import parse
 from .plan import Plan, plan
 from .tensors import tensors
 
@@ -36,6 +37,6 @@ __all__ = [
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
-    "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "logsumexp", "matmul", "named", "norm", "outer", "parse", "plan", "relu", "reshape", "sigmoid",
+    "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
 ]
