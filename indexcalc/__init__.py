@@ -33,10 +33,11 @@ _methods.attach()
 __version__ = "0.1.0"
 
 __all__ = [
-    "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp", "einsum_grad", "einsum_jacobian",
+    "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
+    "einsum_grad", "einsum_jacobian", "parse",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "named", "norm", "outer", "parse", "plan", "relu", "reshape", "sigmoid",
-    "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
+    "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
 ]
