@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from . import _methods
 from .check import check
+from .codegen import to_python
 from .diff import diff, grad, hessian, jacobian, jvp, vjp
 from .einsum_query import einsum_grad, einsum_jacobian
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
@@ -34,7 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
-    "einsum_grad", "einsum_jacobian", "parse",
+    "einsum_grad", "einsum_jacobian", "parse", "to_python",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
