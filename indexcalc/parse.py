@@ -495,18 +495,18 @@ def _literal(r: _Reader, node: ast.AST, kinds: tuple) -> Any:
         return node.value
     if isinstance(node, ast.Tuple) and tuple in kinds:
         return tuple(_literal(r, e, (int,)) for e in node.elts)
-    if isinstance(node, ast.Name) and str in kinds:
-        return node.id     # a dimension name or an index letter
+    if isinstance(node, ast.Name) and "name" in kinds:
+        return node.id     # a dimension name
     return _bad(r, node, kinds)
 
 
 def _bad(r: _Reader, node: ast.AST, kinds: tuple) -> Any:
-    names = {int: "an int", float: "a number", str: "a name or string", tuple: "a tuple of ints",
-             type(None): "None"}
+    names = {int: "an int", float: "a number", str: "a string", tuple: "a tuple of ints",
+             type(None): "None", "name": "a dimension name"}
     raise r.error(node, "expected " + " or ".join(names[k] for k in kinds))
 
 
-_KINDS = {"int": (int,), "axis": (int, tuple, type(None)), "dim": (int, str),
+_KINDS = {"int": (int,), "axis": (int, tuple, type(None)), "dim": (int, str, "name"),
           "str": (str,), "ord": (int, float, str, type(None))}
 
 
