@@ -6,8 +6,9 @@ factors, followed by the same steps evaluation takes (size multipliers, broadcas
 delta written through a diagonal view); elementwise functions use the stable formulas of
 :mod:`indexcalc.functions`; softmax and logsumexp are shifted by the maximum.
 
-Parameters are the tensors' names in first-seen order (children before parents, left to right,
-as ``traverse.postorder`` meets them). Dimension sizes are read from the arguments' shapes.
+Parameters are the tensors' names, sorted (a derivative's factor order is no guide to a
+signature); call the function with keywords to be safe. Dimension sizes are read from the
+arguments' shapes.
 Contraction order: pass the sizes (``to_python(expr, n=100, d=50)``) to embed the very
 ``opt_einsum`` path that ``evaluate`` plans for them; without sizes each einsum plans at call
 time (``optimize="optimal"`` up to four operands, ``"greedy"`` beyond).
@@ -250,7 +251,7 @@ def _parameters(order: list[Expr]) -> dict[str, Tensor]:
             if keyword.iskeyword(node.name):
                 raise IndexcalcError(f"to_python: tensor {node.name!r} is named like a Python "
                                      "keyword; rename it to use it as a parameter")
-    return params
+    return dict(sorted(params.items()))
 
 
 # ---------------------------------------------------------------------- one rule per node type
