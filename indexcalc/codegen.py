@@ -8,7 +8,8 @@ delta written through a diagonal view); elementwise functions use the stable for
 
 Parameters are the tensors' names, sorted (a derivative's factor order is no guide to a
 signature); call the function with keywords to be safe. Dimension sizes are read from the
-arguments' shapes.
+arguments' shapes; one that no argument carries (``∂(XW)/∂W = X δ`` has lost ``W``) is a
+keyword-only parameter, as ``evaluate`` takes it (``f(X, h=4)``).
 Contraction order: pass the sizes (``to_python(expr, n=100, d=50)``) to embed the very
 ``opt_einsum`` path that ``evaluate`` plans for them; without sizes each einsum plans at call
 time (``optimize="optimal"`` up to four operands, ``"greedy"`` beyond).
@@ -90,8 +91,8 @@ def to_python(expr: Any, backend: str = "numpy", name: str = "f", **sizes: int) 
         Python source; ``exec`` it (or save it) and call ``name``.
 
     Raises:
-        IndexcalcError: an unknown backend, a name that is not an identifier, a tensor named
-            like a Python keyword, or a dimension that no argument's shape reveals.
+        IndexcalcError: an unknown backend, a name that is not an identifier, or a tensor named
+            like a Python keyword.
 
     Examples:
         >>> import indexcalc as ic
@@ -126,6 +127,7 @@ class _Writer:
         self.lines: list[str] = []
         self.var: dict[int, str] = {}
         self.size_var: dict[str, str] = {}
+        self.keywords: list[str] = []     # dimensions the caller passes by name
         self.sizes = self._check_sizes(sizes)
 
     def take(self, wanted: str) -> str:
@@ -178,11 +180,11 @@ class _Writer:
             self.size_var[n] = self.take(n if n.isidentifier() else "size")
             if n in where:
                 lines.append(f"{self.size_var[n]} = {where[n]}")
-            elif self.sizes is not None:
-                lines.append(f"{self.size_var[n]} = {self.sizes[n]}")
+            elif self.size_var[n] == n:   # no input carries it: a keyword, as evaluate takes it
+                self.keywords.append(n if self.sizes is None else f"{n}={self.sizes[n]}")
             else:
-                raise IndexcalcError(f"to_python: dimension {n!r} is not an axis of any input; "
-                                     f"give its size, e.g. to_python(expr, {n}=10)")
+                raise IndexcalcError(f"to_python: dimension {n!r} is not an axis of any input "
+                                     "and its name is taken by a tensor")
         return lines
 
     # ------------------------------------------------------------------ the program
@@ -221,7 +223,8 @@ class _Writer:
         for key, fname in self.helpers.items():
             head, *rest = DELTA_HELPER[self.backend] if key == "delta" else HELPERS[key]
             out += ["", f"def {fname}{head}"] + [f"    {s.format(m=m)}" for s in rest] + [""]
-        out += ["", f"def {name}({', '.join(self.params)}):"] + [f"    {s}" for s in body]
+        signature = ", ".join([*self.params, *(["*", *self.keywords] if self.keywords else [])])
+        out += ["", f"def {name}({signature}):"] + [f"    {s}" for s in body]
         return "\n".join(out) + "\n"
 
 
