@@ -62,7 +62,8 @@ DELTA_HELPER = {
     "numpy": ("(size, order, dtype):", "out = {m}.zeros((size,) * order, dtype=dtype)",
               '{m}.einsum("i" * order + "->i", out)[...] = 1', "return out"),
     "jax": ("(size, order, dtype):",
-            "return {m}.zeros((size,) * order, dtype=dtype).at[({m}.arange(size),) * order].set(1)"),
+            "index = ({m}.arange(size),) * order",
+            "return {m}.zeros((size,) * order, dtype=dtype).at[index].set(1)"),
 }
 
 #: elementwise functions: rule-table name -> template ({m} module, {x} argument, {p} parameter)
@@ -151,7 +152,8 @@ class _Writer:
             raise BindingError(f"to_python: sizes were given but not for {', '.join(missing)}")
         for k, v in sizes.items():
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise BindingError(f"to_python: size of {k!r} must be a non-negative int, got {v!r}")
+                raise BindingError(f"to_python: size of {k!r} must be a non-negative int, got "
+                                   f"{v!r}")
         return {k: int(v) for k, v in sizes.items()}
 
     # ------------------------------------------------------------------ dimensions
@@ -196,7 +198,8 @@ class _Writer:
         body = []
         if self.params:
             conv = self.helper("floats")
-            body.append(", ".join(self.params) + " = " + ", ".join(f"{conv}({p})" for p in self.params))
+            converted = ", ".join(f"{conv}({p})" for p in self.params)
+            body.append(f"{', '.join(self.params)} = {converted}")
             body.append(f"{self.dtype} = {m}.result_type({', '.join(self.params)})")
         else:
             body.append(f"{self.dtype} = {m}.float64")
@@ -328,7 +331,8 @@ def _diagonal(w: _Writer, full: str, target: str, size: dict, value: str) -> str
     m = w.m
     zeros = f"{m}.zeros({_shape_of(full, size)}, dtype={w.dtype})"
     if w.backend == "numpy":
-        w.lines += [f"{{out}} = {zeros}", f"{m}.einsum({full + '->' + target!r}, {{out}})[...] = {value}"]
+        view = f"{m}.einsum({full + '->' + target!r}, {{out}})"
+        w.lines += [f"{{out}} = {zeros}", f"{view}[...] = {value}"]
         return "{out}"
     index = []
     for c in full:

@@ -26,7 +26,8 @@ Examples:
     >>> import indexcalc as ic
     >>> print(ic.parse("X[n,d] * W[d,h]"))
     Σ_d X[n,d] W[d,h]
-    >>> ic.parse("0.5*sum((X@W@v - y)**2)", shapes={"X": "n d", "W": "d h", "v": "h", "y": "n"}).shape
+    >>> shapes = {"X": "n d", "W": "d h", "v": "h", "y": "n"}
+    >>> ic.parse("0.5*sum((X@W@v - y)**2)", shapes).shape
     ()
     >>> ic.parse("exp(X.__class__)", shapes={"X": "n"})
     Traceback (most recent call last):
@@ -59,8 +60,9 @@ MAX_DEPTH = 100       # nesting of operations (a chain of one operator counts on
 _GROUP = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*", ast.Div: "*", ast.MatMult: "@"}
 _PYOP = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
          ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
-_DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.SetComp: "a comprehension",
-             ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
+_DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension",
+             ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+             ast.GeneratorExp: "a comprehension",
              ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string", ast.Starred:
              "a starred argument", ast.Slice: "a slice", ast.Compare: "a comparison",
              ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional", ast.NamedExpr:
@@ -87,7 +89,8 @@ class Fn:
 
 _X = ("x", "expr", True)
 FUNCTIONS: dict[str, Fn] = {
-    **{name: Fn(getattr(ops, name)) for name in ("trace", "diag", "diagonal", "inv", "det", "logdet")},
+    **{name: Fn(getattr(ops, name))
+       for name in ("trace", "diag", "diagonal", "inv", "det", "logdet")},
     "norm": Fn(ops.norm, (_X, ("ord", "ord", False))),
     "softmax": Fn(ops.softmax, (_X, ("axis", "int", False))),
     "log_softmax": Fn(ops.log_softmax, (_X, ("axis", "int", False))),
@@ -130,7 +133,8 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None) -> Expr:
     return _Reader(formula, shapes).read()
 
 
-def formula_and_variable(f: Any, x: Any, shapes: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+def formula_and_variable(f: Any, x: Any,
+                         shapes: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     """``diff``/``grad`` arguments given as strings: parse ``f``; find ``x`` among its tensors."""
     if isinstance(f, str):
         f = parse(f, shapes)
@@ -146,7 +150,7 @@ def formula_and_variable(f: Any, x: Any, shapes: Mapping[str, Any] | None = None
         else:
             have = ", ".join(sorted(found)) or "none"
             raise ParseError(f"the variable {x!r} is not a tensor of the function (its tensors: "
-                             f"{have}); declare it in shapes= to get an exact zero")
+                             f"{have}); declare its shape to get an exact zero")
     return f, x
 
 
@@ -163,7 +167,8 @@ class _Reader:
         if not isinstance(formula, str):
             raise ParseError(f"parse: expected a formula string, got {type(formula).__name__}")
         if shapes is not None and not isinstance(shapes, Mapping):
-            raise ParseError(f"parse: shapes must be a dict like {{'X': 'n d'}}, got {shapes!r:.60}")
+            raise ParseError(f"parse: shapes must be a dict like {{'X': 'n d'}}, got "
+                             f"{shapes!r:.60}")
         self.formula = formula.strip()
         self.tensors = {str(k): _declared(str(k), v) for k, v in (shapes or {}).items()}
         self.bound: list[frozenset] = []   # letters of the enclosing sum(expr, i, ...) calls
@@ -206,7 +211,8 @@ class _Reader:
         lines = self.formula.splitlines() or [""]
         row = min(max(e.lineno or 1, 1), len(lines))
         col = len(lines[row - 1][:max((e.offset or 1) - 1, 0)].encode())
-        where = ast.Constant(None, lineno=row, col_offset=col, end_lineno=row, end_col_offset=col + 1)
+        where = ast.Constant(None, lineno=row, col_offset=col, end_lineno=row,
+                             end_col_offset=col + 1)
         return self.error(where, f"invalid syntax: {e.msg}")
 
     def _check_depth(self, root: ast.AST) -> None:
@@ -270,7 +276,8 @@ class _Reader:
                 count[letter] += 1
                 if count[letter] == 3 and letter not in bound:
                     raise self.error(where, f"index {letter!r} appears three times in one "
-                                            f"product; write sum(..., {letter}) to sum it explicitly")
+                                            f"product; write sum(..., {letter}) to sum it "
+                                            "explicitly")
         out = tuple(l for l in count if count[l] == 1 or l in bound)
         return Indexed(product([(e, ls) for e, ls, _ in items], out, dims, coef), out)
 

@@ -46,7 +46,8 @@ TABLE = [
      ic.logsumexp(X, axis=1) @ y + ic.logsumexp(X)),
     ("norm(X) + norm(x, ord=1)", ic.norm(X) + ic.norm(x, ord=1)),
     ("einsum('ij,jk->ik', X, W)", X @ W),
-    ("inv(A) @ x + det(A) * logdet(A) + trace(A)", ic.inv(A) @ x + ic.det(A) * ic.logdet(A) + ic.trace(A)),
+    ("inv(A) @ x + det(A) * logdet(A) + trace(A)",
+     ic.inv(A) @ x + ic.det(A) * ic.logdet(A) + ic.trace(A)),
     ("diag(x)[i,j] * A[j,k] + diag(diagonal(A))[i,k] + 2*eye(n)[i,k]",
      ic.diag(x) @ A + ic.diag(ic.diagonal(A)) + 2 * ic.eye("n")),
     ("outer(x, y) + A + sum(kron(A, X)) * 0", ic.outer(x, y) + A),
@@ -122,9 +123,11 @@ HOSTILE = [
     "(t for t in X)", "9**9**9", "10**400", "1e999", "1/0", "(-8)**(1/3)", "f'{X}'", "X.sum()",
     "exp.__call__(x)", "X[0]", "X[1:2]", "X[:, 0]", "X[...]", "exp(*x)", "exp(**x)", "sum(*[x])",
     "x if x else y", "x < 1", "x and y", "(x := 1)", "'abc'", "True", "None", "1j", "[x, y]",
-    "{'a': x}", "x; import os", "x\nimport os", "exp(x, x)", "sum(x, axis=0, k=1)", "norm(x, ord=x)",
+    "{'a': x}", "x; import os", "x\nimport os", "exp(x, x)", "sum(x, axis=0, k=1)",
+    "norm(x, ord=x)",
     "softmax(x, axis='0')", "einsum(s, x)", "exp", "n", "\0", "",
-    "(" * 2000 + "x" + ")" * 2000, "-" * 5000 + "x", "+".join(["x"] * 5000), "exp(" * 150 + "x" + ")" * 150,
+    "(" * 2000 + "x" + ")" * 2000, "-" * 5000 + "x", "+".join(["x"] * 5000),
+    "exp(" * 150 + "x" + ")" * 150,
     "x" + "**2" * 200, "x" * 10_001,
 ]
 
