@@ -174,7 +174,12 @@ class _Reader:
         else:
             end = len(line)
         where = f"line {row}, column {col + 1}" if len(lines) > 1 else f"column {col + 1}"
-        err = cls(f"{message} (at {where})\n    {line}\n    {' ' * col}{'^' * max(end - col, 1)}")
+        start = max(0, col - 30) if len(line) > 80 else 0   # a window around a long line's culprit
+        stop = min(len(line), max(end, col + 1) + 30, start + 80) if len(line) > 80 else len(line)
+        shown = ("..." if start else "") + line[start:stop] + ("..." if stop < len(line) else "")
+        pad = col - start + (3 if start else 0)
+        width = max(min(end, stop) - col, 1)
+        err = cls(f"{message} (at {where})\n    {shown}\n    {' ' * pad}{'^' * width}")
         err.position = (row, col)
         return err
 
@@ -363,8 +368,8 @@ def _indexed_add(r: _Reader, node: ast.BinOp, a: Any, b: Any, op: Callable) -> I
                                 "with index notation; index it, like X[n,d]")
     if isinstance(a, Indexed) and isinstance(b, Indexed):
         if set(a.letters) != set(b.letters):
-            raise r.error(node, f"the terms have free indices ({','.join(a.letters)}) and "
-                                f"({','.join(b.letters)}); they must be the same", ShapeError)
+            raise r.error(node.right, f"this term has free indices ({','.join(b.letters)}) but "
+                                      f"the terms before it ({','.join(a.letters)})", ShapeError)
         return Indexed(op(a.expr, ops.transpose(b.expr, [b.letters.index(l) for l in a.letters])),
                        a.letters)
     if isinstance(a, Indexed):

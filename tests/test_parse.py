@@ -113,6 +113,9 @@ def test_errors_point_at_the_token():
     assert "index 'd' has dimension n here but d" in first
     first, line, caret = _located("é + Qz")                          # columns count characters
     assert caret == "    ^"
+    _, line, caret = _located("+".join(["A[i,j]*x[j]"] * 20) + " + Qz + x")  # a window
+    assert line.startswith("    ...") and len(line) < 100
+    assert line[caret.index("^"):len(caret)] == "Qz"
     assert "invalid syntax" in _located("x +* y")[0]
     assert "line 2" in _located("(x +\n Qz)")[0]
 
