@@ -66,7 +66,13 @@ def _library(name: str, what: str) -> Callable:
 
 def _einsum_text(d: Any, args: argparse.Namespace) -> str:
     subscripts, operands = _library("to_einsum", "--format einsum")(d)
-    return f"einsum({subscripts!r}, {', '.join(str(o) for o in operands)})"
+    return f"einsum({subscripts!r}, {', '.join(_operand(o) for o in operands)})"
+
+
+def _operand(e: Any) -> str:
+    """A tensor by its name, any other operand as its index notation in parentheses."""
+    text = str(e)
+    return text if text.isidentifier() else f"({text})"
 
 
 def _matrix_kwargs(args: argparse.Namespace) -> dict:

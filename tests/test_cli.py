@@ -137,7 +137,8 @@ def test_formats_from_other_modules(fmt, capsys):
     kwargs = {"layout": "numerator"} if fmt in ("matrix", "kron") else {}
     want = fn(LSQ_GRAD, **kwargs)
     if fmt == "einsum":
-        want = f"einsum({want[0]!r}, {', '.join(str(o) for o in want[1])})"
+        ops = [o.name if isinstance(o, ic.Tensor) else f"({o})" for o in want[1]]
+        want = f"einsum({want[0]!r}, {', '.join(ops)})"
     assert out == f"{want}\n"
 
 
