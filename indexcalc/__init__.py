@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from . import _methods
 from .check import check
+from .codegen import to_python
 from .diff import diff, grad, hessian, jacobian, jvp, vjp
+from .einsum_query import einsum_grad, einsum_jacobian
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
 from .evaluate import Compiled, compile, evaluate
 from .nodes import Constant, Expr, Tensor
 from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
+from .parse import parse
 from .plan import Plan, plan
 from .structure import concatenate, stack, tril, triu, unvec, vec, where
 from .tensors import tensors
@@ -36,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
+    "einsum_grad", "einsum_jacobian", "parse", "to_python",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
