@@ -19,6 +19,8 @@ from .check import check
 from .diff import diff, grad, hessian, jacobian, jvp, vjp
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
 from .evaluate import Compiled, compile, evaluate
+from .explain import Derivation, explain
+from .latex import to_latex
 from .nodes import Constant, Expr, Tensor
 from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
@@ -37,4 +39,5 @@ __all__ = [
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
     "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
     "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "Derivation", "explain", "to_latex",
 ]
