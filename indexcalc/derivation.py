@@ -24,8 +24,8 @@ class Derivation:
         steps: the :class:`indexcalc.explain.Step` records, in the order of accumulation.
         result: the derivative (an expression of shape ``f.shape + x.shape``).
         index: the result in index notation, intermediates by name; ``full``: without them.
-        matrix: the result in matrix form for the layout, or ``None`` where no layout module is
-            installed.
+        matrix: the result in matrix form for the layout (``Shown``: text and LaTeX), or ``None``
+            where no layout module is installed; ``matrix_form``: the ``MatrixForm`` itself.
     """
 
     f: str
@@ -39,6 +39,7 @@ class Derivation:
     index: object
     full: str
     matrix: object | None
+    matrix_form: object | None = None
 
     def _conventions(self) -> str:
         return f"{self.layout} layout, {self.vectors} vectors"
@@ -60,7 +61,7 @@ class Derivation:
                 lines.append(f"  chain rule (summing over {over}):")
                 lines.append(f"    {s.chain.text}")
             if s.collapses:
-                lines.append("  deltas that collapse:")
+                lines.append("  deltas (a delta meeting a summed index renames it and vanishes):")
                 lines += [f"    {c.text}" for c in s.collapses]
             lines.append(f"  result: {s.index.text}")
             if s.matrix is not None:

@@ -21,7 +21,6 @@ from typing import Any
 from .algebra import add, fresh, product
 from .derivation import Derivation
 from .diff import FORWARD, _wrt, depends, identity_seed
-from .dims import format_shape
 from .errors import IndexcalcError, LayoutError
 from .nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Shared,
                     Softmax, Sum, Tensor)
@@ -227,8 +226,19 @@ def _partial(top: str, bottom: str, style: Style) -> str:
 # --------------------------------------------------------------------------- matrix forms
 
 def _matrix(e: Expr, out_ndim: int, layout: str, vectors: str, names: list) -> Shown | None:
-    """The matrix form from the layouts module (``to_kron`` above order 2); ``None`` only when
-    that module is not installed."""
+    """The matrix form's text (see :func:`_matrix_form`)."""
+    return _shown(_matrix_form(e, out_ndim, layout, vectors, names))
+
+
+def _shown(form) -> Shown | None:
+    if form is None or isinstance(form, Shown):
+        return form
+    return Shown(str(form), form.latex())
+
+
+def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list):
+    """The ``MatrixForm`` from the layouts module (``to_kron`` above order 2), a ``Shown`` saying
+    why there is none, or ``None`` only when that module is not installed."""
     try:
         from .to_matrix import to_matrix
     except ImportError:
@@ -241,7 +251,7 @@ def _matrix(e: Expr, out_ndim: int, layout: str, vectors: str, names: list) -> S
             form = to_kron(e, layout, out_ndim=out_ndim, names=names)
     except LayoutError as err:
         return Shown(f"(none: {err})", r"\text{(none)}")
-    return Shown(str(form), form.latex())
+    return form
 
 
 # --------------------------------------------------------------------------- the derivation
@@ -297,12 +307,13 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     final = ctx.show(result, (_partial(names.text.get(f, "f"), x.name, TEXT),
                               _partial(names.latex.get(f, "f"), names.latex[x], ctx.latex))) \
         if cut else ctx.show(result)
+    form = _matrix_form(result, f.ndim, layout, vectors, [])
     return Derivation(
         f=names.text.get(f, "f"), x=x.name, direction="reverse" if reverse else "forward",
         layout=layout, vectors=vectors,
         definitions=tuple(ctx.definition(n) for n in cut if n is not x), steps=tuple(steps),
         result=result, index=final, full=str(result),
-        matrix=_matrix(result, f.ndim, layout, vectors, []))
+        matrix=_shown(form), matrix_form=None if isinstance(form, Shown) else form)
 
 
 class _Build:

@@ -205,8 +205,11 @@ def _constant(node, names, ctx):
     s, v = ctx.style, node.value
     if node.name:
         return [s.indexed(s.name(node.name), ctx.idx(names))], ()
+    if v.ndim == 0:
+        return [s.number(float(v))], ()
     if v.size and np.all(v == v.flat[0]):  # the same value at every index
-        return [s.number(float(v.flat[0]))], ()
+        c = float(v.flat[0])
+        return [s.ones(ctx.idx(names)) if c == 1.0 else s.indexed(s.number(c), ctx.idx(names))], ()
     return [s.indexed(s.array(v), ctx.idx(names))], ()
 
 
