@@ -38,8 +38,11 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
                                    f"{format_shape(other.shape)} and {format_shape(node.shape)}); "
                                    "give them distinct names")
     arrays: dict[str, np.ndarray] = {}
-    sizes: dict[str, int] = {}
-    where: dict[str, str] = {}
+    # a keyword that names no tensor but a dimension gives that dimension's size (needed when no
+    # tensor of the expression has it, as in ∂(XW)/∂W = X δ)
+    sizes: dict[str, int] = {k: int(v) for k, v in values.items() if k not in tensors
+                             and isinstance(v, (int, np.integer)) and not isinstance(v, bool)}
+    where: dict[str, str] = {k: f"the keyword {k}={v}" for k, v in sizes.items()}
     for name, t in tensors.items():
         if name not in values:
             given = ", ".join(sorted(values)) or "nothing"
