@@ -28,9 +28,14 @@ OPTIMIZE_DEFAULT = "auto"
 # --------------------------------------------------------------------------- binding
 
 def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes."""
+    """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes.
+
+    A dimension that no tensor of ``roots`` carries (``∂(XW)/∂W = X δ`` has lost ``W``) is bound
+    from any other value given: an array for a tensor of that name, or an int for the dimension.
+    """
     tensors: dict[str, Tensor] = {}
-    for node in postorder(roots):
+    nodes = postorder(roots)
+    for node in nodes:
         if isinstance(node, Tensor):
             other = tensors.setdefault(node.name, node)
             if other is not node:
@@ -38,31 +43,18 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
                                    f"{format_shape(other.shape)} and {format_shape(node.shape)}); "
                                    "give them distinct names")
     arrays: dict[str, np.ndarray] = {}
-    # a keyword that names no tensor but a dimension gives that dimension's size (needed when no
-    # tensor of the expression has it, as in ∂(XW)/∂W = X δ)
-    sizes: dict[str, int] = {k: int(v) for k, v in values.items() if k not in tensors
-                             and isinstance(v, (int, np.integer)) and not isinstance(v, bool)}
-    where: dict[str, str] = {k: f"the keyword {k}={v}" for k, v in sizes.items()}
+    sizes: dict[str, int] = {}
+    where: dict[str, str] = {}
     for name, t in tensors.items():
         if name not in values:
             given = ", ".join(sorted(values)) or "nothing"
             raise BindingError(f"no value for tensor {name!r} of shape {format_shape(t.shape)} "
                                f"(given: {given})")
-        arrays[name] = arr = _as_array(name, values[name])
-        if arr.ndim != len(t.shape):
-            raise BindingError(f"tensor {name!r} expects {len(t.shape)} axes with shape "
-                               f"{format_shape(t.shape)}, got an array of shape {arr.shape}")
-        for axis, (d, n) in enumerate(zip(t.shape, arr.shape)):
-            if isinstance(d, int):
-                if d != n:
-                    raise BindingError(f"tensor {name!r} axis {axis}: expected size {d}, got {n} "
-                                       f"(array shape {arr.shape})")
-            elif "*" not in d:
-                if d in sizes and sizes[d] != n:
-                    raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} has size {n} "
-                                       f"here but {sizes[d]} in {where[d]}")
-                sizes.setdefault(d, n)
-                where.setdefault(d, f"tensor {name!r} axis {axis}")
+        arrays[name] = _as_array(name, values[name])
+        _bind_axes(t, arrays[name], sizes, where)
+    missing = _dimension_names(nodes) - set(sizes)
+    if missing:
+        _bind_extra(values, tensors, missing, sizes, where)
     for name, t in tensors.items():  # merged dimensions, once their factors are known
         for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
             if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
@@ -70,6 +62,53 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
                     raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} is "
                                        f"{dim_size(d, sizes)} by the sizes bound, got {n}")
     return arrays, sizes
+
+
+def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
+    name = t.name
+    if arr.ndim != len(t.shape):
+        raise BindingError(f"tensor {name!r} expects {len(t.shape)} axes with shape "
+                           f"{format_shape(t.shape)}, got an array of shape {arr.shape}")
+    for axis, (d, n) in enumerate(zip(t.shape, arr.shape)):
+        if isinstance(d, int):
+            if d != n:
+                raise BindingError(f"tensor {name!r} axis {axis}: expected size {d}, got {n} "
+                                   f"(array shape {arr.shape})")
+        elif "*" not in d:
+            if d in sizes and sizes[d] != n:
+                raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} has size {n} "
+                                   f"here but {sizes[d]} in {where[d]}")
+            sizes.setdefault(d, n)
+            where.setdefault(d, f"tensor {name!r} axis {axis}")
+
+
+def _dimension_names(nodes: list[Expr]) -> set[str]:
+    names = {n for node in nodes for d in node.shape for n in dim_names(d)}
+    for node in nodes:
+        if isinstance(node, Product):
+            names.update(n for d in node.dims for n in dim_names(d))
+    return names
+
+
+def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
+                where: dict) -> None:
+    from .nodes import live_tensors
+
+    for name, value in values.items():
+        if name in tensors:
+            continue
+        if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            sizes[name] = int(value)
+            where[name] = f"the size given for {name!r}"
+            continue
+        candidates = live_tensors(name)
+        if len(candidates) == 1:
+            _bind_axes(candidates[0], _as_array(name, value), sizes, where)
+    still = sorted(missing - set(sizes))
+    if still:
+        raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "
+                           f"it; pass the value of a tensor that has it (such as the variable of "
+                           f"the derivative) or its size, e.g. {still[0]}=10")
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -180,15 +219,16 @@ def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMI
 # --------------------------------------------------------------------------- the interpreter
 
 def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
-    z = a - np.max(a, axis=axis, keepdims=True)
+    z = a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)  # initial: an empty axis
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _logsumexp(a: np.ndarray, axes: tuple) -> np.ndarray:
-    m = np.max(a, axis=axes, keepdims=True)
+    m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)  # initial: an empty axis
     m = np.where(np.isfinite(m), m, 0)
-    return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
+    with np.errstate(divide="ignore"):  # all −inf: log 0 = −inf is the right answer
+        return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
 
 
 def _inverse(a: np.ndarray) -> np.ndarray:

@@ -96,7 +96,7 @@ class LatexStyle(Style):
         return "^{" + self.number(p) + "}"
 
     def size(self, dim) -> str:
-        return r"\lvert " + str(dim) + r"\rvert"
+        return r"\left(" + str(dim) + r"\right)" if "*" in str(dim) else str(dim)
 
     def ones(self, names) -> str:
         return self.indexed(r"\mathbf{1}", names)

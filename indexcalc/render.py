@@ -104,7 +104,8 @@ class Style:
         return "^" + self.number(p)
 
     def size(self, dim) -> str:
-        return f"|{dim}|"
+        """A dimension's size as a factor: the dimension itself (indices are only in brackets)."""
+        return f"({dim})" if "*" in str(dim) else str(dim)
 
     def ones(self, names) -> str:
         return self.indexed("1", names)
