@@ -13,6 +13,7 @@ LaTeX in :mod:`indexcalc.latex`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 
@@ -243,18 +244,18 @@ def _product(node: Product, names, ctx):
     s = ctx.style
     label, bound = _labels(node, names, ctx)
     used = {l for _, ls in node.factors for l in ls}
+    sizes = [l for l in range(len(node.dims)) if l not in node.out and l not in used]
     parts: list = []
-    if node.coef == -1.0 and node.factors:
+    if node.coef == -1.0 and (node.factors or sizes):
         parts.append("-")
-    elif node.coef != 1.0 or not node.factors:
+    elif node.coef != 1.0 or not (node.factors or sizes):
         parts += [s.number(node.coef), s.times]
     if bound:
         parts.append(s.sigma(bound))
     for f, ls in node.factors:
         parts += _child(f, [label[l] for l in ls], ctx, ("loose",)) + [s.times]
-    for l in range(len(node.dims)):
-        if l not in node.out and l not in used:
-            parts += [s.size(node.dims[l]), s.times]
+    for l in sizes:
+        parts += [s.size(node.dims[l]), s.times]
     return parts[:-1], bound
 
 
@@ -331,6 +332,44 @@ def _reshape(node: Reshape, names, ctx):
     return [start] + body + [", " + shape, end + ctx.style.indexed("", ctx.idx(names))], bound
 
 
+#: Printers for node types defined outside nodes.py, ``(node, sub) -> str``: ``sub(child)`` stands
+#: for the child as a whole tensor (its name, or ``p,q ↦ …`` with indices of its own), and the
+#: text is then indexed by the node's indices: ``x[1:][i]``.
+EXTRA: dict = {}
+
+
+def _atom(s: str) -> str:
+    """Parenthesize a whole-tensor text for an EXTRA printer unless it is a single token."""
+    return s if s.replace("_", "").replace("'", "").isalnum() else f"({s})"
+
+
+def _extra(node: Expr, names, ctx: _Context):
+    children: list[Expr] = []
+
+    def sub(child: Expr) -> str:
+        c = _unshared(child)
+        if c in ctx.aliases:
+            return ctx.aliases[c]
+        if isinstance(c, (Tensor, Named)):
+            return ctx.style.name(c.name)
+        children.append(child)
+        return f"\x00{len(children) - 1}\x00"  # replaced by the child's pieces below
+
+    text = EXTRA[type(node)](node, sub)
+    pieces: list = []
+    bound: list[str] = []
+    for k, part in enumerate(re.split("\x00(\\d+)\x00", text)):
+        if k % 2 == 0:
+            pieces += [part] if part else []
+            continue
+        child = children[int(part)]
+        b = ctx.bind(child.shape)
+        bound += b
+        pieces += ([",".join(b) + ctx.style.mapsto] if b else []) + [(child, tuple(b))]
+    pieces.append(ctx.style.indexed("", ctx.idx(names)))
+    return pieces, bound
+
+
 #: One printing rule per node type: ``(node, index names, context) -> (pieces, bound names)``;
 #: a piece is text or ``(child, its index names)``.
 RULES: dict[type, Callable] = {
@@ -367,7 +406,7 @@ def _expand(root: Expr, names, ctx: _Context) -> str:
             if alias is not None:
                 out.append(ctx.style.indexed(alias, ctx.idx(idx)))
                 continue
-            pieces, bound = RULES[type(node)](node, idx, ctx)
+            pieces, bound = RULES.get(type(node), _extra)(node, idx, ctx)
             stack.append(list(bound))
             stack.extend((p if isinstance(p, str) else (p[0], p[1], False)) for p in reversed(pieces))
     return "".join(out)
