@@ -1,4 +1,5 @@
-"""``Derivation``: the value ``ic.explain`` returns, printed as plain text or LaTeX."""
+"""The records of ``ic.explain`` (``Shown``, ``LocalDerivative``, ``Step``) and ``Derivation``, the
+value it returns, printed as plain text or LaTeX."""
 
 from __future__ import annotations
 
@@ -6,6 +7,47 @@ from dataclasses import dataclass
 
 from .dims import format_shape
 from .nodes import Expr
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One formula, as plain text and as LaTeX."""
+
+    text: str
+    latex: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class LocalDerivative:
+    """``∂of/∂by``: one node's derivative by one of its inputs, other inputs held fixed."""
+
+    of: str
+    by: str
+    order: int
+    shape: tuple
+    tensor: Expr
+    index: Shown
+
+
+@dataclass(frozen=True)
+class Step:
+    """One application of the chain rule: the derivative ``target`` (``∂f/∂node`` in reverse
+    accumulation, ``∂node/∂x`` forward) from the local derivatives and the earlier steps."""
+
+    node: str
+    target: str
+    order: int
+    shape: tuple
+    locals: tuple[LocalDerivative, ...]
+    chain: Shown
+    summed: tuple[str, ...]
+    collapses: tuple[Shown, ...]
+    result: Expr
+    index: Shown
+    matrix: Shown | None
 
 
 def _order(order: int, shape: tuple) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .algebra import add, fresh, product
-from .derivation import Derivation
+from .derivation import Derivation, LocalDerivative, Shown, Step
 from .diff import FORWARD, _wrt, depends, identity_seed
 from .errors import IndexcalcError, LayoutError
 from .nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Shared,
@@ -29,47 +29,6 @@ from .traverse import postorder
 
 NONLINEAR = (Apply, Softmax, LogSumExp, Inverse, Det, LogDet)
 DIRECTIONS = ("auto", "reverse", "forward")
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One formula, as plain text and as LaTeX."""
-
-    text: str
-    latex: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class LocalDerivative:
-    """``∂of/∂by``: one node's derivative by one of its inputs, other inputs held fixed."""
-
-    of: str
-    by: str
-    order: int
-    shape: tuple
-    tensor: Expr
-    index: Shown
-
-
-@dataclass(frozen=True)
-class Step:
-    """One application of the chain rule: the derivative ``target`` (``∂f/∂node`` in reverse
-    accumulation, ``∂node/∂x`` forward) from the local derivatives and the earlier steps."""
-
-    node: str
-    target: str
-    order: int
-    shape: tuple
-    locals: tuple[LocalDerivative, ...]
-    chain: Shown
-    summed: tuple[str, ...]
-    collapses: tuple[Shown, ...]
-    result: Expr
-    index: Shown
-    matrix: Shown | None
 
 
 # --------------------------------------------------------------------------- the graph's cut

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.explain import Step
+from indexcalc.derivation import Step
 
 from test_render import assert_well_formed
 
