@@ -60,6 +60,13 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
                                        f"here but {sizes[d]} in {where[d]}")
                 sizes.setdefault(d, n)
                 where.setdefault(d, f"tensor {name!r} axis {axis}")
+    for name, v in values.items():  # sizes by name, for dimensions no bound tensor carries
+        if name in tensors or isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            continue
+        if name in sizes and sizes[name] != v:
+            raise BindingError(f"dimension {name!r} is given size {v} but {where[name]} has size "
+                               f"{sizes[name]}")
+        sizes.setdefault(name, int(v))
     for name, t in tensors.items():  # merged dimensions, once their factors are known
         for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
             if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
@@ -299,11 +306,17 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT)
 def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
     """The value of ``expr`` as a NumPy array; any tensor name works as a keyword.
 
+    A dimension that no tensor of ``expr`` carries (``∂tr X/∂X`` is a bare ``δ``) takes its size
+    from an int keyword of its name.
+
     Examples:
         >>> import indexcalc as ic, numpy as np
         >>> X, w = ic.tensors("X[n,d] w[d]")
         >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
         array([3., 3.])
+        >>> ic.evaluate(ic.diff(ic.trace(ic.Tensor("S", "n n")), ic.Tensor("S", "n n")), n=2)
+        array([[1., 0.],
+               [0., 1.]])
     """
     from .ops import as_expr
 
