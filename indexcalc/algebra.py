@@ -58,8 +58,10 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             coef *= f.coef
             inner = [(g, tuple(rename[l] for l in gls)) for g, gls in f.factors]
             todo.extend(reversed(inner))
-            for l in range(len(f.dims)):  # summed labels of f that no factor of f uses
-                if l not in f.out and not any(l in gls for _, gls in f.factors):
+            for l in range(len(f.dims)):  # labels of f that no factor of f uses: a summed one
+                # multiplies by its size, an output one broadcasts (and so multiplies by its
+                # size if the outer product sums it and nothing else uses it)
+                if not any(l in gls for _, gls in f.factors):
                     kept.append((_SIZE, (rename[l],)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
             if not f.terms:
