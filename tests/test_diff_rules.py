@@ -13,7 +13,7 @@ from _fd import assert_close, fd_jacobian, values_of
 
 import indexcalc as ic
 from indexcalc.dims import dims_equal
-from indexcalc.ops import apply
+from indexcalc.ops import apply, broadcast_to
 
 SIZES = {"a": 2, "b": 3, "c": 4, "d": 5}
 A, A2, P, B, C = ic.tensors("A[a,b] A2[a,b] P[a,b] B[b,c] C[c,d]")
@@ -91,6 +91,8 @@ CASES = [
     ("broadcast div row", A / xp, (A, xp)),
     ("broadcast size-1 axis", r * A, (r, A)),
     ("broadcast scalar tensor", s0 * A + s0 ** 2, (s0, A)),
+    ("sum of a broadcast scalar", ic.sum(A + s0), (s0, A)),
+    ("summed label in no factor", ic.sum(broadcast_to(s0, ("a", "b"))) * s0, (s0,)),
     ("numpy on the left", np.arange(1.0, 4.0) - z * z, (z,)),
     ("numpy matrix @", np.arange(6.0).reshape(2, 3) @ ic.sin(z), (z,)),
     ("rpow", 2.0 ** x, (x,)),
