@@ -7,7 +7,7 @@ and reuses the plan. Shared subexpressions are computed once (the graph is hash-
 
 from __future__ import annotations
 
-import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -238,7 +238,7 @@ class Compiled:
             self._plans[key] = plans
         return plans
 
-    def __call__(self, **values: Any) -> np.ndarray:
+    def __call__(self, /, **values: Any) -> np.ndarray:
         arrays, sizes = bind([self.expr], values)
         plans = self.plans_for(sizes)
         dtype = np.result_type(*arrays.values()) if arrays else np.float64
@@ -250,7 +250,7 @@ class Compiled:
         for node in self.order:
             memo[id(node)] = _EVAL[type(node)](node, lambda c: get(id(c)), arrays, sizes, plans, dtype)
         out = memo[id(self.expr)]
-        return np.asarray(out, dtype=np.result_type(out, dtype)) if self.backend == "numpy" else out
+        return np.asarray(out, dtype=dtype) if self.backend == "numpy" else out
 
 
 def _eval_product(n, val, arrays, sizes, plans, dtype):
@@ -278,7 +278,8 @@ def _eval_apply(n, val, *_):
 
 _EVAL = {
     Tensor: lambda n, val, arrays, *_: arrays[n.name],
-    Constant: lambda n, val, arrays, sizes, plans, dtype: n.value.astype(np.result_type(n.value, dtype), copy=False),
+    # constants take the inputs' precision (like NumPy's Python scalars), so float32 stays float32
+    Constant: lambda n, val, arrays, sizes, plans, dtype: n.value.astype(dtype, copy=False),
     Delta: lambda n, val, arrays, sizes, plans, dtype: _delta(dim_size(n.dim, sizes), n.order, dtype),
     Product: _eval_product,
     Sum: _eval_sum,
@@ -293,7 +294,10 @@ _EVAL = {
     Shared: lambda n, val, *_: val(n.arg),
 }
 
-_CACHE: "weakref.WeakKeyDictionary[Expr, Compiled]" = weakref.WeakKeyDictionary()
+#: Recently evaluated expressions and their programs (bounded: a program refers to its
+#: expression, so a weak-keyed cache could never drop an entry).
+_CACHE: "OrderedDict[Expr, Compiled]" = OrderedDict()
+_CACHE_SIZE = 128
 
 
 def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT) -> Compiled:  # noqa: A001
@@ -321,7 +325,8 @@ def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
     from .ops import as_expr
 
     expr = as_expr(expr, "evaluate")
-    compiled = _CACHE.get(expr)
-    if compiled is None:
-        compiled = _CACHE[expr] = Compiled(expr)
+    compiled = _CACHE.pop(expr, None) or Compiled(expr)
+    _CACHE[expr] = compiled
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return compiled(**values)

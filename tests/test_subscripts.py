@@ -30,7 +30,8 @@ def equations(draw):
             at = draw(st.integers(0, len(letters)))
             dims = ELLIPSIS_SIZES[broadcast - covered : broadcast]
             terms.append("".join(letters[:at]) + "..." + "".join(letters[at:]))
-            shapes.append(tuple(LETTER_SIZES[x] for x in letters[:at]) + dims + tuple(LETTER_SIZES[x] for x in letters[at:]))
+            sizes = tuple(LETTER_SIZES[x] for x in letters)
+            shapes.append(sizes[:at] + dims + sizes[at:])
         else:
             terms.append("".join(letters))
             shapes.append(tuple(LETTER_SIZES[x] for x in letters))
@@ -156,7 +157,9 @@ def test_non_string_raises_parse_error():
         split_subscripts(3)
 
 
-@pytest.mark.parametrize("subscripts", ["ij->j->", "i1", "i.j", "ij->ii", "ij->k", "i", "ijk", "...i->i", "i.. ."])
+@pytest.mark.parametrize(
+    "subscripts", ["ij->j->", "i1", "i.j", "ij->ii", "ij->k", "i", "ijk", "...i->i", "i.. ."]
+)
 def test_refused_exactly_where_numpy_refuses(subscripts):
     with pytest.raises(ValueError):
         np.einsum(subscripts, np.ones((2, 3)))
