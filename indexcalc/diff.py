@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .algebra import add, fresh, full, product, scale
+from .algebra import add, fresh, product, scale, size_factors
 from .dims import dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
@@ -65,13 +65,6 @@ def softmax_over(arg: Expr, axes: tuple[int, ...], lse: Expr | None = None) -> E
     return apply("exp", add([(1.0, arg), (-1.0, _spread(lse, ls, axes, dims))], arg.shape))
 
 
-def _sizes(node: Product) -> list:
-    """Ones over each summed label of ``node`` that no factor uses: that label multiplies the
-    product by its size, so every term of the product's derivative must keep it."""
-    return [(full((d,)), (l,)) for l, d in enumerate(node.dims)
-            if l not in node.out and not any(l in ls for _, ls in node.factors)]
-
-
 # --------------------------------------------------------------------------- forward rules
 # rule(node, tan, E) -> tangent of node (shape node.shape + E); tan(child) is None when the
 # child does not depend on x. E is a tuple of (label, dim) for the trailing axes.
@@ -85,7 +78,7 @@ def _fw_product(node: Product, tan, E) -> Expr:
         t = tan(f)
         if t is None:
             continue
-        others = [fl for j, fl in enumerate(node.factors) if j != k] + _sizes(node)
+        others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
         terms.append((1.0, product(others + [(t, ls + el)], node.out + el, dims, node.coef)))
     return add(terms, node.shape + tuple(d for _, d in E))
 
@@ -223,7 +216,7 @@ def _rv_product(node: Product, ct: Expr, dep) -> list:
         m = _labels(f.ndim)
         ties = [(Delta(d, 2), (l, mm)) for d, l, mm in zip(f.shape, ls, m)]
         dims.update(_dims(m, f.shape))
-        others = [fl for j, fl in enumerate(node.factors) if j != k] + _sizes(node)
+        others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
         out.append((f, product(others + [(ct, node.out)] + ties, m, dims, node.coef)))
     return out
 
