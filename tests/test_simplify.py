@@ -65,6 +65,8 @@ RAW = {
     "cancelling terms": Sum(((1.0, Ab), (-1.0, A)), ("a", "b")),
     "nested sums": Sum(((2.0, Sum(((1.0, x), (1.0, raw(1.0, [(x, "i")], "i", {"i": "b"}))),
                                   ("b",))), (1.0, x)), ("b",)),
+    "delta with labels out of output order": raw(1.0, [(Delta("b", 3), "kji"), (x, "k")], "ijk",
+                                                 {"i": "b", "j": "b", "k": "b"}),
     "summed label in no factor": raw(1.0, [(A, "ij")], "ij", {"i": "a", "j": "b", "k": "c"}),
     "inside a function": ic.tanh(raw(1.0, [(Ab, "ij"), (Delta("b", 2), "jk"), (x, "k")], "i",
                                      {"i": "a", "j": "b", "k": "b"})),
@@ -83,6 +85,7 @@ def test_raw_graphs_reach_normal_form_with_their_value():
 
 
 def test_specific_normal_forms():
+    assert ic.eye("b").T is Delta("b", 2)
     assert ic.simplify(Ab) is A
     assert ic.nodes.is_zero(ic.simplify(RAW["zero factor"]))
     assert ic.nodes.is_zero(ic.simplify(RAW["cancelling terms"]))
