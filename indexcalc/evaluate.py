@@ -28,9 +28,14 @@ OPTIMIZE_DEFAULT = "auto"
 # --------------------------------------------------------------------------- binding
 
 def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes."""
+    """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes.
+
+    A dimension that no tensor of ``roots`` carries (``∂(XW)/∂W = X δ`` has lost ``W``) is bound
+    from any other value given: an array for a tensor of that name, or an int for the dimension.
+    """
     tensors: dict[str, Tensor] = {}
-    for node in postorder(roots):
+    nodes = postorder(roots)
+    for node in nodes:
         if isinstance(node, Tensor):
             other = tensors.setdefault(node.name, node)
             if other is not node:
@@ -45,28 +50,11 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
             given = ", ".join(sorted(values)) or "nothing"
             raise BindingError(f"no value for tensor {name!r} of shape {format_shape(t.shape)} "
                                f"(given: {given})")
-        arrays[name] = arr = _as_array(name, values[name])
-        if arr.ndim != len(t.shape):
-            raise BindingError(f"tensor {name!r} expects {len(t.shape)} axes with shape "
-                               f"{format_shape(t.shape)}, got an array of shape {arr.shape}")
-        for axis, (d, n) in enumerate(zip(t.shape, arr.shape)):
-            if isinstance(d, int):
-                if d != n:
-                    raise BindingError(f"tensor {name!r} axis {axis}: expected size {d}, got {n} "
-                                       f"(array shape {arr.shape})")
-            elif "*" not in d:
-                if d in sizes and sizes[d] != n:
-                    raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} has size {n} "
-                                       f"here but {sizes[d]} in {where[d]}")
-                sizes.setdefault(d, n)
-                where.setdefault(d, f"tensor {name!r} axis {axis}")
-    for name, v in values.items():  # sizes by name, for dimensions no bound tensor carries
-        if name in tensors or isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            continue
-        if name in sizes and sizes[name] != v:
-            raise BindingError(f"dimension {name!r} is given size {v} but {where[name]} has size "
-                               f"{sizes[name]}")
-        sizes.setdefault(name, int(v))
+        arrays[name] = _as_array(name, values[name])
+        _bind_axes(t, arrays[name], sizes, where)
+    missing = _dimension_names(nodes) - set(sizes)
+    if missing:
+        _bind_extra(values, tensors, missing, sizes, where)
     for name, t in tensors.items():  # merged dimensions, once their factors are known
         for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
             if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
@@ -74,6 +62,53 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
                     raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} is "
                                        f"{dim_size(d, sizes)} by the sizes bound, got {n}")
     return arrays, sizes
+
+
+def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
+    name = t.name
+    if arr.ndim != len(t.shape):
+        raise BindingError(f"tensor {name!r} expects {len(t.shape)} axes with shape "
+                           f"{format_shape(t.shape)}, got an array of shape {arr.shape}")
+    for axis, (d, n) in enumerate(zip(t.shape, arr.shape)):
+        if isinstance(d, int):
+            if d != n:
+                raise BindingError(f"tensor {name!r} axis {axis}: expected size {d}, got {n} "
+                                   f"(array shape {arr.shape})")
+        elif "*" not in d:
+            if d in sizes and sizes[d] != n:
+                raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} has size {n} "
+                                   f"here but {sizes[d]} in {where[d]}")
+            sizes.setdefault(d, n)
+            where.setdefault(d, f"tensor {name!r} axis {axis}")
+
+
+def _dimension_names(nodes: list[Expr]) -> set[str]:
+    names = {n for node in nodes for d in node.shape for n in dim_names(d)}
+    for node in nodes:
+        if isinstance(node, Product):
+            names.update(n for d in node.dims for n in dim_names(d))
+    return names
+
+
+def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
+                where: dict) -> None:
+    from .nodes import live_tensors
+
+    for name, value in values.items():
+        if name in tensors:
+            continue
+        if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            sizes[name] = int(value)
+            where[name] = f"the size given for {name!r}"
+            continue
+        candidates = live_tensors(name)
+        if len(candidates) == 1:
+            _bind_axes(candidates[0], _as_array(name, value), sizes, where)
+    still = sorted(missing - set(sizes))
+    if still:
+        raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "
+                           f"it; pass the value of a tensor that has it (such as the variable of "
+                           f"the derivative) or its size, e.g. {still[0]}=10")
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -310,17 +345,11 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT)
 def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
     """The value of ``expr`` as a NumPy array; any tensor name works as a keyword.
 
-    A dimension that no tensor of ``expr`` carries (``∂tr X/∂X`` is a bare ``δ``) takes its size
-    from an int keyword of its name.
-
     Examples:
         >>> import indexcalc as ic, numpy as np
         >>> X, w = ic.tensors("X[n,d] w[d]")
         >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
         array([3., 3.])
-        >>> ic.evaluate(ic.diff(ic.trace(ic.Tensor("S", "n n")), ic.Tensor("S", "n n")), n=2)
-        array([[1., 0.],
-               [0., 1.]])
     """
     from .ops import as_expr
 

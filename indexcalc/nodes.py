@@ -392,6 +392,11 @@ NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, 
               LogDet, Reshape, Named, Shared)
 
 
+def live_tensors(name: str) -> list[Tensor]:
+    """The variables named ``name`` that exist right now (for binding dimensions by name)."""
+    return [n for n in list(_TABLE.values()) if isinstance(n, Tensor) and n.name == name]
+
+
 def zero(shape: tuple) -> Sum:
     """The exact zero of a shape (a sum of no terms)."""
     return Sum((), tuple(shape))
