@@ -250,3 +250,17 @@ def test_check_raises_on_a_wrong_derivative(monkeypatch):
     monkeypatch.setitem(functions.RULES, "tanh", broken)
     with pytest.raises(AssertionError):
         ic.check(ic.tanh(A @ B), B, **VALUES)
+
+
+def test_derivatives_that_lost_their_variable_still_evaluate():
+    """∂tr(X)/∂X = δ and ∂(XW)/∂W = X δ keep no tensor with the dimension of the variable: it is
+    bound from the variable's value or from a size given by name, even when unrelated live
+    tensors share those names."""
+    Xq, Wq = ic.tensors("Xq[q,r] Wq[r,qq]")
+    unrelated = (ic.Tensor("qq", "q"), ic.Tensor("Wq", ("r",)))  # noqa: F841 - kept alive
+    Xv, Wv = np.ones((2, 3)), np.ones((3, 4))
+    D = ic.diff(Xq @ Wq, Wq)
+    expected = np.einsum("nd,hk->nhdk", Xv, np.eye(4))
+    assert_close(values_of(D, Xq=Xv, Wq=Wv), expected)
+    assert_close(values_of(D, Xq=Xv, qq=4), expected)
+    assert_close(values_of(ic.diff(ic.trace(Xq.T @ Xq), Xq), Xq=Xv), 2 * Xv)
