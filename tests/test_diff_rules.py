@@ -264,3 +264,32 @@ def test_derivatives_that_lost_their_variable_still_evaluate():
     assert_close(values_of(D, Xq=Xv, Wq=Wv), expected)
     assert_close(values_of(D, Xq=Xv, qq=4), expected)
     assert_close(values_of(ic.diff(ic.trace(Xq.T @ Xq), Xq), Xq=Xv), 2 * Xv)
+
+
+def test_symmetric_variable_jacobians_and_hessians():
+    """Non-scalar functions of a symmetric matrix, and Hessians, in both conventions."""
+    Sy = ic.Tensor("Sy", "b b", symmetric=True)
+    vals = {"Sy": VALUES["S"] + VALUES["S"].T, "x": VALUES["x"]}
+    scalar = ic.logdet(Sy) + x @ Sy @ Sy @ x
+    for conv in ("symmetric", "cookbook"):
+        for f in (Sy @ x, ic.inv(Sy), ic.tanh(Sy) * Sy):
+            assert ic.check(f, Sy, convention=conv, **vals) < 1e-6
+        g = ic.grad(scalar, Sy, convention=conv)
+        assert ic.check(g, Sy, convention=conv, **vals) < 1e-6
+        assert_close(values_of(ic.hessian(scalar, Sy, convention=conv), **vals),
+                     values_of(ic.diff(g, Sy, convention=conv), **vals))
+
+
+def test_api_errors_name_the_problem():
+    with pytest.raises(ic.ShapeError, match="scalar"):
+        ic.grad(A @ x, x)
+    with pytest.raises(ic.IndexcalcError, match="ic.Tensor"):
+        ic.diff(A @ x, 2 * x)
+    with pytest.raises(ic.ShapeError, match="tangent"):
+        ic.jvp(A @ x, x, u)
+    with pytest.raises(ic.ShapeError, match="cotangent"):
+        ic.vjp(A @ x, x, x)
+    with pytest.raises(ic.IndexcalcError, match="convention"):
+        ic.diff(A @ x, x, convention="columns")
+    with pytest.raises(ic.BindingError, match="'x'"):
+        ic.check(A @ x, x, A=VALUES["A"])
