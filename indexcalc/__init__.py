@@ -25,6 +25,7 @@ from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, k
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
 from .plan import Plan, plan
 from .simplify import simplify
+from .structure import concatenate, stack, tril, triu, unvec, vec, where
 from .tensors import tensors
 
 _methods.attach()
@@ -36,7 +37,7 @@ __all__ = [
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid",
-    "simplify", "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace",
-    "transpose",
+    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
+    "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "concatenate", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
 ]

@@ -58,9 +58,9 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             coef *= f.coef
             inner = [(g, tuple(rename[l] for l in gls)) for g, gls in f.factors]
             todo.extend(reversed(inner))
-            for l in range(len(f.dims)):  # labels of f that no factor of f uses: a summed one
-                # multiplies by its size, an output one broadcasts (and so multiplies by its
-                # size if the outer product sums it and nothing else uses it)
+            # labels no factor of f uses: f's own summed ones multiply by their size, and so
+            # do its broadcast output labels if this product sums them (else the marker is moot)
+            for l in range(len(f.dims)):
                 if not any(l in gls for _, gls in f.factors):
                     kept.append((_SIZE, (rename[l],)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
@@ -77,7 +77,7 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if coef == 0.0:
         return zero(shape)
     kept, out = _eliminate_deltas(kept, out, dims)
-    size_labels = [ls[0] for f, ls in kept if f is _SIZE]
+    size_labels = list(dict.fromkeys(ls[0] for f, ls in kept if f is _SIZE))  # each label once
     kept = [(f, ls) for f, ls in kept if f is not _SIZE]
     used = set(out).union(*(ls for _, ls in kept)) if kept else set(out)
     extra = {}

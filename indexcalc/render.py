@@ -41,7 +41,14 @@ def _atom(s: str) -> str:
     return s if s.replace("_", "").replace("'", "").isalnum() or s.startswith("(") and s.endswith(")") and s.count("(") == 1 else f"({s})"
 
 
+#: Renderers for node types defined outside nodes.py (type -> (node, sub) -> str), consulted first.
+EXTRA: dict = {}
+
+
 def _render(node: Expr, sub) -> str:
+    extra = EXTRA.get(type(node))
+    if extra is not None:
+        return extra(node, sub)
     if isinstance(node, Tensor):
         return node.name
     if isinstance(node, Named):
@@ -71,7 +78,9 @@ def _render(node: Expr, sub) -> str:
         return "".join(parts)
     if isinstance(node, Product):
         names = label_names(node.dims)
-        summed = [names[l] for l in range(len(node.dims)) if l not in node.out]
+        used = {l for _, ls in node.factors for l in ls}
+        # a summed label that no factor uses is shown by its size alone (δ_ii = n, not Σ_i n)
+        summed = [names[l] for l in range(len(node.dims)) if l not in node.out and l in used]
         parts = [] if node.coef == 1.0 else [_num(node.coef)]
         for f, ls in node.factors:
             idx = ",".join(names[l] for l in ls)
@@ -79,7 +88,6 @@ def _render(node: Expr, sub) -> str:
             if not isinstance(f, (Tensor, Named, Delta, Constant)):
                 s = _atom(s)
             parts.append(f"{s}[{idx}]" if ls else s)
-        used = {l for _, ls in node.factors for l in ls}
         for l in range(len(node.dims)):
             if l not in node.out and l not in used:
                 parts.append(str(node.dims[l]))
