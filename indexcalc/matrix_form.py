@@ -160,6 +160,8 @@ def transpose(f: Form) -> Form:
         return f
     if isinstance(f, Unary) and f.op == "T":
         return f.arg
+    if isinstance(f, Commutation):
+        return Commutation(f.n, f.m)  # K_{m,n}ᵀ = K_{n,m} (a permutation's inverse)
     if isinstance(f, Ones):
         return Ones(_flip(f.shape), not f.marked)
     if isinstance(f, Nary) and f.op == "matmul":
