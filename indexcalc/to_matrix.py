@@ -61,15 +61,19 @@ class Scope:
             return (e.shape[0], None) if self.mode == "col" else (None, e.shape[0])
         if e.ndim == 2:
             return tuple(e.shape)
-        raise LayoutError(f"a subexpression of order {e.ndim} ({e!r}) has no matrix form"
-                          + _KRON_HINT)
+        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__}: {e!r:.80}) "
+                          "has no matrix form; str() shows it in index notation" + _KRON_HINT)
 
 
 def _product(n: Product, kids: list, s: Scope) -> Form:
-    if len(n.out) > 2 or any(len(ls) > 2 for _, ls in n.factors):
-        raise LayoutError(f"a factor of order > 2 in {n!r} cannot be written with matrices" + _KRON_HINT)
-    return read_product(list(zip(kids, (ls for _, ls in n.factors))), n.out, n.dims, n.coef,
-                        s.mode, s.normalized, s.notes)
+    big = [f for f, ls in n.factors if len(ls) > 2]
+    if len(n.out) > 2 or big:
+        kinds = ", ".join(sorted({type(f).__name__ for f in big})) or "Product"
+        raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
+                          "matrices; str() shows it in index notation" + _KRON_HINT)
+    from .matrix_structure import fuse_masks
+    factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
+    return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
 
 
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
@@ -97,11 +101,6 @@ def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
     return unary("logsumexp", kids[0], (None, None))
 
 
-def _reshape(n: Reshape, kids: list, s: Scope) -> Form:
-    raise LayoutError(f"a reshape ({n.arg.shape} → {n.shape}) has no matrix form; "
-                      "ic.to_kron writes vec/Kronecker forms")
-
-
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
     Constant: _constant,
@@ -114,9 +113,13 @@ BUILD = {
     Inverse: lambda n, kids, s: unary("inv", kids[0]),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
-    Reshape: _reshape,
     Shared: lambda n, kids, s: kids[0],
 }
+
+
+# node types printed whole, without reading their children first (``x[1:3]`` by name); the
+# structure nodes (:mod:`indexcalc.matrix_structure`) add rows here and to BUILD
+LEAVES: dict = {}
 
 
 def build_form(expr: Expr, scope: Scope) -> Form:
@@ -128,10 +131,14 @@ def build_form(expr: Expr, scope: Scope) -> Form:
         if id(node) in done:
             continue
         named = scope.opaque(node)
+        if named is None and type(node) in LEAVES:
+            named = LEAVES[type(node)](node, scope)
         if named is not None:
             done[id(node)] = named
             continue
         if not expanded:
+            if node.ndim > 2:  # say which node it is, before its children do
+                scope.shape(node)
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(node.children()) if id(c) not in done)
             continue
@@ -244,3 +251,6 @@ def _letters(n: int) -> str:
     if n > len(alphabet):
         raise LayoutError(f"to_einsum: {n} indices do not fit in an einsum string (52 letters)")
     return alphabet[:n]
+
+
+from . import matrix_structure  # noqa: E402,F401  (registers the structure nodes' rows)

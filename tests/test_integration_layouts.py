@@ -108,3 +108,101 @@ def test_vec_of_a_sum_is_read_term_by_term(vec):
         assert "mat(" not in str(form) and "⊗" in str(form)
     want = "Bᵀ ⊗ A + 2 I" if vec == "col" else "A ⊗ Bᵀ + 2 I"
     assert _norm(str(ic.to_kron(d, vec=vec))) == _norm(want)
+
+
+# --------------------------------------------------------------------------- to_matrix, structure
+
+def _matrix_matches(expr, vals, layout, vectors):
+    form = ic.to_matrix(expr, layout, vectors)
+    want = np.asarray(ic.evaluate(expr, **vals))
+    got = form.evaluate(**vals)
+    flip = ic.layout.transposes(layout, ic.layout.split_of(expr, None))
+    if want.ndim == 2 and flip:
+        want = want.T
+    if want.ndim == 1:  # a vector: a column n × 1 or a row 1 × n, flipped by the layout
+        column = (vectors == "column") != flip
+        assert got.shape == ((want.size, 1) if column else (1, want.size)), str(form)
+        got = got.ravel()
+    assert got.shape == want.shape, (str(form), got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=str(form))
+    return form
+
+
+def _structure_cases():
+    x, v, u = ic.Tensor("x", 5), ic.Tensor("v", 4), ic.Tensor("u", 12)
+    X, W, S = ic.Tensor("X", (4, 4)), ic.Tensor("W", (3, 4)), ic.Tensor("S", (2, 3))
+    h = ic.tanh(W @ v).named("h")
+    return (x, v, u, X, W, S), {
+        # name: (expression, its column-vector denominator-layout form or None, node types)
+        "slice": (x[1:3], "x[1:3]", "Index"),
+        "row of a matrix": (X[1], "X[1, :]", "Index"),
+        "column of a matrix": (W[:, 2], "W[:, 2]", "Index"),
+        "entry": (W[2, 1], "W[2, 1]", "Index"),
+        "slice of a named": (h[1:], "h[1:3]", "Index"),
+        "slice of a product": ((W @ v)[1:], "W[1:3, :] v", "Index"),
+        "slice of a function": (ic.tanh(W @ v)[1:], "I[1:3, :] tanh(W v)", "Index"),
+        "new axis": (x[None, :], "xᵀ", "Index"),
+        "new axis last": (x[:, None], "x", "Index"),
+        "d slice / dx": (ic.diff(x[1:3], x), "I[1:3, :]ᵀ", "Index"),
+        "grad of a slice": (ic.grad(ic.sum(x[1:3] ** 2), x), "I[1:3, :]ᵀ (2 x[1:3])", "Scatter"),
+        "grad of a row": (ic.grad(ic.sum(X[1] * v), X), "I[1, :] vᵀ", "Scatter"),
+        "grad of a block": (ic.grad(ic.sum(X[1:3, :2] * S.T[:2]), X), None, "Scatter"),
+        "concatenate": (ic.concatenate([x, 2 * x]), "[x; 2 x]", "Concat"),
+        "concatenate columns": (ic.concatenate([W, W[:, :1]], axis=1), "[W, W[:, :1]]", "Concat"),
+        "stack": (ic.stack([v, W.T @ W[:, 0]]), None, "Concat"),
+        "grad through concat": (ic.grad(ic.sum(ic.concatenate([W @ v, v]) ** 2), v), None,
+                                "Concat"),
+        "tril": (ic.tril(X), "tril(X)", "TriMask"),
+        "triu k": (ic.triu(X, 1) @ v, "triu(X, 1) v", "TriMask"),
+        "tril of a transpose": (ic.tril(X.T, -1), "tril(Xᵀ, -1)", "TriMask"),
+        "grad through triu": (ic.grad(ic.sum(ic.triu(X) @ v), X), "triu(1 1ᵀ) diag(v)",
+                              "TriMask"),
+        "vec": (ic.vec(W), "vec(W)", "Reshape"),
+        "vec row": (ic.vec(W, order="row"), "vec_row(W)", "Reshape"),
+        "unvec": (ic.unvec(u, (3, 4)), "unvec(u)", "Reshape"),
+        "unvec row": (ic.unvec(u, (3, 4), order="row"), "unvec_row(u)", "Reshape"),
+        "grad through vec": (ic.grad(ic.vec(W) @ u, W), "unvec(u)", "Reshape"),
+        "vec in a product": (ic.vec(S) @ ic.vec(W[:2, :3]), None, "Reshape"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_structure_cases()[1]))
+def test_to_matrix_prints_and_evaluates_structure_nodes(name):
+    tensors, cases = _structure_cases()
+    expr, text, _ = cases[name]
+    vals = _vals(np.random.default_rng(len(name)), *tensors)
+    for layout in LAYOUTS:
+        for vectors in ("column", "row"):
+            form = _matrix_matches(expr, vals, layout, vectors)
+            assert "mat(" not in str(form)
+    if text is not None:
+        assert _norm(str(ic.to_matrix(expr))) == _norm(text)
+        assert "[" in ic.to_matrix(expr).latex() or "]" not in text
+
+
+def test_every_structure_node_type_is_covered():
+    from indexcalc.indexing import Index, Scatter
+    from indexcalc.structure import Concat, TriMask
+    from indexcalc.traverse import postorder
+    _, cases = _structure_cases()
+    for kind in (Index, Scatter, Concat, TriMask, ic.nodes.Reshape):
+        named = [n for n, (_, _, k) in cases.items() if k == kind.__name__]
+        assert named and all(any(isinstance(m, kind) for m in postorder([cases[n][0]]))
+                             for n in named), kind
+
+
+def test_structure_without_a_matrix_form_says_which_node():
+    from indexcalc.traverse import postorder
+    T3, x = ic.Tensor("T", (2, 3, 4)), ic.Tensor("x", 6)
+    scatter3 = ic.grad(ic.sum(T3[0] ** 2), T3)  # order 3: zeros but the first slice
+    cases = {"Reshape": ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)),
+             "Index": ic.sum(ic.Tensor("Q", (2, 3, 4, 5))[:, :, 0][None] ** 2, axis=(0, 1)),
+             "Concat": ic.exp(ic.concatenate([T3, T3]))[1],
+             "Scatter": ic.sum(scatter3, axis=0)}  # (a TriMask is a matrix: tril(1 1ᵀ) at worst)
+    for kind, expr in cases.items():
+        assert expr.ndim <= 2 and kind in {type(m).__name__ for m in postorder([expr])}
+        with pytest.raises(ic.LayoutError, match="to_kron") as err:
+            ic.to_matrix(expr)
+        assert kind in str(err.value) and "index notation" in str(err.value), (kind, err.value)
+    with pytest.raises(ic.LayoutError, match="Reshape"):
+        ic.to_matrix(ic.reshape(x, (2, 3)) @ ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)))
