@@ -14,8 +14,8 @@ from typing import Any
 
 from .errors import LayoutError
 from .layout import LAYOUTS, VECTORS, check_choice, split_of, transposes
-from .matrix_form import (Form, Identity, Leaf, MatrixForm, Number, Ones, add, hadamard,
-                          transpose, unary)
+from .matrix_form import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Scaled, Unary,
+                          add, hadamard, matmul, scaled, transpose, unary)
 from .matrix_graph import read_product
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor)
@@ -72,8 +72,67 @@ def _product(n: Product, kids: list, s: Scope) -> Form:
         raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
                           "matrices; str() shows it in index notation" + _KRON_HINT)
     from .matrix_structure import fuse_masks
-    factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
+    factors = fuse_masks(_cancel_inverses(n, kids, s))
     return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
+
+
+# values that are never zero, so x∘x^∘-1 = 1 exactly (a softmax, a sigmoid, an exponential)
+_POSITIVE = {Softmax: lambda e: True, Apply: lambda e: e.fn in ("exp", "sigmoid", "softplus"),
+             Named: lambda e: type(e.arg) in _POSITIVE and _POSITIVE[type(e.arg)](e.arg)}
+
+
+def _cancel_inverses(n: Product, kids: list, s: Scope) -> list:
+    """The factors as ``(form, labels)``, each positive ``x`` met by ``x^-1`` on the same labels
+    dropped with it (``ŷ∘ŷ^∘-1∘y`` is ``y``; the product stays exact)."""
+    factors: list = list(zip(kids, (ls for _, ls in n.factors)))
+    for i, (e, ls) in enumerate(n.factors):
+        if not (isinstance(e, Apply) and e.fn == "power" and e.param == -1.0
+                and type(e.arg) in _POSITIVE and _POSITIVE[type(e.arg)](e.arg)):
+            continue
+        j = next((j for j, (g, gl) in enumerate(n.factors) if g is e.arg and gl == ls
+                  and factors[j] is not None), None)
+        if j is not None and factors[i] is not None:
+            factors[i] = factors[j] = None
+            name = s.named[id(e.arg)].name if id(e.arg) in s.named else getattr(e.arg, "name", "x")
+            s.notes.append(f"{name}∘{name}^∘-1 = 1 ({name} > 0)")
+    return [f for f in factors if f is not None]
+
+
+def _same_leaf(a: Form, b: Form) -> bool:
+    """Whether two forms are one tensor (or its transpose), by the expression they print."""
+    if isinstance(a, Unary) and isinstance(b, Unary) and a.op == b.op == "T":
+        a, b = a.arg, b.arg
+    return isinstance(a, Leaf) and isinstance(b, Leaf) and a.source is b.source \
+        and a.name == b.name and a.shape == b.shape
+
+
+def _chain(f: Form) -> tuple[Form, tuple] | None:
+    """``(scalars-and-coef wrapper, factors)`` of a matrix chain, possibly scaled."""
+    if isinstance(f, Scaled) and f.body is not None:
+        inner = _chain(f.body)
+        return None if inner is None else ((f.coef, f.scalars), inner[1])
+    if isinstance(f, Nary) and f.op == "matmul":
+        return (1.0, ()), f.args
+    return None
+
+
+def _sum(terms: list, shape: tuple) -> Form:
+    """``Σ c_k f_k`` with a tensor that ends (or starts) every chain taken out of the sum:
+    ``−ŷ Uᵀ + y Uᵀ`` is ``(y − ŷ) Uᵀ`` (a positive term first)."""
+    chains = [_chain(f) for _, f in terms]
+    if len(terms) > 1 and all(chains):
+        for end in (-1, 0):
+            first = chains[0][1][end]
+            if all(_same_leaf(first, ch[1][end]) for ch in chains):
+                rest = []
+                for (c, _), ((k, scalars), args) in zip(terms, chains):
+                    body = matmul(*(args[:-1] if end == -1 else args[1:]))
+                    rest.append((c, scaled(k, list(scalars), body)))
+                rest.sort(key=lambda t: t[0] < 0)
+                inner_shape = (shape[0], first.shape[0]) if end == -1 else (first.shape[1], shape[1])
+                inner = add(rest, inner_shape)
+                return matmul(inner, first) if end == -1 else matmul(first, inner)
+    return add(terms, shape)
 
 
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
@@ -106,7 +165,7 @@ BUILD = {
     Constant: _constant,
     Delta: _delta,
     Product: _product,
-    Sum: lambda n, kids, s: add([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
+    Sum: lambda n, kids, s: _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
     Apply: lambda n, kids, s: unary("func", kids[0], s.shape(n), (n.fn, n.param)),
     Softmax: _softmax,
     LogSumExp: _logsumexp,

@@ -206,3 +206,123 @@ def test_structure_without_a_matrix_form_says_which_node():
         assert kind in str(err.value) and "index notation" in str(err.value), (kind, err.value)
     with pytest.raises(ic.LayoutError, match="Reshape"):
         ic.to_matrix(ic.reshape(x, (2, 3)) @ ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)))
+
+
+# --------------------------------------------------------------------------- explain
+
+def _rnn_lm():
+    h_prev, H, e, I, b1, U, b2, y = ic.tensors(
+        "h_prev[q] H[q,q] e[p] I[p,q] b1[q] U[q,r] b2[r] y[r]")
+    h = ic.sigmoid(h_prev @ H + e @ I + b1).named("h")
+    z = h @ U + b2
+    rng = np.random.default_rng(11)
+    sizes = {"q": 3, "p": 2, "r": 5}
+    vals = {t.name: rng.normal(size=tuple(sizes[s] for s in t.shape))
+            for t in (h_prev, H, e, I, b1, U, b2)}
+    vals["y"] = np.eye(5)[3]  # one-hot, as declared by normalized=("y",)
+    return h_prev, H, y, z, vals
+
+
+ROW = "h_prevᵀ (y − ŷ) Uᵀ diag(h∘(1 − h))"
+COL = "h_prev ((U (y − ŷ)) ∘ h ∘ (1 − h))ᵀ"
+
+
+def _check_explained(d, J, H, vals, vectors, want):
+    assert _norm(str(d).splitlines()[-1].split(": ", 1)[1]) == _norm(want)
+    assert d.matrix_form.notes and "Σ y = 1" in d.matrix_form.notes[0]
+    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals),
+                               rtol=1e-10, atol=1e-12)
+    assert "y − ŷ" in d.steps[-1].matrix.text  # the step of ∂J/∂H reads so as well
+
+
+@pytest.mark.parametrize("vectors, want", [("row", ROW), ("column", COL)])
+def test_explain_rnn_language_model_ends_with_the_textbook_form(vectors, want):
+    h_prev, H, y, z, vals = _rnn_lm()
+    J = ic.sum(y * ic.log_softmax(z))
+    d = ic.explain(J, H, vectors=vectors, names=[ic.softmax(z).named("ŷ")], normalized=("y",))
+    _check_explained(d, J, H, vals, vectors, want)
+    assert r"\hat{y}" in d.latex()
+
+
+@pytest.mark.parametrize("vectors, want", [("row", ROW), ("column", COL)])
+def test_explain_uses_the_users_own_name_for_the_softmax(vectors, want):
+    h_prev, H, y, z, vals = _rnn_lm()
+    J = ic.sum(y * ic.log(ic.softmax(z).named("ŷ")))
+    d = ic.explain(J, H, vectors=vectors, normalized=("y",))
+    assert _norm(str(d).splitlines()[-1].split(": ", 1)[1]) == _norm(want)
+    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals),
+                               rtol=1e-10, atol=1e-12)
+    assert any("ŷ > 0" in n for n in d.matrix_form.notes)  # ŷ∘ŷ⁻¹ = 1, said so
+    # to_matrix of the gradient cancels the same way
+    form = ic.to_matrix(ic.grad(J, H), vectors=vectors, normalized=("y",))
+    assert _norm(str(form)) == _norm(want)
+
+
+def test_explain_without_the_options_stays_exact_and_names_are_checked():
+    h_prev, H, y, z, vals = _rnn_lm()
+    J = ic.sum(y * ic.log_softmax(z))
+    vals["y"] = np.array([0.2, -1.0, 0.4, 2.0, 0.3])  # not normalized: sum(y) stays
+    d = ic.explain(J, H)
+    assert "sum(y)" in d.matrix.text
+    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals))
+    with pytest.raises(ic.IndexcalcError, match="named"):
+        ic.explain(J, H, names=[ic.softmax(z)])
+
+
+def test_cancelling_an_inverse_needs_a_positive_value():
+    x, v = ic.tensors("x[4] v[4]")
+    form = ic.to_matrix(x * (1 / x) * v)  # x may be 0: no cancellation
+    assert "x" in str(form)
+    s = ic.softmax(x).named("s")
+    assert str(ic.to_matrix(s * (1 / s) * v)) == "v"
+
+
+# --------------------------------------------------------------------------- LaTeX of the four problems
+
+def _four_problems():
+    """(expression, the LaTeX of every renderer on it) for the four motivating problems."""
+    W_hx, W_hh, e, h0 = ic.tensors("W_hx[5,4] W_hh[4,4] e[5] h0[4]")
+    h = ic.tanh(W_hx.T @ e + W_hh.T @ h0).named("h")
+    h_prev, H, y, z, _ = _rnn_lm()
+    J = ic.sum(y * ic.log_softmax(z))
+    X, W, v, t = ic.tensors("X[5,3] W[3,4] v[4] t[5]")
+    A, Z, B = ic.tensors("A[2,3] Z[3,4] B[4,5]")
+    loss = 0.5 * ic.sum((X @ W @ v - t) ** 2)
+    R, W_in, u, b, x_prev = ic.tensors("R[4,4] W_in[4,3] u[3] b[4] x_prev[4]")
+    x_t = R @ ic.sigmoid(x_prev) + W_in @ u + b
+    y_hat = ic.softmax(z).named("ŷ")
+    return {
+        "dh/dW_hx": [ic.to_latex(ic.diff(h, W_hx)), ic.to_kron(ic.diff(h, W_hx)).latex(),
+                     ic.to_kron(ic.diff(h, W_hx), "denominator", "row").latex(),
+                     ic.explain(h, W_hx).latex()],
+        "dJ/dH": [ic.to_latex(ic.grad(J, H)),
+                  ic.to_matrix(ic.grad(J, H), vectors="row", names=[y_hat],
+                               normalized=("y",)).latex(),
+                  ic.explain(J, H, vectors="row", names=[y_hat], normalized=("y",)).latex()],
+        "least squares": [ic.to_latex(ic.grad(loss, W)), ic.to_matrix(ic.grad(loss, W)).latex(),
+                          ic.to_kron(ic.diff(X @ W, W)).latex(),
+                          ic.to_kron(ic.diff(ic.vec(A @ Z @ B), Z)).latex(),
+                          ic.explain(loss, W).latex()],
+        "dx_t/dx_prev": [ic.to_latex(ic.diff(x_t, x_prev)),
+                         ic.to_matrix(ic.diff(x_t, x_prev), "numerator").latex(),
+                         ic.explain(x_t, x_prev, "numerator").latex()],
+    }
+
+
+@pytest.mark.parametrize("problem", ["dh/dW_hx", "dJ/dH", "least squares", "dx_t/dx_prev"])
+def test_latex_of_the_four_problems_is_balanced_and_known(problem):
+    from test_render import assert_well_formed
+    for tex in _four_problems()[problem]:
+        assert tex
+        assert_well_formed(tex)
+
+
+def test_latex_of_structure_forms_is_balanced_and_known():
+    from test_render import assert_well_formed
+    tensors, cases = _structure_cases()
+    for expr, _, _ in cases.values():
+        assert_well_formed(ic.to_matrix(expr).latex())
+    A, X, B = _abx()
+    for d in (ic.diff(ic.vec(A @ X @ B), X), ic.diff(ic.vec(X.T), X),
+              ic.diff(ic.vec(A @ X @ B, order="row"), X)):
+        assert_well_formed(ic.to_kron(d).latex())
