@@ -105,39 +105,35 @@ def merge_powers(factors: list) -> tuple[list, list]:
 def term_key(e: Expr) -> Any:
     """A key equal for products that differ only in factor order (and label names).
 
-    Factors are sorted by node and by where their labels go, labels renumbered in that order, and
-    the two steps repeated until the order is stable (a cheap stand-in for graph canonization:
-    equal keys always mean equal products; a few equal products may still get different keys).
+    Labels are colored by where they sit (output position, or the factors and axes they join),
+    the colors refined a few rounds as in Weisfeiler–Lehman graph hashing, and the factors sorted
+    by node and label colors before the labels are renumbered. Equal keys always mean equal
+    products; products with symmetric structure may rarely still get different keys.
     """
     if not isinstance(e, Product) or len(e.factors) < 2:
         return e
-    rank = {l: i for i, l in enumerate(e.out)}
-    big = len(e.dims)
+    color = {l: hash(("sum", e.dims[l])) for l in range(len(e.dims))}
+    color.update({l: hash(("out", i)) for i, l in enumerate(e.out)})
+    for _ in range(3):
+        seen: dict[int, list] = {l: [] for l in color}
+        for f, ls in e.factors:
+            around = tuple(color[m] for m in ls)
+            for pos, l in enumerate(ls):
+                seen[l].append((id(f), pos, around))
+        color = {l: hash((c, tuple(sorted(seen[l])))) for l, c in color.items()}
     order = sorted(e.factors, key=lambda fl: (type(fl[0]).__name__, id(fl[0]),
-                                              tuple(rank.get(l, big) for l in fl[1])))
-    for _ in range(4):
-        relabel = _relabel(e, order)
-        again = sorted(order, key=lambda fl: (type(fl[0]).__name__, id(fl[0]),
-                                              tuple(relabel[l] for l in fl[1])))
-        if again == order:
-            break
-        order = again
-    relabel = _relabel(e, order)
+                                              tuple(color[l] for l in fl[1])))
+    relabel: dict[int, int] = {l: i for i, l in enumerate(e.out)}
+    for _, ls in order:
+        for l in ls:
+            relabel.setdefault(l, len(relabel))
+    for l in range(len(e.dims)):
+        relabel.setdefault(l, len(relabel))
     dims = [None] * len(e.dims)
     for l, i in relabel.items():
         dims[i] = e.dims[l]
     return (Product, tuple((id(f), tuple(relabel[l] for l in ls)) for f, ls in order),
             tuple(relabel[l] for l in e.out), tuple(dims))
-
-
-def _relabel(e: Product, factors: list) -> dict[int, int]:
-    relabel: dict[int, int] = {l: i for i, l in enumerate(e.out)}
-    for _, ls in factors:
-        for l in ls:
-            relabel.setdefault(l, len(relabel))
-    for l in range(len(e.dims)):
-        relabel.setdefault(l, len(relabel))
-    return relabel
 
 
 def power_of(x: Expr, p: float) -> Expr | None:

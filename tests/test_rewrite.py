@@ -68,3 +68,13 @@ def test_hessian_terms_equal_up_to_factor_order_are_collected():
     y = rng.normal(size=(5, 3))
     np.testing.assert_allclose(H.evaluate(Y=y, W=rng.normal(size=(3, 4))),
                                np.einsum("nN,kK->nkNK", 2 * y.T @ y, np.eye(4)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("perm", [(0, 1, 2), (2, 0, 1), (1, 2, 0), (2, 1, 0)])
+def test_like_terms_collect_whatever_the_factor_order(perm):
+    A, B, C = ic.tensors("A[m,n] B[n,n] C[n,k]")
+    terms = ["mn", "nN", "Nk"]
+    ops = [A, B, C]
+    shuffled = ic.einsum(",".join(terms[i] for i in perm) + "->mk", *[ops[i] for i in perm])
+    total = A @ B @ C + shuffled
+    assert isinstance(total, ic.Expr) and len(total.terms) == 1 and total.terms[0][0] == 2.0
