@@ -72,30 +72,8 @@ def _product(n: Product, kids: list, s: Scope) -> Form:
         raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
                           "matrices; str() shows it in index notation" + _KRON_HINT)
     from .matrix_structure import fuse_masks
-    factors = fuse_masks(_cancel_inverses(n, kids, s))
+    factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
     return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
-
-
-# values that are never zero, so x∘x^∘-1 = 1 exactly (a softmax, a sigmoid, an exponential)
-_POSITIVE = {Softmax: lambda e: True, Apply: lambda e: e.fn in ("exp", "sigmoid", "softplus"),
-             Named: lambda e: type(e.arg) in _POSITIVE and _POSITIVE[type(e.arg)](e.arg)}
-
-
-def _cancel_inverses(n: Product, kids: list, s: Scope) -> list:
-    """The factors as ``(form, labels)``, each positive ``x`` met by ``x^-1`` on the same labels
-    dropped with it (``ŷ∘ŷ^∘-1∘y`` is ``y``; the product stays exact)."""
-    factors: list = list(zip(kids, (ls for _, ls in n.factors)))
-    for i, (e, ls) in enumerate(n.factors):
-        if not (isinstance(e, Apply) and e.fn == "power" and e.param == -1.0
-                and type(e.arg) in _POSITIVE and _POSITIVE[type(e.arg)](e.arg)):
-            continue
-        j = next((j for j, (g, gl) in enumerate(n.factors) if g is e.arg and gl == ls
-                  and factors[j] is not None), None)
-        if j is not None and factors[i] is not None:
-            factors[i] = factors[j] = None
-            name = s.named[id(e.arg)].name if id(e.arg) in s.named else getattr(e.arg, "name", "x")
-            s.notes.append(f"{name}∘{name}^∘-1 = 1 ({name} > 0)")
-    return [f for f in factors if f is not None]
 
 
 def _same_leaf(a: Form, b: Form) -> bool:
