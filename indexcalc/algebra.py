@@ -16,11 +16,13 @@ The local rewrites, each shrinking the expression (so normalization terminates):
 from __future__ import annotations
 
 import itertools
+from typing import Any
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .dims import Dim, dims_equal
+from .rewrite import merge_powers, orient_symmetric, term_key
 from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, zero
 
 Label = Hashable
@@ -77,6 +79,8 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if coef == 0.0:
         return zero(shape)
     kept, out = _eliminate_deltas(kept, out, dims)
+    kept, freed = merge_powers(kept)
+    kept = orient_symmetric(kept, out) + [(_SIZE, (l,)) for l in freed]
     size_labels = list(dict.fromkeys(ls[0] for f, ls in kept if f is _SIZE))  # each label once
     kept = [(f, ls) for f, ls in kept if f is not _SIZE]
     used = set(out).union(*(ls for _, ls in kept)) if kept else set(out)
@@ -130,9 +134,11 @@ def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tupl
                 members.append(l)
     rename: dict[Label, Label] = {}
     new_deltas = []
+    reps = []
     for members in classes.values():
         in_out = [l for l in out if l in members]
         rep = in_out[0] if in_out else members[0]
+        reps.append(rep)
         for l in members:
             if l not in in_out[1:]:
                 rename[l] = rep
@@ -140,8 +146,7 @@ def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tupl
             new_deltas.append((Delta(dims[rep], len(in_out)), tuple(in_out)))
     kept = [(f, tuple(rename.get(l, l) for l in ls)) for f, ls in factors if not isinstance(f, Delta)]
     used = set(out).union(*(ls for _, ls in kept))
-    for members in classes.values():
-        rep = rename[members[0]]
+    for rep in reps:
         if rep not in used:  # Σ_i δ_ii…: the class is summed over nothing but deltas
             kept.append((_SIZE, (rep,)))
             used.add(rep)
@@ -160,7 +165,7 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
         Zero(3,)
     """
     shape = tuple(shape)
-    coefs: dict[Expr, float] = {}
+    coefs: dict[Any, list] = {}  # like-term key -> [first expression seen, total coefficient]
     stack = [(float(c), e) for c, e in terms]
     stack.reverse()
     while stack:
@@ -172,8 +177,9 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
             continue
         if isinstance(e, Product) and e.coef != 1.0:
             c, e = c * e.coef, Product(1.0, e.factors, e.out, e.dims)
-        coefs[e] = coefs.get(e, 0.0) + c
-    items = [(c, e) for e, c in coefs.items() if c != 0.0]
+        entry = coefs.setdefault(term_key(e), [e, 0.0])
+        entry[1] += c
+    items = [(c, e) for e, c in coefs.values() if c != 0.0]
     items = _fold_constants(items)
     if not items:
         return zero(shape)
@@ -203,6 +209,16 @@ def full(shape: Sequence[Dim], value: float = 1.0) -> Expr:
     shape = tuple(shape)
     labels = tuple(fresh() for _ in shape)
     return product([], labels, dict(zip(labels, shape)), coef=value)
+
+
+def size_factors(node: Product) -> list[tuple[Expr, tuple]]:
+    """``(ones, (label,))`` for each summed label of ``node`` that no factor uses.
+
+    Such a label multiplies the product by its size; a product rebuilt from (some of) the
+    factors of ``node`` must keep these, since ``product`` drops labels that nothing uses.
+    """
+    return [(full((d,)), (l,)) for l, d in enumerate(node.dims)
+            if l not in node.out and not any(l in ls for _, ls in node.factors)]
 
 
 def hadamard(*es: Expr) -> Expr:
