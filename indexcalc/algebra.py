@@ -58,8 +58,10 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             coef *= f.coef
             inner = [(g, tuple(rename[l] for l in gls)) for g, gls in f.factors]
             todo.extend(reversed(inner))
-            for l in range(len(f.dims)):  # summed labels of f that no factor of f uses
-                if l not in f.out and not any(l in gls for _, gls in f.factors):
+            # labels no factor of f uses: f's own summed ones multiply by their size, and so
+            # do its broadcast output labels if this product sums them (else the marker is moot)
+            for l in range(len(f.dims)):
+                if not any(l in gls for _, gls in f.factors):
                     kept.append((_SIZE, (rename[l],)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
             if not f.terms:

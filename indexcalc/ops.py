@@ -415,9 +415,9 @@ def reshape(x: Any, *shape: Any) -> Expr:
 def _divide_dim(total: Dim, part: Dim) -> Dim | None:
     from .dims import _factors
 
-    ct, nt = _factors(total)
+    ct, _ = _factors(total)
     cp, np_ = _factors(part)
-    names = list(nt)
+    names = list(dim_names_in_order(total))
     for n in np_:
         if n not in names:
             return None
@@ -425,6 +425,11 @@ def _divide_dim(total: Dim, part: Dim) -> Dim | None:
     if cp == 0 or ct % cp:
         return None
     return dim_mul(ct // cp, *names) if names else ct // cp
+
+
+def dim_names_in_order(dim: Dim) -> list[str]:
+    """The symbolic factors of a dimension as written (``"n*d"`` gives ``n, d``)."""
+    return [] if isinstance(dim, int) else [p for p in dim.split("*") if not p.isdigit()]
 
 
 def inv(x: Any) -> Expr:

@@ -41,7 +41,14 @@ def _atom(s: str) -> str:
     return s if s.replace("_", "").replace("'", "").isalnum() or s.startswith("(") and s.endswith(")") and s.count("(") == 1 else f"({s})"
 
 
+#: Renderers for node types defined outside nodes.py (type -> (node, sub) -> str), consulted first.
+EXTRA: dict = {}
+
+
 def _render(node: Expr, sub) -> str:
+    extra = EXTRA.get(type(node))
+    if extra is not None:
+        return extra(node, sub)
     if isinstance(node, Tensor):
         return node.name
     if isinstance(node, Named):
