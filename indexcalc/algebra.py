@@ -77,7 +77,7 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if coef == 0.0:
         return zero(shape)
     kept, out = _eliminate_deltas(kept, out, dims)
-    size_labels = [ls[0] for f, ls in kept if f is _SIZE]
+    size_labels = list(dict.fromkeys(ls[0] for f, ls in kept if f is _SIZE))  # each label once
     kept = [(f, ls) for f, ls in kept if f is not _SIZE]
     used = set(out).union(*(ls for _, ls in kept)) if kept else set(out)
     extra = {}

@@ -7,6 +7,7 @@ compare as multisets of factors, so ``"n*d"`` equals ``"d*n"`` and ``"2*n"`` equ
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Mapping
 from typing import Union
@@ -41,10 +42,12 @@ def check_dim(dim: object, where: str = "shape") -> Dim:
         (3, 'n', 'n*d')
     """
     if isinstance(dim, bool) or not isinstance(dim, (int, str)):
-        if hasattr(dim, "__index__") and not isinstance(dim, bool):
-            dim = int(dim)  # NumPy integers
-        else:
-            raise ShapeError(f"{where}: a dimension must be an int or a name, got {dim!r}")
+        try:
+            if isinstance(dim, bool):
+                raise TypeError
+            dim = operator.index(dim)  # NumPy integers; not arrays, floats or bools
+        except TypeError:
+            raise ShapeError(f"{where}: a dimension must be an int or a name, got {dim!r}") from None
     if isinstance(dim, int):
         if dim < 0:
             raise ShapeError(f"{where}: a dimension cannot be negative, got {dim}")
@@ -69,8 +72,11 @@ def parse_shape(shape: object, where: str = "shape") -> tuple[Dim, ...]:
     if isinstance(shape, str):
         tokens = [t for t in re.split(r"[\s,()\[\]]+", shape) if t]
         return tuple(check_dim(int(t) if t.isdigit() else t, where) for t in tokens)
-    if isinstance(shape, (int, str)) or hasattr(shape, "__index__"):
-        return (check_dim(shape, where),)
+    if not isinstance(shape, bool):
+        try:
+            return (check_dim(operator.index(shape), where),)  # one int-like dimension
+        except TypeError:
+            pass
     try:
         items = tuple(shape)  # type: ignore[arg-type]
     except TypeError:

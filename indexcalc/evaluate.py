@@ -219,15 +219,16 @@ def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMI
 # --------------------------------------------------------------------------- the interpreter
 
 def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
-    z = a - np.max(a, axis=axis, keepdims=True)
+    z = a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)  # initial: an empty axis
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _logsumexp(a: np.ndarray, axes: tuple) -> np.ndarray:
-    m = np.max(a, axis=axes, keepdims=True)
+    m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)  # initial: an empty axis
     m = np.where(np.isfinite(m), m, 0)
-    return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
+    with np.errstate(divide="ignore"):  # all −inf: log 0 = −inf is the right answer
+        return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
 
 
 def _inverse(a: np.ndarray) -> np.ndarray:

@@ -272,6 +272,8 @@ def matmul(a: Any, b: Any) -> Expr:
 def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.norm
     """2-norm of a vector, Frobenius norm of a matrix; ``ord=1``: sum of absolute values."""
     x = as_expr(x, "norm")
+    if not (ord is None or isinstance(ord, (numbers.Real, str))):  # `in` below would compare arrays
+        raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1, got {ord!r:.60}")
     if ord in (None, 2, "fro"):
         if ord == 2 and x.ndim > 1:
             raise IndexcalcError("norm: ord=2 of a matrix (the spectral norm) is not supported; "
@@ -285,12 +287,22 @@ def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.
 def softmax(x: Any, axis: int = -1) -> Expr:
     """``exp(x) / Σ exp(x)`` along ``axis`` (computed shifted by the maximum)."""
     x = as_expr(x, "softmax")
-    (ax,) = normalize_axes(axis, x.ndim, "softmax") if x.ndim else _scalar_axis("softmax")
-    return Softmax(x, ax)
+    return Softmax(x, _one_axis(axis, x, "softmax"))
 
 
 def _scalar_axis(what: str):
     raise ShapeError(f"{what}: needs an expression with at least one axis")
+
+
+def _one_axis(axis: Any, x: Expr, what: str) -> int:
+    """The single axis a normalizer runs along (softmax has no multi-axis form)."""
+    if not x.ndim:
+        _scalar_axis(what)
+    axes = normalize_axes(axis, x.ndim, what)
+    if len(axes) != 1:
+        raise ShapeError(f"{what}: normalizes along one axis, got axis={axis!r} for an "
+                         f"expression of shape {format_shape(x.shape)}")
+    return axes[0]
 
 
 def logsumexp(x: Any, axis: Any = None) -> Expr:
@@ -305,9 +317,7 @@ def logsumexp(x: Any, axis: Any = None) -> Expr:
 def log_softmax(x: Any, axis: int = -1) -> Expr:
     """``x − logsumexp(x)`` along ``axis``."""
     x = as_expr(x, "log_softmax")
-    if not x.ndim:
-        _scalar_axis("log_softmax")
-    (ax,) = normalize_axes(axis, x.ndim, "log_softmax")
+    ax = _one_axis(axis, x, "log_softmax")
     lse = LogSumExp(x, (ax,))
     ls = _labels(x.ndim)
     spread = product([(lse, tuple(l for i, l in enumerate(ls) if i != ax))], ls, dict(zip(ls, x.shape)))
@@ -388,17 +398,21 @@ def reshape(x: Any, *shape: Any) -> Expr:
     from .dims import check_dim, dim_mul
 
     x = as_expr(x, "reshape")
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and np.ndim(shape[0]) == 1:
         shape = tuple(shape[0])
+
+    def infer(d: Any) -> bool:  # `d == -1` on an array or an odd object would not be a bool
+        return isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d == -1
+
     total = dim_mul(*x.shape) if x.shape else 1
-    if sum_ := [i for i, d in enumerate(shape) if d == -1]:
+    if sum_ := [i for i, d in enumerate(shape) if infer(d)]:
         if len(sum_) > 1:
             raise ShapeError("reshape: only one axis can be -1")
-        rest = dim_mul(*[check_dim(d, "reshape") for d in shape if d != -1]) if len(shape) > 1 else 1
+        rest = dim_mul(*[check_dim(d, "reshape") for d in shape if not infer(d)]) if len(shape) > 1 else 1
         inferred = _divide_dim(total, rest)
         if inferred is None:
             raise ShapeError(f"reshape: cannot infer -1: {total} is not a multiple of {rest}")
-        shape = tuple(inferred if d == -1 else d for d in shape)
+        shape = tuple(inferred if infer(d) else d for d in shape)
     new = tuple(check_dim(d, "reshape") for d in shape)
     if not dims_equal(dim_mul(*new) if new else 1, total):
         raise ShapeError(f"reshape: cannot reshape {format_shape(x.shape)} (size {total}) into "

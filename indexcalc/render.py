@@ -78,7 +78,9 @@ def _render(node: Expr, sub) -> str:
         return "".join(parts)
     if isinstance(node, Product):
         names = label_names(node.dims)
-        summed = [names[l] for l in range(len(node.dims)) if l not in node.out]
+        used = {l for _, ls in node.factors for l in ls}
+        # a summed label that no factor uses is shown by its size alone (δ_ii = n, not Σ_i n)
+        summed = [names[l] for l in range(len(node.dims)) if l not in node.out and l in used]
         parts = [] if node.coef == 1.0 else [_num(node.coef)]
         for f, ls in node.factors:
             idx = ",".join(names[l] for l in ls)
@@ -86,7 +88,6 @@ def _render(node: Expr, sub) -> str:
             if not isinstance(f, (Tensor, Named, Delta, Constant)):
                 s = _atom(s)
             parts.append(f"{s}[{idx}]" if ls else s)
-        used = {l for _, ls in node.factors for l in ls}
         for l in range(len(node.dims)):
             if l not in node.out and l not in used:
                 parts.append(str(node.dims[l]))
