@@ -24,6 +24,7 @@ from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, k
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
 from .plan import Plan, plan
+from .simplify import simplify
 from .structure import concatenate, stack, tril, triu, unvec, vec, where
 from .tensors import tensors
 
@@ -38,5 +39,5 @@ __all__ = [
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
     "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
     "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
-    "concatenate", "stack", "tril", "triu", "unvec", "vec", "where",
+    "concatenate", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
 ]

@@ -206,6 +206,16 @@ def full(shape: Sequence[Dim], value: float = 1.0) -> Expr:
     return product([], labels, dict(zip(labels, shape)), coef=value)
 
 
+def size_factors(node: Product) -> list[tuple[Expr, tuple]]:
+    """``(ones, (label,))`` for each summed label of ``node`` that no factor uses.
+
+    Such a label multiplies the product by its size; a product rebuilt from (some of) the
+    factors of ``node`` must keep these, since ``product`` drops labels that nothing uses.
+    """
+    return [(full((d,)), (l,)) for l, d in enumerate(node.dims)
+            if l not in node.out and not any(l in ls for _, ls in node.factors)]
+
+
 def hadamard(*es: Expr) -> Expr:
     """Elementwise product of expressions of one shape."""
     shape = es[0].shape

@@ -97,11 +97,15 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: d
     for name, value in values.items():
         if name in tensors:
             continue
-        if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            sizes[name] = int(value)
-            where[name] = f"the size given for {name!r}"
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            if name in missing:  # an int is a size, never the value of a lost tensor
+                sizes[name] = int(value)
+                where[name] = f"the size given for {name!r}"
             continue
-        candidates = live_tensors(name)
+        # only a tensor that could supply a still missing dimension (another live tensor of
+        # that name, from unrelated code, must not reject the value)
+        candidates = [t for t in live_tensors(name)
+                      if any(n in missing and n not in sizes for d in t.shape for n in dim_names(d))]
         if len(candidates) == 1:
             _bind_axes(candidates[0], _as_array(name, value), sizes, where)
     still = sorted(missing - set(sizes))
