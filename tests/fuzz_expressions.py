@@ -293,6 +293,21 @@ def op_einsum(rng, pool):
                 f"einsum({subs!r},{','.join(o.what for o in ops)})")
 
 
+def op_unary(rng, pool):
+    """The other spellings: unary minus, a number to a tensor power, function forms."""
+    a = _pick(rng, pool)
+    kind = rng.integers(4)
+    if kind == 0:
+        return Node(-a.expr, lambda v: -a.ref(v), f"-{a.what}")
+    if kind == 1:
+        return Node(1.5 ** a.expr, lambda v: 1.5 ** a.ref(v), f"1.5**{a.what}")
+    if kind == 2 and a.expr.ndim == 2:
+        return Node(ic.transpose(a.expr), lambda v: a.ref(v).T, f"transpose({a.what})")
+    if a.expr.ndim:
+        return Node(a.expr.sum(0), lambda v: a.ref(v).sum(0), f"{a.what}.sum(0)")
+    return Node(ic.let("hl", a.expr), a.ref, f"[hl:={a.what}]")
+
+
 def op_named(rng, pool):
     a = _pick(rng, pool)
     name = f"h{rng.integers(100)}"
@@ -303,7 +318,7 @@ OPS = {
     "elementwise": (op_elementwise, 4), "power": (op_power, 1), "arith": (op_arith, 4),
     "matmul": (op_matmul, 2), "transpose": (op_transpose, 1), "reduce": (op_reduce, 2),
     "matrix_function": (op_matrix_function, 1), "structure": (op_structure, 2),
-    "einsum": (op_einsum, 3), "named": (op_named, 1),
+    "einsum": (op_einsum, 3), "named": (op_named, 1), "unary": (op_unary, 1),
 }
 _NAMES = list(OPS)
 _WEIGHTS = np.array([w for _, w in OPS.values()], dtype=float) / sum(w for _, w in OPS.values())
@@ -433,15 +448,21 @@ def check_all(f: Node, base: dict, rng: np.random.Generator, second_order: bool 
     return bad
 
 
-def run_one(seed: int, steps: int | None = None, second_order: bool = True) -> list[Finding]:
-    """Build the expression for ``seed`` and check it; any exception is a finding too."""
+def case(seed: int, steps: int | None = None) -> tuple[Node, dict, np.random.Generator]:
+    """The expression, base values and the generator state for ``seed``."""
     rng = np.random.default_rng(seed)
     base = values(rng)
-    steps = int(rng.integers(1, 9)) if steps is None else steps
+    steps = int(rng.integers(1, 13)) if steps is None else steps
     _MODE["named"] = bool(rng.integers(2))
+    f, _ = build(rng, steps, base)
+    return f, base, rng
+
+
+def run_one(seed: int, steps: int | None = None, second_order: bool = True) -> list[Finding]:
+    """Build the expression for ``seed`` and check it; any exception is a finding too."""
     what = "?"
     try:
-        f, _ = build(rng, steps, base)
+        f, base, rng = case(seed, steps)
         what = f.what
         return [Finding(seed, c, d, what) for c, d in check_all(f, base, rng, second_order)]
     except Exception as exc:  # noqa: BLE001 - every escape is a finding, reported with its type
