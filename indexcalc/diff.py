@@ -20,6 +20,7 @@ from .algebra import add, fresh, product, scale, size_factors
 from .dims import dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
+from .layout import remember_split
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor, zero)
 from .traverse import postorder
@@ -360,13 +361,22 @@ def symmetrize(d: Expr, x: Tensor, convention: str | None) -> Expr:
     raise IndexcalcError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
 
 
-def diff(f: Any, x: Any, convention: str | None = None) -> Expr:
+def _strings(f: Any, x: Any, shapes: Any) -> tuple[Any, Any]:
+    """Formula strings for ``f`` and the variable's name for ``x`` (see :func:`ic.parse`)."""
+    if isinstance(f, str) or isinstance(x, str):
+        from .parse import formula_and_variable
+        return formula_and_variable(f, x, shapes)
+    return f, x
+
+
+def diff(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:
     """The full derivative tensor ``∂f/∂x`` of shape ``f.shape + x.shape`` (jax.jacobian's layout).
 
     Args:
         f: an expression.
         x: the variable (an ``ic.Tensor``).
         convention: for a symmetric ``x``: ``"symmetric"`` (default) or ``"cookbook"``.
+        shapes: tensor shapes when ``f`` is a formula string (``x`` may then be a name).
 
     Examples:
         >>> import indexcalc as ic
@@ -377,9 +387,9 @@ def diff(f: Any, x: Any, convention: str | None = None) -> Expr:
         >>> print(D)
         X[n,d] δ[h,h']
     """
-    f, x = _wrt(f, x, "diff")
+    f, x = _wrt(*_strings(f, x, shapes), "diff")
     seed, E = identity_seed(x)
-    return symmetrize(forward(f, x, seed, E), x, convention)
+    return remember_split(symmetrize(forward(f, x, seed, E), x, convention), f.ndim)
 
 
 jacobian = diff
@@ -405,7 +415,7 @@ def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
     return symmetrize(reverse(f, x, c), x, None)
 
 
-def grad(f: Any, x: Any, convention: str | None = None) -> Expr:
+def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:
     """The gradient of a scalar ``f``: shape ``x.shape``, by reverse accumulation.
 
     Examples:
@@ -414,17 +424,21 @@ def grad(f: Any, x: Any, convention: str | None = None) -> Expr:
         >>> g = ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W)
         >>> g.shape
         ('d', 'h')
+        >>> ic.grad("0.5*sum((X@W@v - y)**2)", "W", shapes={"X": "n d", "W": "d h", "v": "h",
+        ...                                                  "y": "n"}) is g
+        True
     """
-    f, x = _wrt(f, x, "grad")
+    f, x = _wrt(*_strings(f, x, shapes), "grad")
     if f.shape != ():
         raise ShapeError(f"grad applies to scalar functions; this one has shape "
                          f"{format_shape(f.shape)}. Try ic.jacobian (the full derivative), ic.vjp, "
                          f"or sum the function first")
-    return symmetrize(reverse(f, x, Constant(1.0)), x, convention)
+    return remember_split(symmetrize(reverse(f, x, Constant(1.0)), x, convention), 0)
 
 
-def hessian(f: Any, x: Any, convention: str | None = None) -> Expr:
+def hessian(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:
     """``∂²f/∂x²`` of a scalar ``f``, shape ``x.shape + x.shape`` (forward over reverse)."""
+    f, x = _strings(f, x, shapes)
     g = grad(f, x, convention)
     return diff(g, x, convention)
 

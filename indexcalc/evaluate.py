@@ -102,12 +102,23 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: d
                 sizes[name] = int(value)
                 where[name] = f"the size given for {name!r}"
             continue
-        # only a tensor that could supply a still missing dimension (another live tensor of
-        # that name, from unrelated code, must not reject the value)
-        candidates = [t for t in live_tensors(name)
-                      if any(n in missing and n not in sizes for d in t.shape for n in dim_names(d))]
-        if len(candidates) == 1:
-            _bind_axes(candidates[0], _as_array(name, value), sizes, where)
+        arr = None
+        found: dict[str, int] = {}
+        for t in live_tensors(name):  # several may exist (other scopes); use those that fit
+            arr = _as_array(name, value) if arr is None else arr
+            trial: dict[str, int] = dict(sizes)
+            try:
+                _bind_axes(t, arr, trial, dict(where))
+            except BindingError:
+                continue
+            for d in missing & set(trial):
+                if found.setdefault(d, trial[d]) != trial[d]:
+                    raise BindingError(f"dimension {d!r}: tensors named {name!r} of different "
+                                       f"shapes give it different sizes; pass {d}=<size>")
+        for d, n in found.items():
+            if d not in sizes:
+                sizes[d] = n
+                where[d] = f"the value given for {name!r}"
     still = sorted(missing - set(sizes))
     if still:
         raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "

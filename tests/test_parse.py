@@ -1,0 +1,163 @@
+"""ic.parse: formulas give the same values as the Python API; hostile formulas are refused."""
+
+import builtins
+import ast
+import os
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+
+SHAPES = {"X": "n d", "W": "d h", "v": "h", "y": "n", "A": "n n", "x": "n", "c": ""}
+X, W, v, y, A, x = ic.tensors("X[n,d] W[d,h] v[h] y[n] A[n,n] x[n]")
+c = ic.Tensor("c", ())
+Q, r = ic.tensors("Q[a,b] r[b]")
+
+rng = np.random.default_rng(7)
+VALUES = {"X": rng.normal(size=(2, 3)), "W": rng.normal(size=(3, 4)), "v": rng.normal(size=4),
+          "y": rng.normal(size=2), "A": rng.normal(size=(2, 2)) + 3 * np.eye(2),
+          "x": rng.uniform(0.5, 1.5, size=2), "c": np.array(1.7),
+          "Q": rng.normal(size=(5, 3)), "r": rng.normal(size=3)}
+
+# formula -> the same expression built with the Python API (sizes n=2, d=3, h=4, a=5, b=3)
+TABLE = [
+    ("0.5*sum((X@W@v - y)**2)", 0.5 * ic.sum((X @ W @ v - y) ** 2)),
+    ("X[n,d] * W[d,h]", X @ W),
+    ("W[d,h] * X[n,d]", (X @ W).T),                       # free letters in first-seen order
+    ("A[i,j] * x[j]", A @ x),
+    ("A[i,i]", ic.trace(A)),                               # a repeated letter in one factor
+    ("A[i,j] + A[j,i]", A + A.T),                          # terms aligned by letter
+    ("sum(x[i]*x[i]*x[i], i)", ic.sum(x ** 3)),            # explicit sum: i is bound
+    ("sum(X[n,d], n)", ic.sum(X, axis=0)),
+    ("sum(A[i,j]*x[j], i)", ic.sum(A @ x)),
+    ("x[i] / y[i]", ic.sum(x / y)),                        # / multiplies by the reciprocal
+    ("x[i] * (A[i,j] * x[j])", x @ A @ x),                 # parentheses do not split a product
+    ("exp(X[n,d]) * W[d,h]", ic.exp(X) @ W),
+    ("2*X[n,d]*W[d,h]/4", 0.5 * (X @ W)),
+    ("A[i,j]*A[j,k]*A[k,l]", A @ A @ A),
+    ("x[i]*y[j]", ic.outer(x, y)),
+    ("1 - x[i]**2", 1 - x ** 2),
+    ("(X@W)[n,h] * v[h]", X @ W @ v),
+    ("-X.T @ y + 1", -X.T @ y + 1),
+    ("softmax(X, axis=0) + log_softmax(X) + softmax(X, 1)",
+     ic.softmax(X, axis=0) + ic.log_softmax(X) + ic.softmax(X, 1)),
+    ("logsumexp(X, axis=1) @ y + logsumexp(X, axis=(0, 1))",
+     ic.logsumexp(X, axis=1) @ y + ic.logsumexp(X)),
+    ("norm(X) + norm(x, ord=1)", ic.norm(X) + ic.norm(x, ord=1)),
+    ("einsum('ij,jk->ik', X, W)", X @ W),
+    ("inv(A) @ x + det(A) * logdet(A) + trace(A)",
+     ic.inv(A) @ x + ic.det(A) * ic.logdet(A) + ic.trace(A)),
+    ("diag(x)[i,j] * A[j,k] + diag(diagonal(A))[i,k] + 2*eye(n)[i,k]",
+     ic.diag(x) @ A + ic.diag(ic.diagonal(A)) + 2 * ic.eye("n")),
+    ("outer(x, y) + A + sum(kron(A, X)) * 0", ic.outer(x, y) + A),
+    ("transpose(X, 1, 0) @ y + sum(reshape(X, -1)) * 0", X.T @ y),
+    ("sigmoid(x) + softplus(x) + relu(x) + tanh(x) + sin(x) + cos(x) + sqrt(square(x)) + abs(x)",
+     ic.sigmoid(x) + ic.softplus(x) + ic.relu(x) + ic.tanh(x) + ic.sin(x) + ic.cos(x)
+     + ic.sqrt(ic.square(x)) + ic.abs(x)),
+    ("c * x + 2**x + x**-1.5 + matmul(A, x)", c * x + 2 ** x + x ** -1.5 + A @ x),
+    ("Q[a,b] * r[b]", Q @ r),                              # inline declarations
+    ("1 + 2*3 - 8/4", ic.Constant(5.0)),                   # numbers fold
+    ("+".join(["x"] * 500), 500 * x),                      # a long chain nests no Python calls
+]
+
+
+def _value(e):
+    names = {t.name for t in ic.traverse.tensors_of(e)}
+    return ic.evaluate(e, **{k: v for k, v in VALUES.items() if k in names})
+
+
+@pytest.mark.parametrize("formula,expected", TABLE, ids=[f for f, _ in TABLE])
+def test_formula_gives_the_python_api_value(formula, expected):
+    got = ic.parse(formula, shapes=SHAPES)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(_value(got), _value(expected), rtol=1e-12, atol=1e-12)
+
+
+def test_inline_declaration_names_the_dimensions():
+    e = ic.parse("M[p,q] * u[q] + M[p,s] * u[s]")
+    assert e.shape == ("p",)
+    assert {t.name: t.shape for t in ic.traverse.tensors_of(e)} == {"M": ("p", "q"), "u": ("q",)}
+    assert ic.parse("sum(M) + sum(M[p,q] * u[q])", shapes=None).shape == ()  # declared later
+
+
+def test_formula_strings_in_diff_grad_hessian():
+    g = ic.grad("0.5*sum((X@W@v - y)**2)", "W", shapes=SHAPES)
+    np.testing.assert_allclose(_value(g), _value(ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W)))
+    d = ic.diff("tanh(A@x)", "x", shapes=SHAPES)
+    np.testing.assert_allclose(_value(d), _value(ic.diff(ic.tanh(A @ x), x)))
+    assert ic.jacobian(ic.tanh(A @ x), "x") is ic.diff(ic.tanh(A @ x), x)   # x by name only
+    h = ic.hessian("sum(sigmoid(A[i,j]*x[j]))", "x", shapes=SHAPES)
+    np.testing.assert_allclose(_value(h), _value(ic.hessian(ic.sum(ic.sigmoid(A @ x)), x)))
+    zero = ic.grad("sum(x)", "W", shapes=SHAPES)                 # declared, not used: exact zero
+    assert zero.shape == ("d", "h") and ic.nodes.is_zero(zero)
+    with pytest.raises(ic.ParseError, match="'Z' is not a tensor of the function"):
+        ic.grad("sum(x)", "Z", shapes=SHAPES)
+
+
+def _located(formula, shapes=SHAPES, cls=ic.ParseError):
+    with pytest.raises(cls) as info:
+        ic.parse(formula, shapes=shapes)
+    return str(info.value).splitlines()
+
+
+def test_errors_point_at_the_token():
+    first, line, caret = _located("exp(X) + Qz")
+    assert "unknown tensor 'Qz'" in first and "column 10" in first
+    assert line == "    exp(X) + Qz" and caret == "    " + " " * 9 + "^^"
+    first, line, caret = _located("X @ x", cls=ic.ShapeError)      # ShapeError, located too
+    assert "not aligned" in first and caret.strip() == "^^^^^"
+    first, _, caret = _located("x[i] * A[i,j] * y[i]")
+    assert "three times" in first and caret == "    " + " " * 16 + "^^^^"
+    first, _, caret = _located("W[d,h] * x[d]", cls=ic.ShapeError)
+    assert "index 'd' has dimension n here but d" in first
+    first, line, caret = _located("é + Qz")                          # columns count characters
+    assert caret == "    ^"
+    _, line, caret = _located("+".join(["A[i,j]*x[j]"] * 20) + " + Qz + x")  # a window
+    assert line.startswith("    ...") and len(line) < 100
+    assert line[caret.index("^"):len(caret)] == "Qz"
+    assert "invalid syntax" in _located("x +* y")[0]
+    assert "line 2" in _located("(x +\n Qz)")[0]
+
+
+HOSTILE = [
+    "X.__class__", "x.T.T.__dict__", "__import__('os').system('touch /tmp/indexcalc_pwned')",
+    "open('/etc/passwd')", "getattr(X, 'T')", "(lambda: 1)()", "[t for t in X]", "{t for t in X}",
+    "(t for t in X)", "9**9**9", "10**400", "1e999", "1/0", "(-8)**(1/3)", "f'{X}'", "X.sum()",
+    "exp.__call__(x)", "X[0]", "X[1:2]", "X[:, 0]", "X[...]", "exp(*x)", "exp(**x)", "sum(*[x])",
+    "x if x else y", "x < 1", "x and y", "(x := 1)", "'abc'", "True", "None", "1j", "[x, y]",
+    "{'a': x}", "x; import os", "x\nimport os", "exp(x, x)", "sum(x, axis=0, k=1)",
+    "norm(x, ord=x)",
+    "softmax(x, axis='0')", "einsum(s, x)", "exp", "n", "\0", "",
+    "(" * 2000 + "x" + ")" * 2000, "-" * 5000 + "x", "+".join(["x"] * 5000),
+    "exp(" * 150 + "x" + ")" * 150,
+    "x" + "**2" * 200, "x" * 10_001,
+]
+
+
+@pytest.mark.parametrize("formula", HOSTILE, ids=[repr(h[:24]) for h in HOSTILE])
+def test_hostile_formulas_are_refused_without_running_anything(formula, monkeypatch):
+    real_compile = builtins.compile
+
+    def ast_only(source, filename, mode, flags=0, *args, **kwargs):
+        assert flags & ast.PyCF_ONLY_AST, "parse compiled code"
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parse evaluated code")
+
+    monkeypatch.setattr(builtins, "compile", ast_only)
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    with pytest.raises(ic.ParseError):
+        ic.parse(formula, shapes=SHAPES)
+    assert not os.path.exists("/tmp/indexcalc_pwned")
+
+
+def test_bad_arguments():
+    with pytest.raises(ic.ParseError, match="expected a formula string"):
+        ic.parse(3)
+    with pytest.raises(ic.ParseError, match="shapes must be a dict"):
+        ic.parse("x", shapes="x n")
+    with pytest.raises(ic.ShapeError):
+        ic.parse("x", shapes={"x": "n -1"})
