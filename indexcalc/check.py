@@ -30,7 +30,7 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
         True
     """
     from .diff import diff, jvp
-    from .evaluate import Compiled, _as_array
+    from .evaluate import Compiled, _as_array, bind
     from .ops import as_expr
 
     f = as_expr(f, "check: the function")
@@ -43,6 +43,7 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
     values = {k: v if _is_size(v) else _as_array(k, v).astype(np.float64, copy=False)
               for k, v in values.items()}
     x0 = values[x.name] = np.asarray(values[x.name], dtype=np.float64)
+    bind([x], values)  # its shape too: f may not depend on x, and then nothing else checks it
     fun = Compiled(f)
 
     def at(xv: np.ndarray) -> np.ndarray:
