@@ -43,7 +43,10 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
     values = {k: v if _is_size(v) else _as_array(k, v).astype(np.float64, copy=False)
               for k, v in values.items()}
     x0 = values[x.name] = np.asarray(values[x.name], dtype=np.float64)
-    bind([x], values)  # its shape too: f may not depend on x, and then nothing else checks it
+    # x's shape too (f may not depend on x), and every size once: the derivative may have lost
+    # the tensors carrying a dimension, and must not bind it from an unrelated value passed
+    _, sizes = bind([f, x], values)
+    values = {**{k: n for k, n in sizes.items() if k not in values}, **values}
     fun = Compiled(f)
 
     def at(xv: np.ndarray) -> np.ndarray:
