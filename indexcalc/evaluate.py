@@ -351,10 +351,26 @@ _CACHE: "OrderedDict[Expr, Compiled]" = OrderedDict()
 _CACHE_SIZE = 128
 
 
+def _check_optimize(optimize: Any) -> None:
+    """opt_einsum's own check comes late (at the first product of 3+ operands) as a KeyError."""
+    if isinstance(optimize, (bool, oe.paths.PathOptimizer)):
+        return
+    if isinstance(optimize, str):
+        try:
+            oe.paths.get_path_fn(optimize)
+            return
+        except KeyError:
+            pass
+    raise IndexcalcError(f"compile: optimize must be True/False, an opt_einsum path optimizer or "
+                         f"one of its names ('auto', 'greedy', 'optimal', 'dp', ...), got "
+                         f"{optimize!r:.60}")
+
+
 def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT) -> Compiled:  # noqa: A001
     """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan."""
     if not isinstance(backend, str):
         raise IndexcalcError(f"compile: backend must be a name like 'numpy', got {backend!r}")
+    _check_optimize(optimize)
     return Compiled(expr, backend, optimize)
 
 
