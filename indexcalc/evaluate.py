@@ -97,10 +97,9 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: d
     for name, value in values.items():
         if name in tensors:
             continue
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            if name in missing:  # an int is a size, never the value of a lost tensor
-                sizes[name] = int(value)
-                where[name] = f"the size given for {name!r}"
+        if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            sizes[name] = int(value)
+            where[name] = f"the size given for {name!r}"
             continue
         arr = None
         found: dict[str, int] = {}

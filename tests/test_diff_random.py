@@ -23,7 +23,7 @@ SIZES = {"a": 2, "b": 3, "c": 4, "d": 5}
 DIMS = tuple(SIZES)
 MAX_ORDER = 3
 FULL_LIMIT = 300  # Jacobian entries up to which the whole tensor is compared
-SETTINGS = settings(max_examples=250, deadline=None,
+SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
