@@ -343,7 +343,8 @@ def symmetrize(d: Expr, x: Tensor, convention: str | None) -> Expr:
     ``"symmetric"`` (default): ``(G + Gᵀ)/2``; ``"cookbook"``: ``G + Gᵀ − diag(diag(G))``.
     """
     if not x.symmetric:
-        if convention is not None and convention not in CONVENTIONS:
+        # ``in`` compares with ==, which an array answers elementwise (ambiguous truth value)
+        if convention is not None and (not isinstance(convention, str) or convention not in CONVENTIONS):
             raise IndexcalcError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
         return d
     convention = "symmetric" if convention is None else convention
