@@ -60,8 +60,9 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             todo.extend(reversed(inner))
             # labels no factor of f uses: f's own summed ones multiply by their size, and so
             # do its broadcast output labels if this product sums them (else the marker is moot)
+            used = {l for _, gls in f.factors for l in gls}  # once: a chain has many factors
             for l in range(len(f.dims)):
-                if not any(l in gls for _, gls in f.factors):
+                if l not in used:
                     kept.append((_SIZE, (rename[l],)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
             if not f.terms:
