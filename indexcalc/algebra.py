@@ -27,6 +27,13 @@ Label = Hashable
 _fresh = itertools.count()
 
 
+#: Largest product that flattening builds. A deep chain (an unrolled recurrence's forward
+#: Jacobian) would otherwise become one product of O(depth) factors at every step: quadratic
+#: time and memory to build, and a planner facing thousands of operands. Beyond this the inner
+#: product stays a factor (values and derivatives are the same; only the normal form is coarser).
+MAX_FLAT = 48
+
+
 def fresh() -> tuple:
     """A label that collides with no label a caller could have chosen."""
     return ("~", next(_fresh))
@@ -49,7 +56,7 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     kept: list[tuple[Expr, tuple]] = []
     while todo:
         f, ls = todo.pop()
-        if isinstance(f, Product):
+        if isinstance(f, Product) and len(f.factors) + len(kept) + len(todo) <= MAX_FLAT:
             rename = dict(zip(f.out, ls))
             for l, d in enumerate(f.dims):
                 if l not in rename:
