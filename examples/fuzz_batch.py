@@ -26,10 +26,10 @@ import fuzz_expressions as fz  # noqa: E402
 
 
 def _work(args: tuple) -> tuple[int, list]:
-    seed, deadline = args
+    seed, deadline, steps = args
     if time.time() > deadline:
         return seed, None
-    return seed, fz.run_one(seed)
+    return seed, fz.run_one(seed, steps)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,13 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--start", type=int, default=0, help="first seed")
     p.add_argument("--jobs", type=int, default=2, help="worker processes")
     p.add_argument("--minutes", type=float, default=20.0, help="stop starting new seeds after this")
+    p.add_argument("--steps", type=int, help="operations per expression (default: 1 to 12)")
     p.add_argument("--seed", type=int, help="run one seed and show the expression")
     p.add_argument("-v", action="store_true", help="print every finding, not one per kind")
     a = p.parse_args(argv)
     if a.seed is not None:
-        f, base, rng = fz.case(a.seed)
+        f, base, rng = fz.case(a.seed, a.steps)
         print(f"f = {f.what}\n  = {f.expr}\n  shape {f.expr.shape}, named dims: {fz._MODE['named']}")
-        found = fz.run_one(a.seed)
+        found = fz.run_one(a.seed, a.steps)
         print("\n".join(map(str, found)) or "no finding")
         return 1 if found else 0
     t0 = time.time()
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     done = skipped = 0
     findings = []
     with multiprocessing.Pool(a.jobs) as pool:
-        jobs = ((s, deadline) for s in range(a.start, a.start + a.n))
+        jobs = ((s, deadline, a.steps) for s in range(a.start, a.start + a.n))
         for seed, found in pool.imap_unordered(_work, jobs, chunksize=20):
             if found is None:
                 skipped += 1

@@ -27,7 +27,7 @@ import numpy as np
 
 import indexcalc as ic
 from indexcalc.dims import dim_size
-from indexcalc.traverse import tensors_of
+from indexcalc.traverse import postorder, tensors_of
 
 SIZES = {"a": 2, "b": 3, "c": 4}
 VARIABLES = {"x": ("a",), "y": ("b",), "A": ("a", "b"), "B": ("b", "c"), "S": ("a", "a"),
@@ -81,8 +81,13 @@ def values(rng: np.random.Generator) -> dict[str, np.ndarray]:
 # op(rng, pool) -> Node or None (None: no operand in the pool fits)
 
 def _pick(rng, pool, pred=lambda n: True):
+    """A pool member that fits, mostly one of the newest (so graphs grow deep, not just wide)."""
     fits = [n for n in pool if pred(n)]
-    return fits[rng.integers(len(fits))] if fits else None
+    if not fits:
+        return None
+    if rng.random() < 0.7:
+        fits = fits[-3:]
+    return fits[rng.integers(len(fits))]
 
 
 def _positive(n: Node) -> Node:
@@ -341,8 +346,9 @@ def build(rng: np.random.Generator, steps: int, base: dict) -> tuple[Node, list[
         if not np.all(np.isfinite(val)) or (val.size and np.max(np.abs(val)) > BOUND):
             continue
         pool.append(node)
-        last = node
         used.append(kind)
+    # the largest graph of the pool (the newest one may be a small side branch)
+    last = max(pool, key=lambda n: len(postorder([n.expr])))
     return last, used
 
 
@@ -371,9 +377,10 @@ def _fd(fun, base: dict, name: str, h: float) -> np.ndarray:
 
 
 def _agree(analytic: np.ndarray, fun, base: dict, name: str, tol: float) -> float:
-    """Smallest error over two step sizes (a kink straddled by one step is not a bug)."""
+    """Smallest error over three step sizes (a kink straddled by one step, or the truncation
+    error of a sharply curved function at another, is not a bug; a wrong derivative fails all)."""
     errs = []
-    for h in (1e-5, 1e-6):
+    for h in (1e-5, 1e-6, 1e-7):
         with np.errstate(all="ignore"):
             errs.append(_err(analytic, _fd(fun, base, name, h)))
         if errs[-1] <= tol:
