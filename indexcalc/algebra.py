@@ -29,6 +29,13 @@ Label = Hashable
 _fresh = itertools.count()
 
 
+#: Largest product that flattening builds. A deep chain (an unrolled recurrence's forward
+#: Jacobian) would otherwise become one product of O(depth) factors at every step: quadratic
+#: time and memory to build, and a planner facing thousands of operands. Beyond this the inner
+#: product stays a factor (values and derivatives are the same; only the normal form is coarser).
+MAX_FLAT = 48
+
+
 def fresh() -> tuple:
     """A label that collides with no label a caller could have chosen."""
     return ("~", next(_fresh))
@@ -51,7 +58,7 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     kept: list[tuple[Expr, tuple]] = []
     while todo:
         f, ls = todo.pop()
-        if isinstance(f, Product):
+        if isinstance(f, Product) and len(f.factors) + len(kept) + len(todo) <= MAX_FLAT:
             rename = dict(zip(f.out, ls))
             for l, d in enumerate(f.dims):
                 if l not in rename:
@@ -62,8 +69,9 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
             todo.extend(reversed(inner))
             # labels no factor of f uses: f's own summed ones multiply by their size, and so
             # do its broadcast output labels if this product sums them (else the marker is moot)
+            used = {l for _, gls in f.factors for l in gls}  # once: a chain has many factors
             for l in range(len(f.dims)):
-                if not any(l in gls for _, gls in f.factors):
+                if l not in used:
                     kept.append((_SIZE, (rename[l],)))
         elif isinstance(f, Sum) and len(f.terms) <= 1:
             if not f.terms:

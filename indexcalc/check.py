@@ -30,7 +30,7 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
         True
     """
     from .diff import diff, jvp
-    from .evaluate import Compiled
+    from .evaluate import Compiled, _as_array, bind
     from .ops import as_expr
 
     f = as_expr(f, "check: the function")
@@ -38,9 +38,15 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
         raise IndexcalcError(f"check: differentiate by an ic.Tensor, got {type(x).__name__}")
     if x.name not in values:
         raise BindingError(f"check: give a value for {x.name!r}, the variable to perturb")
-    values = {k: v if _is_size(v) or (isinstance(v, np.ndarray) and v.dtype == np.float64)
-              else np.asarray(v, dtype=np.float64) for k, v in values.items()}
+    # validated as evaluation validates them (np.asarray(v, float) raised NumPy's errors for an
+    # expression or a string, and silently dropped the imaginary part of a complex value)
+    values = {k: v if _is_size(v) else _as_array(k, v).astype(np.float64, copy=False)
+              for k, v in values.items()}
     x0 = values[x.name] = np.asarray(values[x.name], dtype=np.float64)
+    # x's shape too (f may not depend on x), and every size once: the derivative may have lost
+    # the tensors carrying a dimension, and must not bind it from an unrelated value passed
+    _, sizes = bind([f, x], values)
+    values = {**{k: n for k, n in sizes.items() if k not in values}, **values}
     fun = Compiled(f)
 
     def at(xv: np.ndarray) -> np.ndarray:

@@ -104,7 +104,7 @@ def to_python(expr: Any, backend: str = "numpy", name: str = "f", **sizes: int) 
     from .ops import as_expr
 
     expr = as_expr(expr, "to_python")
-    if backend not in BACKENDS:
+    if not isinstance(backend, str) or backend not in BACKENDS:  # an array is unhashable
         raise IndexcalcError(f"to_python: backend must be one of {', '.join(BACKENDS)}, got "
                              f"{backend!r}")
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):

@@ -342,9 +342,10 @@ def symmetrize(d: Expr, x: Tensor, convention: str | None) -> Expr:
 
     ``"symmetric"`` (default): ``(G + Gᵀ)/2``; ``"cookbook"``: ``G + Gᵀ − diag(diag(G))``.
     """
+    # ``in`` and ``==`` compare an array elementwise (NumPy's ambiguous truth value): strings only
+    if convention is not None and (not isinstance(convention, str) or convention not in CONVENTIONS):
+        raise IndexcalcError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     if not x.symmetric:
-        if convention is not None and convention not in CONVENTIONS:
-            raise IndexcalcError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
         return d
     convention = "symmetric" if convention is None else convention
     lead = _labels(d.ndim - 2)

@@ -277,9 +277,11 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     """
     f, x = _wrt(f, x, "explain")
     user, normalized = _user_names(names), tuple(normalized)
-    if direction not in DIRECTIONS:
+    # strings only: ``in`` compares an array elementwise (NumPy's ambiguous truth value)
+    if not isinstance(direction, str) or direction not in DIRECTIONS:
         raise IndexcalcError(f"explain: direction must be one of {DIRECTIONS}, got {direction!r}")
-    if layout not in ("denominator", "numerator") or vectors not in ("column", "row"):
+    if not (isinstance(layout, str) and isinstance(vectors, str)) or \
+            layout not in ("denominator", "numerator") or vectors not in ("column", "row"):
         raise IndexcalcError(f"explain: layout must be 'denominator' or 'numerator' and vectors "
                              f"'column' or 'row', got {layout!r}, {vectors!r}")
     reverse = direction == "reverse" or (direction == "auto" and f.ndim <= x.ndim)

@@ -47,7 +47,8 @@ def split_of(expr: Expr, out_ndim: int | None) -> int | None:
 
 
 def check_choice(name: str, value: object, choices: tuple) -> str:
-    if value not in choices:
+    # ``in`` compares with ==: an array would raise NumPy's ambiguous-truth ValueError
+    if not isinstance(value, str) or value not in choices:
         raise LayoutError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value  # type: ignore[return-value]
 

@@ -61,6 +61,11 @@ class Expr:
     __array_ufunc__ = None  # NumPy defers to our reflected operators
     shape: tuple[Dim, ...]
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Expr":
+        # every concrete node type has its own __new__; a bare Expr would be a node of no kind
+        raise IndexcalcError("ic.Expr is the base class of expressions; build one with "
+                             "ic.Tensor, ic.Constant or an operation")
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
@@ -91,7 +96,10 @@ class Expr:
     def __len__(self) -> int:
         if not self.shape:
             raise ShapeError("len() of a 0-d expression")
-        return self.shape[0]  # type: ignore[return-value]
+        if not isinstance(self.shape[0], int):
+            raise ShapeError(f"len(): the first dimension {self.shape[0]!r} is a name, bound only "
+                             "at evaluation; use expr.shape[0]")
+        return self.shape[0]
 
     def __iter__(self) -> Iterator:
         raise IndexcalcError("expressions are not iterable; index them with expr[i] instead")

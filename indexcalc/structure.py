@@ -35,7 +35,7 @@ ORDERS = ("col", "row")
 # --------------------------------------------------------------------------- vec / unvec
 
 def _order(order: Any, what: str) -> str:
-    if order not in ORDERS:
+    if not isinstance(order, str) or order not in ORDERS:  # an array would compare elementwise
         raise IndexcalcError(f"{what}: order must be 'col' (column-major, the default) or 'row' "
                              f"(C order), got {order!r}")
     return order

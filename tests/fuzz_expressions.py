@@ -1,0 +1,476 @@
+"""Random expression graphs with a NumPy twin, and derivative checks against finite differences.
+
+Shared by ``tests/test_fuzz_derivatives.py`` (a fast seeded batch in the suite) and
+``examples/fuzz_batch.py`` (the large batch, run on demand). Not a test module itself.
+
+``build(rng)`` grows a DAG over a few variables by applying random operations to random members
+of a pool (so subgraphs are shared), and builds alongside every expression an independent NumPy
+function computing the same value. ``check_all`` then checks, in float64:
+
+* the value against the NumPy twin;
+* ``diff(f, x)`` for every variable against central differences of the twin;
+* ``grad`` of a scalarized ``f`` (``Σ C∘f``), and the adjoint identity ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ of
+  ``jvp``/``vjp`` (both also against a directional finite difference);
+* second order: ``hessian`` of the scalarized ``f`` and ``diff(diff(f, x), y)``, against central
+  differences of the (already checked) first derivative.
+
+A failure is a :class:`Finding` naming the seed, the check and the expression.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import indexcalc as ic
+from indexcalc.dims import dim_size
+from indexcalc.traverse import postorder, tensors_of
+
+SIZES = {"a": 2, "b": 3, "c": 4}
+VARIABLES = {"x": ("a",), "y": ("b",), "A": ("a", "b"), "B": ("b", "c"), "S": ("a", "a"),
+             "s": ()}
+#: Whether the current build uses dimension names (bound at evaluation) or ints.
+_MODE = {"named": True}
+#: Largest magnitude a generated value may reach (larger ones are rejected, not failures).
+BOUND = 1e3
+
+
+@dataclass(frozen=True)
+class Node:
+    """An expression and a NumPy function of the variables' values computing the same thing."""
+
+    expr: ic.Expr
+    ref: Callable[[dict], np.ndarray]
+    what: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    seed: int
+    check: str
+    detail: str
+    expr: str
+
+    def __str__(self) -> str:
+        return f"seed {self.seed}: {self.check}: {self.detail}\n  f = {self.expr}"
+
+
+def shape_of(e: ic.Expr) -> tuple[int, ...]:
+    return tuple(dim_size(d, SIZES) for d in e.shape)
+
+
+def variable(name: str) -> ic.Tensor:
+    """The variable ``name`` with named or int dimensions, per the current mode."""
+    shape = VARIABLES[name]
+    return ic.Tensor(name, shape if _MODE["named"] else tuple(SIZES[d] for d in shape))
+
+
+def values(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Base values: entries of moderate size, away from 0 so kinks are not straddled."""
+    out = {}
+    for name, shape in VARIABLES.items():
+        v = rng.uniform(0.3, 1.2, size=tuple(SIZES[d] for d in shape)) * rng.choice([-1, 1], size=tuple(SIZES[d] for d in shape))
+        out[name] = np.asarray(v, dtype=np.float64)
+    return out
+
+
+# --------------------------------------------------------------------------- operations
+# op(rng, pool) -> Node or None (None: no operand in the pool fits)
+
+def _pick(rng, pool, pred=lambda n: True):
+    """A pool member that fits, mostly one of the newest (so graphs grow deep, not just wide)."""
+    fits = [n for n in pool if pred(n)]
+    if not fits:
+        return None
+    if rng.random() < 0.7:
+        fits = fits[-3:]
+    return fits[rng.integers(len(fits))]
+
+
+def _positive(n: Node) -> Node:
+    """``n∘n + 0.5``: a positive argument for log, sqrt and fractional powers."""
+    return Node(n.expr * n.expr + 0.5, lambda v, r=n.ref: r(v) * r(v) + 0.5, f"({n.what})²+½")
+
+
+ELEMENTWISE = {
+    "exp": (ic.exp, np.exp, False), "log": (ic.log, np.log, True),
+    "tanh": (ic.tanh, np.tanh, False),
+    "sigmoid": (ic.sigmoid, lambda a: 1 / (1 + np.exp(-a)), False),
+    "softplus": (ic.softplus, lambda a: np.log1p(np.exp(a)), False),
+    "relu": (ic.relu, lambda a: np.maximum(a, 0), False), "sin": (ic.sin, np.sin, False),
+    "cos": (ic.cos, np.cos, False), "sqrt": (ic.sqrt, np.sqrt, True),
+    "square": (ic.square, np.square, False), "abs": (ic.abs, np.abs, False),
+}
+
+
+def op_elementwise(rng, pool):
+    name = list(ELEMENTWISE)[rng.integers(len(ELEMENTWISE))]
+    fn, ref, positive = ELEMENTWISE[name]
+    n = _pick(rng, pool)
+    if positive:
+        n = _positive(n)
+    return Node(fn(n.expr), lambda v: ref(n.ref(v)), f"{name}({n.what})")
+
+
+def op_power(rng, pool):
+    p = [2, 3, -1, 0.5, 1.5, -2][rng.integers(6)]
+    n = _pick(rng, pool)
+    if p != int(p) or p < 0:
+        n = _positive(n)
+    return Node(n.expr ** p, lambda v: n.ref(v) ** p, f"({n.what})**{p}")
+
+
+def _broadcastable(s, t) -> bool:
+    return all(a == b for a, b in zip(reversed(s), reversed(t)))
+
+
+ARITH = {"+": (lambda a, b: a + b), "-": (lambda a, b: a - b), "*": (lambda a, b: a * b)}
+
+
+def op_arith(rng, pool):
+    a = _pick(rng, pool)
+    kind = rng.integers(4)
+    sym = list(ARITH) [rng.integers(3)]
+    f = ARITH[sym]
+    if kind == 0:  # a NumPy array (a suffix of a's shape, size-1 axes for names) on either side
+        k = rng.integers(len(a.expr.shape) + 1)
+        if _MODE["named"]:
+            k = 0
+        c = rng.normal(size=shape_of(a.expr)[len(a.expr.shape) - k:])
+        if rng.integers(2):
+            return Node(f(c, a.expr), lambda v: f(c, a.ref(v)), f"C{c.shape}{sym}{a.what}")
+        return Node(f(a.expr, c), lambda v: f(a.ref(v), c), f"{a.what}{sym}C{c.shape}")
+    if kind == 1:  # a Python number
+        c = float(rng.normal())
+        return Node(f(c, a.expr), lambda v: f(c, a.ref(v)), f"{c:.3g}{sym}{a.what}")
+    if kind == 2:  # division by a positive expression
+        b = _positive(_pick(rng, pool, lambda n: _broadcastable(n.expr.shape, a.expr.shape)))
+        return Node(a.expr / b.expr, lambda v: a.ref(v) / b.ref(v), f"{a.what}/{b.what}")
+    b = _pick(rng, pool, lambda n: _broadcastable(n.expr.shape, a.expr.shape))
+    return Node(f(a.expr, b.expr), lambda v: f(a.ref(v), b.ref(v)), f"({a.what}{sym}{b.what})")
+
+
+def op_matmul(rng, pool):
+    a = _pick(rng, pool, lambda n: n.expr.ndim in (1, 2))
+    if a is None:
+        return None
+    b = _pick(rng, pool, lambda n: n.expr.ndim in (1, 2) and n.expr.shape[0] == a.expr.shape[-1])
+    if b is None:
+        return None
+    return Node(a.expr @ b.expr, lambda v: a.ref(v) @ b.ref(v), f"({a.what}@{b.what})")
+
+
+def op_transpose(rng, pool):
+    a = _pick(rng, pool, lambda n: n.expr.ndim >= 2)
+    if a is None:
+        return None
+    perm = tuple(int(i) for i in rng.permutation(a.expr.ndim))
+    if rng.integers(2):
+        return Node(a.expr.T, lambda v: a.ref(v).T, f"{a.what}.T")
+    return Node(a.expr.transpose(*perm), lambda v: a.ref(v).transpose(perm), f"{a.what}.transpose{perm}")
+
+
+def op_reduce(rng, pool):
+    a = _pick(rng, pool, lambda n: n.expr.ndim >= 1)
+    if a is None:
+        return None
+    axis = int(rng.integers(-a.expr.ndim, a.expr.ndim))
+    kind = rng.integers(5)
+    if kind == 0:
+        ax = None if rng.integers(2) else axis
+        return Node(ic.sum(a.expr, ax), lambda v: np.sum(a.ref(v), axis=ax), f"sum({a.what},{ax})")
+    if kind == 1:
+        return Node(ic.softmax(a.expr, axis), lambda v: _np_softmax(a.ref(v), axis),
+                    f"softmax({a.what},{axis})")
+    if kind == 2:
+        return Node(ic.log_softmax(a.expr, axis),
+                    lambda v: np.log(_np_softmax(a.ref(v), axis)), f"log_softmax({a.what},{axis})")
+    if kind == 3:
+        ax = None if rng.integers(2) else axis
+        return Node(ic.logsumexp(a.expr, ax), lambda v: _np_lse(a.ref(v), ax),
+                    f"logsumexp({a.what},{ax})")
+    return Node(ic.norm(a.expr), lambda v: np.sqrt(np.sum(a.ref(v) ** 2)), f"norm({a.what})")
+
+
+def _np_softmax(a, axis):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_lse(a, axis):
+    return np.log(np.sum(np.exp(a), axis=axis))
+
+
+def _well_conditioned(rng, pool):
+    """``3 I + ½ tanh(M)`` for a square ``M`` of the pool: eigenvalues within [2.5, 3.5]·…"""
+    m = _pick(rng, pool, lambda n: n.expr.ndim == 2 and n.expr.shape[0] == n.expr.shape[1])
+    if m is None:
+        return None
+    n = shape_of(m.expr)[0]
+    e = ic.eye(m.expr.shape[0]) * 3.0 + 0.4 * ic.tanh(m.expr)
+    return Node(e, lambda v: 3.0 * np.eye(n) + 0.4 * np.tanh(m.ref(v)), f"(3I+.4tanh({m.what}))")
+
+
+def op_matrix_function(rng, pool):
+    m = _well_conditioned(rng, pool)
+    if m is None:
+        return None
+    kind = rng.integers(3)
+    if kind == 0:
+        return Node(ic.inv(m.expr), lambda v: np.linalg.inv(m.ref(v)), f"inv{m.what}")
+    if kind == 1:
+        return Node(ic.det(m.expr), lambda v: np.linalg.det(m.ref(v)), f"det{m.what}")
+    return Node(ic.logdet(m.expr), lambda v: np.linalg.slogdet(m.ref(v))[1], f"logdet{m.what}")
+
+
+def op_structure(rng, pool):
+    kind = rng.integers(5)
+    if kind == 0:
+        m = _pick(rng, pool, lambda n: n.expr.ndim == 2 and n.expr.shape[0] == n.expr.shape[1])
+        if m is None:
+            return None
+        if rng.integers(2):
+            return Node(ic.trace(m.expr), lambda v: np.trace(m.ref(v)), f"tr({m.what})")
+        return Node(ic.diagonal(m.expr), lambda v: np.diagonal(m.ref(v)).copy(), f"diagonal({m.what})")
+    if kind == 1:
+        u = _pick(rng, pool, lambda n: n.expr.ndim == 1)
+        if u is None:
+            return None
+        return Node(ic.diag(u.expr), lambda v: np.diag(u.ref(v)), f"diag({u.what})")
+    if kind == 2:
+        u = _pick(rng, pool, lambda n: n.expr.ndim <= 1)
+        w = _pick(rng, pool, lambda n: n.expr.ndim <= 2)
+        return Node(ic.outer(u.expr, w.expr), lambda v: np.multiply.outer(u.ref(v), w.ref(v)),
+                    f"outer({u.what},{w.what})")
+    if kind == 3:
+        a = _pick(rng, pool, lambda n: n.expr.ndim == 2)
+        b = _pick(rng, pool, lambda n: n.expr.ndim == 2)
+        if a is None:
+            return None
+        return Node(ic.kron(a.expr, b.expr), lambda v: np.kron(a.ref(v), b.ref(v)),
+                    f"kron({a.what},{b.what})")
+    a = _pick(rng, pool, lambda n: n.expr.ndim >= 1)
+    if a is None:
+        return None
+    shp = shape_of(a.expr)
+    size = int(np.prod(shp))
+    choices = [(-1,), (size,)] + [(d, -1) for d in (2, 3, 4) if size % d == 0 and size > d]
+    if _MODE["named"]:
+        choices = [(-1,)]
+    new = choices[rng.integers(len(choices))]
+    return Node(a.expr.reshape(*new), lambda v: a.ref(v).reshape(new), f"{a.what}.reshape{new}")
+
+
+def op_einsum(rng, pool):
+    """A random einsum: 1-3 operands, letters shared by equal dimensions (traces, diagonals)."""
+    k = int(rng.integers(1, 4))
+    ops = [_pick(rng, pool, lambda n: n.expr.ndim <= 3) for _ in range(k)]
+    letters = iter(string.ascii_lowercase)
+    by_dim: dict = {}
+    terms = []
+    for o in ops:
+        term = ""
+        for d in o.expr.shape:
+            have = by_dim.setdefault(d, [])
+            if have and rng.random() < 0.45:
+                term += have[rng.integers(len(have))]
+            else:
+                have.append(next(letters))
+                term += have[-1]
+        terms.append(term)
+    used = sorted(set("".join(terms)))
+    if rng.integers(3) == 0:
+        subs = ",".join(terms)
+    else:
+        out = [c for c in rng.permutation(used) if rng.random() < 0.6]
+        subs = ",".join(terms) + "->" + "".join(out)
+    if k == 1 and len(terms[0]) >= 1 and "->" in subs and rng.integers(3) == 0:
+        # an ellipsis over the leading axes, kept in front of the output
+        lead = int(rng.integers(1, len(terms[0]) + 1))
+        body, out = terms[0][lead:], subs.split("->")[1]
+        out = "".join(c for c in out if c in body)
+        subs = "..." + body + "->..." + out
+    exprs = [o.expr for o in ops]
+    return Node(ic.einsum(subs, *exprs), lambda v: np.einsum(subs, *[o.ref(v) for o in ops]),
+                f"einsum({subs!r},{','.join(o.what for o in ops)})")
+
+
+def op_unary(rng, pool):
+    """The other spellings: unary minus, a number to a tensor power, function forms."""
+    a = _pick(rng, pool)
+    kind = rng.integers(4)
+    if kind == 0:
+        return Node(-a.expr, lambda v: -a.ref(v), f"-{a.what}")
+    if kind == 1:
+        return Node(1.5 ** a.expr, lambda v: 1.5 ** a.ref(v), f"1.5**{a.what}")
+    if kind == 2 and a.expr.ndim == 2:
+        return Node(ic.transpose(a.expr), lambda v: a.ref(v).T, f"transpose({a.what})")
+    if a.expr.ndim:
+        return Node(a.expr.sum(0), lambda v: a.ref(v).sum(0), f"{a.what}.sum(0)")
+    return Node(ic.let("hl", a.expr), a.ref, f"[hl:={a.what}]")
+
+
+def op_named(rng, pool):
+    a = _pick(rng, pool)
+    name = f"h{rng.integers(100)}"
+    return Node(a.expr.named(name), a.ref, f"[{name}:={a.what}]")
+
+
+OPS = {
+    "elementwise": (op_elementwise, 4), "power": (op_power, 1), "arith": (op_arith, 4),
+    "matmul": (op_matmul, 2), "transpose": (op_transpose, 1), "reduce": (op_reduce, 2),
+    "matrix_function": (op_matrix_function, 1), "structure": (op_structure, 2),
+    "einsum": (op_einsum, 3), "named": (op_named, 1), "unary": (op_unary, 1),
+}
+_NAMES = list(OPS)
+_WEIGHTS = np.array([w for _, w in OPS.values()], dtype=float) / sum(w for _, w in OPS.values())
+
+
+def build(rng: np.random.Generator, steps: int, base: dict) -> tuple[Node, list[str]]:
+    """A random expression of about ``steps`` operations and the ops used."""
+    pool = [Node(variable(n), lambda v, n=n: v[n], n) for n in VARIABLES]
+    used = []
+    last = pool[rng.integers(len(pool))]
+    tries = 0
+    while len(used) < steps and tries < 20 * steps:
+        tries += 1
+        kind = _NAMES[rng.choice(len(_NAMES), p=_WEIGHTS)]
+        node = OPS[kind][0](rng, pool)
+        if node is None or int(np.prod(shape_of(node.expr) or (1,))) > 64:
+            continue
+        with np.errstate(all="ignore"):
+            val = np.asarray(node.ref(base))
+        if not np.all(np.isfinite(val)) or (val.size and np.max(np.abs(val)) > BOUND):
+            continue
+        pool.append(node)
+        used.append(kind)
+    # the largest graph of the pool (the newest one may be a small side branch)
+    last = max(pool, key=lambda n: len(postorder([n.expr])))
+    return last, used
+
+
+# --------------------------------------------------------------------------- checks
+
+def _err(a: np.ndarray, n: np.ndarray) -> float:
+    a, n = np.asarray(a, dtype=float), np.asarray(n, dtype=float)
+    if a.shape != n.shape:
+        return np.inf
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - n))) / max(1.0, float(np.max(np.abs(n))))
+
+
+def _fd(fun, base: dict, name: str, h: float) -> np.ndarray:
+    """Central differences of ``fun(values)`` by every entry of ``name``: shape out + x."""
+    x0 = base[name]
+    cols = []
+    for j in range(x0.size):
+        u = np.zeros(x0.size)
+        u[j] = h
+        u = u.reshape(x0.shape)
+        cols.append((np.asarray(fun({**base, name: x0 + u})) - np.asarray(fun({**base, name: x0 - u}))) / (2 * h))
+    out_shape = np.asarray(fun(base)).shape
+    return np.stack(cols, axis=-1).reshape(out_shape + x0.shape) if cols else np.zeros(out_shape + x0.shape)
+
+
+def _agree(analytic: np.ndarray, fun, base: dict, name: str, tol: float) -> float:
+    """Smallest error over three step sizes (a kink straddled by one step, or the truncation
+    error of a sharply curved function at another, is not a bug; a wrong derivative fails all)."""
+    errs = []
+    for h in (1e-5, 1e-6, 1e-7):
+        with np.errstate(all="ignore"):
+            errs.append(_err(analytic, _fd(fun, base, name, h)))
+        if errs[-1] <= tol:
+            break
+    return min(errs)
+
+
+def _ev(e: ic.Expr, base: dict) -> np.ndarray:
+    # sizes too: a derivative may have lost every tensor carrying a dimension (∂Aᵀ/∂A = δ δ)
+    return ic.evaluate(e, **SIZES, **base)
+
+
+TOL = 1e-5
+
+
+def check_all(f: Node, base: dict, rng: np.random.Generator, second_order: bool = True) -> list[tuple[str, str]]:
+    """Every derivative check on ``f``; returns ``(check, detail)`` for each failure."""
+    bad: list[tuple[str, str]] = []
+    e = f.expr
+    v = _ev(e, base)
+    ref = np.asarray(f.ref(base))
+    if _err(v, ref) > 1e-9:
+        bad.append(("value", f"evaluate {v!r} vs numpy {ref!r}"))
+        return bad
+    names = [t.name for t in tensors_of(e)]
+    for name in names:
+        x = variable(name)
+        D = _ev(ic.diff(e, x), base)
+        err = _agree(D, f.ref, base, name, TOL)
+        if err > TOL:
+            bad.append((f"diff by {name}", f"relative error {err:.3g}"))
+    if not names:
+        return bad
+    name = names[rng.integers(len(names))]
+    x = variable(name)
+    C = rng.normal(size=shape_of(e))
+    s = ic.sum(e * ic.Tensor("c_w", e.shape))
+    base = {**base, "c_w": C}
+    sref = (lambda val: np.sum(f.ref(val) * C))
+    g = _ev(ic.grad(s, x), base)
+    err = _agree(g, sref, base, name, TOL)
+    if err > TOL:
+        bad.append((f"grad by {name}", f"relative error {err:.3g}"))
+    # adjoint test with symbolic tangent/cotangent tensors
+    u = rng.normal(size=shape_of(e))
+    t = rng.normal(size=base[name].shape)
+    U, T = ic.Tensor("u_ct", e.shape), ic.Tensor("t_tan", x.shape)
+    jv = _ev(ic.jvp(e, x, T), {**base, "t_tan": t})
+    vj = _ev(ic.vjp(e, x, U), {**base, "u_ct": u})
+    lhs, rhs = float(np.sum(u * jv)), float(np.sum(vj * t))
+    if abs(lhs - rhs) > 1e-8 * max(1.0, abs(lhs), abs(rhs)):
+        bad.append((f"jvp/vjp adjoint by {name}", f"<u,Jv> = {lhs!r} but <J'u,v> = {rhs!r}"))
+    fd = (np.asarray(f.ref({**base, name: base[name] + 1e-6 * t})) -
+          np.asarray(f.ref({**base, name: base[name] - 1e-6 * t}))) / 2e-6
+    if _err(jv, fd) > 1e-4:
+        bad.append((f"jvp by {name}", f"relative error {_err(jv, fd):.3g} to a directional FD"))
+    if not second_order:
+        return bad
+    H = _ev(ic.hessian(s, x), base)
+    gexpr = ic.grad(s, x)
+    err = _agree(H, lambda val: _ev(gexpr, val), base, name, 1e-4)
+    if err > 1e-4:
+        bad.append((f"hessian by {name}", f"relative error {err:.3g}"))
+    other = names[rng.integers(len(names))]
+    y = variable(other)
+    if int(np.prod(shape_of(e) or (1,))) * base[name].size * base[other].size <= 4096:
+        d1 = ic.diff(e, x)
+        d2 = _ev(ic.diff(d1, y), base)
+        err = _agree(d2, lambda val: _ev(d1, val), base, other, 1e-4)
+        if err > 1e-4:
+            bad.append((f"diff(diff(f, {name}), {other})", f"relative error {err:.3g}"))
+    return bad
+
+
+def case(seed: int, steps: int | None = None) -> tuple[Node, dict, np.random.Generator]:
+    """The expression, base values and the generator state for ``seed``."""
+    rng = np.random.default_rng(seed)
+    base = values(rng)
+    steps = int(rng.integers(1, 13)) if steps is None else steps
+    _MODE["named"] = bool(rng.integers(2))
+    f, _ = build(rng, steps, base)
+    return f, base, rng
+
+
+def run_one(seed: int, steps: int | None = None, second_order: bool = True) -> list[Finding]:
+    """Build the expression for ``seed`` and check it; any exception is a finding too."""
+    what = "?"
+    try:
+        f, base, rng = case(seed, steps)
+        what = f.what
+        return [Finding(seed, c, d, what) for c, d in check_all(f, base, rng, second_order)]
+    except Exception as exc:  # noqa: BLE001 - every escape is a finding, reported with its type
+        return [Finding(seed, "exception", f"{type(exc).__name__}: {exc}", what)]
