@@ -1,0 +1,110 @@
+"""The documentation cannot drift from the code.
+
+* every ``pycon`` block of every page runs as a doctest (what a page shows is what indexcalc
+  prints), and every ``python`` block runs;
+* the rule catalogue and the API page are exactly what ``docs/gen_outputs.py`` generates from the
+  rule table and ``__all__``, and each rule's derivative agrees with finite differences of its
+  NumPy implementation;
+* every page in the nav exists, every page is in the nav, every snippet a page includes exists;
+* every public name has a docstring with a runnable ``Examples:`` section.
+
+``mkdocs build --strict`` itself runs in ``.ci/run``.
+"""
+
+from __future__ import annotations
+
+import doctest
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS))
+
+import gen_outputs  # noqa: E402
+
+PAGES = sorted(DOCS.rglob("*.md"))
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", page.read_text(), flags=re.S | re.M)
+
+
+def nav_pages() -> list[str]:
+    """The page paths the nav of mkdocs.yml lists (a flat scan: every ``name: path.md``)."""
+    return re.findall(r":\s*([\w/.-]+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), flags=re.M)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "pycon")],
+                         ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_sessions_print_what_the_page_shows(page):
+    text = "\n\n".join(blocks(page, "pycon"))
+    test = doctest.DocTestParser().get_doctest(text, {}, page.name, str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    runner.run(test)
+    assert runner.failures == 0, f"{page.name}: {runner.failures} session line(s) print otherwise"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")],
+                         ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_code_runs(page):
+    namespace: dict = {}
+    for block in blocks(page, "python"):
+        if block.lstrip().startswith("--8<--"):
+            continue   # an included example: tests/test_examples.py runs it
+        exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_rule_catalogue_is_generated_from_the_rule_table():
+    assert (DOCS / "rules.md").read_text() == gen_outputs.rules_page(), (
+        "docs/rules.md differs from the rule table: run python docs/gen_outputs.py")
+
+
+def test_api_page_lists_every_public_name():
+    assert (DOCS / "api.md").read_text() == gen_outputs.api_page(), (
+        "docs/api.md differs from indexcalc.__all__: run python docs/gen_outputs.py")
+
+
+def test_every_rule_in_the_catalogue_is_right():
+    """Each row's derivative against central differences of its own NumPy implementation."""
+    from indexcalc.functions import RULES
+    from indexcalc.ops import apply
+
+    x = ic.Tensor("x", (5,))
+    a = np.array([0.3, 0.7, 1.3, 2.1, 2.9])      # positive, away from kinks: log, sqrt, abs, relu
+    for name, row in RULES.items():
+        param = 3.0 if name == "power" else None
+        analytic = row.derivative(x, apply(name, x, param), param).evaluate(x=a)
+        eps = 1e-6
+        numeric = (row.numpy(a + eps, param) - row.numpy(a - eps, param)) / (2 * eps)
+        np.testing.assert_allclose(np.broadcast_to(analytic, a.shape), numeric, rtol=1e-6,
+                                   atol=1e-8, err_msg=name)
+
+
+def test_nav_and_pages_agree():
+    nav = nav_pages()
+    missing = [p for p in nav if not (DOCS / p).exists()]
+    assert not missing, f"the nav lists pages that do not exist: {missing}"
+    orphans = [str(p.relative_to(DOCS)) for p in PAGES if str(p.relative_to(DOCS)) not in nav]
+    assert not orphans, f"pages missing from the nav of mkdocs.yml: {orphans}"
+
+
+def test_included_snippets_exist():
+    for page in PAGES:
+        for path in re.findall(r'--8<-- "([^"]+)"', page.read_text()):
+            assert (ROOT / path.split(":")[0]).exists(), f"{page.name} includes missing {path}"
+
+
+def test_every_public_name_has_runnable_examples():
+    lacking = [name for name in ic.__all__
+               if "Examples:" not in (inspect.getdoc(getattr(ic, name)) or "")
+               or ">>>" not in (inspect.getdoc(getattr(ic, name)) or "")]
+    assert not lacking, f"public names without an Examples: section: {lacking}"
