@@ -30,6 +30,15 @@ class Plan:
         flops: total planned FLOPs of the contractions.
         naive_flops: FLOPs of contracting each product in one naive einsum pass.
         largest_intermediate: the largest array (elements) any contraction creates.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, B, x = ic.tensors("A[m,n] B[n,k] x[k]")
+        >>> p = ic.plan(A @ B @ x, m=100, n=200, k=300)
+        >>> len(p.steps), p.steps[0].equation
+        (1, 'ab,bc,c->a')
+        >>> p.flops < p.naive_flops
+        True
     """
 
     steps: tuple
