@@ -351,7 +351,15 @@ _CACHE_SIZE = 128
 
 
 def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT) -> Compiled:  # noqa: A001
-    """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan."""
+    """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> f = ic.compile(A @ x)
+        >>> f(A=np.ones((2, 3)), x=np.arange(3.0))
+        array([3., 3.])
+    """
     if not isinstance(backend, str):
         raise IndexcalcError(f"compile: backend must be a name like 'numpy', got {backend!r}")
     return Compiled(expr, backend, optimize)
