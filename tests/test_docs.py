@@ -1,7 +1,8 @@
 """The documentation cannot drift from the code.
 
 * every ``pycon`` block of every page runs as a doctest (what a page shows is what indexcalc
-  prints), and every ``python`` block runs;
+  prints), every ``python`` block runs, and every ``$ indexcalc ...`` line of a ``console``
+  block prints what follows it;
 * the rule catalogue and the API page are exactly what ``docs/gen_outputs.py`` generates from the
   rule table and ``__all__``, and each rule's derivative agrees with finite differences of its
   NumPy implementation;
@@ -16,6 +17,8 @@ from __future__ import annotations
 import doctest
 import inspect
 import re
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -61,6 +64,32 @@ def test_page_code_runs(page):
         if block.lstrip().startswith("--8<--"):
             continue   # an included example: tests/test_examples.py runs it
         exec(compile(block, str(page), "exec"), namespace)
+
+
+def console_sessions(page: Path) -> list[tuple[str, str]]:
+    """``(command, expected output)`` for each ``$ indexcalc ...`` line of the console blocks."""
+    sessions = []
+    for block in blocks(page, "console"):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            sessions.append((command, output))
+    return sessions
+
+
+CONSOLE = [(p, c, o) for p in PAGES for c, o in console_sessions(p)]
+
+
+@pytest.mark.parametrize("page,command,expected", CONSOLE, ids=[c[:60] for _, c, _ in CONSOLE])
+def test_console_sessions_print_what_the_page_shows(page, command, expected):
+    """The command runs as ``python -m indexcalc``; stdout and stderr are shown together, and a
+    non-zero exit status as a last line ``[exit N]``. ``...`` matches anything, as in doctests."""
+    words = shlex.split(command)
+    assert words[0] == "indexcalc", f"{page.name}: only indexcalc commands run here: {command}"
+    done = subprocess.run([sys.executable, "-m", "indexcalc", *words[1:]], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    got = done.stdout + (f"[exit {done.returncode}]\n" if done.returncode else "")
+    assert doctest.OutputChecker().check_output(expected, got, FLAGS), (
+        f"{page.name}: `{command}` prints\n{got}\nbut the page shows\n{expected}")
 
 
 def test_rule_catalogue_is_generated_from_the_rule_table():
