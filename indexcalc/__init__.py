@@ -21,12 +21,15 @@ from .diff import diff, grad, hessian, jacobian, jvp, vjp
 from .einsum_query import einsum_grad, einsum_jacobian
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
 from .evaluate import Compiled, compile, evaluate
+from .explain import Derivation, explain
+from .latex import to_latex
 from .nodes import Constant, Expr, Tensor
 from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
 from .parse import parse
 from .plan import Plan, plan
+from .simplify import simplify
 from .structure import concatenate, stack, tril, triu, unvec, vec, where
 from .tensors import tensors
 from .matrix_form import MatrixForm
@@ -45,6 +48,7 @@ __all__ = [
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
     "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
     "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
-    "concatenate", "stack", "tril", "triu", "unvec", "vec", "where",
+    "concatenate", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
+    "Derivation", "explain", "to_latex",
 ]

@@ -28,6 +28,12 @@ def _str(self: Expr) -> str:
     return to_index_notation(self)
 
 
+def _repr_latex(self: Expr) -> str:
+    from .latex import repr_latex
+
+    return repr_latex(self)
+
+
 METHODS = {
     "__add__": lambda s, o: ops.add2(s, o),
     "__radd__": lambda s, o: ops.add2(o, s),
@@ -50,6 +56,7 @@ METHODS = {
     "named": ops.named,
     "evaluate": _evaluate,
     "__str__": _str,
+    "_repr_latex_": _repr_latex,
 }
 
 

@@ -130,9 +130,11 @@ def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tupl
                 members.append(l)
     rename: dict[Label, Label] = {}
     new_deltas = []
+    reps = []
     for members in classes.values():
         in_out = [l for l in out if l in members]
         rep = in_out[0] if in_out else members[0]
+        reps.append(rep)
         for l in members:
             if l not in in_out[1:]:
                 rename[l] = rep
@@ -140,8 +142,7 @@ def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tupl
             new_deltas.append((Delta(dims[rep], len(in_out)), tuple(in_out)))
     kept = [(f, tuple(rename.get(l, l) for l in ls)) for f, ls in factors if not isinstance(f, Delta)]
     used = set(out).union(*(ls for _, ls in kept))
-    for members in classes.values():
-        rep = rename[members[0]]
+    for rep in reps:
         if rep not in used:  # Σ_i δ_ii…: the class is summed over nothing but deltas
             kept.append((_SIZE, (rep,)))
             used.add(rep)
@@ -203,6 +204,16 @@ def full(shape: Sequence[Dim], value: float = 1.0) -> Expr:
     shape = tuple(shape)
     labels = tuple(fresh() for _ in shape)
     return product([], labels, dict(zip(labels, shape)), coef=value)
+
+
+def size_factors(node: Product) -> list[tuple[Expr, tuple]]:
+    """``(ones, (label,))`` for each summed label of ``node`` that no factor uses.
+
+    Such a label multiplies the product by its size; a product rebuilt from (some of) the
+    factors of ``node`` must keep these, since ``product`` drops labels that nothing uses.
+    """
+    return [(full((d,)), (l,)) for l, d in enumerate(node.dims)
+            if l not in node.out and not any(l in ls for _, ls in node.factors)]
 
 
 def hadamard(*es: Expr) -> Expr:

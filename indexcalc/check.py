@@ -38,9 +38,9 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
         raise IndexcalcError(f"check: differentiate by an ic.Tensor, got {type(x).__name__}")
     if x.name not in values:
         raise BindingError(f"check: give a value for {x.name!r}, the variable to perturb")
-    values = {k: np.asarray(v, dtype=np.float64) if not isinstance(v, np.ndarray) or v.dtype != np.float64
-              else v for k, v in values.items()}
-    x0 = values[x.name]
+    values = {k: v if _is_size(v) or (isinstance(v, np.ndarray) and v.dtype == np.float64)
+              else np.asarray(v, dtype=np.float64) for k, v in values.items()}
+    x0 = values[x.name] = np.asarray(values[x.name], dtype=np.float64)
     fun = Compiled(f)
 
     def at(xv: np.ndarray) -> np.ndarray:
@@ -73,6 +73,11 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
         raise AssertionError(f"check: derivative of f by {x.name!r} differs from central finite "
                              f"differences by a relative {err:.3g} (tolerance {rtol:g})")
     return err
+
+
+def _is_size(v: Any) -> bool:
+    """A Python int binds a dimension by name (``n=3``); keep it an int for ``bind``."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
 def _basis(x: Tensor, x0: np.ndarray, convention: str | None):

@@ -71,8 +71,10 @@ def _einsum_text(d: Any, args: argparse.Namespace) -> str:
 
 def _operand(e: Any) -> str:
     """A tensor by its name, any other operand as its index notation in parentheses."""
-    text = str(e)
-    return text if text.isidentifier() else f"({text})"
+    name = getattr(e, "name", None)  # Tensor, Named and named Constant
+    if isinstance(name, str) and name.isidentifier():
+        return name
+    return f"({e})"
 
 
 def _matrix_kwargs(args: argparse.Namespace) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .algebra import add, fresh, product, scale
+from .algebra import add, fresh, product, scale, size_factors
 from .dims import dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
@@ -79,7 +79,7 @@ def _fw_product(node: Product, tan, E) -> Expr:
         t = tan(f)
         if t is None:
             continue
-        others = [fl for j, fl in enumerate(node.factors) if j != k]
+        others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
         terms.append((1.0, product(others + [(t, ls + el)], node.out + el, dims, node.coef)))
     return add(terms, node.shape + tuple(d for _, d in E))
 
@@ -217,7 +217,7 @@ def _rv_product(node: Product, ct: Expr, dep) -> list:
         m = _labels(f.ndim)
         ties = [(Delta(d, 2), (l, mm)) for d, l, mm in zip(f.shape, ls, m)]
         dims.update(_dims(m, f.shape))
-        others = [fl for j, fl in enumerate(node.factors) if j != k]
+        others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
         out.append((f, product(others + [(ct, node.out)] + ties, m, dims, node.coef)))
     return out
 

@@ -1,122 +1,229 @@
-"""Index (Einstein) notation: ``str(expr)``, e.g. ``Σ_d X[n,d] W[d,h]``.
+"""Index (Einstein) notation: ``str(expr)``, e.g. ``Σ_n X[n,d] r[n] v[h]``.
 
-Index letters come from dimension names (``X[n,d]``), primed when a product uses one dimension
-for several labels; integer dimensions use ``i, j, k, …``.
+Each node is written *at* the index names its parent gives it, so a nested expression reads as
+index notation all the way down: ``Σ_n X[n,d] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])``.
+Index names come from dimension names (``X[n,d]``), primed (then subscripted) when a name is taken;
+integer dimensions use ``i, j, k, …``. Every summed index is distinct from every index in scope.
+
+The printer walks an explicit stack (graphs are thousands of levels deep), and a subexpression that
+is used several times and is large is written once, in a ``where`` clause, so the text stays
+linear in the size of the graph. Pieces of notation come from a :class:`Style` (plain text here,
+LaTeX in :mod:`indexcalc.latex`).
 """
 
 from __future__ import annotations
 
-from .functions import rule
-from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
-from .traverse import transform
+from collections import Counter
+from collections.abc import Mapping
 
-_LETTERS = "ijklmpqrstuvwxyzabcefg"
+import numpy as np
+
+from .functions import rule
+from .nodes import Expr, Named, Product, Tensor
+from .render_rules import EXTRA, RULES, _atom, _Context, _extra, _kind, _labels, pick_name
+
+__all__ = ["EXTRA", "_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
+           "render", "to_index_notation"]
+
+#: A subexpression used at least twice whose inline text would exceed this is written once.
+SHARE_ABOVE = 160
 
 
 def label_names(dims: tuple) -> list[str]:
-    """Readable, distinct index names for labels of these dimensions."""
+    """Distinct index names for the axes of a shape (the free indices of a printed expression).
+
+    Examples:
+        >>> label_names(("n", "h", "d", "h")), label_names((3, 4))
+        (['n', 'h', 'd', "h'"], ['i', 'j'])
+    """
+    taken: set[str] = set()
+    for d in dims:
+        taken.add(pick_name(d, taken))
     names: list[str] = []
     used: set[str] = set()
-    letters = iter(_LETTERS)
     for d in dims:
-        if isinstance(d, str) and d.isidentifier():
-            base = d
-        else:
-            base = next((c for c in letters if c not in used), "i")
-        name = base
-        while name in used:
-            name += "'"
+        name = pick_name(d, used)
         used.add(name)
         names.append(name)
     return names
 
 
-def _num(c: float) -> str:
-    return f"{c:g}"
+class Style:
+    """How each piece of index notation is written (plain text); LaTeX overrides these."""
+
+    times = " "
+    open, close = "(", ")"
+    inverse = "⁻¹"
+    mapsto = " ↦ "
+
+    def name(self, name: str) -> str:
+        return name
+
+    def indexed(self, base: str, names) -> str:
+        return f"{base}[{','.join(names)}]" if names else base
+
+    def sigma(self, names) -> str:
+        return "Σ_" + ",".join(names) + " "
+
+    def delta(self, names) -> str:
+        return self.indexed("δ", names)
+
+    def number(self, c: float) -> str:
+        return f"{c:g}"
+
+    def call(self, fn: str, sub=None) -> tuple[str, str]:
+        return (f"{fn}_{','.join(sub)}(" if sub else f"{fn}("), ")"
+
+    def function(self, fn: str) -> tuple[str, str]:
+        return self.call(rule(fn).text)
+
+    def logdet(self) -> tuple[str, str]:
+        return "log|det(", ")|"
+
+    def power(self, p: float) -> str:
+        return "^" + self.number(p)
+
+    def size(self, dim) -> str:
+        """A dimension's size as a factor: the dimension itself (indices are only in brackets)."""
+        return f"({dim})" if "*" in str(dim) else str(dim)
+
+    def ones(self, names) -> str:
+        return self.indexed("1", names)
+
+    def array(self, value: np.ndarray) -> str:
+        if value.size <= 6:
+            return str(np.round(value, 6).tolist()).replace(" ", "")
+        return "const(" + "×".join(map(str, value.shape)) + ")"
+
+    def where(self, main: str, defs: list[str]) -> str:
+        return main + "\nwhere\n" + "\n".join("  " + d for d in defs)
+
+    def define(self, lhs: str, rhs: str) -> str:
+        return f"{lhs} = {rhs}"
 
 
-def _atom(s: str) -> str:
-    """Parenthesize a rendering unless it is a single token."""
-    return s if s.replace("_", "").replace("'", "").isalnum() or s.startswith("(") and s.endswith(")") and s.count("(") == 1 else f"({s})"
+TEXT = Style()
 
 
-#: Renderers for node types defined outside nodes.py (type -> (node, sub) -> str), consulted first.
-EXTRA: dict = {}
+def product_label_names(node: Product) -> dict[int, str]:
+    """The index name ``str(node)`` gives each label of a product printed on its own.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> sorted(product_label_names(X @ W).values())
+        ['d', 'h', 'n']
+    """
+    ctx = _Context(TEXT, {})
+    names = label_names(node.shape)
+    ctx.scope.update(names)
+    return _labels(node, names, ctx)[0]
 
 
-def _render(node: Expr, sub) -> str:
-    extra = EXTRA.get(type(node))
-    if extra is not None:
-        return extra(node, sub)
-    if isinstance(node, Tensor):
-        return node.name
-    if isinstance(node, Named):
-        return node.name
-    if isinstance(node, Shared):
-        return sub(node.arg)
-    if isinstance(node, Constant):
-        if node.name:
-            return node.name
-        if node.value.ndim == 0:
-            return _num(float(node.value))
-        return f"C{list(node.value.shape)}"
-    if isinstance(node, Delta):
-        return "δ"
-    if isinstance(node, Sum):
-        if not node.terms:
-            return "0"
-        parts = []
-        for i, (c, t) in enumerate(node.terms):
-            s = sub(t)
-            if isinstance(t, Sum):
-                s = f"({s})"
-            mag = abs(c)
-            body = s if mag == 1.0 else f"{_num(mag)} {_atom(s)}"
-            sign = "-" if c < 0 else "+"
-            parts.append((("-" if c < 0 else "") if i == 0 else f" {sign} ") + body)
-        return "".join(parts)
-    if isinstance(node, Product):
-        names = label_names(node.dims)
-        used = {l for _, ls in node.factors for l in ls}
-        # a summed label that no factor uses is shown by its size alone (δ_ii = n, not Σ_i n)
-        summed = [names[l] for l in range(len(node.dims)) if l not in node.out and l in used]
-        parts = [] if node.coef == 1.0 else [_num(node.coef)]
-        for f, ls in node.factors:
-            idx = ",".join(names[l] for l in ls)
-            s = sub(f)
-            if not isinstance(f, (Tensor, Named, Delta, Constant)):
-                s = _atom(s)
-            parts.append(f"{s}[{idx}]" if ls else s)
-        for l in range(len(node.dims)):
-            if l not in node.out and l not in used:
-                parts.append(str(node.dims[l]))
-        for l in node.out:
-            if l not in used:
-                parts.append(f"1[{names[l]}]")
-        body = " ".join(parts) or "1"
-        return (f"Σ_{','.join(summed)} " + body) if summed else body
-    if isinstance(node, Apply):
-        if node.fn == "power":
-            return f"{_atom(sub(node.arg))}^{_num(node.param)}"
-        return f"{rule(node.fn).text}({sub(node.arg)})"
-    if isinstance(node, Softmax):
-        return f"softmax({sub(node.arg)}, axis={node.axis})"
-    if isinstance(node, LogSumExp):
-        return f"logsumexp({sub(node.arg)}, axis={node.axes if len(node.axes) > 1 else node.axes[0]})"
-    if isinstance(node, Inverse):
-        return f"{_atom(sub(node.arg))}⁻¹"
-    if isinstance(node, Det):
-        return f"det({sub(node.arg)})"
-    if isinstance(node, LogDet):
-        return f"log|det({sub(node.arg)})|"
-    if isinstance(node, Reshape):
-        return f"reshape({sub(node.arg)}, {tuple(node.shape)})"
-    raise TypeError(f"no rendering for {type(node).__name__}")
+def _expand(root: Expr, names, ctx: _Context) -> str:
+    """The text of ``root`` at index ``names``; an explicit stack, never recursion."""
+    out: list[str] = []
+    stack: list = [(root, tuple(names), True)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, list):
+            ctx.release(item)
+        else:
+            node, idx, top = item
+            alias = None if top else ctx.aliases.get(node)
+            if alias is not None:
+                out.append(ctx.style.indexed(alias, ctx.idx(idx)))
+                continue
+            pieces, bound = RULES.get(type(node), _extra)(node, idx, ctx)
+            stack.append(list(bound))
+            stack.extend((p if isinstance(p, str) else (p[0], p[1], False)) for p in reversed(pieces))
+    return "".join(out)
+
+
+def _reachable(root: Expr, opaque) -> tuple[list[Expr], Counter]:
+    """Nodes the printer reaches (children before parents) and how often each is used."""
+    uses: Counter = Counter()
+    order: list[Expr] = []
+    seen: set[int] = set()
+    stack: list = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        kids = () if opaque(node) else node.children()
+        for c in kids:
+            uses[id(c)] += 1
+        stack.extend((c, False) for c in reversed(kids) if id(c) not in seen)
+    return order, uses
+
+
+def _shared_names(root: Expr, aliases: Mapping[Expr, str]) -> dict[Expr, str]:
+    """``z1, z2, …`` for large subexpressions used more than once (children numbered first)."""
+    def opaque(n):
+        return n in aliases or isinstance(n, Named)
+
+    order, uses = _reachable(root, opaque)
+    taken = {n.name for n in order if isinstance(n, (Tensor, Named))} | set(aliases.values())
+    size: dict[int, int] = {}
+    lets: dict[Expr, str] = {}
+    k = 0
+    for node in order:
+        own = 12 + (8 * len(node.factors) if isinstance(node, Product) else 0)
+        kids = () if opaque(node) else node.children()
+        size[id(node)] = own + sum(size[id(c)] for c in kids)
+        if uses[id(node)] > 1 and size[id(node)] > SHARE_ABOVE and node is not root:
+            k += 1
+            while f"z{k}" in taken:
+                k += 1
+            lets[node] = f"z{k}"
+            size[id(node)] = 8
+    return lets
+
+
+def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None = None) -> str:
+    """``expr`` in index notation, written in ``style``; ``aliases`` print nodes by a name.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+        >>> print(ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W))
+        Σ_n X[n,d] v[h] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])
+    """
+    aliases = dict(aliases or {})
+    lets = _shared_names(expr, aliases)
+    aliases.update({n: style.name(a) for n, a in lets.items()})
+    main = _write(expr, style, aliases)
+    if not lets:
+        return main
+    defs = [style.define(style.indexed(aliases[n], label_names(n.shape)), _write(n, style, aliases))
+            for n in lets]
+    return style.where(main, defs)
+
+
+def _write(expr: Expr, style: Style, aliases) -> str:
+    ctx = _Context(style, aliases)
+    names = label_names(expr.shape)
+    ctx.scope.update(names)
+    text = _expand(expr, names, ctx)
+    missing = [n for n in names if n not in ctx.mentioned]
+    if missing and text == style.number(1.0):
+        text = style.ones(missing)
+    elif missing:  # broadcast axes no factor mentions: say the shape
+        if _kind(expr, aliases) == "loose":
+            text = style.open + text + style.close
+        text = text + style.times + style.ones(missing)
+    return text
 
 
 def to_index_notation(expr: Expr) -> str:
-    """The expression in index notation.
+    """The expression in index notation (``str(expr)``).
 
     Examples:
         >>> import indexcalc as ic
@@ -124,4 +231,4 @@ def to_index_notation(expr: Expr) -> str:
         >>> print(X @ W)
         Σ_d X[n,d] W[d,h]
     """
-    return transform(expr, _render)
+    return render(expr, TEXT)

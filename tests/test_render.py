@@ -1,0 +1,166 @@
+"""Index notation (str) and LaTeX: readable, scoped, deterministic, deep graphs, well-formed TeX."""
+
+import re
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+from indexcalc.nodes import Product, Shared
+from indexcalc.render import render
+
+X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+A, B = ic.tensors("A[3,3] B[3,3]")
+x3 = ic.Tensor("x", 3)
+e, h0, W_hx, W_hh = ic.tensors("e[ni] h0[nh] W_hx[ni,nh] W_hh[nh,nh]")
+
+# (expression, its index notation): one row per construct
+NOTATION = [
+    (X @ W, "Σ_d X[n,d] W[d,h]"),
+    (X @ W @ v - y, "Σ_d,h X[n,d] W[d,h] v[h] - y[n]"),
+    # regression: the inner sum used to reuse d,h, the free indices of the gradient
+    (ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W),
+     "Σ_n X[n,d] v[h] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])"),
+    (ic.diff(X @ W, W), "X[n,d] δ[h,h']"),
+    (ic.diff(x3 @ A @ x3, x3), "Σ_j A[i,j] x[j] + Σ_j x[j] A[j,i]"),
+    (ic.hessian(x3 @ A @ x3, x3), "A[i,j] + A[j,i]"),
+    (ic.sigmoid(W @ v), "σ(Σ_h W[d,h] v[h])"),
+    (ic.diff(ic.sigmoid(v), v), "σ'(v[h]) δ[h,h']"),
+    (ic.diff(ic.tanh(v).named("t"), v), "(1 - t[h] t[h]) δ[h,h']"),
+    (ic.softplus(v) + ic.relu(v), "softplus(v[h]) + relu(v[h])"),
+    (2 * v ** 3, "2 v[h]^3"),
+    ((v + v * v) ** 2, "(v[h] + v[h] v[h])^2"),
+    (ic.softmax(A), "softmax_j(A[i,j])"),
+    (ic.logsumexp(A, axis=0), "logsumexp_j(A[j,i])"),
+    (ic.inv(A) @ x3, "Σ_j A⁻¹[i,j] x[j]"),
+    (ic.det(A @ B), "det(i,j ↦ Σ_k A[i,k] B[k,j])"),
+    (ic.logdet(A), "log|det(A)|"),
+    (ic.trace(A @ B), "Σ_i,j A[i,j] B[j,i]"),
+    (ic.diag(x3), "x[i] δ[i,j]"),
+    (ic.delta("n", 3), "δ[n,n',n'']"),
+    (ic.eye(3), "δ[i,j]"),
+    (ic.Constant(np.ones(3)), "1[i]"),
+    (ic.Constant([1.0, 2.0, 3.0]) * x3, "[1.0,2.0,3.0][i] x[i]"),
+    (ic.outer(v, v), "v[h] v[h']"),
+    (-(x3 * ic.sum(x3)), "-Σ_j x[i] x[j]"),
+    (x3 - 2 * (x3 + A @ x3), "-x[i] - 2 Σ_j A[i,j] x[j]"),
+    (ic.kron(A, B), "reshape(k,l,m,p ↦ A[k,m] B[l,p], (9,9))[i,j]"),
+    (ic.Tensor("s", ()) * ic.Constant(np.ones(4)), "s 1[i]"),  # broadcasting shows the axis
+    (Shared(X @ W) @ v, "Σ_h (Σ_d X[n,d] W[d,h]) v[h]"),  # Shared prints as its argument
+    (ic.diff(ic.tanh(W_hx.T @ e + W_hh.T @ h0).named("h"), W_hx), "(1 - h[nh] h[nh]) e[ni] δ[nh,nh']"),
+]
+
+
+@pytest.mark.parametrize("expr, text", NOTATION, ids=[t for _, t in NOTATION])
+def test_index_notation(expr, text):
+    assert str(expr) == text
+
+
+def test_size_of_an_unused_summed_index():
+    p = Product(1.0, ((v, (0,)),), (0,), {0: "h", 1: "n"})
+    assert str(p) == "v[h] n"  # the size of n, not a sum over it
+    assert ic.to_latex(p) == r"v_{h} n"
+
+
+def _bound(text):
+    """The indices bound by each Σ of a one-line rendering."""
+    return [tuple(s.split(",")) for s in re.findall(r"Σ_([^ ]+) ", text)]
+
+
+def test_bound_indices_never_shadow_enclosing_ones():
+    # every Σ inside the arguments of σ' binds indices distinct from the gradient's free ones
+    g = ic.hessian(ic.sum(ic.softplus(X @ W @ v)), v)
+    text = str(g)
+    assert text.startswith("Σ_n,d,d' ")
+    inner = text[text.index("σ'("):]
+    for names in _bound(inner):
+        assert not set(names) & {"h", "h'", "n", "d", "d'"}
+
+
+def test_deterministic():
+    def build():
+        X2, W2, v2, y2 = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+        return str(ic.grad(ic.sum(ic.log(ic.sigmoid(X2 @ W2 @ v2)) * y2), W2))
+    assert build() == build()
+
+
+def test_thousand_level_chain_renders_linearly_without_recursion():
+    M, u = ic.tensors("M[h,h] u[h]")
+    z = u
+    for _ in range(1000):
+        z = ic.tanh(M @ z + u)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)  # a recursive printer would fail here
+    try:
+        start = time.perf_counter()
+        text = str(z)
+        latex = ic.to_latex(z)
+        elapsed = time.perf_counter() - start
+    finally:
+        sys.setrecursionlimit(limit)
+    assert elapsed < 5
+    assert text.count("tanh(") == 1000 and len(text) < 60 * 1000
+    assert latex.count("{") == latex.count("}")
+
+
+def test_shared_subexpressions_are_written_once():
+    # z_t = tanh(z_{t-1} ∘ z_{t-1}) inlined would double at each level; a where clause keeps it linear
+    u = ic.Tensor("u", "h")
+
+    def text(depth):
+        z = u
+        for _ in range(depth):
+            z = ic.tanh(z * z + ic.sin(z))
+        return str(z)
+    short, long = text(50), text(100)
+    assert "\nwhere\n" in long
+    assert len(long) < 2.5 * len(short)
+    assert re.search(r"^  z\d+\[h\] = ", long, re.M)
+
+
+KNOWN = {r"\sum", r"\delta", r"\sigma", r"\tanh", r"\exp", r"\log", r"\sin", r"\cos", r"\sqrt",
+         r"\operatorname", r"\mathrm", r"\mathbf", r"\left", r"\right", r"\lvert", r"\rvert",
+         r"\mapsto", r"\det", r"\text", r"\begin", r"\end", r"\quad", r"\partial", r"\to",
+         r"\circ", r"\otimes", r"\top", r"\cdot", r"\frac", r"\mathsf", r"\operatorname"}
+
+
+def assert_well_formed(tex):
+    depth = 0
+    for ch in tex:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0, tex
+    assert depth == 0, tex
+    assert tex.count(r"\left") == tex.count(r"\right"), tex
+    unknown = set(re.findall(r"\\[A-Za-z]+", tex)) - KNOWN
+    assert not unknown, (unknown, tex)
+
+
+@pytest.mark.parametrize("expr, text", NOTATION, ids=[t for _, t in NOTATION])
+def test_latex_well_formed(expr, text):
+    assert_well_formed(ic.to_latex(expr))
+
+
+def test_latex_strings():
+    assert ic.to_latex(X @ W) == r"\sum_{d} X_{nd} W_{dh}"
+    assert ic.to_latex(ic.diff(X @ W, W)) == r"X_{nd} \delta_{hh'}"
+    assert ic.to_latex(ic.diff(ic.sigmoid(v), v)) == r"\sigma'\left(v_{h}\right) \delta_{hh'}"
+    assert ic.to_latex(ic.softmax(A)) == r"\operatorname{softmax}_{j}\left(A_{ij}\right)"
+    assert ic.to_latex(W_hx.T @ e) == r"\sum_{ni} {W_{hx}}_{ni,nh} e_{ni}"
+    assert (X @ W)._repr_latex_() == r"$\sum_{d} X_{nd} W_{dh}$"
+
+
+def test_latex_of_a_where_clause_is_one_aligned_block():
+    u = ic.Tensor("u", "h")
+    z = u
+    for _ in range(30):
+        z = ic.tanh(z * z + ic.sin(z))
+    tex = ic.to_latex(z)
+    assert tex.startswith(r"\begin{aligned}") and r"\text{where}" in tex
+    assert_well_formed(tex)
+
+
+def test_aliases_print_nodes_by_name():
+    z = ic.sigmoid(X @ W)
+    assert render(z @ v, aliases={z: "Z"}) == "Σ_h Z[n,h] v[h]"
