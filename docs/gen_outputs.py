@@ -89,13 +89,14 @@ def rules_page() -> str:
         "and the table disagree, so the page cannot drift). Adding a function to indexcalc is",
         "adding a row to that table.",
         "",
-        "The last column is the local derivative `f'(x)` exactly as `ic.diff` builds it, for a",
+        "The last columns are the local derivative `f'(x)` exactly as `ic.diff` builds it, for a",
         "variable `x` of shape `(n,)` whose value `f(x)` is named `y` (so the derivative of a named",
-        "`tanh` reuses the value: `1 − y∘y`). `ic.diff(f(x), x)` is that vector on the diagonal:",
+        "`tanh` reuses the value: `1 - y[n] y[n]`). `ic.diff(f(x), x)` is that vector on the diagonal:",
         "`f'(x)[n] δ[n,n']`. Functions marked *internal* are not called by users; they appear",
         "inside derivatives (`σ'` is the derivative of `σ`, `step` the derivative of `relu`).",
         "",
-        "| function | called as | prints as | LaTeX | derivative | `f'(x)` as indexcalc builds it |",
+        "| function | called as | prints as | derivative | `f'(x)` as indexcalc builds it "
+        "| its LaTeX (`ic.to_latex`) |",
         "|---|---|---|---|---|---|",
     ]
     for name, row in RULES.items():
@@ -104,9 +105,8 @@ def rules_page() -> str:
         called = (f"ic.{name}(x)" if name in PUBLIC
                   else "x ** p (shown: p = 3)" if name == "power" else "internal")
         derivative = row.derivative(x, y.named("y"), param)
-        latex = f"\\({row.latex}{{x}}\\)" if row.latex else ""
-        lines.append(f"| {name} | {_cell(called)} | {_cell(str(y))} | {latex} | {row.doc} "
-                     f"| {_cell(str(derivative))} |")
+        lines.append(f"| {name} | {_cell(called)} | {_cell(str(y))} | {row.doc} "
+                     f"| {_cell(str(derivative))} | \\({ic.to_latex(derivative)}\\) |")
     lines += [
         "",
         "Beyond this table, `ic.softmax`, `ic.log_softmax`, `ic.logsumexp`, `ic.inv`, `ic.det` and",

@@ -20,6 +20,11 @@ h = ic.sigmoid(h_prev @ H + e @ W_e + b1).named("h")
 y_hat = ic.softmax(h @ U + b2).named("ŷ")
 J = ic.sum(y * ic.log_softmax(h @ U + b2))   # = Σ_v y_v log ŷ_v, computed stably
 
+# The chain rule, step by step: each local derivative with its order and shape, how the deltas
+# collapse, and every intermediate result in index and matrix form.
+print(ic.explain(J, H))
+print()
+
 g = ic.grad(J, H)
 print("dJ/dH, shape", g.shape)
 print("  index form:", g)
