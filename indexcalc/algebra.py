@@ -16,11 +16,13 @@ The local rewrites, each shrinking the expression (so normalization terminates):
 from __future__ import annotations
 
 import itertools
+from typing import Any
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .dims import Dim, dims_equal
+from .rewrite import merge_powers, orient_symmetric, term_key
 from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, zero
 
 Label = Hashable
@@ -77,6 +79,8 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if coef == 0.0:
         return zero(shape)
     kept, out = _eliminate_deltas(kept, out, dims)
+    kept, freed = merge_powers(kept)
+    kept = orient_symmetric(kept, out) + [(_SIZE, (l,)) for l in freed]
     size_labels = list(dict.fromkeys(ls[0] for f, ls in kept if f is _SIZE))  # each label once
     kept = [(f, ls) for f, ls in kept if f is not _SIZE]
     used = set(out).union(*(ls for _, ls in kept)) if kept else set(out)
@@ -161,7 +165,7 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
         Zero(3,)
     """
     shape = tuple(shape)
-    coefs: dict[Expr, float] = {}
+    coefs: dict[Any, list] = {}  # like-term key -> [first expression seen, total coefficient]
     stack = [(float(c), e) for c, e in terms]
     stack.reverse()
     while stack:
@@ -173,8 +177,9 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
             continue
         if isinstance(e, Product) and e.coef != 1.0:
             c, e = c * e.coef, Product(1.0, e.factors, e.out, e.dims)
-        coefs[e] = coefs.get(e, 0.0) + c
-    items = [(c, e) for e, c in coefs.items() if c != 0.0]
+        entry = coefs.setdefault(term_key(e), [e, 0.0])
+        entry[1] += c
+    items = [(c, e) for e, c in coefs.values() if c != 0.0]
     items = _fold_constants(items)
     if not items:
         return zero(shape)

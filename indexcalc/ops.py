@@ -16,6 +16,7 @@ from .algebra import add, fresh, full, product, scale
 from .dims import Dim, broadcast_shapes, dim_mul, dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
+from .rewrite import power_of
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Reshape,
                     Softmax, Sum, is_zero, zero)
 
@@ -166,6 +167,9 @@ def apply(fn: str, x: Any, param: float | None = None) -> Expr:
             return x
         if param == 0.0:
             return full(x.shape, 1.0)
+        simpler = power_of(x, param)  # sqrt(x)² = x, (x²)³ = x⁶
+        if simpler is not None:
+            return simpler
     if is_zero(x) and fn in ("sin", "tanh", "relu", "abs", "sqrt", "square", "sign", "step"):
         return x
     if isinstance(x, Constant):
