@@ -17,8 +17,8 @@ x2 = W @ ic.sigmoid(x1) + W_in @ u2 + b
 
 step = ic.diff(x1, x0)
 print("dx1/dx0, shape", step.shape)
-print("  index form:       ", step)
-print("  numerator layout: ", ic.to_matrix(step, layout="numerator"))
+print("  index form:        ", step)
+print("  numerator layout:  ", ic.to_matrix(step, layout="numerator"))
 print("  denominator layout:", ic.to_matrix(step, layout="denominator"))
 
 rng = np.random.default_rng(0)
