@@ -92,6 +92,25 @@ def test_console_sessions_print_what_the_page_shows(page, command, expected):
         f"{page.name}: `{command}` prints\n{got}\nbut the page shows\n{expected}")
 
 
+def help_examples() -> list[str]:
+    """The example commands ``indexcalc --help`` lists (continuation lines joined)."""
+    text = subprocess.run([sys.executable, "-m", "indexcalc", "--help"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120).stdout
+    joined = re.sub(r"\\\n\s*", "", text)
+    return [line.split("#")[0].strip() for line in joined.splitlines()
+            if line.startswith("  indexcalc ")]
+
+
+def test_the_cli_help_examples_run():
+    examples = help_examples()
+    assert examples, "indexcalc --help lists no examples"
+    for command in examples:
+        words = shlex.split(command)
+        done = subprocess.run([sys.executable, "-m", "indexcalc", *words[1:]], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"`{command}` (from --help) fails: {done.stderr}"
+
+
 def test_rule_catalogue_is_generated_from_the_rule_table():
     assert (DOCS / "rules.md").read_text() == gen_outputs.rules_page(), (
         "docs/rules.md differs from the rule table: run python docs/gen_outputs.py")
