@@ -16,6 +16,7 @@ forward, from ``x`` outward. :class:`indexcalc.derivation.Derivation` holds and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from .algebra import add, fresh, product
@@ -184,9 +185,10 @@ def _partial(top: str, bottom: str, style: Style) -> str:
 
 # --------------------------------------------------------------------------- matrix forms
 
-def _matrix(e: Expr, out_ndim: int, layout: str, vectors: str, names: list) -> Shown | None:
+def _matrix(e: Expr, out_ndim: int, layout: str, vectors: str, names: list,
+            normalized: tuple = ()) -> Shown | None:
     """The matrix form's text (see :func:`_matrix_form`)."""
-    return _shown(_matrix_form(e, out_ndim, layout, vectors, names))
+    return _shown(_matrix_form(e, out_ndim, layout, vectors, names, normalized))
 
 
 def _shown(form) -> Shown | None:
@@ -195,7 +197,8 @@ def _shown(form) -> Shown | None:
     return Shown(str(form), form.latex())
 
 
-def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list):
+def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list,
+                 normalized: tuple = ()):
     """The ``MatrixForm`` from the layouts module (``to_kron`` above order 2), a ``Shown`` saying
     why there is none, or ``None`` only when that module is not installed."""
     try:
@@ -204,7 +207,8 @@ def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list)
         return None
     try:
         if e.ndim <= 2:
-            form = to_matrix(e, layout, vectors, out_ndim=out_ndim, names=names)
+            form = to_matrix(e, layout, vectors, out_ndim=out_ndim, names=names,
+                             normalized=normalized)
         else:
             from .to_kron import to_kron
             form = to_kron(e, layout, out_ndim=out_ndim, names=names)
@@ -215,8 +219,29 @@ def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list)
 
 # --------------------------------------------------------------------------- the derivation
 
+def _final_form(f: Expr, x: Tensor, result: Expr, layout: str, vectors: str, user: list,
+                normalized: tuple):
+    """The result's matrix form: as accumulated, or as ``ic.grad`` writes the same tensor
+    (distributed: ``ŷ∘ŷ⁻¹`` cancels there), whichever reads shorter."""
+    forms = [_matrix_form(result, f.ndim, layout, vectors, user, normalized)]
+    if f.ndim == 0 and f is not x and isinstance(x, Tensor):
+        from .diff import grad
+        forms.append(_matrix_form(grad(f, x), 0, layout, vectors, user, normalized))
+    return min(forms, key=lambda m: (m is None or isinstance(m, Shown), len(str(m))))
+
+
+def _user_names(names: Iterable[Expr]) -> list[Named]:
+    names = [names] if isinstance(names, Expr) else list(names)
+    for n in names:
+        if not isinstance(n, Named):
+            raise IndexcalcError(f"explain: names= takes named expressions "
+                                 f"(ic.softmax(z).named('ŷ')), got {n!r:.60}")
+    return names
+
+
 def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column",
-            direction: str = "auto") -> Derivation:
+            direction: str = "auto", *, names: Iterable[Expr] = (),
+            normalized: Iterable[str] = ()) -> Derivation:
     """The derivative ``∂f/∂x`` derived step by step by the chain rule.
 
     Args:
@@ -227,6 +252,10 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         direction: ``"reverse"`` (from ``f`` inward: ``∂f/∂z`` for each intermediate ``z``),
             ``"forward"`` (from ``x`` outward: ``∂z/∂x``), or ``"auto"``: reverse when ``f`` has
             no more axes than ``x``.
+        names: named expressions that the matrix forms print by name wherever their definition
+            occurs (``[ic.softmax(z).named("ŷ")]``), as in :func:`indexcalc.to_matrix`.
+        normalized: names of tensors known to sum to 1 (one-hot labels), as in
+            :func:`indexcalc.to_matrix`: ``Σ y`` is written 1 and the form notes it.
 
     Returns:
         a :class:`Derivation`: ``str()``, ``.latex()``, ``.steps`` and ``.result``.
@@ -247,6 +276,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         ∂f/∂v[h] = Σ_d (1 - z2[d] z2[d]) W[d,h]
     """
     f, x = _wrt(f, x, "explain")
+    user, normalized = _user_names(names), tuple(normalized)
     if direction not in DIRECTIONS:
         raise IndexcalcError(f"explain: direction must be one of {DIRECTIONS}, got {direction!r}")
     if layout not in ("denominator", "numerator") or vectors not in ("column", "row"):
@@ -259,14 +289,14 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     ids = {id(n) for n in cut}
     inputs = {id(b): _inputs(b, ids, dep) for b in cut if b is not x}
     local = {(id(b), id(c)): _local(b, c, ids) for b in cut if b is not x for c in inputs[id(b)]}
-    ctx = _Build(f, x, names, cut, layout, vectors)
+    ctx = _Build(f, x, names, cut, layout, vectors, user, normalized)
     steps = ctx.reverse(inputs, local) if reverse else ctx.forward(inputs, local)
     result = steps[-1].result if steps else (identity_seed(x)[0] if f is x else
                                               add([], f.shape + x.shape))
     final = ctx.show(result, (_partial(names.text.get(f, "f"), x.name, TEXT),
                               _partial(names.latex.get(f, "f"), names.latex[x], ctx.latex))) \
         if cut else ctx.show(result)
-    form = _matrix_form(result, f.ndim, layout, vectors, [])
+    form = _final_form(f, x, result, layout, vectors, user, normalized)
     return Derivation(
         f=names.text.get(f, "f"), x=x.name, direction="reverse" if reverse else "forward",
         layout=layout, vectors=vectors,
@@ -278,11 +308,12 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
 class _Build:
     """Builds the steps of one derivation (the names, styles and layout it shares)."""
 
-    def __init__(self, f, x, names: _Names, cut, layout, vectors):
+    def __init__(self, f, x, names: _Names, cut, layout, vectors, user=(), normalized=()):
         from .latex import LATEX
 
         self.f, self.x, self.names, self.cut = f, x, names, cut
         self.layout, self.vectors, self.latex = layout, vectors, LATEX
+        self.user, self.normalized = list(user), tuple(normalized)
         self.acc: dict[int, Expr] = {}
         self.markers: dict[Expr, Shown] = {}
 
@@ -330,12 +361,13 @@ class _Build:
             summed += [names[l] for l in range(len(r.dims)) if l not in r.out]
         collapses = [Shown(a, b) for r in raws for a, b in zip(_collapses(r, TEXT),
                                                                _collapses(r, self.latex))]
-        names_for_matrix = [Named(self.names.text[n], n) for n in self.cut
-                            if not isinstance(n, (Tensor, Named))]
+        names_for_matrix = self.user + [Named(self.names.text[n], n) for n in self.cut
+                                        if not isinstance(n, (Tensor, Named))]
         return Step(self.names.text[node], lhs[0], result.ndim, result.shape, tuple(locals_),
                     self.show(raw, lhs), tuple(dict.fromkeys(summed)), tuple(collapses), result,
                     self.show(result, lhs),
-                    _matrix(result, out_ndim, self.layout, self.vectors, names_for_matrix))
+                    _matrix(result, out_ndim, self.layout, self.vectors, names_for_matrix,
+                            self.normalized))
 
     def reverse(self, inputs: dict, local: dict) -> list[Step]:
         f = self.f

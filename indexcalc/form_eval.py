@@ -71,6 +71,10 @@ _UNARY_EVAL: dict[str, Callable] = {
     "softmax": lambda a, n, ctx: _softmax(a, n.param if min(a.shape) > 1 else int(a.shape[0] == 1)),
     "logsumexp": lambda a, n, ctx: _logsumexp(a),
     "vec": lambda a, n, ctx: _vec(a, n.param),
+    "tril": lambda a, n, ctx: np.tril(a, n.param),
+    "triu": lambda a, n, ctx: np.triu(a, n.param),
+    "unvec": lambda a, n, ctx: a.reshape(ctx.size(n.shape[0]), ctx.size(n.shape[1]),
+                                         order="F" if n.param[0] == "col" else "C"),
 }
 
 
@@ -87,6 +91,8 @@ def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
 
 
 def _eval_nary(n: Nary, kids, ctx):
+    if n.op in ("vcat", "hcat"):
+        return np.concatenate(kids, axis=0 if n.op == "vcat" else 1)
     out = kids[0]
     for k in kids[1:]:
         out = out @ k if n.op == "matmul" else np.kron(out, k) if n.op == "kron" else out * k

@@ -54,7 +54,14 @@ def _text_unary(n: Unary, kids, _):
         if fn == "power":
             return f"{_wrap(kid, ATOM)}^∘{_num(p)}", POST
         return f"{rule(fn).text}({kid[0]})", ATOM
+    if n.op in ("tril", "triu"):
+        return f"{n.op}({kid[0]}{f', {n.param}' if n.param else ''})", ATOM
+    if n.op == "unvec":
+        return f"unvec{'' if n.param[0] == 'col' else '_row'}({kid[0]})", ATOM
     return f"{_CALLS[n.op]}({kid[0]})", ATOM
+
+
+_BLOCKS = {"vcat": "; ", "hcat": ", "}
 
 
 def _spaced(n: Nary) -> bool:
@@ -67,6 +74,8 @@ def _text_nary(n: Nary, kids, _):
         return " ".join(parts), PROD
     if n.op == "kron":
         return " ⊗ ".join(parts), PROD
+    if n.op in _BLOCKS:  # a block matrix: [a; b] stacks rows, [a, b] columns
+        return "[" + _BLOCKS[n.op].join(k[0] for k in kids) + "]", ATOM
     return (" ∘ " if _spaced(n) else "∘").join(parts), PROD
 
 
@@ -122,6 +131,9 @@ def to_text(form: Form) -> str:
 
 def latex_name(name: str) -> str:
     """A variable name as LaTeX: ``ŷ`` → ``\\hat{y}``, ``x_prev`` → ``x_{\\mathrm{prev}}``."""
+    if name.endswith("]") and "[" in name:  # an indexed leaf, x[1:3]: the base, then the index
+        base, _, index = name.partition("[")
+        return f"{latex_name(base)}[{index}"
     base, _, sub = name.partition("_")
     decomposed = unicodedata.normalize("NFD", base)
     if len(decomposed) == 2 and decomposed[1] == "\u0302":
@@ -159,10 +171,18 @@ def _latex_unary(n: Unary, kids, _):
         if fn == "sqrt":
             return rf"\sqrt{{{kid[0]}}}", ATOM
         return rf"{rule(fn).latex}\left({kid[0]}\right)", ATOM
+    if n.op in ("tril", "triu"):
+        k = f", {n.param}" if n.param else ""
+        return rf"\operatorname{{{n.op}}}\left({kid[0]}{k}\right)", ATOM
+    if n.op == "unvec":
+        sub = "" if n.param[0] == "col" else r"_{\mathrm{row}}"
+        return rf"\operatorname{{unvec}}{sub}\left({kid[0]}\right)", ATOM
     return rf"{_LATEX_CALLS[n.op]}\left({kid[0]}\right)", ATOM
 
 
 def _latex_nary(n: Nary, kids, _):
+    if n.op in _BLOCKS:
+        return r"\left[" + _BLOCKS[n.op].join(k[0] for k in kids) + r"\right]", ATOM
     parts = [_wrap(k, POST, True) for k in kids]
     sep = {"matmul": r" \, ", "kron": r" \otimes ", "hadamard": r" \circ "}[n.op]
     return sep.join(parts), PROD

@@ -96,7 +96,7 @@ class Unary(Form):
 
 @_node
 class Nary(Form):
-    """``op`` in ``matmul``, ``hadamard``, ``kron`` over ``args`` (left to right)."""
+    """``op`` in ``matmul``, ``hadamard``, ``kron``, ``vcat``/``hcat`` (blocks) over ``args``."""
     op: str
     args: tuple
     shape: tuple
@@ -160,6 +160,14 @@ def transpose(f: Form) -> Form:
         return f
     if isinstance(f, Unary) and f.op == "T":
         return f.arg
+    if isinstance(f, Commutation):
+        return Commutation(f.n, f.m)  # K_{m,n}ᵀ = K_{n,m} (a permutation's inverse)
+    if isinstance(f, Nary) and f.op in ("vcat", "hcat"):  # [a; b]ᵀ = [aᵀ, bᵀ]
+        return Nary("hcat" if f.op == "vcat" else "vcat", tuple(transpose(a) for a in f.args),
+                    _flip(f.shape))
+    if isinstance(f, Unary) and f.op == "unvec":  # unvec_col(u) of m × n, transposed, is
+        order = "row" if f.param[0] == "col" else "col"  # unvec_row(u) of n × m, and back
+        return Unary("unvec", f.arg, _flip(f.shape), (order,))
     if isinstance(f, Ones):
         return Ones(_flip(f.shape), not f.marked)
     if isinstance(f, Nary) and f.op == "matmul":

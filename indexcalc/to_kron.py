@@ -22,13 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from .dims import dim_mul
+from .dims import dim_mul, dims_equal
 from .errors import LayoutError
 from .layout import LAYOUTS, VECS, check_choice, split_of
 from .matrix_form import (Commutation, Explicit, Form, Identity, MatrixForm, add, hadamard, kron,
                           matmul, scaled, transpose, unary)
 from .matrix_graph import read_product
-from .nodes import Expr, Product, Sum
+from .kron_reshape import NoRegrouping, distribute, regroup
+from .nodes import Expr, Product, Reshape, Sum
 from .to_matrix import Scope, build_form
 from .traverse import tensors_of
 
@@ -121,10 +122,19 @@ def _diagonal_factor(ls: tuple, sides: tuple, counts: dict) -> bool:
 
 def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
     factors, out, dims, coef = _as_product(t)
-    if any(len(ls) > 2 for _, ls in factors):
-        raise _NoFactorization
     fl, xl = list(out[:a]), list(out[a:])
     f_slow, x_slow = (fl[::-1], xl[::-1]) if vec == "col" else (fl, xl)
+    retired: set = set()
+    if any(isinstance(f, Reshape) for f, _ in factors):  # vec/unvec: regroup the labels
+        try:
+            factors, f_slow, x_slow, dims, c, retired = regroup(factors, f_slow, x_slow, dims)
+        except NoRegrouping:
+            raise _NoFactorization from None
+        coef *= c
+        fl, xl = (f_slow[::-1], x_slow[::-1]) if vec == "col" else (f_slow, x_slow)
+        out = tuple(fl + xl)
+    if any(len(ls) > 2 for _, ls in factors):
+        raise _NoFactorization
     counts: dict = {}
     for _, ls in factors:
         for l in set(ls):
@@ -142,7 +152,8 @@ def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
     present = {l for _, ls in rest for l in ls}
     rest += [(None, (l,)) for l in out if l not in present]  # broadcast axes: a part of ones
     parts = []
-    sizes = tuple(l for l in range(len(dims)) if l not in out and l not in present)
+    sizes = tuple(l for l in range(len(dims))
+                  if l not in out and l not in present and l not in retired)
     for group in _components(rest, set(out)):
         labels = {l for _, ls in group for l in ls}
         rows = [l for l in f_slow if l in labels]
@@ -206,12 +217,14 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
                           "number of leading axes of the function differentiated); results of "
                           "ic.diff remember it")
     scope = Scope(expr, names, "col", ())
-    terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
+    terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
     forms, notes = [], []
     shape = (dim_mul(*expr.shape[:a]) if a else None, dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
     for k, (c, t) in enumerate(terms):
         try:
             f = _term_form(t, a, vec, scope)
+            if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
+                f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
         except (_NoFactorization, LayoutError):
             from .render import to_index_notation
             text = f"mat({to_index_notation(t)})"

@@ -14,8 +14,8 @@ from typing import Any
 
 from .errors import LayoutError
 from .layout import LAYOUTS, VECTORS, check_choice, split_of, transposes
-from .matrix_form import (Form, Identity, Leaf, MatrixForm, Number, Ones, add, hadamard,
-                          transpose, unary)
+from .matrix_form import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Scaled, Unary,
+                          add, hadamard, matmul, scaled, transpose, unary)
 from .matrix_graph import read_product
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor)
@@ -61,15 +61,56 @@ class Scope:
             return (e.shape[0], None) if self.mode == "col" else (None, e.shape[0])
         if e.ndim == 2:
             return tuple(e.shape)
-        raise LayoutError(f"a subexpression of order {e.ndim} ({e!r}) has no matrix form"
-                          + _KRON_HINT)
+        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__}: {e!r:.80}) "
+                          "has no matrix form; str() shows it in index notation" + _KRON_HINT)
 
 
 def _product(n: Product, kids: list, s: Scope) -> Form:
-    if len(n.out) > 2 or any(len(ls) > 2 for _, ls in n.factors):
-        raise LayoutError(f"a factor of order > 2 in {n!r} cannot be written with matrices" + _KRON_HINT)
-    return read_product(list(zip(kids, (ls for _, ls in n.factors))), n.out, n.dims, n.coef,
-                        s.mode, s.normalized, s.notes)
+    big = [f for f, ls in n.factors if len(ls) > 2]
+    if len(n.out) > 2 or big:
+        kinds = ", ".join(sorted({type(f).__name__ for f in big})) or "Product"
+        raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
+                          "matrices; str() shows it in index notation" + _KRON_HINT)
+    from .matrix_structure import fuse_masks
+    factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
+    return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
+
+
+def _same_leaf(a: Form, b: Form) -> bool:
+    """Whether two forms are one tensor (or its transpose), by the expression they print."""
+    if isinstance(a, Unary) and isinstance(b, Unary) and a.op == b.op == "T":
+        a, b = a.arg, b.arg
+    return isinstance(a, Leaf) and isinstance(b, Leaf) and a.source is b.source \
+        and a.name == b.name and a.shape == b.shape
+
+
+def _chain(f: Form) -> tuple[Form, tuple] | None:
+    """``(scalars-and-coef wrapper, factors)`` of a matrix chain, possibly scaled."""
+    if isinstance(f, Scaled) and f.body is not None:
+        inner = _chain(f.body)
+        return None if inner is None else ((f.coef, f.scalars), inner[1])
+    if isinstance(f, Nary) and f.op == "matmul":
+        return (1.0, ()), f.args
+    return None
+
+
+def _sum(terms: list, shape: tuple) -> Form:
+    """``Σ c_k f_k`` with a tensor that ends (or starts) every chain taken out of the sum:
+    ``−ŷ Uᵀ + y Uᵀ`` is ``(y − ŷ) Uᵀ`` (a positive term first)."""
+    chains = [_chain(f) for _, f in terms]
+    if len(terms) > 1 and all(chains):
+        for end in (-1, 0):
+            first = chains[0][1][end]
+            if all(_same_leaf(first, ch[1][end]) for ch in chains):
+                rest = []
+                for (c, _), ((k, scalars), args) in zip(terms, chains):
+                    body = matmul(*(args[:-1] if end == -1 else args[1:]))
+                    rest.append((c, scaled(k, list(scalars), body)))
+                rest.sort(key=lambda t: t[0] < 0)
+                inner_shape = (shape[0], first.shape[0]) if end == -1 else (first.shape[1], shape[1])
+                inner = add(rest, inner_shape)
+                return matmul(inner, first) if end == -1 else matmul(first, inner)
+    return add(terms, shape)
 
 
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
@@ -97,26 +138,25 @@ def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
     return unary("logsumexp", kids[0], (None, None))
 
 
-def _reshape(n: Reshape, kids: list, s: Scope) -> Form:
-    raise LayoutError(f"a reshape ({n.arg.shape} → {n.shape}) has no matrix form; "
-                      "ic.to_kron writes vec/Kronecker forms")
-
-
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
     Constant: _constant,
     Delta: _delta,
     Product: _product,
-    Sum: lambda n, kids, s: add([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
+    Sum: lambda n, kids, s: _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
     Apply: lambda n, kids, s: unary("func", kids[0], s.shape(n), (n.fn, n.param)),
     Softmax: _softmax,
     LogSumExp: _logsumexp,
     Inverse: lambda n, kids, s: unary("inv", kids[0]),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
-    Reshape: _reshape,
     Shared: lambda n, kids, s: kids[0],
 }
+
+
+# node types printed whole, without reading their children first (``x[1:3]`` by name); the
+# structure nodes (:mod:`indexcalc.matrix_structure`) add rows here and to BUILD
+LEAVES: dict = {}
 
 
 def build_form(expr: Expr, scope: Scope) -> Form:
@@ -128,10 +168,14 @@ def build_form(expr: Expr, scope: Scope) -> Form:
         if id(node) in done:
             continue
         named = scope.opaque(node)
+        if named is None and type(node) in LEAVES:
+            named = LEAVES[type(node)](node, scope)
         if named is not None:
             done[id(node)] = named
             continue
         if not expanded:
+            if node.ndim > 2:  # say which node it is, before its children do
+                scope.shape(node)
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(node.children()) if id(c) not in done)
             continue
@@ -244,3 +288,6 @@ def _letters(n: int) -> str:
     if n > len(alphabet):
         raise LayoutError(f"to_einsum: {n} indices do not fit in an einsum string (52 letters)")
     return alphabet[:n]
+
+
+from . import matrix_structure  # noqa: E402,F401  (registers the structure nodes' rows)

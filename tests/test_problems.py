@@ -5,7 +5,6 @@ Sizes: ni = 4, nh = 3, nv = 5, n = 6 (samples), d = 3, h = 2 — all distinct wh
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 from _fd import assert_close, fd_jacobian, values_of
@@ -163,17 +162,16 @@ def test_recurrence_unrolled_jacobian_is_the_product_of_steps():
     assert_close(values_of(ic.grad(f, Wr), **REC), fd_jacobian(f, Wr, REC))
 
 
-def test_long_recurrence_derives_fast_and_linearly():
-    """Reverse accumulation through T steps shares cotangents: no quadratic blow-up."""
-    times = {}
+def test_long_recurrence_derives_linearly():
+    """Reverse accumulation through T steps shares cotangents: no quadratic blow-up.
+
+    Counted in nodes, not seconds, so a loaded machine cannot make it flaky.
+    """
+    nodes = {}
     for T in (50, 200):
         x = x_prev
         for _ in range(T):
             x = step(x)
-        start = time.perf_counter()
-        g = ic.grad(ic.sum(x), Wr)
-        times[T] = time.perf_counter() - start
-        nodes = len(postorder([g]))
-        assert nodes < 40 * T, f"{nodes} nodes for T = {T}"
-    assert times[200] < 1.0
-    assert times[200] < 10 * times[50] + 0.05  # about 4× for 4× the steps, not 16×
+        nodes[T] = len(postorder([ic.grad(ic.sum(x), Wr)]))
+        assert nodes[T] < 40 * T, f"{nodes[T]} nodes for T = {T}"
+    assert nodes[200] < 5 * nodes[50]  # about 4× for 4× the steps, not 16×

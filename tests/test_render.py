@@ -123,7 +123,8 @@ def test_shared_subexpressions_are_written_once():
 KNOWN = {r"\sum", r"\delta", r"\sigma", r"\tanh", r"\exp", r"\log", r"\sin", r"\cos", r"\sqrt",
          r"\operatorname", r"\mathrm", r"\mathbf", r"\left", r"\right", r"\lvert", r"\rvert",
          r"\mapsto", r"\det", r"\text", r"\begin", r"\end", r"\quad", r"\partial", r"\to",
-         r"\circ", r"\otimes", r"\top", r"\cdot", r"\frac", r"\mathsf", r"\operatorname"}
+         r"\circ", r"\otimes", r"\top", r"\cdot", r"\frac", r"\mathsf", r"\operatorname",
+         r"\hat"}  # \hat: a name such as ŷ (matrix forms and derivations)
 
 
 def assert_well_formed(tex):
