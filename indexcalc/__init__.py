@@ -23,6 +23,7 @@ from .errors import BindingError, IndexcalcError, LayoutError, ParseError, Shape
 from .evaluate import Compiled, compile, evaluate
 from .explain import Derivation, explain
 from .latex import to_latex
+from .memory import memory_limit, set_memory_limit
 from .nodes import Constant, Expr, Tensor
 from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
@@ -46,9 +47,9 @@ __all__ = [
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "named", "norm", "outer", "plan", "relu", "reshape", "sigmoid", "sin",
-    "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
-    "concatenate", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
+    "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "relu", "reshape",
+    "sigmoid", "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "concatenate", "set_memory_limit", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
 ]

@@ -1,40 +1,46 @@
-"""Evaluation: bind values to tensors, then run the graph once, children first.
+"""Evaluation: bind values to tensors, plan every product, run a straight-line program.
 
-Every ``Product`` is contracted by opt_einsum with a path planned for the bound sizes; the plans
-are cached per set of sizes in a :class:`Compiled` program, so a compiled expression plans once
-and reuses the plan. Shared subexpressions are computed once (the graph is hash-consed).
+Every ``Product`` is contracted along an opt_einsum path planned for the bound sizes; the plans
+are cached per set of sizes in a :class:`Compiled` expression, and so are the straight-line
+programs (:mod:`indexcalc.program`) built from them, so a compiled expression plans once and
+reuses the plan. Shared subexpressions are computed once (the graph is hash-consed).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
-import opt_einsum as oe
 
-from .dims import Dim, dim_names, dim_size, format_shape
-from .errors import BindingError, IndexcalcError
-from .functions import rule
-from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from .dims import dim_names, dim_size, format_shape
+from .errors import BindingError
+from .nodes import Expr, Product, Tensor
+from .planning import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from .traverse import postorder
-
-OPTIMIZE_DEFAULT = "auto"
 
 
 # --------------------------------------------------------------------------- binding
 
-def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def bind(roots: list[Expr], values: Mapping[str, Any],
+         convert: Callable[[str, Any], Any] | None = None) -> tuple[dict[str, Any], dict[str, int]]:
     """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes.
 
     A dimension that no tensor of ``roots`` carries (``∂(XW)/∂W = X δ`` has lost ``W``) is bound
     from any other value given: an array for a tensor of that name, or an int for the dimension.
+    ``convert(name, value)`` makes the arrays (default: NumPy float arrays).
+    """
+    return bind_signature(signature(roots), values, convert)
+
+
+def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict[str, Tensor], frozenset]:
+    """The tensors of ``roots`` by name and every dimension name they use (computed once).
+
+    ``nodes``, when given, is ``postorder(roots)`` already computed.
     """
     tensors: dict[str, Tensor] = {}
-    nodes = postorder(roots)
+    nodes = postorder(roots) if nodes is None else nodes
     for node in nodes:
         if isinstance(node, Tensor):
             other = tensors.setdefault(node.name, node)
@@ -42,6 +48,14 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
                 raise BindingError(f"two different tensors are named {node.name!r} (shapes "
                                    f"{format_shape(other.shape)} and {format_shape(node.shape)}); "
                                    "give them distinct names")
+    return tensors, frozenset(_dimension_names(nodes))
+
+
+def bind_signature(sig: tuple, values: Mapping[str, Any],
+                   convert: Callable[[str, Any], Any] | None = None) -> tuple[dict, dict]:
+    """:func:`bind` for a precomputed :func:`signature`."""
+    convert = convert or _as_array
+    tensors, names = sig
     arrays: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
     where: dict[str, str] = {}
@@ -50,11 +64,11 @@ def bind(roots: list[Expr], values: Mapping[str, Any]) -> tuple[dict[str, np.nda
             given = ", ".join(sorted(values)) or "nothing"
             raise BindingError(f"no value for tensor {name!r} of shape {format_shape(t.shape)} "
                                f"(given: {given})")
-        arrays[name] = _as_array(name, values[name])
+        arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
-    missing = _dimension_names(nodes) - set(sizes)
+    missing = names - set(sizes)
     if missing:
-        _bind_extra(values, tensors, missing, sizes, where)
+        _bind_extra(values, tensors, missing, sizes, where, convert)
     for name, t in tensors.items():  # merged dimensions, once their factors are known
         for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
             if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
@@ -91,7 +105,7 @@ def _dimension_names(nodes: list[Expr]) -> set[str]:
 
 
 def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
-                where: dict) -> None:
+                where: dict, convert: Callable) -> None:
     from .nodes import live_tensors
 
     for name, value in values.items():
@@ -104,7 +118,7 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: d
         arr = None
         found: dict[str, int] = {}
         for t in live_tensors(name):  # several may exist (other scopes); use those that fit
-            arr = _as_array(name, value) if arr is None else arr
+            arr = convert(name, value) if arr is None else arr
             trial: dict[str, int] = dict(sizes)
             try:
                 _bind_axes(t, arr, trial, dict(where))
@@ -141,125 +155,25 @@ def _as_array(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-# --------------------------------------------------------------------------- products
+# --------------------------------------------------------------------------- programs
 
-@dataclass(frozen=True)
-class ProductPlan:
-    """How one product is computed for one set of sizes.
-
-    ``equation`` is contracted by opt_einsum (``expression``); then broadcast axes are added,
-    size multipliers applied, and surviving deltas written through a diagonal view.
-    """
-
-    equation: str
-    operand_shapes: tuple
-    expression: Any            # an opt_einsum ContractExpression, or None for no operands
-    info: Any                  # opt_einsum PathInfo (None for fewer than one operand)
-    compact: str               # labels of the contracted result
-    target: str                # labels after broadcasting (one per distinct output class)
-    full: str                  # output labels with diagonal classes repeated: the final layout
-    full_shape: tuple
-    multiplier: float
-
-    def __call__(self, arrays: list, backend: str = "numpy") -> Any:
-        if self.expression is not None:
-            res = self.expression(*arrays, backend=backend) if backend != "numpy" else self.expression(*arrays)
-        else:
-            res = np.asarray(1.0)
-        if self.multiplier != 1.0:
-            res = res * self.multiplier
-        if self.compact != self.target:
-            res = _broadcast(res, self.compact, self.target, self.size_of)
-        if self.full == self.target:
-            return res
-        out = np.zeros(self.full_shape, dtype=np.result_type(res, np.float32) if hasattr(res, "dtype") else float)
-        view = np.einsum(f"{self.full}->{self.target}", out)
-        view[...] = res
-        return out
-
-    @property
-    def size_of(self) -> dict:
-        return dict(zip(self.full, self.full_shape))
-
-
-def _broadcast(res: Any, have: str, want: str, sizes: dict) -> Any:
-    order = [have.index(c) for c in want if c in have]
-    res = np.transpose(res, order) if order != sorted(order) else res
-    present = [c for c in want if c in have]
-    shape = [sizes[c] if c in have else 1 for c in want]
-    res = np.reshape(res, shape) if present != list(want) else res
-    return np.broadcast_to(res, tuple(sizes[c] for c in want))
-
-
-def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMIZE_DEFAULT) -> ProductPlan:
-    """Plan one product for bound dimension sizes."""
-    parent = list(range(len(node.dims)))
-
-    def find(l: int) -> int:
-        while parent[l] != l:
-            parent[l] = parent[parent[l]]
-            l = parent[l]
-        return l
-
-    operands = []
-    for f, ls in node.factors:
-        if isinstance(f, Delta):
-            for l in ls[1:]:
-                parent[find(l)] = find(ls[0])
-        else:
-            operands.append((f, ls))
-    size = [dim_size(d, sizes) for d in node.dims]
-    letter = {l: oe.get_symbol(find(l)) for l in range(len(node.dims))}
-    inputs = ["".join(letter[l] for l in ls) for _, ls in operands]
-    present = set("".join(inputs))
-    target = "".join(dict.fromkeys(letter[l] for l in node.out))
-    compact = "".join(c for c in target if c in present)
-    summed_classes = {find(l) for l in range(len(node.dims))} - {find(l) for l in node.out}
-    multiplier = 1.0
-    for c in summed_classes:
-        if oe.get_symbol(c) not in present:
-            multiplier *= size[c]
-    shapes = tuple(tuple(size[l] for l in ls) for _, ls in operands)
-    expression = info = None
-    equation = ",".join(inputs) + "->" + compact
-    if operands:
-        path, info = oe.contract_path(equation, *shapes, shapes=True, optimize=optimize)
-        expression = oe.contract_expression(equation, *shapes, optimize=path)
-    full = "".join(letter[l] for l in node.out)
-    return ProductPlan(equation, shapes, expression, info, compact, target, full,
-                       tuple(size[l] for l in node.out), multiplier)
-
-
-# --------------------------------------------------------------------------- the interpreter
-
-def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
-    z = a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)  # initial: an empty axis
-    e = np.exp(z)
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def _logsumexp(a: np.ndarray, axes: tuple) -> np.ndarray:
-    m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)  # initial: an empty axis
-    m = np.where(np.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):  # all −inf: log 0 = −inf is the right answer
-        return np.squeeze(np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m, axis=axes)
-
-
-def _inverse(a: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(a)
-    except np.linalg.LinAlgError:
-        raise IndexcalcError("inv: the matrix is singular at these values") from None
-
-
-def _delta(dim: int, order: int, dtype) -> np.ndarray:
-    out = np.zeros((dim,) * order, dtype=dtype)
-    np.einsum("i" * order + "->i", out)[...] = 1
-    return out
+#: Evaluation rules for node types defined outside the core, registered by their own modules:
+#: ``_EVAL[NodeType] = fn(node, val, arrays, sizes, plans, dtype) -> numpy array`` where
+#: ``val(child)`` is a child's value. (The core node types are built by ``program.BUILDERS``.)
+_EVAL: dict[type, Callable] = {}
 
 
 class Compiled:
     """An expression compiled for repeated evaluation: planned once per set of sizes.
+
+    Calling it with the tensors' values (by name) returns the value as an array of the backend:
+    a NumPy array for ``"numpy"``, a ``jax.Array``, a ``torch.Tensor``, a ``cupy.ndarray``, or a
+    lazy ``dask.array.Array`` (call ``.compute()``; chunked inputs stay chunked). Inputs are
+    converted to the backend's arrays first. Values of names the expression does not use are
+    accepted and ignored (they may bind a dimension only the derivative's variable carried).
+
+    The plans (one opt_einsum path per product) are cached per set of sizes, the straight-line
+    programs per set of sizes and dtype.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -269,80 +183,95 @@ class Compiled:
         3.0
     """
 
-    def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT):
+    def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
+                 memory_limit: int | None = None):
+        from .backends import namespace
+        from .memory import _checked
         from .ops import as_expr
 
         self.expr = as_expr(expr, "compile")
         self.backend = backend
-        self.optimize = optimize
+        self.namespace = namespace(backend)
+        self.optimize = _checked_optimize(optimize)
+        self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
+        self._signature = signature([self.expr], self.order)
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
+        self._programs: dict[tuple, Any] = {}
+        self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
         key = tuple(sorted(sizes.items()))
         plans = self._plans.get(key)
         if plans is None:
-            plans = {id(n): plan_product(n, sizes, self.optimize)
+            cache: dict = {}
+            plans = {id(n): plan_product(n, sizes, self.optimize, cache)
                      for n in self.order if isinstance(n, Product)}
             self._plans[key] = plans
         return plans
 
-    def __call__(self, /, **values: Any) -> np.ndarray:
-        arrays, sizes = bind([self.expr], values)
-        plans = self.plans_for(sizes)
-        dtype = np.result_type(*arrays.values()) if arrays else np.float64
-        return self._run(arrays, sizes, plans, dtype)
+    def program_for(self, sizes: Mapping[str, int], dtype: Any = np.float64):
+        """The straight-line program for these sizes and dtype (checked by the memory guard)."""
+        from .program import Context, Program
 
-    def _run(self, arrays, sizes, plans, dtype) -> np.ndarray:
-        memo: dict[int, Any] = {}
-        get = memo.__getitem__
-        for node in self.order:
-            memo[id(node)] = _EVAL[type(node)](node, lambda c: get(id(c)), arrays, sizes, plans, dtype)
-        out = memo[id(self.expr)]
-        return np.asarray(out, dtype=dtype) if self.backend == "numpy" else out
+        dtype = np.dtype(dtype)
+        key = (tuple(sorted(sizes.items())), dtype.str)
+        program = self._programs.get(key)
+        if program is None:
+            ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
+            program = Program(self.order, self.expr, ctx, _EVAL, self.memory_limit)
+            self._programs[key] = program
+        return program
 
-
-def _eval_product(n, val, arrays, sizes, plans, dtype):
-    plan = plans[id(n)]
-    ops = [val(f) for f, _ in n.factors if not isinstance(f, Delta)]
-    res = plan(ops)
-    return res * n.coef if n.coef != 1.0 else res
-
-
-def _eval_sum(n, val, arrays, sizes, plans, dtype):
-    if not n.terms:
-        return np.zeros(tuple(dim_size(d, sizes) for d in n.shape), dtype=dtype)
-    total = None
-    for c, t in n.terms:
-        v = val(t)
-        v = v * c if c != 1.0 else v
-        total = v if total is None else total + v
-    return total
-
-
-def _eval_apply(n, val, *_):
-    with np.errstate(over="ignore", under="ignore"):
-        return rule(n.fn).numpy(val(n.arg), n.param)
+    def __call__(self, /, **values: Any) -> Any:
+        ns = self.namespace
+        if ns.name == "numpy":
+            key = _shapes_key(values)
+            hit = self._bound.get(key) if key is not None else None
+            if hit is not None:  # float arrays of shapes seen before: binding is known
+                program, dtype = hit
+                return np.asarray(program.run(values), dtype=dtype)
+            arrays, sizes = bind_signature(self._signature, values)
+            dtype = np.result_type(*arrays.values()) if arrays else np.float64
+            program = self.program_for(sizes, dtype)
+            if key is not None:
+                self._bound[key] = (program, dtype)
+            return np.asarray(program.run(arrays), dtype=dtype)
+        arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
+        dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
+        return self.program_for(sizes, dtype).run(arrays)
 
 
-_EVAL = {
-    Tensor: lambda n, val, arrays, *_: arrays[n.name],
-    # constants take the inputs' precision (like NumPy's Python scalars), so float32 stays float32
-    Constant: lambda n, val, arrays, sizes, plans, dtype: n.value.astype(dtype, copy=False),
-    Delta: lambda n, val, arrays, sizes, plans, dtype: _delta(dim_size(n.dim, sizes), n.order, dtype),
-    Product: _eval_product,
-    Sum: _eval_sum,
-    Apply: _eval_apply,
-    Softmax: lambda n, val, *_: _softmax(val(n.arg), n.axis),
-    LogSumExp: lambda n, val, *_: _logsumexp(val(n.arg), n.axes),
-    Inverse: lambda n, val, *_: _inverse(val(n.arg)),
-    Det: lambda n, val, *_: np.linalg.det(val(n.arg)),
-    LogDet: lambda n, val, *_: np.linalg.slogdet(val(n.arg))[1],
-    Reshape: lambda n, val, arrays, sizes, *_: np.reshape(val(n.arg), tuple(dim_size(d, sizes) for d in n.shape)),
-    Named: lambda n, val, *_: val(n.arg),
-    Shared: lambda n, val, *_: val(n.arg),
-}
+def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
+    """What binding depends on, when every value is a float array or an int size; else None."""
+    key = []
+    for name, v in values.items():
+        if type(v) is np.ndarray and v.dtype.kind == "f":
+            key.append((name, v.shape, v.dtype.char))
+        elif type(v) is int:
+            key.append((name, v))
+        else:
+            return None
+    return tuple(key)
+
+
+def _numpy_dtype(a: Any) -> np.dtype:
+    try:
+        return np.dtype(a.dtype)
+    except TypeError:  # torch.float32 and the like
+        return np.dtype(str(a.dtype).rsplit(".", 1)[-1])
+
+
+def _backend_converter(ns) -> Callable:
+    top = ns.xp.__name__.split(".")[0]
+
+    def convert(name: str, value: Any) -> Any:
+        if type(value).__module__.split(".")[0] in (top, "jaxlib"):
+            return value  # already the backend's array: no round trip through NumPy
+        return ns.asarray(_as_array(name, value), None)
+    return convert
+
 
 #: Recently evaluated expressions and their programs (bounded: a program refers to its
 #: expression, so a weak-keyed cache could never drop an entry).
@@ -350,8 +279,24 @@ _CACHE: "OrderedDict[Expr, Compiled]" = OrderedDict()
 _CACHE_SIZE = 128
 
 
-def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT) -> Compiled:  # noqa: A001
+def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,  # noqa: A001
+            memory_limit: int | None = None) -> Compiled:
     """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan.
+
+    Args:
+        expr: the expression.
+        backend: ``"numpy"``, ``"jax"``, ``"torch"``, ``"cupy"`` or ``"dask"``; contractions run
+            through opt_einsum's backend of that name, everything else through the library's
+            own functions; results are the library's arrays (see :class:`Compiled`). JAX
+            computes in float32 unless ``jax.config.update("jax_enable_x64", True)``.
+        optimize: opt_einsum's path search; ``"auto"`` picks by operand count
+            (see :func:`choose_optimizer`).
+        memory_limit: bytes the largest array of an evaluation may take (default: the global
+            limit, see ``ic.set_memory_limit``); past it evaluation raises before allocating.
+
+    Raises:
+        IndexcalcError: an unknown backend (the message lists them) or one whose library is
+            not installed (the message says what to install).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -360,9 +305,7 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT)
         >>> f(A=np.ones((2, 3)), x=np.arange(3.0))
         array([3., 3.])
     """
-    if not isinstance(backend, str):
-        raise IndexcalcError(f"compile: backend must be a name like 'numpy', got {backend!r}")
-    return Compiled(expr, backend, optimize)
+    return Compiled(expr, backend, optimize, memory_limit)
 
 
 def evaluate(expr: Any, /, **values: Any) -> np.ndarray:

@@ -38,7 +38,19 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 def blocks(page: Path, language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", page.read_text(), flags=re.S | re.M)
+    """The contents of the fenced blocks of ``language`` ("" for fences without one)."""
+    found, current, opened = [], [], None
+    for line in page.read_text().splitlines(keepends=True):
+        if line.startswith("```"):
+            if opened is None:
+                opened, current = line[3:].strip(), []
+            else:
+                if opened == language:
+                    found.append("".join(current))
+                opened = None
+        elif opened is not None:
+            current.append(line)
+    return found
 
 
 def nav_pages() -> list[str]:
@@ -109,6 +121,21 @@ def test_the_cli_help_examples_run():
         done = subprocess.run([sys.executable, "-m", "indexcalc", *words[1:]], cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"`{command}` (from --help) fails: {done.stderr}"
+
+
+def test_readme_shows_what_its_example_prints():
+    """The README's plain output block is printed, line for line, by its Python block."""
+    shown = blocks(ROOT / "README.md", "")
+    assert shown, "the README shows no output block"
+    done = subprocess.run([sys.executable, "-c", "\n".join(blocks(ROOT / "README.md", "python"))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    for block in shown:
+        lines = block.strip("\n").splitlines()
+        starts = [i for i, line in enumerate(printed) if line == lines[0]]
+        assert any(printed[i:i + len(lines)] == lines for i in starts), (
+            f"README shows\n{block}\nbut its example prints\n{done.stdout}")
 
 
 def test_rule_catalogue_is_generated_from_the_rule_table():

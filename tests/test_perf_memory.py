@@ -1,0 +1,68 @@
+"""The memory guard refuses, before allocating, an evaluation whose largest array is too big."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+from indexcalc.memory import format_bytes, physical_memory
+
+
+def test_a_64_terabyte_jacobian_is_refused_at_once():
+    X, W = ic.tensors("X[n,d] W[d,h]")
+    n = 2000
+    start = time.perf_counter()
+    with pytest.raises(ic.IndexcalcError) as err:
+        ic.compile(ic.diff(X @ W, W))(X=np.zeros((n, n)), W=np.zeros((n, n)))
+    assert time.perf_counter() - start < 0.5
+    message = str(err.value)
+    assert "(2000, 2000, 2000, 2000)" in message and "128 TB" in message  # float64: 8 bytes each
+    assert "X[n,d]" in message  # the product it would have built
+    for advice in ("ic.vjp", "ic.to_kron", "smaller problem", "set_memory_limit"):
+        assert advice in message
+
+
+def test_limit_per_program_and_global_and_restored():
+    x, A = ic.tensors("x[n] A[n,n]")
+    e = ic.outer(x, x) + A  # one n×n result: 8 n² bytes
+    values = dict(x=np.ones(100), A=np.eye(100))
+    assert ic.compile(e, memory_limit=80_000)(**values).shape == (100, 100)
+    with pytest.raises(ic.IndexcalcError, match=r"\(100, 100\) \(80 kB\).*limit of 80 kB"):
+        ic.compile(e, memory_limit=79_999)(**values)
+    previous = ic.set_memory_limit(79_999)
+    try:
+        assert ic.memory_limit() == 79_999
+        with pytest.raises(ic.IndexcalcError):
+            ic.evaluate(e, **values)
+        with pytest.raises(ic.IndexcalcError):
+            ic.compile(e)(**values)
+        assert ic.compile(e, memory_limit=10**6)(**values).shape == (100, 100)  # per call wins
+        with pytest.raises(ic.IndexcalcError):  # float32 halves the bytes: still checked per dtype
+            ic.compile(e, memory_limit=39_999)(**{k: v.astype(np.float32) for k, v in values.items()})
+    finally:
+        ic.set_memory_limit(previous)
+    assert ic.memory_limit() == int(physical_memory() * 0.5)
+
+
+def test_intermediates_are_guarded_too():
+    """A bad written order whose intermediate is the big array: the planner avoids it."""
+    a, b, c = ic.tensors("a[n] b[m] c[m]")
+    e = ic.einsum("i,j,j->i", a, b, c)  # planned as a·(b·c): no n×m intermediate
+    assert ic.compile(e, memory_limit=8 * 1000)(a=np.ones(1000), b=np.ones(5000),
+                                                c=np.ones(5000)).shape == (1000,)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "1GB", True, [1]])
+def test_bad_limits_are_refused(bad):
+    with pytest.raises(ic.IndexcalcError, match="positive number of bytes"):
+        ic.set_memory_limit(bad)
+    with pytest.raises(ic.IndexcalcError, match="positive number of bytes"):
+        ic.compile(ic.Tensor("x", 3), memory_limit=bad)
+
+
+def test_sizes_print_in_decimal_units():
+    assert [format_bytes(n) for n in (512, 80_000, 1.5e9, 1.28e14)] == \
+        ["512 B", "80 kB", "1.5 GB", "128 TB"]
