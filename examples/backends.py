@@ -25,6 +25,7 @@ for backend, module in [("jax", "jax"), ("torch", "torch")]:
     if importlib.util.find_spec(module) is None:
         print(f"{backend}: not installed, skipped (pip install -e '.[{backend}]')")
         continue
+    # JAX computes in float32 unless jax.config.update("jax_enable_x64", True): compare loosely.
     result = ic.compile(g, backend=backend)(**values)
     print(f"{backend}: {type(result).__module__}.{type(result).__name__},",
           "matches numpy:", np.allclose(np.asarray(result), reference, rtol=1e-5, atol=1e-6))
