@@ -2,4 +2,5 @@
 
 from indexcalc.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing the module (doc tools, test collectors) must not run it
+    raise SystemExit(main())

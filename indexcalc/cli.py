@@ -25,7 +25,7 @@ examples:
       --shape v=h --shape y=n --format matrix
   indexcalc diff "tanh(X[n,d] * W[d,h])" --wrt W --format kron --vec row
   indexcalc diff "sum(log(A[i,j] * x[j]))" --wrt x --check
-  indexcalc diff "x[i] * A[i,j] * x[j]" --wrt x --format python
+  indexcalc diff "x[i] * A[i,j] * x[j]" --wrt x --shape x=n --shape A="n n" --format python
   indexcalc einsum-grad "ij,jk->ik" --wrt 0          # prints jk,ik->ij
 
 Formulas are Python syntax, read (never run) by indexcalc.parse: + - * / ** @, .T, the

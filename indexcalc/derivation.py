@@ -68,6 +68,15 @@ class Derivation:
         index: the result in index notation, intermediates by name; ``full``: without them.
         matrix: the result in matrix form for the layout (``Shown``: text and LaTeX), or ``None``
             where no layout module is installed; ``matrix_form``: the ``MatrixForm`` itself.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> d = ic.explain(ic.sum(ic.tanh(A @ x)), x)
+        >>> d.direction, len(d.steps), d.steps[-1].order
+        ('reverse', 3, 1)
+        >>> d.result is ic.diff(ic.sum(ic.tanh(A @ x)), x)
+        True
     """
 
     f: str

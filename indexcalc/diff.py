@@ -397,7 +397,14 @@ jacobian = diff
 
 
 def jvp(f: Any, x: Any, tangent: Any) -> Expr:
-    """``Σ_J ∂f[I]/∂x[J] · tangent[J]`` of shape ``f.shape``, by forward accumulation."""
+    """``Σ_J ∂f[I]/∂x[J] · tangent[J]`` of shape ``f.shape``, by forward accumulation.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, x, t = ic.tensors("A[m,n] x[n] t[n]")
+        >>> print(ic.to_matrix(ic.jvp(A @ x, x, t)))
+        A t
+    """
     from .ops import as_expr
 
     f, x = _wrt(f, x, "jvp")
@@ -407,7 +414,14 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
 
 
 def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
-    """``Σ_I cotangent[I] · ∂f[I]/∂x[J]`` of shape ``x.shape``, by reverse accumulation."""
+    """``Σ_I cotangent[I] · ∂f[I]/∂x[J]`` of shape ``x.shape``, by reverse accumulation.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, x, u = ic.tensors("A[m,n] x[n] u[m]")
+        >>> print(ic.to_matrix(ic.vjp(A @ x, x, u)))
+        Aᵀ u
+    """
     from .ops import as_expr
 
     f, x = _wrt(f, x, "vjp")
@@ -438,7 +452,17 @@ def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
 
 
 def hessian(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:
-    """``∂²f/∂x²`` of a scalar ``f``, shape ``x.shape + x.shape`` (forward over reverse)."""
+    """``∂²f/∂x²`` of a scalar ``f``, shape ``x.shape + x.shape`` (forward over reverse).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> B, x = ic.tensors("B[n,n] x[n]")
+        >>> H = ic.hessian(x @ B @ x, x)
+        >>> H.shape
+        ('n', 'n')
+        >>> print(ic.to_matrix(H))
+        Bᵀ + B
+    """
     f, x = _strings(f, x, shapes)
     g = grad(f, x, convention)
     return diff(g, x, convention)

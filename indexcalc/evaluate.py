@@ -297,6 +297,13 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
     Raises:
         IndexcalcError: an unknown backend (the message lists them) or one whose library is
             not installed (the message says what to install).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> f = ic.compile(A @ x)
+        >>> f(A=np.ones((2, 3)), x=np.arange(3.0))
+        array([3., 3.])
     """
     return Compiled(expr, backend, optimize, memory_limit)
 

@@ -55,7 +55,19 @@ def _intern(cls: type, **fields: Any) -> Any:
 
 
 class Expr:
-    """Base of all expression nodes: immutable, interned, with NumPy-like operators."""
+    """Base of all expression nodes: immutable, interned, with NumPy-like operators.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> Y = (2 * X @ W).T
+        >>> isinstance(Y, ic.Expr), Y.shape, Y.ndim
+        (True, ('h', 'n'), 2)
+        >>> X @ W is X @ W                      # interned: equal expressions are one object
+        True
+        >>> Y.evaluate(X=np.ones((2, 3)), W=np.ones((3, 4))).shape
+        (4, 2)
+    """
 
     __slots__ = ("__weakref__",)
     __array_ufunc__ = None  # NumPy defers to our reflected operators

@@ -231,7 +231,16 @@ def sum(x: Any, axis: Any = None) -> Expr:  # noqa: A001 - mirrors numpy.sum
 
 
 def transpose(x: Any, *axes: Any) -> Expr:
-    """Permute axes (reverse them by default), as ``numpy.transpose``."""
+    """Permute axes (reverse them by default), as ``numpy.transpose``.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, T = ic.tensors("A[m,n] T[a,b,c]")
+        >>> ic.transpose(A).shape
+        ('n', 'm')
+        >>> ic.transpose(T, 1, 0, 2).shape
+        ('b', 'a', 'c')
+    """
     x = as_expr(x, "transpose")
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
@@ -274,7 +283,16 @@ def matmul(a: Any, b: Any) -> Expr:
 
 
 def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.norm
-    """2-norm of a vector, Frobenius norm of a matrix; ``ord=1``: sum of absolute values."""
+    """2-norm of a vector, Frobenius norm of a matrix; ``ord=1``: sum of absolute values.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> x = ic.Tensor("x", "n")
+        >>> ic.norm(x).evaluate(x=np.array([3.0, 4.0]))
+        array(5.)
+        >>> ic.norm(x, ord=1).evaluate(x=np.array([3.0, -4.0]))
+        array(7.)
+    """
     x = as_expr(x, "norm")
     if not (ord is None or isinstance(ord, (numbers.Real, str))):  # `in` below would compare arrays
         raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1, got {ord!r:.60}")
@@ -289,7 +307,14 @@ def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.
 
 
 def softmax(x: Any, axis: int = -1) -> Expr:
-    """``exp(x) / Σ exp(x)`` along ``axis`` (computed shifted by the maximum)."""
+    """``exp(x) / Σ exp(x)`` along ``axis`` (computed shifted by the maximum).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> x = ic.Tensor("x", "n")
+        >>> ic.softmax(x).evaluate(x=np.log([1.0, 3.0]))
+        array([0.25, 0.75])
+    """
     x = as_expr(x, "softmax")
     return Softmax(x, _one_axis(axis, x, "softmax"))
 
@@ -310,7 +335,14 @@ def _one_axis(axis: Any, x: Expr, what: str) -> int:
 
 
 def logsumexp(x: Any, axis: Any = None) -> Expr:
-    """``log Σ exp(x)`` over ``axis`` (all axes by default), stable."""
+    """``log Σ exp(x)`` over ``axis`` (all axes by default), stable.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> x = ic.Tensor("x", "n")
+        >>> bool(np.isclose(ic.logsumexp(x).evaluate(x=np.log([1.0, 3.0])), np.log(4.0)))
+        True
+    """
     x = as_expr(x, "logsumexp")
     axes = normalize_axes(axis, x.ndim, "logsumexp")
     if not axes:
@@ -319,7 +351,14 @@ def logsumexp(x: Any, axis: Any = None) -> Expr:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Expr:
-    """``x − logsumexp(x)`` along ``axis``."""
+    """``x − logsumexp(x)`` along ``axis``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> x = ic.Tensor("x", "n")
+        >>> np.exp(ic.log_softmax(x).evaluate(x=np.log([1.0, 3.0])))
+        array([0.25, 0.75])
+    """
     x = as_expr(x, "log_softmax")
     ax = _one_axis(axis, x, "log_softmax")
     lse = LogSumExp(x, (ax,))
@@ -338,21 +377,47 @@ def _square(x: Any, what: str) -> Expr:
 
 
 def trace(x: Any) -> Expr:
-    """``tr(X) = Σ_i X_ii``."""
+    """``tr(X) = Σ_i X_ii``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> print(ic.trace(X))
+        Σ_n X[n,n]
+        >>> ic.trace(X).evaluate(X=np.arange(4.0).reshape(2, 2))
+        array(3.)
+    """
     x = _square(x, "trace")
     i = fresh()
     return product([(x, (i, i))], (), {i: x.shape[0]})
 
 
 def diagonal(x: Any) -> Expr:
-    """The diagonal of a square matrix, as a vector."""
+    """The diagonal of a square matrix, as a vector.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> ic.diagonal(X).evaluate(X=np.arange(4.0).reshape(2, 2))
+        array([0., 3.])
+    """
     x = _square(x, "diagonal")
     i = fresh()
     return product([(x, (i, i))], (i,), {i: x.shape[0]})
 
 
 def diag(v: Any) -> Expr:
-    """The diagonal matrix with ``v`` on its diagonal (a product with a delta, never dense)."""
+    """The diagonal matrix with ``v`` on its diagonal (a product with a delta, never dense).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> v = ic.Tensor("v", "n")
+        >>> print(ic.diag(v))
+        v[n] δ[n,n']
+        >>> ic.diag(v).evaluate(v=np.array([1.0, 2.0]))
+        array([[1., 0.],
+               [0., 2.]])
+    """
     v = as_expr(v, "diag")
     if v.ndim != 1:
         raise ShapeError(f"diag: needs a vector, got shape {format_shape(v.shape)} "
@@ -362,7 +427,16 @@ def diag(v: Any) -> Expr:
 
 
 def delta(dim: Any, order: int = 2) -> Expr:
-    """The Kronecker delta ``δ_{i…}`` of ``order`` axes over one dimension."""
+    """The Kronecker delta ``δ_{i…}`` of ``order`` axes over one dimension.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> ic.delta("n", 3).shape
+        ('n', 'n', 'n')
+        >>> ic.delta(2, 3).evaluate()[1]
+        array([[0., 0.],
+               [0., 1.]])
+    """
     from .dims import check_dim
 
     d = check_dim(dim, "delta")
@@ -374,19 +448,46 @@ def delta(dim: Any, order: int = 2) -> Expr:
 
 
 def eye(n: Any) -> Expr:
-    """The identity matrix ``I_n`` (an order-2 delta)."""
+    """The identity matrix ``I_n`` (an order-2 delta).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> ic.eye(2).evaluate()
+        array([[1., 0.],
+               [0., 1.]])
+    """
     return delta(n, 2)
 
 
 def outer(u: Any, v: Any) -> Expr:
-    """The outer product ``u vᵀ`` (of any-order operands, axes concatenated)."""
+    """The outer product ``u vᵀ`` (of any-order operands, axes concatenated).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> u, v = ic.tensors("u[m] v[n]")
+        >>> print(ic.outer(u, v))
+        u[m] v[n]
+        >>> ic.outer(u, v).evaluate(u=np.array([1.0, 2.0]), v=np.array([1.0, 10.0, 100.0]))
+        array([[  1.,  10., 100.],
+               [  2.,  20., 200.]])
+    """
     u, v = as_expr(u, "outer"), as_expr(v, "outer")
     lu, lv = _labels(u.ndim), _labels(v.ndim)
     return product([(u, lu), (v, lv)], lu + lv, dict(zip(lu + lv, u.shape + v.shape)))
 
 
 def kron(a: Any, b: Any) -> Expr:
-    """The Kronecker product of two matrices (a reshaped outer product)."""
+    """The Kronecker product of two matrices (a reshaped outer product).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, B = ic.tensors("A[m,n] B[p,q]")
+        >>> ic.kron(A, B).shape
+        ('m*p', 'n*q')
+        >>> a, b = np.arange(4.0).reshape(2, 2), np.ones((3, 2))
+        >>> bool(np.array_equal(ic.kron(A, B).evaluate(A=a, B=b), np.kron(a, b)))
+        True
+    """
     a, b = as_expr(a, "kron"), as_expr(b, "kron")
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeError(f"kron: needs two matrices, got shapes {format_shape(a.shape)} and "
@@ -398,7 +499,16 @@ def kron(a: Any, b: Any) -> Expr:
 
 
 def reshape(x: Any, *shape: Any) -> Expr:
-    """C-order reshape; merged named dimensions multiply (``"n*d"``); one ``-1`` is inferred."""
+    """C-order reshape; merged named dimensions multiply (``"n*d"``); one ``-1`` is inferred.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A = ic.Tensor("A", "m n")
+        >>> ic.reshape(A, -1).shape
+        ('m*n',)
+        >>> ic.reshape(A, -1).evaluate(A=np.arange(6.0).reshape(2, 3))
+        array([0., 1., 2., 3., 4., 5.])
+    """
     from .dims import check_dim, dim_mul
 
     x = as_expr(x, "reshape")
@@ -451,25 +561,66 @@ def dim_names_in_order(dim: Dim) -> list[str]:
 
 
 def inv(x: Any) -> Expr:
-    """The matrix inverse."""
+    """The matrix inverse.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> ic.inv(X).evaluate(X=np.array([[2.0, 0.0], [0.0, 4.0]]))
+        array([[0.5 , 0.  ],
+               [0.  , 0.25]])
+    """
     return Inverse(_square(x, "inv"))
 
 
 def det(x: Any) -> Expr:
-    """The determinant."""
+    """The determinant.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> print(ic.det(X))
+        det(X)
+        >>> bool(np.isclose(ic.det(X).evaluate(X=np.array([[2.0, 1.0], [0.0, 4.0]])), 8.0))
+        True
+    """
     return Det(_square(x, "det"))
 
 
 def logdet(x: Any) -> Expr:
-    """``log |det X|``."""
+    """``log |det X|``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> bool(np.isclose(ic.logdet(X).evaluate(X=np.array([[2.0, 0.0], [0.0, -4.0]])), np.log(8.0)))
+        True
+        >>> print(ic.to_matrix(ic.grad(ic.logdet(X), X)))
+        X⁻ᵀ
+    """
     return LogDet(_square(x, "logdet"))
 
 
 def named(x: Any, name: str) -> Expr:
-    """``x`` shown as ``name`` in every rendering and computed once."""
+    """``x`` shown as ``name`` in every rendering and computed once.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> h = ic.named(ic.tanh(A @ x), "h")
+        >>> print(ic.to_matrix(ic.diff(h, x), layout="numerator"))
+        diag(1 − h∘h) A
+    """
     return Named(name, as_expr(x, "named"))
 
 
 def let(name: str, x: Any) -> Expr:
-    """Alias of ``expr.named(name)``."""
+    """Alias of ``expr.named(name)``.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> ic.let("h", ic.tanh(A @ x)) is ic.tanh(A @ x).named("h")
+        True
+    """
     return named(x, name)

@@ -34,6 +34,15 @@ class Plan:
             as a dense identity and multiplied in (what evaluating the chain rule's Jacobians as
             arrays costs); each step's ``naive_flops`` is its product's share.
         largest_intermediate: the largest array (elements) any contraction creates.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, B, x = ic.tensors("A[m,n] B[n,k] x[k]")
+        >>> p = ic.plan(A @ B @ x, m=100, n=200, k=300)
+        >>> len(p.steps), p.steps[0].equation
+        (1, 'ab,bc,c->a')
+        >>> p.flops < p.naive_flops
+        True
     """
 
     steps: tuple

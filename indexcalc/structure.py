@@ -245,7 +245,14 @@ def tril(x: Any, k: int = 0) -> Expr:
 
 
 def triu(x: Any, k: int = 0) -> Expr:
-    """The upper triangle (``j ≥ i + k``) of the last two axes, zeros elsewhere."""
+    """The upper triangle (``j ≥ i + k``) of the last two axes, zeros elsewhere.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> ic.triu(ic.Tensor("X", "n n")).evaluate(X=np.ones((2, 2)))
+        array([[1., 1.],
+               [0., 1.]])
+    """
     return _triangle(x, k, True, "triu")
 
 

@@ -1,0 +1,45 @@
+"""Worked problem 4: backpropagation through time, x_t = W σ(x_{t−1}) + W_in u_t + b.
+
+One text writes the step Jacobian ∂x_t/∂x_{t−1} as W diag(σ'(x_{t−1})), another as
+diag(σ'(x_{t−1})) Wᵀ. Both are right: the first is numerator layout (rows follow x_t), the
+second denominator layout (rows follow x_{t−1}), its transpose. Chained over time steps, the
+numerator form multiplies on the left, the denominator form on the right.
+Run it with ``python examples/bptt.py``.
+"""
+
+import numpy as np
+
+import indexcalc as ic
+
+W, W_in, b, u1, u2, x0 = ic.tensors("W[n,n] W_in[n,m] b[n] u1[m] u2[m] x0[n]")
+x1 = (W @ ic.sigmoid(x0) + W_in @ u1 + b).named("x1")
+x2 = W @ ic.sigmoid(x1) + W_in @ u2 + b
+
+step = ic.diff(x1, x0)
+print("dx1/dx0, shape", step.shape)
+print("  index form:        ", step)
+print("  numerator layout:  ", ic.to_matrix(step, layout="numerator"))
+print("  denominator layout:", ic.to_matrix(step, layout="denominator"))
+
+rng = np.random.default_rng(0)
+n, m = 4, 3
+values = dict(W=rng.normal(size=(n, n)), W_in=rng.normal(size=(n, m)), b=rng.normal(size=n),
+              u1=rng.normal(size=m), u2=rng.normal(size=m), x0=rng.normal(size=n))
+sig = lambda z: 1 / (1 + np.exp(-z))                      # noqa: E731
+x0v, Wv = values["x0"], values["W"]
+dsig0 = sig(x0v) * (1 - sig(x0v))
+num = ic.to_matrix(step, layout="numerator").evaluate(**values)
+den = ic.to_matrix(step, layout="denominator").evaluate(**values)
+print("numerator   == W @ diag(sigma'(x0)):  ", np.allclose(num, Wv @ np.diag(dsig0)))
+print("denominator == diag(sigma'(x0)) @ W.T:", np.allclose(den, np.diag(dsig0) @ Wv.T))
+print("one is the transpose of the other:    ", np.allclose(num, den.T))
+
+# Through two steps: the chain rule multiplies the step Jacobians, in the layout's order.
+x1v = Wv @ sig(x0v) + values["W_in"] @ values["u1"] + values["b"]
+dsig1 = sig(x1v) * (1 - sig(x1v))
+through = ic.diff(x2, x0).evaluate(**values)              # shape (n, n): x2's axis first
+print("dx2/dx0 == (W diag(s'(x1))) (W diag(s'(x0))):",
+      np.allclose(through, Wv @ np.diag(dsig1) @ Wv @ np.diag(dsig0)))
+print("its transpose == (diag(s'(x0)) W.T) (diag(s'(x1)) W.T):",
+      np.allclose(through.T, np.diag(dsig0) @ Wv.T @ np.diag(dsig1) @ Wv.T))
+print("matches central finite differences:", ic.check(x2, x0, **values) < 1e-6)
