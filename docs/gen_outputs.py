@@ -46,8 +46,13 @@ def examples() -> list[Path]:
     return sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("benchmark"))
 
 
-#: Examples whose output depends on what is installed (JAX, PyTorch): pages show their code only.
-ENVIRONMENT_DEPENDENT = frozenset({"backends"})
+#: Examples whose output depends on what is installed (JAX, PyTorch) or on timing: pages show
+#: their code only.
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch"})
+
+#: Arguments that keep a long-running tool small when the docs and tests run it (the fuzz batch
+#: runs 10⁴ expressions by default, minutes of work; its checks have their own tests).
+ARGS = {"fuzz_batch": ["-n", "24", "--jobs", "1"]}
 
 
 def shown(example: Path) -> bool:
@@ -62,7 +67,7 @@ def output_path(example: Path) -> Path:
 def run_example(example: Path) -> str:
     """The example's standard output; raises ``RuntimeError`` with its stderr if it fails."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, str(example)], cwd=ROOT, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, str(example), *ARGS.get(example.stem, [])], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"{example.name} exited {done.returncode}:\n{done.stderr}")
