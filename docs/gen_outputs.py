@@ -42,12 +42,18 @@ API_SECTIONS = (
 
 
 def examples() -> list[Path]:
-    """Every example script the docs show (the benchmark has its own page and tests)."""
+    """Every example script (the benchmark has its own page and tests: not here)."""
     return sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("benchmark"))
 
 
-#: Examples whose output depends on what is installed (JAX, PyTorch): pages show their code only.
-ENVIRONMENT_DEPENDENT = frozenset({"backends"})
+#: Command-line arguments for scripts whose default run is a long batch job: a short run proves
+#: they work (tests/test_fuzz_derivatives.py runs the fuzz generator's seeded batch itself).
+RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"]}
+
+
+#: Examples whose output depends on what is installed (JAX, PyTorch) or on timing, or that are
+#: tools rather than examples: pages do not show their output.
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch"})
 
 
 def shown(example: Path) -> bool:
@@ -62,8 +68,9 @@ def output_path(example: Path) -> Path:
 def run_example(example: Path) -> str:
     """The example's standard output; raises ``RuntimeError`` with its stderr if it fails."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, str(example)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    args = RUN_ARGS.get(example.stem, [])
+    done = subprocess.run([sys.executable, str(example), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"{example.name} exited {done.returncode}:\n{done.stderr}")
     return done.stdout
