@@ -22,7 +22,7 @@ J = ic.sum(y * ic.log_softmax(h @ U + b2))   # = Σ_v y_v log ŷ_v, computed sta
 
 # The chain rule, step by step: each local derivative with its order and shape, how the deltas
 # collapse, and every intermediate result in index and matrix form.
-print(ic.explain(J, H))
+print(ic.explain(J, H, names=[y_hat]))
 print()
 
 g = ic.grad(J, H)
