@@ -34,10 +34,12 @@ n, d = 6, 3
 values = dict(X=rng.normal(size=(n, d)), w=rng.normal(size=d),
               y=rng.integers(0, 2, size=n).astype(float))
 p = 1 / (1 + np.exp(-values["X"] @ values["w"]))
-print("grad    == X^T (σ(Xw) - y):     ", np.allclose(g.evaluate(**values), values["X"].T @ (p - values["y"])))
+print("grad    == X^T (σ(Xw) - y):     ",
+      np.allclose(g.evaluate(**values), values["X"].T @ (p - values["y"])))
 print("hessian == X^T diag(p(1-p)) X:  ",
       np.allclose(Hs.evaluate(**values), values["X"].T @ np.diag(p * (1 - p)) @ values["X"]))
-print("hessian is the derivative of the gradient (finite differences):", ic.check(g, w, **values) < 1e-6)
+print("hessian is the derivative of the gradient (finite differences):",
+      ic.check(g, w, **values) < 1e-6)
 
 # One Newton step, with the Hessian evaluated by indexcalc.
 step = np.linalg.solve(Hs.evaluate(**values), g.evaluate(**values))

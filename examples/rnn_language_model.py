@@ -22,7 +22,7 @@ J = ic.sum(y * ic.log_softmax(h @ U + b2))   # = Σ_v y_v log ŷ_v, computed sta
 
 # The chain rule, step by step: each local derivative with its order and shape, how the deltas
 # collapse, and every intermediate result in index and matrix form.
-print(ic.explain(J, H))
+print(ic.explain(J, H, names=[y_hat]))
 print()
 
 g = ic.grad(J, H)
@@ -42,5 +42,6 @@ hv = 1 / (1 + np.exp(-z))
 s = hv @ values["U"] + values["b2"]
 yhat = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
 expected = np.outer(values["h_prev"], ((y_onehot - yhat) @ values["U"].T) * hv * (1 - hv))
-print("dJ/dH == outer(h_prev, ((y - ŷ) U^T) ∘ h ∘ (1 - h)):", np.allclose(g.evaluate(**values), expected))
+print("dJ/dH == outer(h_prev, ((y - ŷ) U^T) ∘ h ∘ (1 - h)):",
+      np.allclose(g.evaluate(**values), expected))
 print("matches central finite differences:", ic.check(J, H, **values) < 1e-6)
