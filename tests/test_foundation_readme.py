@@ -16,7 +16,7 @@ def test_readme_python_blocks_run(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "total FLOPs" in out
+    assert "Xᵀ (X W v − y) vᵀ" in out  # the example shows a derivative in matrix form
 
 
 def test_readme_has_exactly_the_two_setup_commands():
