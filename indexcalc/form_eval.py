@@ -1,7 +1,8 @@
 """Evaluating matrix forms: one NumPy rule per node type, run by :func:`matrix_form.fold`.
 
 Every form evaluates to a 2-D array (an absent axis has size 1), so a transpose in the wrong
-place is a wrong shape. A named subexpression is computed from its definition, once.
+place is a wrong shape. A named subexpression is computed from its definition, once; so is each
+``where`` definition (``z1 = …``), from its own form, before the forms that use it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from .dims import Dim, dim_size
 from .functions import rule
 from .matrix_form import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
-                          Scaled, Unary, fold)
+                          Ref, Scaled, Unary, fold)
 
 
 @dataclass
@@ -108,6 +109,7 @@ def _eval_scaled(n: Scaled, kids, ctx):
 
 EVAL: dict[type, Callable] = {
     Leaf: _eval_leaf,
+    Ref: lambda n, kids, ctx: ctx.cache[id(n)],  # evaluated before, in definition order
     Number: lambda n, kids, ctx: np.full((1, 1), n.value),
     Identity: lambda n, kids, ctx: np.eye(ctx.size(n.dim)),
     Ones: lambda n, kids, ctx: np.ones((ctx.size(n.shape[0]), ctx.size(n.shape[1]))),
@@ -121,9 +123,14 @@ EVAL: dict[type, Callable] = {
 }
 
 
-def evaluate_form(root: Form, tensors: tuple, values: dict) -> np.ndarray:
-    """The value of ``root`` with ``values`` bound to ``tensors``; a scalar comes back 0-d."""
+def evaluate_form(root: Form, tensors: tuple, values: dict,
+                  definitions: tuple[Ref, ...] = ()) -> np.ndarray:
+    """The value of ``root`` with ``values`` bound to ``tensors``; a scalar comes back 0-d.
+    ``definitions`` (each after those it uses) are evaluated first, each once."""
     from .evaluate import bind
     _, sizes = bind(list(tensors), values)
-    out = fold(root, EVAL, EvalContext(values, sizes))
+    ctx = EvalContext(values, sizes)
+    for ref in definitions:
+        ctx.cache[id(ref)] = fold(ref.definition, EVAL, ctx)
+    out = fold(root, EVAL, ctx)
     return out.reshape(()) if root.shape == (None, None) else out

@@ -11,7 +11,7 @@ import unicodedata
 
 from .functions import rule
 from .matrix_form import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
-                          Scaled, Unary, fold)
+                          Ref, Scaled, Unary, fold)
 
 ATOM, POST, PROD, SUM = 4, 3, 2, 1
 
@@ -111,6 +111,7 @@ def _text_ones(n: Ones, kids, _):
 
 TEXT = {
     Leaf: lambda n, kids, _: (n.name, ATOM),
+    Ref: lambda n, kids, names: ((names or {}).get(id(n), "z"), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
     Identity: lambda n, kids, _: ("I", ATOM),
     Ones: _text_ones,
@@ -123,8 +124,9 @@ TEXT = {
 }
 
 
-def to_text(form: Form) -> str:
-    return fold(form, TEXT)[0]
+def to_text(form: Form, names: dict | None = None) -> str:
+    """``form`` as text; ``names`` maps ``id(ref)`` to the name a ``where`` definition has."""
+    return fold(form, TEXT, names)[0]
 
 
 # --------------------------------------------------------------------------- LaTeX
@@ -195,6 +197,7 @@ def _latex_explicit(n: Explicit, kids, _):
 
 LATEX = {
     Leaf: lambda n, kids, _: (latex_name(n.name), ATOM),
+    Ref: lambda n, kids, names: (latex_name((names or {}).get(id(n), "z")), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
     Identity: lambda n, kids, _: (rf"I_{{{_dim(n.dim)}}}", ATOM),
     Ones: lambda n, kids, _: (r"\mathbf{1}^{\top}", POST) if n.marked else (r"\mathbf{1}", ATOM),
@@ -207,5 +210,6 @@ LATEX = {
 }
 
 
-def to_latex(form: Form) -> str:
-    return fold(form, LATEX)[0]
+def to_latex(form: Form, names: dict | None = None) -> str:
+    """``form`` in LaTeX; ``names`` as for :func:`to_text`."""
+    return fold(form, LATEX, names)[0]

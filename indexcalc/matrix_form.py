@@ -128,6 +128,15 @@ class Scaled(Form):
 
 
 @_node
+class Ref(Form):
+    """A subexpression used several times, printed by a name (``z1``) and defined once, in the
+    form's ``where`` clause. ``definition`` is no child: walks stop here, so text stays linear.
+    The :class:`MatrixForm` holding it numbers its definitions in the order they are listed."""
+    shape: tuple
+    definition: Form
+
+
+@_node
 class Explicit(Form):
     """A derivative tensor reshaped to ``∂vec(F)/∂vec(X)`` as it stands (it did not factorize)."""
     expr: Any
@@ -145,6 +154,8 @@ def is_scalar(f: Form) -> bool:
 
 
 def _symmetric(f: Form) -> bool:
+    if isinstance(f, Ref):
+        f = f.definition  # a definition is never itself a Ref: one step down
     return (isinstance(f, (Identity, Number)) or is_scalar(f)
             or isinstance(f, Unary) and f.op == "diag"
             or isinstance(f, Ones) and f.shape[0] == f.shape[1] and f.shape[0] is not None)
@@ -281,6 +292,43 @@ def fold(root: Form, table: dict, extra: Any = None) -> Any:
     return done[id(root)]
 
 
+def definitions(roots: list[Form]) -> list[Ref]:
+    """The ``Ref`` nodes reachable from ``roots`` and from their definitions, each definition
+    after those it uses (so they can be evaluated in order)."""
+    from .traverse import postorder
+    deep = postorder(roots, lambda n: (n.definition,) if isinstance(n, Ref) else n.children())
+    return [n for n in deep if isinstance(n, Ref)]
+
+
+def _def_names(refs: tuple[Ref, ...], root: Form, tensors: tuple,
+               reserved: frozenset) -> dict[int, str]:
+    """``z1, z2, …`` for ``refs`` in order, skipping a name a leaf or tensor already has (and
+    ``reserved``: the names in scope, which a derivation may show beside the form)."""
+    if not refs:
+        return {}
+    taken = {getattr(t, "name", None) for t in tensors} | set(reserved)
+    for top in (root,) + tuple(r.definition for r in refs):
+        taken |= set(fold(top, _LEAF_NAMES))
+    names: dict[int, str] = {}
+    k = 0
+    for r in refs:
+        k += 1
+        while f"z{k}" in taken:
+            k += 1
+        names[id(r)] = f"z{k}"
+    return names
+
+
+class _LeafNames(dict):
+    def __missing__(self, cls):
+        if cls is Leaf:
+            return lambda n, kids, _: frozenset((n.name,))
+        return lambda n, kids, _: frozenset().union(*kids)
+
+
+_LEAF_NAMES = _LeafNames()
+
+
 class _CountT(dict):
     def __missing__(self, cls):
         return lambda n, kids, _: sum(kids) + (isinstance(n, Unary) and n.op == "T")
@@ -296,7 +344,9 @@ class MatrixForm:
 
     ``str()`` and :meth:`latex` print it; :meth:`evaluate` computes exactly what is printed, from
     the form's own tree (products, transposes, ``⊗``, ``diag``, ``∘``, traces, inverses; a named
-    subexpression such as ``h`` from its definition).
+    subexpression such as ``h`` from its definition). A large subexpression used several times
+    (a cotangent shared by the steps of a recurrence) is printed once, in a ``where`` clause
+    after the result, as ``z1 = …``, and by its name elsewhere; each definition is evaluated once.
 
     Attributes:
         layout: ``"numerator"`` or ``"denominator"``.
@@ -314,24 +364,37 @@ class MatrixForm:
     """
 
     def __init__(self, root: Form, tensors: tuple, layout: str, notes: tuple = (),
-                 ndim: int = 2):
+                 ndim: int = 2, reserved: frozenset = frozenset()):
         self.root = root
         self.tensors = tensors
         self.layout = layout
         self.notes = tuple(notes)
         self.ndim = ndim
+        self.definitions = tuple(definitions([root]))
+        self._names = _def_names(self.definitions, root, tensors, reserved)
 
     def __str__(self) -> str:
         from .form_text import to_text
-        return to_text(self.root)
+        main = to_text(self.root, self._names)
+        if not self.definitions:
+            return main
+        return main + "\nwhere\n" + "\n".join(
+            f"  {self._names[id(r)]} = {to_text(r.definition, self._names)}"
+            for r in self.definitions)
 
     def __repr__(self) -> str:
         return f"MatrixForm({self})"
 
     def latex(self) -> str:
         """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""
-        from .form_text import to_latex
-        return to_latex(self.root)
+        from .form_text import latex_name, to_latex
+        main = to_latex(self.root, self._names)
+        if not self.definitions:
+            return main
+        rows = [main, r"\text{where}"] + [
+            rf"\quad {latex_name(self._names[id(r)])} = {to_latex(r.definition, self._names)}"
+            for r in self.definitions]
+        return r"\begin{aligned}" + r" \\ ".join("&" + r for r in rows) + r"\end{aligned}"
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
@@ -339,4 +402,4 @@ class MatrixForm:
     def evaluate(self, /, **values: Any) -> np.ndarray:
         """The matrix the form prints: a 2-D array (a vector as n × 1 or 1 × n); a scalar is 0-d."""
         from .form_eval import evaluate_form
-        return evaluate_form(self.root, self.tensors, values)
+        return evaluate_form(self.root, self.tensors, values, self.definitions)

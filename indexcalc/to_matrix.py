@@ -5,16 +5,23 @@ is read as a graph by :mod:`indexcalc.matrix_graph`, a sum term by term, an elem
 as ``f(·)``, an inverse as ``⁻¹``. A subexpression that a ``Named`` node in scope defines prints
 by its name (``h``, ``ŷ``); ``σ'(x)`` prints ``h∘(1 − h)`` when ``h`` names ``σ(x)``. The layout
 (see :mod:`indexcalc.layout`) decides whether each term is transposed.
+
+A subexpression the walk reaches more than once (a ``Shared`` cotangent of reverse accumulation,
+the hidden state of a recurrence) whose text is longer than :data:`SHARE_ABOVE` becomes a
+:class:`~indexcalc.matrix_form.Ref`: written once, in the form's ``where`` clause, so the text of
+a deep recurrence's gradient grows linearly with its depth instead of quadratically.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from .errors import LayoutError
 from .layout import LAYOUTS, VECTORS, check_choice, split_of, transposes
-from .matrix_form import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Scaled, Unary,
+from .form_text import to_text
+from .matrix_form import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Ref, Scaled, Unary,
                           add, hadamard, matmul, scaled, transpose, unary)
 from .matrix_graph import read_product
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
@@ -22,6 +29,9 @@ from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumEx
 from .traverse import tensors_of
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
+
+#: A subexpression used more than once whose text would be longer than this is written once.
+SHARE_ABOVE = 24
 
 
 class Scope:
@@ -41,6 +51,33 @@ class Scope:
             self.named.setdefault(id(n.arg), n)
         self._sigmoids = {id(n.arg.arg): n for n in self.named.values()
                           if isinstance(n.arg, Apply) and n.arg.fn == "sigmoid"}
+        self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
+        self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
+
+    def share(self, roots: list[Expr]) -> None:
+        """Count how often :func:`build_form` will reach each node from ``roots``, so that a
+        large node reached more than once is written once (a ``where`` definition)."""
+        uses: Counter = Counter(id(r) for r in roots)
+        seen: set[int] = set()
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if type(node) in LEAVES or self.opaque(node) is not None:
+                continue
+            for c in node.children():
+                uses[id(c)] += 1
+                stack.append(c)
+        self.uses = uses
+
+    def defined(self, node: Expr, form: Form) -> Form:
+        """``form``, or a reference to it when ``node`` is reached several times and is large."""
+        if self.uses is None or self.uses[id(node)] < 2 or isinstance(form, (Leaf, Ref)) \
+                or len(to_text(form)) <= SHARE_ABOVE:
+            return form
+        return Ref(form.shape, form)
 
     def opaque(self, node: Expr) -> Form | None:
         """The form of a node printed by a name, without looking inside it."""
@@ -80,6 +117,8 @@ def _same_leaf(a: Form, b: Form) -> bool:
     """Whether two forms are one tensor (or its transpose), by the expression they print."""
     if isinstance(a, Unary) and isinstance(b, Unary) and a.op == b.op == "T":
         a, b = a.arg, b.arg
+    if isinstance(a, Ref):  # one where-definition
+        return a is b
     return isinstance(a, Leaf) and isinstance(b, Leaf) and a.source is b.source \
         and a.name == b.name and a.shape == b.shape
 
@@ -161,7 +200,7 @@ LEAVES: dict = {}
 
 def build_form(expr: Expr, scope: Scope) -> Form:
     """The form of ``expr`` as is (rows on its first axis), children first, iteratively."""
-    done: dict[int, Form] = {}
+    done: dict[int, Form] = {k: f for k, (_, f) in scope.built.items()}
     stack: list[tuple[Expr, bool]] = [(expr, False)]
     while stack:
         node, expanded = stack.pop()
@@ -183,7 +222,10 @@ def build_form(expr: Expr, scope: Scope) -> Form:
         if build is None:
             raise LayoutError(f"{type(node).__name__} has no matrix form; str() shows it in index "
                               "notation" + _KRON_HINT)
-        done[id(node)] = build(node, [done[id(c)] for c in node.children()], scope)
+        form = scope.defined(node, build(node, [done[id(c)] for c in node.children()], scope))
+        done[id(node)] = form
+        if scope.uses is not None:  # the nodes stay alive with the scope, so their ids do
+            scope.built[id(node)] = (node, form)
     return done[id(expr)]
 
 
@@ -229,6 +271,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
     flip = transposes(layout, split)
     terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
+    scope.share([t for _, t in terms])
     forms = []
     for c, t in terms:
         f = build_form(t, scope)
@@ -236,7 +279,8 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     shape = forms[0][1].shape if len(forms) == 1 else _flip_if(scope.shape(expr), flip)
     root = add(forms, shape)
     notes = tuple(dict.fromkeys(scope.notes))
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim)
+    reserved = frozenset(n.name for n in scope.named.values())
+    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved)
 
 
 def _flip_if(shape: tuple, flip: bool) -> tuple:

@@ -10,8 +10,12 @@ from .nodes import Expr
 T = TypeVar("T")
 
 
-def postorder(roots: Iterable[Expr]) -> list[Expr]:
+def postorder(roots: Iterable[Expr],
+              children: Callable[[Expr], tuple] | None = None) -> list[Expr]:
     """Every node reachable from ``roots``, each once, children before parents.
+
+    ``children(node)`` says what a node leads to (default ``node.children()``); the matrix forms
+    walk their ``where`` definitions with it.
 
     Examples:
         >>> import indexcalc as ic
@@ -34,7 +38,7 @@ def postorder(roots: Iterable[Expr]) -> list[Expr]:
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            for child in reversed(node.children()):
+            for child in reversed(node.children() if children is None else children(node)):
                 if id(child) not in seen:
                     stack.append((child, False))
     return order
