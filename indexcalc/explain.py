@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
-from .algebra import add, fresh, product
+from .algebra import add, delta_classes, fresh, product
 from .derivation import Derivation, LocalDerivative, Shown, Step
 from .diff import FORWARD, _wrt, depends, identity_seed
 from .errors import IndexcalcError, LayoutError
@@ -114,22 +114,11 @@ def _collapses(p: Product, style: Style) -> list[str]:
     """Which deltas of the raw product ``p`` meet a summed index, and the renaming that removes
     them (as :func:`indexcalc.algebra.product` does)."""
     names = product_label_names(p)
-    parent: dict[int, int] = {}
-
-    def find(l: int) -> int:
-        while parent.get(l, l) != l:
-            l = parent[l]
-        return l
-
-    deltas = [ls for g, ls in p.factors if isinstance(g, Delta)]
-    for ls in deltas:
-        for l in ls[1:]:
-            a, b = find(ls[0]), find(l)
-            if a != b:
-                parent[b] = a
+    root, _ = delta_classes(p.factors)
     classes: dict[int, list] = {}
-    for ls in deltas:
-        classes.setdefault(find(ls[0]), []).append(ls)
+    for g, ls in p.factors:
+        if isinstance(g, Delta):
+            classes.setdefault(root[ls[0]], []).append(ls)
     lines = []
     arrow = " → " if style is TEXT else r" \to "
     for group in classes.values():
