@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from .nodes import Expr
@@ -10,8 +10,12 @@ from .nodes import Expr
 T = TypeVar("T")
 
 
-def postorder(roots: Iterable[Expr]) -> list[Expr]:
+def postorder(roots: Iterable[Expr],
+              children: Callable[[Expr], Sequence[Expr]] | None = None) -> list[Expr]:
     """Every node reachable from ``roots``, each once, children before parents.
+
+    ``children(node)`` (default: ``node.children()``) chooses the edges followed, so a walk can
+    stop at nodes it treats as opaque (a printer does not enter a named subexpression).
 
     Examples:
         >>> import indexcalc as ic
@@ -34,7 +38,7 @@ def postorder(roots: Iterable[Expr]) -> list[Expr]:
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            for child in reversed(node.children()):
+            for child in reversed(node.children() if children is None else children(node)):
                 if id(child) not in seen:
                     stack.append((child, False))
     return order
