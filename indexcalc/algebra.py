@@ -59,13 +59,8 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     while todo:
         f, ls = todo.pop()
         if isinstance(f, Product) and len(f.factors) + len(kept) + len(todo) <= MAX_FLAT:
-            rename = dict(zip(f.out, ls))
-            for l, d in enumerate(f.dims):
-                if l not in rename:
-                    rename[l] = fresh()
-                    dims[rename[l]] = d
+            inner, rename = inline(f, ls, dims)
             coef *= f.coef
-            inner = [(g, tuple(rename[l] for l in gls)) for g, gls in f.factors]
             todo.extend(reversed(inner))
             # labels no factor of f uses: f's own summed ones multiply by their size, and so
             # do its broadcast output labels if this product sums them (else the marker is moot)
@@ -109,6 +104,22 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     label_dims = {l: dims[l] for l in used}
     label_dims.update(extra)
     return Product(coef, tuple(kept), out, label_dims)
+
+
+def inline(p: Product, labels: Sequence[Label], dims: dict) -> tuple[list, dict]:
+    """The factors of ``p`` as factors of an enclosing product that gives ``p`` ``labels``.
+
+    ``p``'s output labels become ``labels`` and its summed labels fresh ones, whose dimensions
+    are added to ``dims`` (in place). Returns the relabelled factors and the renaming of each
+    label of ``p``. Nothing is simplified (``p.coef`` is the caller's to fold): ``product``
+    flattens with it, and an explanation shows a chain's factors before simplification.
+    """
+    rename = dict(zip(p.out, labels))
+    for l, d in enumerate(p.dims):
+        if l not in rename:
+            rename[l] = fresh()
+            dims[rename[l]] = d
+    return [(g, tuple(rename[l] for l in gls)) for g, gls in p.factors], rename
 
 
 class _SizeMarker:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
-from .algebra import add, delta_classes, fresh, product
+from .algebra import add, delta_classes, fresh, inline, product
 from .derivation import Derivation, LocalDerivative, Shown, Step
 from .diff import FORWARD, _wrt, depends, identity_seed
 from .errors import IndexcalcError, LayoutError
@@ -98,13 +98,8 @@ def _raw(parts: list, out: tuple, dims: dict) -> Product:
             coef *= e.terms[0][0]
             e = e.terms[0][1]
         if isinstance(e, Product):
-            rename = dict(zip(e.out, ls))
-            for l, d in enumerate(e.dims):
-                if l not in rename:
-                    rename[l] = fresh()
-                    dims[rename[l]] = d
             coef *= e.coef
-            factors += [(g, tuple(rename[l] for l in gls)) for g, gls in e.factors]
+            factors += inline(e, ls, dims)[0]
         else:
             factors.append((e, tuple(ls)))
     return Product(coef, tuple(factors), tuple(out), dims)
