@@ -41,6 +41,11 @@ def fresh() -> tuple:
     return ("~", next(_fresh))
 
 
+def fresh_labels(n: int) -> tuple:
+    """``n`` labels that collide with no other label."""
+    return tuple(fresh() for _ in range(n))
+
+
 def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label],
             dims: Mapping[Label, Dim], coef: float = 1.0) -> Expr:
     """The simplified einsum ``coef · Σ Π factors`` with output labels ``out``.

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .algebra import add, fresh, product, scale, size_factors
+from .algebra import add, fresh, fresh_labels, product, scale, size_factors
 from .dims import dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
@@ -24,10 +24,6 @@ from .layout import remember_split
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor, zero)
 from .traverse import postorder
-
-
-def _labels(n: int) -> tuple:
-    return tuple(fresh() for _ in range(n))
 
 
 def _dims(labels: tuple, shape: tuple) -> dict:
@@ -60,7 +56,7 @@ def softmax_over(arg: Expr, axes: tuple[int, ...], lse: Expr | None = None) -> E
 
     if len(axes) == 1:
         return Softmax(arg, axes[0])
-    ls = _labels(arg.ndim)
+    ls = fresh_labels(arg.ndim)
     dims = _dims(ls, arg.shape)
     lse = lse if lse is not None else LogSumExp(arg, axes)
     return apply("exp", add([(1.0, arg), (-1.0, _spread(lse, ls, axes, dims))], arg.shape))
@@ -91,7 +87,7 @@ def _fw_sum(node: Sum, tan, E) -> Expr:
 
 def _pointwise(fp: Expr, t: Expr, E) -> Expr:
     """``f'(a)[L] · t[L, E]``: an elementwise derivative applied to a tangent."""
-    ls = _labels(fp.ndim)
+    ls = fresh_labels(fp.ndim)
     el = tuple(l for l, _ in E)
     dims = _dims(ls, fp.shape)
     dims.update(E)
@@ -105,7 +101,7 @@ def _fw_apply(node: Apply, tan, E, y: Expr | None = None) -> Expr:
 def _fw_softmax(node: Softmax, tan, E, s: Expr | None = None) -> Expr:
     s = node if s is None else s
     t = tan(node.arg)
-    ls = _labels(node.ndim)
+    ls = fresh_labels(node.ndim)
     el = tuple(l for l, _ in E)
     other = tuple(fresh() if i == node.axis else l for i, l in enumerate(ls))
     dims = _dims(ls, node.shape)
@@ -119,7 +115,7 @@ def _fw_softmax(node: Softmax, tan, E, s: Expr | None = None) -> Expr:
 def _fw_logsumexp(node: LogSumExp, tan, E) -> Expr:
     arg = node.arg
     p = softmax_over(arg, node.axes, node)
-    ls = _labels(arg.ndim)
+    ls = fresh_labels(arg.ndim)
     el = tuple(l for l, _ in E)
     keep = tuple(l for i, l in enumerate(ls) if i not in node.axes)
     dims = _dims(ls, arg.shape)
@@ -128,7 +124,7 @@ def _fw_logsumexp(node: LogSumExp, tan, E) -> Expr:
 
 
 def _fw_inverse(node: Inverse, tan, E) -> Expr:
-    i, a, b, j = _labels(4)
+    i, a, b, j = fresh_labels(4)
     n = node.shape[0]
     el = tuple(l for l, _ in E)
     dims = {i: n, a: n, b: n, j: n, **dict(E)}
@@ -137,7 +133,7 @@ def _fw_inverse(node: Inverse, tan, E) -> Expr:
 
 
 def _fw_det(node: Det | LogDet, tan, E) -> Expr:
-    a, b = _labels(2)
+    a, b = fresh_labels(2)
     n = node.arg.shape[0]
     el = tuple(l for l, _ in E)
     dims = {a: n, b: n, **dict(E)}
@@ -199,10 +195,10 @@ def forward(f: Expr, x: Tensor, seed: Expr, E: tuple) -> Expr:
 
 def identity_seed(x: Tensor) -> tuple[Expr, tuple]:
     """``∂x/∂x``: a product of one delta per axis, and the trailing-axis spec for ``forward``."""
-    a, b = _labels(x.ndim), _labels(x.ndim)
+    a, b = fresh_labels(x.ndim), fresh_labels(x.ndim)
     dims = {**_dims(a, x.shape), **_dims(b, x.shape)}
     seed = product([(Delta(d, 2), (p, q)) for d, p, q in zip(x.shape, a, b)], a + b, dims)
-    return seed, tuple(zip(_labels(x.ndim), x.shape))
+    return seed, tuple(zip(fresh_labels(x.ndim), x.shape))
 
 
 # --------------------------------------------------------------------------- reverse rules
@@ -214,7 +210,7 @@ def _rv_product(node: Product, ct: Expr, dep) -> list:
     for k, (f, ls) in enumerate(node.factors):
         if id(f) not in dep:
             continue
-        m = _labels(f.ndim)
+        m = fresh_labels(f.ndim)
         ties = [(Delta(d, 2), (l, mm)) for d, l, mm in zip(f.shape, ls, m)]
         dims.update(_dims(m, f.shape))
         others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
@@ -223,7 +219,7 @@ def _rv_product(node: Product, ct: Expr, dep) -> list:
 
 
 def _hadamard(a: Expr, b: Expr) -> Expr:
-    ls = _labels(a.ndim)
+    ls = fresh_labels(a.ndim)
     return product([(a, ls), (b, ls)], ls, _dims(ls, a.shape))
 
 
@@ -233,7 +229,7 @@ def _rv_apply(node: Apply, ct: Expr, dep, y: Expr | None = None) -> list:
 
 def _rv_softmax(node: Softmax, ct: Expr, dep, s: Expr | None = None) -> list:
     s = node if s is None else s
-    ls = _labels(node.ndim)
+    ls = fresh_labels(node.ndim)
     dims = _dims(ls, node.shape)
     sc = _hadamard(s, ct)
     back = _spread(product([(sc, ls)], tuple(l for i, l in enumerate(ls) if i != node.axis), dims),
@@ -243,20 +239,20 @@ def _rv_softmax(node: Softmax, ct: Expr, dep, s: Expr | None = None) -> list:
 
 def _rv_logsumexp(node: LogSumExp, ct: Expr, dep) -> list:
     arg = node.arg
-    ls = _labels(arg.ndim)
+    ls = fresh_labels(arg.ndim)
     p = softmax_over(arg, node.axes, node)
     return [(arg, _hadamard(p, _spread(ct, ls, node.axes, _dims(ls, arg.shape))))]
 
 
 def _rv_inverse(node: Inverse, ct: Expr, dep) -> list:
-    i, a, b, j = _labels(4)
+    i, a, b, j = fresh_labels(4)
     n = node.shape[0]
     return [(node.arg, product([(node, (i, a)), (ct, (i, j)), (node, (b, j))], (a, b),
                                {i: n, a: n, b: n, j: n}, coef=-1.0))]
 
 
 def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
-    a, b = _labels(2)
+    a, b = fresh_labels(2)
     n = node.arg.shape[0]
     factors = [(ct, ()), (Inverse(node.arg), (b, a))]
     if isinstance(node, Det):
@@ -348,8 +344,8 @@ def symmetrize(d: Expr, x: Tensor, convention: str | None) -> Expr:
     if not x.symmetric:
         return d
     convention = "symmetric" if convention is None else convention
-    lead = _labels(d.ndim - 2)
-    a, b = _labels(2)
+    lead = fresh_labels(d.ndim - 2)
+    a, b = fresh_labels(2)
     n = x.shape[0]
     dims = {**_dims(lead, d.shape[:-2]), a: n, b: n}
     g = product([(d, lead + (a, b))], lead + (a, b), dims)

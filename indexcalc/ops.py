@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .algebra import add, fresh, full, product, scale
+from .algebra import add, fresh, fresh_labels, full, product, scale
 from .dims import Dim, broadcast_shapes, dim_mul, dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
@@ -34,10 +34,6 @@ def as_expr(x: Any, what: str = "operand") -> Expr:
         return Constant(x)
     raise IndexcalcError(f"{what}: expected an expression, a number or an array, got "
                          f"{type(x).__name__} {x!r:.60}")
-
-
-def _labels(n: int) -> tuple:
-    return tuple(fresh() for _ in range(n))
 
 
 # --------------------------------------------------------------------------- einsum
@@ -97,7 +93,7 @@ def broadcast_to(x: Expr, shape: Sequence[Dim]) -> Expr:
     shape = tuple(shape)
     if len(x.shape) == len(shape) and all(map(dims_equal, x.shape, shape)):
         return x
-    out = _labels(len(shape))
+    out = fresh_labels(len(shape))
     dims = dict(zip(out, shape))
     offset = len(shape) - len(x.shape)
     if offset < 0:
@@ -129,7 +125,7 @@ def add2(a: Any, b: Any, cb: float = 1.0, op: str = "+") -> Expr:
 
 def mul(a: Any, b: Any) -> Expr:
     a, b, shape = _broadcast(a, b, "*")
-    out = _labels(len(shape))
+    out = fresh_labels(len(shape))
     return product([(broadcast_to(a, shape), out), (broadcast_to(b, shape), out)], out,
                    dict(zip(out, shape)))
 
@@ -225,7 +221,7 @@ def sum(x: Any, axis: Any = None) -> Expr:  # noqa: A001 - mirrors numpy.sum
     """
     x = as_expr(x, "sum")
     axes = normalize_axes(axis, x.ndim, "sum")
-    ls = _labels(x.ndim)
+    ls = fresh_labels(x.ndim)
     out = tuple(l for i, l in enumerate(ls) if i not in axes)
     return product([(x, ls)], out, dict(zip(ls, x.shape)))
 
@@ -250,7 +246,7 @@ def transpose(x: Any, *axes: Any) -> Expr:
     if len(axes) != x.ndim or sorted(perm) != list(range(x.ndim)):
         raise ShapeError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
     perm = tuple(int(a) % x.ndim for a in axes)
-    ls = _labels(x.ndim)
+    ls = fresh_labels(x.ndim)
     return product([(x, ls)], tuple(ls[a] for a in perm), dict(zip(ls, x.shape)))
 
 
@@ -362,7 +358,7 @@ def log_softmax(x: Any, axis: int = -1) -> Expr:
     x = as_expr(x, "log_softmax")
     ax = _one_axis(axis, x, "log_softmax")
     lse = LogSumExp(x, (ax,))
-    ls = _labels(x.ndim)
+    ls = fresh_labels(x.ndim)
     spread = product([(lse, tuple(l for i, l in enumerate(ls) if i != ax))], ls, dict(zip(ls, x.shape)))
     return add([(1.0, x), (-1.0, spread)], x.shape)
 
@@ -472,7 +468,7 @@ def outer(u: Any, v: Any) -> Expr:
                [  2.,  20., 200.]])
     """
     u, v = as_expr(u, "outer"), as_expr(v, "outer")
-    lu, lv = _labels(u.ndim), _labels(v.ndim)
+    lu, lv = fresh_labels(u.ndim), fresh_labels(v.ndim)
     return product([(u, lu), (v, lv)], lu + lv, dict(zip(lu + lv, u.shape + v.shape)))
 
 
@@ -492,7 +488,7 @@ def kron(a: Any, b: Any) -> Expr:
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeError(f"kron: needs two matrices, got shapes {format_shape(a.shape)} and "
                          f"{format_shape(b.shape)}")
-    i, j, k, l = _labels(4)
+    i, j, k, l = fresh_labels(4)
     p = product([(a, (i, j)), (b, (k, l))], (i, k, j, l),
                 {i: a.shape[0], j: a.shape[1], k: b.shape[0], l: b.shape[1]})
     return reshape(p, (dim_mul(a.shape[0], b.shape[0]), dim_mul(a.shape[1], b.shape[1])))
