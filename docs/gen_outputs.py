@@ -29,7 +29,7 @@ API_PAGE = ROOT / "docs" / "api.md"
 #: a module not listed here goes to the last section, so a new module never drops out.
 API_SECTIONS = (
     ("Building expressions", ("indexcalc.nodes", "indexcalc.tensors", "indexcalc.parse")),
-    ("Operations", ("indexcalc.ops",)),
+    ("Operations", ("indexcalc.ops", "indexcalc.axes", "indexcalc.matrices")),
     ("Reshaping, indexing and structure", ("indexcalc.structure",)),
     ("Differentiating", ("indexcalc.diff", "indexcalc.check")),
     ("Evaluating and planning", ("indexcalc.evaluate", "indexcalc.plan")),

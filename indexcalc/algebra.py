@@ -41,6 +41,11 @@ def fresh() -> tuple:
     return ("~", next(_fresh))
 
 
+def fresh_labels(n: int) -> tuple:
+    """``n`` labels that collide with no other label."""
+    return tuple(fresh() for _ in range(n))
+
+
 def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label],
             dims: Mapping[Label, Dim], coef: float = 1.0) -> Expr:
     """The simplified einsum ``coef · Σ Π factors`` with output labels ``out``.
@@ -59,13 +64,8 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     while todo:
         f, ls = todo.pop()
         if isinstance(f, Product) and len(f.factors) + len(kept) + len(todo) <= MAX_FLAT:
-            rename = dict(zip(f.out, ls))
-            for l, d in enumerate(f.dims):
-                if l not in rename:
-                    rename[l] = fresh()
-                    dims[rename[l]] = d
+            inner, rename = inline(f, ls, dims)
             coef *= f.coef
-            inner = [(g, tuple(rename[l] for l in gls)) for g, gls in f.factors]
             todo.extend(reversed(inner))
             # labels no factor of f uses: f's own summed ones multiply by their size, and so
             # do its broadcast output labels if this product sums them (else the marker is moot)
@@ -111,6 +111,22 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     return Product(coef, tuple(kept), out, label_dims)
 
 
+def inline(p: Product, labels: Sequence[Label], dims: dict) -> tuple[list, dict]:
+    """The factors of ``p`` as factors of an enclosing product that gives ``p`` ``labels``.
+
+    ``p``'s output labels become ``labels`` and its summed labels fresh ones, whose dimensions
+    are added to ``dims`` (in place). Returns the relabelled factors and the renaming of each
+    label of ``p``. Nothing is simplified (``p.coef`` is the caller's to fold): ``product``
+    flattens with it, and an explanation shows a chain's factors before simplification.
+    """
+    rename = dict(zip(p.out, labels))
+    for l, d in enumerate(p.dims):
+        if l not in rename:
+            rename[l] = fresh()
+            dims[rename[l]] = d
+    return [(g, tuple(rename[l] for l in gls)) for g, gls in p.factors], rename
+
+
 class _SizeMarker:
     """Stands for a summed label that no factor uses (it multiplies by the label's size)."""
 
@@ -118,26 +134,49 @@ class _SizeMarker:
 _SIZE = _SizeMarker()
 
 
-def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tuple]:
+def delta_classes(factors: Iterable[tuple[Expr, Sequence[Label]]]) -> tuple[dict, list]:
+    """The classes of labels that delta factors tie together, and the factors that are not deltas.
+
+    Returns ``(root, operands)``: ``root`` maps each label of a delta to its class's
+    representative (labels of no delta are their own class); ``operands`` keeps the other
+    factors in order. Every consumer of a product's deltas (normal form, planning, code, the
+    explanation) must agree on these classes, so they are computed here only.
+
+    Examples:
+        >>> root, operands = delta_classes([(Delta(3, 2), "ij"), (Delta(3, 2), "jk")])
+        >>> root["i"] == root["j"] == root["k"], operands
+        (True, [])
+    """
     parent: dict[Label, Label] = {}
 
     def find(l: Label) -> Label:
         while parent.get(l, l) != l:
-            l = parent[l]
+            parent[l] = l = parent.get(parent[l], parent[l])  # halve the path: long chains
         return l
 
-    deltas = [ls for f, ls in factors if isinstance(f, Delta)]
-    if not deltas:
-        return factors, out
-    for ls in deltas:
+    operands = []
+    tied: dict[Label, None] = {}
+    for f, ls in factors:
+        if not isinstance(f, Delta):
+            operands.append((f, ls))
+            continue
+        tied.update(dict.fromkeys(ls))
         for l in ls[1:]:
             a, b = find(ls[0]), find(l)
             if a != b:
                 parent[b] = a
+    return {l: find(l) for l in tied}, operands
+
+
+def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tuple]:
+    deltas = [ls for f, ls in factors if isinstance(f, Delta)]
+    if not deltas:
+        return factors, out
+    root, operands = delta_classes(factors)
     classes: dict[Label, list[Label]] = {}
     for ls in deltas:
         for l in ls:
-            members = classes.setdefault(find(l), [])
+            members = classes.setdefault(root[l], [])
             if l not in members:
                 members.append(l)
     rename: dict[Label, Label] = {}
@@ -152,7 +191,7 @@ def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tupl
                 rename[l] = rep
         if len(in_out) >= 2:
             new_deltas.append((Delta(dims[rep], len(in_out)), tuple(in_out)))
-    kept = [(f, tuple(rename.get(l, l) for l in ls)) for f, ls in factors if not isinstance(f, Delta)]
+    kept = [(f, tuple(rename.get(l, l) for l in ls)) for f, ls in operands]
     used = set(out).union(*(ls for _, ls in kept))
     for rep in reps:
         if rep not in used:  # Σ_i δ_ii…: the class is summed over nothing but deltas

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from .algebra import delta_classes
 from .dims import Dim, dim_names
 from .errors import BindingError, IndexcalcError
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
@@ -263,36 +264,24 @@ def _parameters(order: list[Expr]) -> dict[str, Tensor]:
 # ---------------------------------------------------------------------- one rule per node type
 
 def _product(w: _Writer, node: Product) -> str:
-    parent = list(range(len(node.dims)))
-
-    def find(l: int) -> int:
-        while parent[l] != l:
-            l = parent[l]
-        return l
-
-    operands = []
-    for f, ls in node.factors:
-        if isinstance(f, Delta):
-            for l in ls[1:]:
-                parent[find(l)] = find(ls[0])
-        else:
-            operands.append((f, ls))
+    root, operands = delta_classes(node.factors)
+    rep = [root.get(l, l) for l in range(len(node.dims))]  # each label's delta class
     letter: dict[int, str] = {}
     for l in [l for _, ls in operands for l in ls] + list(node.out):
-        if find(l) not in letter:
+        if rep[l] not in letter:
             if len(letter) == len(_LETTERS):
                 raise IndexcalcError("to_python: a product with more than 52 distinct indices "
                                      "cannot be written as one einsum")
-            letter[find(l)] = _LETTERS[len(letter)]
-    inputs = ["".join(letter[find(l)] for l in ls) for _, ls in operands]
-    full = "".join(letter[find(l)] for l in node.out)
+            letter[rep[l]] = _LETTERS[len(letter)]
+    inputs = ["".join(letter[rep[l]] for l in ls) for _, ls in operands]
+    full = "".join(letter[rep[l]] for l in node.out)
     target = "".join(dict.fromkeys(full))
     present = set("".join(inputs))
     compact = "".join(c for c in target if c in present)
-    out_classes = {find(l) for l in node.out}
-    extra = [w.dim(node.dims[c]) for c in sorted({find(l) for l in range(len(node.dims))})
+    out_classes = {rep[l] for l in node.out}
+    extra = [w.dim(node.dims[c]) for c in sorted(set(rep))
              if c not in out_classes and c not in letter]
-    size = {letter[find(l)]: w.dim(d) for l, d in enumerate(node.dims) if find(l) in letter}
+    size = {letter[rep[l]]: w.dim(d) for l, d in enumerate(node.dims) if rep[l] in letter}
     value = _einsum(w, node, ",".join(inputs) + "->" + compact, [w.var[id(f)] for f, _ in operands])
     if extra:
         value = f"{value} * {' * '.join(extra)}"

@@ -6,9 +6,10 @@
 * **Reverse** (``grad``, ``vjp``): the cotangent of ``f`` flows to the leaves, parents before
   children, so a gradient costs a small multiple of evaluating ``f``.
 
-Each node type has one rule in ``FORWARD`` and one in ``REVERSE``; elementwise functions take
-their local derivative from the rule table in :mod:`indexcalc.functions`. Every result is built
-with the simplifying constructors, so deltas are eliminated as the chain is assembled.
+Each node type has one rule in ``FORWARD`` and one in ``REVERSE`` (:mod:`indexcalc.reverse`,
+re-exported here); elementwise functions take their local derivative from the rule table in
+:mod:`indexcalc.functions`. Every result is built with the simplifying constructors, so deltas
+are eliminated as the chain is assembled.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .algebra import add, fresh, product, scale, size_factors
+from .algebra import add, fresh, fresh_labels, product, size_factors
 from .dims import dims_equal, format_shape
 from .errors import IndexcalcError, ShapeError
 from .functions import rule
@@ -24,10 +25,6 @@ from .layout import remember_split
 from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor, zero)
 from .traverse import postorder
-
-
-def _labels(n: int) -> tuple:
-    return tuple(fresh() for _ in range(n))
 
 
 def _dims(labels: tuple, shape: tuple) -> dict:
@@ -60,7 +57,7 @@ def softmax_over(arg: Expr, axes: tuple[int, ...], lse: Expr | None = None) -> E
 
     if len(axes) == 1:
         return Softmax(arg, axes[0])
-    ls = _labels(arg.ndim)
+    ls = fresh_labels(arg.ndim)
     dims = _dims(ls, arg.shape)
     lse = lse if lse is not None else LogSumExp(arg, axes)
     return apply("exp", add([(1.0, arg), (-1.0, _spread(lse, ls, axes, dims))], arg.shape))
@@ -91,7 +88,7 @@ def _fw_sum(node: Sum, tan, E) -> Expr:
 
 def _pointwise(fp: Expr, t: Expr, E) -> Expr:
     """``f'(a)[L] · t[L, E]``: an elementwise derivative applied to a tangent."""
-    ls = _labels(fp.ndim)
+    ls = fresh_labels(fp.ndim)
     el = tuple(l for l, _ in E)
     dims = _dims(ls, fp.shape)
     dims.update(E)
@@ -105,7 +102,7 @@ def _fw_apply(node: Apply, tan, E, y: Expr | None = None) -> Expr:
 def _fw_softmax(node: Softmax, tan, E, s: Expr | None = None) -> Expr:
     s = node if s is None else s
     t = tan(node.arg)
-    ls = _labels(node.ndim)
+    ls = fresh_labels(node.ndim)
     el = tuple(l for l, _ in E)
     other = tuple(fresh() if i == node.axis else l for i, l in enumerate(ls))
     dims = _dims(ls, node.shape)
@@ -119,7 +116,7 @@ def _fw_softmax(node: Softmax, tan, E, s: Expr | None = None) -> Expr:
 def _fw_logsumexp(node: LogSumExp, tan, E) -> Expr:
     arg = node.arg
     p = softmax_over(arg, node.axes, node)
-    ls = _labels(arg.ndim)
+    ls = fresh_labels(arg.ndim)
     el = tuple(l for l, _ in E)
     keep = tuple(l for i, l in enumerate(ls) if i not in node.axes)
     dims = _dims(ls, arg.shape)
@@ -128,7 +125,7 @@ def _fw_logsumexp(node: LogSumExp, tan, E) -> Expr:
 
 
 def _fw_inverse(node: Inverse, tan, E) -> Expr:
-    i, a, b, j = _labels(4)
+    i, a, b, j = fresh_labels(4)
     n = node.shape[0]
     el = tuple(l for l, _ in E)
     dims = {i: n, a: n, b: n, j: n, **dict(E)}
@@ -137,7 +134,7 @@ def _fw_inverse(node: Inverse, tan, E) -> Expr:
 
 
 def _fw_det(node: Det | LogDet, tan, E) -> Expr:
-    a, b = _labels(2)
+    a, b = fresh_labels(2)
     n = node.arg.shape[0]
     el = tuple(l for l, _ in E)
     dims = {a: n, b: n, **dict(E)}
@@ -199,126 +196,10 @@ def forward(f: Expr, x: Tensor, seed: Expr, E: tuple) -> Expr:
 
 def identity_seed(x: Tensor) -> tuple[Expr, tuple]:
     """``∂x/∂x``: a product of one delta per axis, and the trailing-axis spec for ``forward``."""
-    a, b = _labels(x.ndim), _labels(x.ndim)
+    a, b = fresh_labels(x.ndim), fresh_labels(x.ndim)
     dims = {**_dims(a, x.shape), **_dims(b, x.shape)}
     seed = product([(Delta(d, 2), (p, q)) for d, p, q in zip(x.shape, a, b)], a + b, dims)
-    return seed, tuple(zip(_labels(x.ndim), x.shape))
-
-
-# --------------------------------------------------------------------------- reverse rules
-# rule(node, ct) -> list of (child, contribution of shape child.shape)
-
-def _rv_product(node: Product, ct: Expr, dep) -> list:
-    out = []
-    dims = dict(enumerate(node.dims))
-    for k, (f, ls) in enumerate(node.factors):
-        if id(f) not in dep:
-            continue
-        m = _labels(f.ndim)
-        ties = [(Delta(d, 2), (l, mm)) for d, l, mm in zip(f.shape, ls, m)]
-        dims.update(_dims(m, f.shape))
-        others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
-        out.append((f, product(others + [(ct, node.out)] + ties, m, dims, node.coef)))
-    return out
-
-
-def _hadamard(a: Expr, b: Expr) -> Expr:
-    ls = _labels(a.ndim)
-    return product([(a, ls), (b, ls)], ls, _dims(ls, a.shape))
-
-
-def _rv_apply(node: Apply, ct: Expr, dep, y: Expr | None = None) -> list:
-    return [(node.arg, _hadamard(local_derivative(node, y), ct))]
-
-
-def _rv_softmax(node: Softmax, ct: Expr, dep, s: Expr | None = None) -> list:
-    s = node if s is None else s
-    ls = _labels(node.ndim)
-    dims = _dims(ls, node.shape)
-    sc = _hadamard(s, ct)
-    back = _spread(product([(sc, ls)], tuple(l for i, l in enumerate(ls) if i != node.axis), dims),
-                   ls, (node.axis,), dims)
-    return [(node.arg, add([(1.0, sc), (-1.0, _hadamard(s, back))], node.shape))]
-
-
-def _rv_logsumexp(node: LogSumExp, ct: Expr, dep) -> list:
-    arg = node.arg
-    ls = _labels(arg.ndim)
-    p = softmax_over(arg, node.axes, node)
-    return [(arg, _hadamard(p, _spread(ct, ls, node.axes, _dims(ls, arg.shape))))]
-
-
-def _rv_inverse(node: Inverse, ct: Expr, dep) -> list:
-    i, a, b, j = _labels(4)
-    n = node.shape[0]
-    return [(node.arg, product([(node, (i, a)), (ct, (i, j)), (node, (b, j))], (a, b),
-                               {i: n, a: n, b: n, j: n}, coef=-1.0))]
-
-
-def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
-    a, b = _labels(2)
-    n = node.arg.shape[0]
-    factors = [(ct, ()), (Inverse(node.arg), (b, a))]
-    if isinstance(node, Det):
-        factors.append((node, ()))
-    return [(node.arg, product(factors, (a, b), {a: n, b: n}))]
-
-
-def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:
-    from .ops import reshape
-
-    return [(node.arg, reshape(ct, node.arg.shape))]
-
-
-def _rv_named(node: Named, ct: Expr, dep) -> list:
-    inner = node.arg
-    if isinstance(inner, Apply):
-        return _rv_apply(inner, ct, dep, y=node)
-    if isinstance(inner, Softmax):
-        return _rv_softmax(inner, ct, dep, s=node)
-    return [(inner, ct)]
-
-
-REVERSE: dict[type, Callable] = {
-    Product: _rv_product,
-    Sum: lambda node, ct, dep: [(t, scale(ct, c)) for c, t in node.terms if id(t) in dep],
-    Apply: _rv_apply,
-    Softmax: _rv_softmax,
-    LogSumExp: _rv_logsumexp,
-    Inverse: _rv_inverse,
-    Det: _rv_det,
-    LogDet: _rv_det,
-    Reshape: _rv_reshape,
-    Named: _rv_named,
-    Shared: lambda node, ct, dep: [(node.arg, ct)],
-}
-
-
-def _uses(node: Expr, dep: set[int]) -> int:
-    """How many contributions ``node``'s reverse rule makes (each one uses its cotangent)."""
-    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax)) else node
-    return sum(1 for c in inner.children() if id(c) in dep)
-
-
-def reverse(f: Expr, x: Tensor, cotangent: Expr) -> Expr:
-    """The cotangent of ``x`` when ``f`` has cotangent ``cotangent`` (a vector–Jacobian product)."""
-    dep = depends(f, x)
-    if id(f) not in dep:
-        return zero(x.shape)
-    pending: dict[int, list[Expr]] = {id(f): [cotangent]}
-    order = [n for n in reversed(postorder([f])) if id(n) in dep]
-    for node in order:
-        parts = pending.pop(id(node), [])
-        ct = add([(1.0, p) for p in parts], node.shape)
-        if node is x:
-            return ct
-        if isinstance(ct, Sum) and not ct.terms:
-            continue
-        if isinstance(ct, Product) and len(ct.factors) > 1 and _uses(node, dep) > 1:
-            ct = Shared(ct)
-        for child, contribution in REVERSE[type(node)](node, ct, dep):
-            pending.setdefault(id(child), []).append(contribution)
-    return zero(x.shape)
+    return seed, tuple(zip(fresh_labels(x.ndim), x.shape))
 
 
 # --------------------------------------------------------------------------- the public API
@@ -348,8 +229,8 @@ def symmetrize(d: Expr, x: Tensor, convention: str | None) -> Expr:
     if not x.symmetric:
         return d
     convention = "symmetric" if convention is None else convention
-    lead = _labels(d.ndim - 2)
-    a, b = _labels(2)
+    lead = fresh_labels(d.ndim - 2)
+    a, b = fresh_labels(2)
     n = x.shape[0]
     dims = {**_dims(lead, d.shape[:-2]), a: n, b: n}
     g = product([(d, lead + (a, b))], lead + (a, b), dims)
@@ -472,3 +353,8 @@ def _same_shape(a: Expr, b: Expr, what: str, other: str) -> None:
     if len(a.shape) != len(b.shape) or not all(map(dims_equal, a.shape, b.shape)):
         raise ShapeError(f"{what} has shape {format_shape(a.shape)} but {other} has shape "
                          f"{format_shape(b.shape)}")
+
+
+# The reverse rules live in their own module, built on the helpers above; ``diff.REVERSE`` and
+# ``diff.reverse`` stay importable from here (imported last, once those helpers exist).
+from .reverse import REVERSE, reverse  # noqa: E402,F401

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
-from .algebra import add, fresh, product
+from .algebra import add, delta_classes, fresh, inline, product
 from .derivation import Derivation, LocalDerivative, Shown, Step
 from .diff import FORWARD, _wrt, depends, identity_seed
 from .errors import IndexcalcError, LayoutError
@@ -98,13 +98,8 @@ def _raw(parts: list, out: tuple, dims: dict) -> Product:
             coef *= e.terms[0][0]
             e = e.terms[0][1]
         if isinstance(e, Product):
-            rename = dict(zip(e.out, ls))
-            for l, d in enumerate(e.dims):
-                if l not in rename:
-                    rename[l] = fresh()
-                    dims[rename[l]] = d
             coef *= e.coef
-            factors += [(g, tuple(rename[l] for l in gls)) for g, gls in e.factors]
+            factors += inline(e, ls, dims)[0]
         else:
             factors.append((e, tuple(ls)))
     return Product(coef, tuple(factors), tuple(out), dims)
@@ -114,22 +109,11 @@ def _collapses(p: Product, style: Style) -> list[str]:
     """Which deltas of the raw product ``p`` meet a summed index, and the renaming that removes
     them (as :func:`indexcalc.algebra.product` does)."""
     names = product_label_names(p)
-    parent: dict[int, int] = {}
-
-    def find(l: int) -> int:
-        while parent.get(l, l) != l:
-            l = parent[l]
-        return l
-
-    deltas = [ls for g, ls in p.factors if isinstance(g, Delta)]
-    for ls in deltas:
-        for l in ls[1:]:
-            a, b = find(ls[0]), find(l)
-            if a != b:
-                parent[b] = a
+    root, _ = delta_classes(p.factors)
     classes: dict[int, list] = {}
-    for ls in deltas:
-        classes.setdefault(find(ls[0]), []).append(ls)
+    for g, ls in p.factors:
+        if isinstance(g, Delta):
+            classes.setdefault(root[ls[0]], []).append(ls)
     lines = []
     arrow = " → " if style is TEXT else r" \to "
     for group in classes.values():
@@ -292,7 +276,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     inputs = {id(b): _inputs(b, ids, dep) for b in cut if b is not x}
     local = {(id(b), id(c)): _local(b, c, ids) for b in cut if b is not x for c in inputs[id(b)]}
     ctx = _Build(f, x, names, cut, layout, vectors, user, normalized)
-    steps = ctx.reverse(inputs, local) if reverse else ctx.forward(inputs, local)
+    steps = ctx.chain(inputs, local, reverse)
     result = steps[-1].result if steps else (identity_seed(x)[0] if f is x else
                                               add([], f.shape + x.shape))
     final = ctx.show(result, (_partial(names.text.get(f, "f"), x.name, TEXT),
@@ -371,56 +355,47 @@ class _Build:
                     _matrix(result, out_ndim, self.layout, self.vectors, names_for_matrix,
                             self.normalized))
 
-    def reverse(self, inputs: dict, local: dict) -> list[Step]:
-        f = self.f
-        F = tuple(fresh() for _ in f.shape)
-        parents: dict[int, list] = {}
-        for b in self.cut:
-            for c in inputs.get(id(b), []):
-                parents.setdefault(id(c), []).append(b)
-        steps = []
-        for c in reversed(self.cut[:-1]):
-            locals_, raws, terms = [], [], []
-            C = tuple(fresh() for _ in c.shape)
-            for b in parents.get(id(c), []):
-                L = local[(id(b), id(c))]
-                locals_.append(self._local_record(b, c, L))
-                if b is f:
-                    dims = dict(zip(F + C, f.shape + c.shape))
-                    raws.append(_raw([(L, F + C)], F + C, dims))
-                    terms.append(L)
-                    continue
-                B = tuple(fresh() for _ in b.shape)
-                dims = dict(zip(F + B + C, f.shape + b.shape + c.shape))
-                acc = self.acc[id(b)]
-                raws.append(_raw([(self._marker(f, b, acc), F + B), (L, B + C)], F + C, dims))
-                terms.append(product([(acc, F + B), (L, B + C)], F + C, dims))
-            step = self._step(c, f, c, f.ndim, locals_, raws, terms)
-            self.acc[id(c)] = step.result
-            steps.append(step)
-        return steps
+    def chain(self, inputs: dict, local: dict, reverse: bool) -> list[Step]:
+        """The steps of the accumulation: forward, ``∂b/∂x`` for each intermediate from ``x``
+        outward; reverse, ``∂f/∂c`` for each from ``f`` inward.
 
-    def forward(self, inputs: dict, local: dict) -> list[Step]:
-        x = self.x
-        X = tuple(fresh() for _ in x.shape)
+        Reverse accumulation is forward accumulation read right to left: ``cat`` joins every
+        label tuple and factor list in the direction's order, so one loop writes both.
+        """
+        def cat(*parts):
+            return sum(reversed(parts) if reverse else parts, parts[0][:0])
+
+        end = self.f if reverse else self.x  # the fixed end of every accumulated derivative
+        E = tuple(fresh() for _ in end.shape)
+        if reverse:
+            parents: dict[int, list] = {}
+            for b in self.cut:
+                for c in inputs.get(id(b), []):
+                    parents.setdefault(id(c), []).append(b)
+            todo = [(c, parents.get(id(c), [])) for c in reversed(self.cut[:-1])]
+        else:
+            todo = [(b, inputs[id(b)]) for b in self.cut[1:]]
         steps = []
-        for b in self.cut[1:]:
+        for node, links in todo:
             locals_, raws, terms = [], [], []
-            B = tuple(fresh() for _ in b.shape)
-            for c in inputs[id(b)]:
+            N = tuple(fresh() for _ in node.shape)
+            out = cat(N, E)
+            for other in links:
+                b, c = cat((node,), (other,))
                 L = local[(id(b), id(c))]
                 locals_.append(self._local_record(b, c, L))
-                if c is x:
-                    dims = dict(zip(B + X, b.shape + x.shape))
-                    raws.append(_raw([(L, B + X)], B + X, dims))
+                if other is end:
+                    raws.append(_raw([(L, out)], out, dict(zip(out, cat(node.shape, end.shape)))))
                     terms.append(L)
                     continue
-                C = tuple(fresh() for _ in c.shape)
-                dims = dict(zip(B + C + X, b.shape + c.shape + x.shape))
-                acc = self.acc[id(c)]
-                raws.append(_raw([(L, B + C), (self._marker(c, x, acc), C + X)], B + X, dims))
-                terms.append(product([(L, B + C), (acc, C + X)], B + X, dims))
-            step = self._step(b, b, x, b.ndim, locals_, raws, terms)
-            self.acc[id(b)] = step.result
+                O = tuple(fresh() for _ in other.shape)
+                dims = dict(zip(cat(N, O, E), cat(node.shape, other.shape, end.shape)))
+                acc = self.acc[id(other)]
+                marker = self._marker(*cat((other,), (end,)), acc)
+                raws.append(_raw(cat([(L, cat(N, O))], [(marker, cat(O, E))]), out, dims))
+                terms.append(product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
+            top, bottom = cat((node,), (end,))
+            step = self._step(node, top, bottom, top.ndim, locals_, raws, terms)
+            self.acc[id(node)] = step.result
             steps.append(step)
         return steps

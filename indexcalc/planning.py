@@ -15,8 +15,9 @@ from typing import Any, Mapping
 import opt_einsum as oe
 
 from .dims import dim_size
+from .algebra import delta_classes
 from .errors import IndexcalcError
-from .nodes import Delta, Product
+from .nodes import Product
 
 OPTIMIZE_DEFAULT = "auto"
 
@@ -135,28 +136,15 @@ def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMI
     ``cache`` (a dict the caller keeps) shares path searches between products with the same
     equation and shapes: an unrolled loop repeats its products many times.
     """
-    parent = list(range(len(node.dims)))
-
-    def find(l: int) -> int:
-        while parent[l] != l:
-            parent[l] = parent[parent[l]]
-            l = parent[l]
-        return l
-
-    operands = []
-    for f, ls in node.factors:
-        if isinstance(f, Delta):
-            for l in ls[1:]:
-                parent[find(l)] = find(ls[0])
-        else:
-            operands.append((f, ls))
+    root, operands = delta_classes(node.factors)
+    rep = [root.get(l, l) for l in range(len(node.dims))]  # each label's delta class
     size = [dim_size(d, sizes) for d in node.dims]
-    letter = {l: oe.get_symbol(find(l)) for l in range(len(node.dims))}
+    letter = {l: oe.get_symbol(rep[l]) for l in range(len(node.dims))}
     inputs = ["".join(letter[l] for l in ls) for _, ls in operands]
     present = set("".join(inputs))
     target = "".join(dict.fromkeys(letter[l] for l in node.out))
     compact = "".join(c for c in target if c in present)
-    summed_classes = {find(l) for l in range(len(node.dims))} - {find(l) for l in node.out}
+    summed_classes = set(rep) - {rep[l] for l in node.out}
     multiplier = 1.0
     for c in summed_classes:
         if oe.get_symbol(c) not in present:
@@ -168,7 +156,7 @@ def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMI
         path, info = _contract_path(equation, shapes, choose_optimizer(optimize, len(operands)),
                                     cache)
     full = "".join(letter[l] for l in node.out)
-    classes = {letter[l]: size[find(l)] for l in range(len(node.dims))}
+    classes = {letter[l]: size[rep[l]] for l in range(len(node.dims))}
     return ProductPlan(equation, shapes, tuple(map(tuple, path or ())), info, compact, target,
                        full, tuple(size[l] for l in node.out), multiplier,
                        "".join(classes), tuple(classes.values()))

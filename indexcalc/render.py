@@ -20,6 +20,7 @@ import numpy as np
 
 from .functions import rule
 from .nodes import Expr, Named, Product, Tensor
+from .traverse import postorder
 from .render_rules import EXTRA, RULES, _atom, _Context, _extra, _kind, _labels, pick_name
 
 __all__ = ["EXTRA", "_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
@@ -142,42 +143,20 @@ def _expand(root: Expr, names, ctx: _Context) -> str:
     return "".join(out)
 
 
-def _reachable(root: Expr, opaque) -> tuple[list[Expr], Counter]:
-    """Nodes the printer reaches (children before parents) and how often each is used."""
-    uses: Counter = Counter()
-    order: list[Expr] = []
-    seen: set[int] = set()
-    stack: list = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        kids = () if opaque(node) else node.children()
-        for c in kids:
-            uses[id(c)] += 1
-        stack.extend((c, False) for c in reversed(kids) if id(c) not in seen)
-    return order, uses
-
-
 def _shared_names(root: Expr, aliases: Mapping[Expr, str]) -> dict[Expr, str]:
     """``z1, z2, …`` for large subexpressions used more than once (children numbered first)."""
-    def opaque(n):
-        return n in aliases or isinstance(n, Named)
+    def kids(n: Expr) -> tuple:  # the printer does not enter aliased or named nodes
+        return () if n in aliases or isinstance(n, Named) else n.children()
 
-    order, uses = _reachable(root, opaque)
+    order = postorder([root], kids)
+    uses = Counter(id(c) for n in order for c in kids(n))
     taken = {n.name for n in order if isinstance(n, (Tensor, Named))} | set(aliases.values())
     size: dict[int, int] = {}
     lets: dict[Expr, str] = {}
     k = 0
     for node in order:
         own = 12 + (8 * len(node.factors) if isinstance(node, Product) else 0)
-        kids = () if opaque(node) else node.children()
-        size[id(node)] = own + sum(size[id(c)] for c in kids)
+        size[id(node)] = own + sum(size[id(c)] for c in kids(node))
         if uses[id(node)] > 1 and size[id(node)] > SHARE_ABOVE and node is not root:
             k += 1
             while f"z{k}" in taken:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from .nodes import Expr
@@ -11,11 +11,12 @@ T = TypeVar("T")
 
 
 def postorder(roots: Iterable[Expr],
-              children: Callable[[Expr], tuple] | None = None) -> list[Expr]:
+              children: Callable[[Expr], Sequence[Expr]] | None = None) -> list[Expr]:
     """Every node reachable from ``roots``, each once, children before parents.
 
-    ``children(node)`` says what a node leads to (default ``node.children()``); the matrix forms
-    walk their ``where`` definitions with it.
+    ``children(node)`` (default: ``node.children()``) chooses the edges followed, so a walk can
+    stop at nodes it treats as opaque (a printer does not enter a named subexpression; the matrix
+    forms walk their ``where`` definitions with it).
 
     Examples:
         >>> import indexcalc as ic
