@@ -282,7 +282,11 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     final = ctx.show(result, (_partial(names.text.get(f, "f"), x.name, TEXT),
                               _partial(names.latex.get(f, "f"), names.latex[x], ctx.latex))) \
         if cut else ctx.show(result)
-    form = _final_form(f, x, result, layout, vectors, user, normalized)
+    # the final form writes explain's own intermediates by their names (z1, …), so a `where`
+    # clause of its own cannot reuse those names for something else
+    own = [Named(names.text[n], n) for n in cut
+           if n is not f and n is not x and not isinstance(n, (Tensor, Named))]
+    form = _final_form(f, x, result, layout, vectors, user + own, normalized)
     return Derivation(
         f=names.text.get(f, "f"), x=x.name, direction="reverse" if reverse else "forward",
         layout=layout, vectors=vectors,

@@ -385,6 +385,11 @@ class MatrixForm:
     def __repr__(self) -> str:
         return f"MatrixForm({self})"
 
+    @property
+    def definition_names(self) -> tuple[str, ...]:
+        """The names of the ``where`` definitions, in the order they are listed."""
+        return tuple(self._names[id(r)] for r in self.definitions)
+
     def latex(self) -> str:
         """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""
         from .form_text import latex_name, to_latex
