@@ -8,7 +8,7 @@ import pytest
 import indexcalc as ic
 from indexcalc.derivation import Step
 
-from test_render import assert_well_formed
+from _latex import assert_well_formed
 
 rng = np.random.default_rng(0)
 HAS_LAYOUTS = importlib.util.find_spec("indexcalc.to_matrix") is not None

@@ -302,14 +302,14 @@ def _four_problems():
 
 @pytest.mark.parametrize("problem", ["dh/dW_hx", "dJ/dH", "least squares", "dx_t/dx_prev"])
 def test_latex_of_the_four_problems_is_balanced_and_known(problem):
-    from test_render import assert_well_formed
+    from _latex import assert_well_formed
     for tex in _four_problems()[problem]:
         assert tex
         assert_well_formed(tex)
 
 
 def test_latex_of_structure_forms_is_balanced_and_known():
-    from test_render import assert_well_formed
+    from _latex import assert_well_formed
     tensors, cases = _structure_cases()
     for expr, _, _ in cases.values():
         assert_well_formed(ic.to_matrix(expr).latex())

@@ -4,12 +4,13 @@ Strings are compared after removing spaces and reading ``^T`` as ``แต€`` and ``โ
 form is also evaluated and compared with the tensor laid out by its convention.
 """
 
-import re
 
 import numpy as np
 import pytest
 
 import indexcalc as ic
+
+from _latex import assert_well_formed
 
 
 def _norm(s: str) -> str:
@@ -99,21 +100,6 @@ def test_recurrence_jacobian_in_both_layouts():
     _close(den, tensor.T, **vals)
 
 
-_KNOWN = {r"\top", r"\circ", r"\otimes", r"\operatorname", r"\left", r"\right", r"\mathbf",
-          r"\mathrm", r"\hat", r"\sigma", r"\tanh", r"\det", r"\log", r"\exp", r"\,", r"\text"}
-
-
-def _well_formed(latex: str) -> None:
-    depth = 0
-    for ch in latex:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        assert depth >= 0, latex
-    assert depth == 0, latex
-    assert latex.count(r"\left") == latex.count(r"\right"), latex
-    for cmd in re.findall(r"\\[A-Za-z]+|\\,", latex):
-        assert cmd in _KNOWN, (cmd, latex)
-
-
 def test_latex_is_well_formed():
     g, y_hat, _ = _rnn_lm()
     forms = [ic.to_matrix(g, names=[y_hat]), ic.to_matrix(g, vectors="row", names=[y_hat])]
@@ -122,7 +108,7 @@ def test_latex_is_well_formed():
               ic.to_matrix(ic.grad(ic.logdet(S) + ic.trace(ic.inv(S)), S)),
               ic.to_kron(ic.diff(ic.einsum("ij,jk,ik->i", X, W, ic.Tensor("V", (2, 4))), W))]
     for f in forms:
-        _well_formed(f.latex())
+        assert_well_formed(f.latex())
         assert f._repr_latex_() == f"${f.latex()}$"
     assert r"\hat{y}" in forms[0].latex() and r"h_{\mathrm{prev}}" in forms[0].latex()
 

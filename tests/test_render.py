@@ -11,6 +11,8 @@ import indexcalc as ic
 from indexcalc.nodes import Product, Shared
 from indexcalc.render import render
 
+from _latex import assert_well_formed
+
 X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
 A, B = ic.tensors("A[3,3] B[3,3]")
 x3 = ic.Tensor("x", 3)
@@ -118,24 +120,6 @@ def test_shared_subexpressions_are_written_once():
     assert "\nwhere\n" in long
     assert len(long) < 2.5 * len(short)
     assert re.search(r"^  z\d+\[h\] = ", long, re.M)
-
-
-KNOWN = {r"\sum", r"\delta", r"\sigma", r"\tanh", r"\exp", r"\log", r"\sin", r"\cos", r"\sqrt",
-         r"\operatorname", r"\mathrm", r"\mathbf", r"\left", r"\right", r"\lvert", r"\rvert",
-         r"\mapsto", r"\det", r"\text", r"\begin", r"\end", r"\quad", r"\partial", r"\to",
-         r"\circ", r"\otimes", r"\top", r"\cdot", r"\frac", r"\mathsf", r"\operatorname",
-         r"\hat"}  # \hat: a name such as ŷ (matrix forms and derivations)
-
-
-def assert_well_formed(tex):
-    depth = 0
-    for ch in tex:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        assert depth >= 0, tex
-    assert depth == 0, tex
-    assert tex.count(r"\left") == tex.count(r"\right"), tex
-    unknown = set(re.findall(r"\\[A-Za-z]+", tex)) - KNOWN
-    assert not unknown, (unknown, tex)
 
 
 @pytest.mark.parametrize("expr, text", NOTATION, ids=[t for _, t in NOTATION])
