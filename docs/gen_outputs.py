@@ -3,7 +3,7 @@
 * ``docs/outputs/<example>.txt``: the real standard output of ``examples/<example>.py`` (pages
   include it next to the script, through ``pymdownx.snippets``), for every example whose output
   does not depend on what is installed;
-* ``docs/rules.md``: the rule catalogue, one row per entry of ``indexcalc.functions.RULES``;
+* ``docs/rules.md``: the rule catalogue, one row per entry of ``indexcalc.core.elementwise.RULES``;
 * ``docs/api.md``: the API reference, one mkdocstrings entry per name of ``indexcalc.__all__``.
 
 Run ``python docs/gen_outputs.py`` after changing an example, a printer or the rule table;
@@ -28,14 +28,14 @@ API_PAGE = ROOT / "docs" / "api.md"
 #: API page sections: (title, the modules whose public names it lists). A public name defined in
 #: a module not listed here goes to the last section, so a new module never drops out.
 API_SECTIONS = (
-    ("Building expressions", ("indexcalc.nodes", "indexcalc.tensors", "indexcalc.parse")),
-    ("Operations", ("indexcalc.ops", "indexcalc.axes", "indexcalc.matrices")),
-    ("Reshaping, indexing and structure", ("indexcalc.structure",)),
-    ("Differentiating", ("indexcalc.diff", "indexcalc.check")),
-    ("Evaluating and planning", ("indexcalc.evaluate", "indexcalc.plan")),
-    ("Rendering and layouts", ("indexcalc.to_matrix", "indexcalc.to_kron", "indexcalc.matrix_form",
-                               "indexcalc.latex", "indexcalc.explain", "indexcalc.codegen")),
-    ("Einsum-string queries", ("indexcalc.einsum_query",)),
+    ("Building expressions", ("indexcalc.core.nodes", "indexcalc.frontend.declare", "indexcalc.formula.reader")),
+    ("Operations", ("indexcalc.frontend.arithmetic", "indexcalc.frontend.axes", "indexcalc.frontend.matrices")),
+    ("Reshaping, indexing and structure", ("indexcalc.frontend.shaping",)),
+    ("Differentiating", ("indexcalc.calculus.derivatives", "indexcalc.evaluation.finite_differences")),
+    ("Evaluating and planning", ("indexcalc.evaluation.compiled", "indexcalc.evaluation.plan_report")),
+    ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms",
+                               "indexcalc.rendering.latex_notation", "indexcalc.derivations.chain", "indexcalc.codegen.python_source")),
+    ("Einsum-string queries", ("indexcalc.calculus.einsum_queries",)),
     ("Errors", ("indexcalc.errors",)),
     ("Other", ()),
 )
@@ -83,17 +83,17 @@ def _cell(text: str) -> str:
 
 
 def rules_page() -> str:
-    """The rule catalogue, generated from ``indexcalc.functions.RULES``."""
+    """The rule catalogue, generated from ``indexcalc.core.elementwise.RULES``."""
     import indexcalc as ic
-    from indexcalc.functions import PUBLIC, RULES
-    from indexcalc.ops import apply
+    from indexcalc.core.elementwise import PUBLIC, RULES
+    from indexcalc.frontend.arithmetic import apply
 
     x = ic.Tensor("x", "n")
     lines = [
         "# Rule catalogue",
         "",
         "Every elementwise function indexcalc knows and its derivative, generated from the rule",
-        "table `indexcalc.functions.RULES` by `docs/gen_outputs.py` (a test fails when this page",
+        "table `indexcalc.core.elementwise.RULES` by `docs/gen_outputs.py` (a test fails when this page",
         "and the table disagree, so the page cannot drift). Adding a function to indexcalc is",
         "adding a row to that table.",
         "",
@@ -119,7 +119,7 @@ def rules_page() -> str:
     lines += [
         "",
         "Beyond this table, `ic.softmax`, `ic.log_softmax`, `ic.logsumexp`, `ic.inv`, `ic.det` and",
-        "`ic.logdet` are nodes with their own derivative rules in `indexcalc.diff` (softmax:",
+        "`ic.logdet` are nodes with their own derivative rules in `indexcalc.calculus.derivatives` (softmax:",
         "`diag(s) − s sᵀ`; logsumexp: the softmax; `inv(X)`: `−X⁻¹ dX X⁻¹`; `logdet(X)`: `X⁻ᵀ`).",
         "",
     ]
@@ -129,7 +129,7 @@ def rules_page() -> str:
 def api_page() -> str:
     """The API reference: one mkdocstrings entry per name of ``indexcalc.__all__``.
 
-    Entries name the object where it is defined (``indexcalc.check.check``): several public
+    Entries name the object where it is defined (``indexcalc.evaluation.finite_differences.check``): several public
     functions share their name with their module, which a single ``::: indexcalc`` would show as
     the module. Aliases (``jacobian`` is ``diff``) are listed once, with a line for the alias.
     """

@@ -14,28 +14,28 @@ Examples:
 
 from __future__ import annotations
 
-from . import _methods
-from .check import check
-from .codegen import to_python
-from .diff import diff, grad, hessian, jacobian, jvp, vjp
-from .einsum_query import einsum_grad, einsum_jacobian
+from .frontend import operators as _methods
+from .evaluation.finite_differences import check
+from .codegen.python_source import to_python
+from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
+from .calculus.einsum_queries import einsum_grad, einsum_jacobian
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
-from .evaluate import Compiled, compile, evaluate
-from .explain import Derivation, explain
-from .latex import to_latex
-from .memory import memory_limit, set_memory_limit
-from .nodes import Constant, Expr, Tensor
-from .ops import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
+from .evaluation.compiled import Compiled, compile, evaluate
+from .derivations.chain import Derivation, explain
+from .rendering.latex_notation import to_latex
+from .evaluation.memory import memory_limit, set_memory_limit
+from .core.nodes import Constant, Expr, Tensor
+from .frontend.arithmetic import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
                   log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
                   sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
-from .parse import parse
-from .plan import Plan, plan
-from .simplify import simplify
-from .structure import concatenate, stack, tril, triu, unvec, vec, where
-from .tensors import tensors
-from .matrix_form import MatrixForm
-from .to_matrix import to_einsum, to_matrix
-from .to_kron import to_kron, vec_jacobian
+from .formula.reader import parse
+from .evaluation.plan_report import Plan, plan
+from .core.rebuild import simplify
+from .frontend.shaping import concatenate, stack, tril, triu, unvec, vec, where
+from .frontend.declare import tensors
+from .layouts.forms import MatrixForm
+from .layouts.matrix_layout import to_einsum, to_matrix
+from .layouts.kronecker import to_kron, vec_jacobian
 
 _methods.attach()
 

@@ -28,7 +28,7 @@ examples:
   indexcalc diff "x[i] * A[i,j] * x[j]" --wrt x --shape x=n --shape A="n n" --format python
   indexcalc einsum-grad "ij,jk->ik" --wrt 0          # prints jk,ik->ij
 
-Formulas are Python syntax, read (never run) by indexcalc.parse: + - * / ** @, .T, the
+Formulas are Python syntax, read (never run) by indexcalc.formula.reader: + - * / ** @, .T, the
 library's functions (exp, log, tanh, sigmoid, softmax, logsumexp, trace, inv, logdet, ...),
 einsum("ij,jk->ik", A, B), and index notation X[n,d] * W[d,h], where a letter written twice in a
 product is summed. A tensor is declared by --shape or by its first use X[n,d].
@@ -104,7 +104,7 @@ def _json(d: Any, args: argparse.Namespace) -> str:
 
 
 def _python(d: Any, args: argparse.Namespace) -> str:
-    from .codegen import to_python
+    from .codegen.python_source import to_python
 
     return to_python(d, name=f"d_by_{args.wrt}")
 
@@ -131,7 +131,7 @@ def check_sizes(tensors: Sequence[Any]) -> dict[str, int]:
         >>> check_sizes(ic.tensors("X[n,d] W[d,h] S[3,n]"))
         {'n': 2, 'd': 3, 'h': 4}
     """
-    from .dims import dim_names
+    from .core.dims import dim_names
 
     sizes: dict[str, int] = {}
     for t in tensors:
@@ -142,9 +142,9 @@ def check_sizes(tensors: Sequence[Any]) -> dict[str, int]:
 
 
 def _check(f: Any, x: Any) -> tuple[bool, str]:
-    from .check import check
-    from .dims import dim_size
-    from .traverse import tensors_of
+    from .evaluation.finite_differences import check
+    from .core.dims import dim_size
+    from .core.graph_walk import tensors_of
 
     tensors = {t.name: t for t in [*tensors_of(f), x]}
     sizes = check_sizes(list(tensors.values()))
@@ -162,8 +162,8 @@ def _check(f: Any, x: Any) -> tuple[bool, str]:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from .diff import diff, grad
-    from .parse import formula_and_variable
+    from .calculus.derivatives import diff, grad
+    from .formula.reader import formula_and_variable
 
     shapes = dict(args.shape)
     f, x = formula_and_variable(args.formula, args.wrt, shapes)
@@ -187,7 +187,7 @@ _EXTRA = {"delta": "the identity matrix (its two letters span one dimension)",
 
 
 def run_einsum_grad(args: argparse.Namespace) -> int:
-    from .einsum_query import einsum_grad, einsum_jacobian
+    from .calculus.einsum_queries import einsum_grad, einsum_jacobian
 
     if args.jacobian:
         subscripts, spec = einsum_jacobian(args.subscripts, args.wrt)

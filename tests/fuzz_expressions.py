@@ -26,8 +26,8 @@ from typing import Callable
 import numpy as np
 
 import indexcalc as ic
-from indexcalc.dims import dim_size
-from indexcalc.traverse import postorder, tensors_of
+from indexcalc.core.dims import dim_size
+from indexcalc.core.graph_walk import postorder, tensors_of
 
 SIZES = {"a": 2, "b": 3, "c": 4}
 VARIABLES = {"x": ("a",), "y": ("b",), "A": ("a", "b"), "B": ("b", "c"), "S": ("a", "a"),

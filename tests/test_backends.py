@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc import backends
+from indexcalc.evaluation import backends
 
 X, W, v, S = ic.tensors("X[n,d] W[d,h] v[h] S[h,h]")
 

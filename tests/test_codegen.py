@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.traverse import tensors_of
+from indexcalc.core.graph_walk import tensors_of
 
 X, W, v, y, A, x, c = ic.tensors("X[n,d] W[d,h] v[h] y[n] A[n,n] x[n] c[3]")
 SIZES = {"n": 2, "d": 3, "h": 4}

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import indexcalc as ic
-from indexcalc.traverse import postorder
+from indexcalc.core.graph_walk import postorder
 
 W, x, V = ic.Tensor("W", "h h"), ic.Tensor("x", "h"), ic.Tensor("V", "h h")
 RNG = np.random.default_rng(0)

@@ -36,7 +36,7 @@ SCRIPT = textwrap.dedent("""
         show(e, **sizes)
     for seed in range(40):
         f, base, rng = fz.case(seed)
-        from indexcalc.traverse import tensors_of
+        from indexcalc.core.graph_walk import tensors_of
         for t in tensors_of(f.expr)[:1]:
             d = ic.diff(f.expr, t)
             print(seed, str(f.expr))

@@ -12,7 +12,7 @@ import opt_einsum as oe
 import pytest
 
 import indexcalc as ic
-from indexcalc.nodes import Apply, Product, Sum, is_zero
+from indexcalc.core.nodes import Apply, Product, Sum, is_zero
 
 
 def reference_flops(*steps) -> int:

@@ -1,4 +1,4 @@
-"""indexcalc.einsum_query: gradient and Jacobian strings against Jacobians built from basis tensors."""
+"""indexcalc.calculus.einsum_queries: gradient and Jacobian strings against Jacobians built from basis tensors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexcalc.einsum_query import EinsumGrad, einsum_grad, einsum_jacobian
+from indexcalc.calculus.einsum_queries import EinsumGrad, einsum_grad, einsum_jacobian
 from indexcalc.errors import ParseError, ShapeError
 
 # Distinct sizes, so that an axis given the wrong letter changes a shape or a value.

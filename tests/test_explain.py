@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.derivation import Step
+from indexcalc.derivations.records import Step
 
 from _latex import assert_well_formed
 
 rng = np.random.default_rng(0)
-HAS_LAYOUTS = importlib.util.find_spec("indexcalc.to_matrix") is not None
+HAS_LAYOUTS = importlib.util.find_spec("indexcalc.layouts.matrix_layout") is not None
 
 
 def values(expr, sizes):
     """Random values for every tensor of ``expr`` (one-hot for a tensor named y)."""
-    from indexcalc.traverse import tensors_of
+    from indexcalc.core.graph_walk import tensors_of
     out = {}
     for t in tensors_of(expr):
         shape = tuple(sizes.get(d, d) for d in t.shape)

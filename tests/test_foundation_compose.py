@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import indexcalc as ic
-from indexcalc.traverse import tensors_of
+from indexcalc.core.graph_walk import tensors_of
 
 # shape keys: s scalar, n / f vectors, nf / fn / nn matrices ("n" is dimension n, "f" is 4)
 KEYS = ("s", "n", "f", "nf", "fn", "nn")

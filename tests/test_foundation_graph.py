@@ -15,7 +15,7 @@ import opt_einsum as oe
 import pytest
 
 import indexcalc as ic
-from indexcalc.traverse import postorder
+from indexcalc.core.graph_walk import postorder
 
 X, W, v, b = ic.tensors("X[n,d] W[d,h] v[h] b[h]")
 rng = np.random.default_rng(3)

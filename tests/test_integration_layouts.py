@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.structure import kron_name
+import indexcalc.calculus.splits  # noqa: F401  (ic.calculus.splits below)
+import indexcalc.core.graph_walk  # noqa: F401
+from indexcalc.frontend.shaping import kron_name
 
 ORDERS = ("col", "row")
 LAYOUTS = ("numerator", "denominator")
@@ -116,7 +118,7 @@ def _matrix_matches(expr, vals, layout, vectors):
     form = ic.to_matrix(expr, layout, vectors)
     want = np.asarray(ic.evaluate(expr, **vals))
     got = form.evaluate(**vals)
-    flip = ic.layout.transposes(layout, ic.layout.split_of(expr, None))
+    flip = ic.calculus.splits.transposes(layout, ic.calculus.splits.split_of(expr, None))
     if want.ndim == 2 and flip:
         want = want.T
     if want.ndim == 1:  # a vector: a column n × 1 or a row 1 × n, flipped by the layout
@@ -181,18 +183,18 @@ def test_to_matrix_prints_and_evaluates_structure_nodes(name):
 
 
 def test_every_structure_node_type_is_covered():
-    from indexcalc.indexing import Index, Scatter
-    from indexcalc.structure import Concat, TriMask
-    from indexcalc.traverse import postorder
+    from indexcalc.frontend.indexing import Index, Scatter
+    from indexcalc.frontend.shaping import Concat, TriMask
+    from indexcalc.core.graph_walk import postorder
     _, cases = _structure_cases()
-    for kind in (Index, Scatter, Concat, TriMask, ic.nodes.Reshape):
+    for kind in (Index, Scatter, Concat, TriMask, ic.core.nodes.Reshape):
         named = [n for n, (_, _, k) in cases.items() if k == kind.__name__]
         assert named and all(any(isinstance(m, kind) for m in postorder([cases[n][0]]))
                              for n in named), kind
 
 
 def test_structure_without_a_matrix_form_says_which_node():
-    from indexcalc.traverse import postorder
+    from indexcalc.core.graph_walk import postorder
     T3, x = ic.Tensor("T", (2, 3, 4)), ic.Tensor("x", 6)
     scatter3 = ic.grad(ic.sum(T3[0] ** 2), T3)  # order 3: zeros but the first slice
     cases = {"Reshape": ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)),

@@ -103,5 +103,5 @@ def test_float32_stays_float32(name):
 
 
 def _tensors(e):
-    from indexcalc.traverse import tensors_of
+    from indexcalc.core.graph_walk import tensors_of
     return tensors_of(e)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.memory import format_bytes, physical_memory
+from indexcalc.evaluation.memory import format_bytes, physical_memory
 
 
 def test_a_64_terabyte_jacobian_is_refused_at_once():

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import indexcalc as ic
-from indexcalc.contract import pair_kernel
+from indexcalc.evaluation.kernels import pair_kernel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
@@ -72,7 +72,7 @@ def test_plans_reused_for_equal_sizes_and_replanned_for_new_sizes():
 
 
 def test_auto_optimizer_depends_on_operand_count():
-    from indexcalc.planning import choose_optimizer
+    from indexcalc.evaluation.product_plans import choose_optimizer
 
     assert [choose_optimizer("auto", n) for n in (2, 4, 5, 16, 17)] == \
         ["optimal", "optimal", "dp", "dp", "greedy"]

@@ -10,8 +10,8 @@ import numpy as np
 from _fd import assert_close, fd_jacobian, values_of
 
 import indexcalc as ic
-from indexcalc.nodes import Apply, Delta, Named, Product
-from indexcalc.traverse import postorder
+from indexcalc.core.nodes import Apply, Delta, Named, Product
+from indexcalc.core.graph_walk import postorder
 
 rng = np.random.default_rng(42)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.nodes import Product, Shared
-from indexcalc.render import render
+from indexcalc.core.nodes import Product, Shared
+from indexcalc.rendering.index_notation import render
 
 from _latex import assert_well_formed
 

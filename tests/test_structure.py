@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.indexing import Index, Scatter
-from indexcalc.nodes import Delta
-from indexcalc.structure import kron_name, vec_source
-from indexcalc.traverse import postorder
+from indexcalc.frontend.indexing import Index, Scatter
+from indexcalc.core.nodes import Delta
+from indexcalc.frontend.shaping import kron_name, vec_source
+from indexcalc.core.graph_walk import postorder
 
 from _structure_util import assert_derivatives
 
@@ -354,7 +354,7 @@ def test_index_keeps_size_multipliers_of_products():
     # regression: in Σ_k x[i,n] (k of dimension m, in no factor) the sum multiplies by m; the
     # indexed product must keep that (and algebra.product must count a broadcast label of an
     # inlined product that the outer product sums: sum(ones(3)) was 1)
-    from indexcalc.algebra import full, product
+    from indexcalc.core.algebra import full, product
 
     x, m = ic.Tensor("x", (4, "n")), ic.Tensor("m", "m")
     p = product([(x, ("i", "n")), (full(("m",)), ("k",))], ("i", "n"), {"i": 4, "n": "n", "k": "m"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import indexcalc as ic
-from indexcalc.traverse import postorder
+from indexcalc.core.graph_walk import postorder
 
 from _structure_util import fd_jacobian
 

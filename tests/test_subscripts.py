@@ -1,4 +1,4 @@
-"""indexcalc.subscripts: labels agree with numpy.einsum, malformed strings raise ParseError."""
+"""indexcalc.frontend.subscripts: labels agree with numpy.einsum, malformed strings raise ParseError."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexcalc.errors import ParseError
-from indexcalc.subscripts import implicit_output, parse_subscripts, split_subscripts
+from indexcalc.frontend.subscripts import implicit_output, parse_subscripts, split_subscripts
 
 # Distinct sizes, so that a label given to the wrong axis changes a shape or a value.
 LETTER_SIZES = {"a": 2, "b": 3, "c": 4, "B": 5}

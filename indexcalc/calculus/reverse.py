@@ -1,0 +1,132 @@
+"""Reverse accumulation: each node's cotangent flows to its children, parents before children.
+
+``REVERSE`` holds one rule per node type, ``rule(node, ct, dep) -> [(child, contribution)]``
+(each contribution has the child's shape); ``reverse`` runs them. :mod:`indexcalc.calculus.derivatives` holds the
+forward rules and the public API, and re-exports both names (other modules register their node
+types' rules into ``diff.REVERSE``, which is this table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..core.algebra import add, fresh_labels, product, scale, size_factors
+from .derivatives import _dims, _spread, depends, local_derivative, softmax_over
+from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Reshape,
+                    Shared, Softmax, Sum, Tensor, zero)
+from ..core.graph_walk import postorder
+
+
+# rule(node, ct) -> list of (child, contribution of shape child.shape)
+
+def _rv_product(node: Product, ct: Expr, dep) -> list:
+    out = []
+    dims = dict(enumerate(node.dims))
+    for k, (f, ls) in enumerate(node.factors):
+        if id(f) not in dep:
+            continue
+        m = fresh_labels(f.ndim)
+        ties = [(Delta(d, 2), (l, mm)) for d, l, mm in zip(f.shape, ls, m)]
+        dims.update(_dims(m, f.shape))
+        others = [fl for j, fl in enumerate(node.factors) if j != k] + size_factors(node)
+        out.append((f, product(others + [(ct, node.out)] + ties, m, dims, node.coef)))
+    return out
+
+
+def _hadamard(a: Expr, b: Expr) -> Expr:
+    ls = fresh_labels(a.ndim)
+    return product([(a, ls), (b, ls)], ls, _dims(ls, a.shape))
+
+
+def _rv_apply(node: Apply, ct: Expr, dep, y: Expr | None = None) -> list:
+    return [(node.arg, _hadamard(local_derivative(node, y), ct))]
+
+
+def _rv_softmax(node: Softmax, ct: Expr, dep, s: Expr | None = None) -> list:
+    s = node if s is None else s
+    ls = fresh_labels(node.ndim)
+    dims = _dims(ls, node.shape)
+    sc = _hadamard(s, ct)
+    back = _spread(product([(sc, ls)], tuple(l for i, l in enumerate(ls) if i != node.axis), dims),
+                   ls, (node.axis,), dims)
+    return [(node.arg, add([(1.0, sc), (-1.0, _hadamard(s, back))], node.shape))]
+
+
+def _rv_logsumexp(node: LogSumExp, ct: Expr, dep) -> list:
+    arg = node.arg
+    ls = fresh_labels(arg.ndim)
+    p = softmax_over(arg, node.axes, node)
+    return [(arg, _hadamard(p, _spread(ct, ls, node.axes, _dims(ls, arg.shape))))]
+
+
+def _rv_inverse(node: Inverse, ct: Expr, dep) -> list:
+    i, a, b, j = fresh_labels(4)
+    n = node.shape[0]
+    return [(node.arg, product([(node, (i, a)), (ct, (i, j)), (node, (b, j))], (a, b),
+                               {i: n, a: n, b: n, j: n}, coef=-1.0))]
+
+
+def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
+    a, b = fresh_labels(2)
+    n = node.arg.shape[0]
+    factors = [(ct, ()), (Inverse(node.arg), (b, a))]
+    if isinstance(node, Det):
+        factors.append((node, ()))
+    return [(node.arg, product(factors, (a, b), {a: n, b: n}))]
+
+
+def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:
+    from ..frontend.arithmetic import reshape
+
+    return [(node.arg, reshape(ct, node.arg.shape))]
+
+
+def _rv_named(node: Named, ct: Expr, dep) -> list:
+    inner = node.arg
+    if isinstance(inner, Apply):
+        return _rv_apply(inner, ct, dep, y=node)
+    if isinstance(inner, Softmax):
+        return _rv_softmax(inner, ct, dep, s=node)
+    return [(inner, ct)]
+
+
+REVERSE: dict[type, Callable] = {
+    Product: _rv_product,
+    Sum: lambda node, ct, dep: [(t, scale(ct, c)) for c, t in node.terms if id(t) in dep],
+    Apply: _rv_apply,
+    Softmax: _rv_softmax,
+    LogSumExp: _rv_logsumexp,
+    Inverse: _rv_inverse,
+    Det: _rv_det,
+    LogDet: _rv_det,
+    Reshape: _rv_reshape,
+    Named: _rv_named,
+    Shared: lambda node, ct, dep: [(node.arg, ct)],
+}
+
+
+def _uses(node: Expr, dep: set[int]) -> int:
+    """How many contributions ``node``'s reverse rule makes (each one uses its cotangent)."""
+    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax)) else node
+    return sum(1 for c in inner.children() if id(c) in dep)
+
+
+def reverse(f: Expr, x: Tensor, cotangent: Expr) -> Expr:
+    """The cotangent of ``x`` when ``f`` has cotangent ``cotangent`` (a vector–Jacobian product)."""
+    dep = depends(f, x)
+    if id(f) not in dep:
+        return zero(x.shape)
+    pending: dict[int, list[Expr]] = {id(f): [cotangent]}
+    order = [n for n in reversed(postorder([f])) if id(n) in dep]
+    for node in order:
+        parts = pending.pop(id(node), [])
+        ct = add([(1.0, p) for p in parts], node.shape)
+        if node is x:
+            return ct
+        if isinstance(ct, Sum) and not ct.terms:
+            continue
+        if isinstance(ct, Product) and len(ct.factors) > 1 and _uses(node, dep) > 1:
+            ct = Shared(ct)
+        for child, contribution in REVERSE[type(node)](node, ct, dep):
+            pending.setdefault(id(child), []).append(contribution)
+    return zero(x.shape)

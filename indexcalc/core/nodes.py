@@ -1,0 +1,426 @@
+"""The expression graph: a closed set of immutable, hash-consed node types.
+
+Grammar (every node has a positional ``shape``)::
+
+    Expr := Tensor(name, shape)                 a variable
+          | Constant(value)                     a fixed array
+          | Delta(dim, order)                   Kronecker delta δ_{i…i}
+          | Product(coef, factors, out, dims)   an einsum: coef · Σ_{labels ∉ out} Π factor[labels]
+          | Sum(terms)                          Σ c_k · term_k, all of one shape (no terms: zero)
+          | Apply(fn, arg, param)               an elementwise function from the rule table
+          | Softmax(arg, axis) | LogSumExp(arg, axes)
+          | Inverse(arg) | Det(arg) | LogDet(arg)
+          | Reshape(arg, shape)                 C-order reshape
+          | Named(name, arg)                    a subexpression shown (and computed) once
+          | Shared(arg)                         computed once, not flattened; prints as arg
+
+Nodes are interned: building a node equal to a live one returns that very object, so equality
+is identity, hashing is O(1) even for graphs thousands of levels deep, and equal subexpressions
+are shared (computed once). Labels inside a ``Product`` are small ints, renumbered canonically
+(output first, then factors left to right) so alpha-equivalent products are one node.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .dims import Dim, dims_equal, format_shape
+from ..errors import IndexcalcError, ShapeError
+
+_TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
+
+
+def _keyof(value: Any) -> Any:
+    """A hashable key in which child expressions stand by identity (they are interned)."""
+    if isinstance(value, Expr):
+        return ("@", id(value))
+    if isinstance(value, tuple):
+        return tuple(_keyof(v) for v in value)
+    return value
+
+
+def _intern(cls: type, **fields: Any) -> Any:
+    key = (cls,) + tuple(_keyof(v) for v in fields.values())
+    node = _TABLE.get(key)
+    if node is None:
+        node = object.__new__(cls)
+        for name, value in fields.items():
+            object.__setattr__(node, name, value)
+        _TABLE[key] = node
+    return node
+
+
+class Expr:
+    """Base of all expression nodes: immutable, interned, with NumPy-like operators.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> Y = (2 * X @ W).T
+        >>> isinstance(Y, ic.Expr), Y.shape, Y.ndim
+        (True, ('h', 'n'), 2)
+        >>> X @ W is X @ W                      # interned: equal expressions are one object
+        True
+        >>> Y.evaluate(X=np.ones((2, 3)), W=np.ones((3, 4))).shape
+        (4, 2)
+    """
+
+    __slots__ = ("__weakref__",)
+    __array_ufunc__ = None  # NumPy defers to our reflected operators
+    shape: tuple[Dim, ...]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Expr":
+        # every concrete node type has its own __new__; a bare Expr would be a node of no kind
+        raise IndexcalcError("ic.Expr is the base class of expressions; build one with "
+                             "ic.Tensor, ic.Constant or an operation")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __copy__(self) -> "Expr":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Expr":
+        return self
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), {k: getattr(self, k) for k in self._fields}))
+
+    _fields: tuple[str, ...] = ()
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def children(self) -> tuple["Expr", ...]:
+        return ()
+
+    def __bool__(self) -> bool:
+        raise IndexcalcError("an expression has no truth value; compare evaluated arrays instead")
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise ShapeError("len() of a 0-d expression")
+        if not isinstance(self.shape[0], int):
+            raise ShapeError(f"len(): the first dimension {self.shape[0]!r} is a name, bound only "
+                             "at evaluation; use expr.shape[0]")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator:
+        raise IndexcalcError("expressions are not iterable; index them with expr[i] instead")
+
+    # Operators, rendering and evaluation live in their own modules; they are attached to Expr
+    # in ``indexcalc/__init__.py`` (see ``_methods.py``).
+
+
+def _rebuild(cls: type, fields: dict) -> Expr:
+    return cls(**fields)
+
+
+class Tensor(Expr):
+    """A variable: a name and a shape whose dimensions are ints or names.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X = ic.Tensor("X", "n d")
+        >>> X.shape, X.ndim
+        (('n', 'd'), 2)
+        >>> ic.Tensor("X", ("n", "d")) is X
+        True
+    """
+
+    __slots__ = ("name", "shape", "symmetric")
+    _fields = ("name", "shape", "symmetric")
+
+    def __new__(cls, name: str, shape: Any = (), symmetric: bool = False) -> "Tensor":
+        from .dims import parse_shape
+
+        if not isinstance(name, str) or not name.isidentifier():
+            raise IndexcalcError(f"a tensor name must be an identifier like 'X' or 'W_hx', got {name!r}")
+        dims = parse_shape(shape, where=f"tensor {name!r}")
+        symmetric = bool(symmetric)
+        if symmetric and (len(dims) != 2 or not dims_equal(dims[0], dims[1])):
+            raise ShapeError(f"symmetric tensor {name!r} must be a square matrix, got shape "
+                             f"{format_shape(dims)}")
+        return _intern(cls, name=name, shape=dims, symmetric=symmetric)
+
+    def __repr__(self) -> str:
+        sym = ", symmetric=True" if self.symmetric else ""
+        return f"Tensor({self.name!r}, {self.shape!r}{sym})"
+
+
+class Constant(Expr):
+    """A fixed NumPy value (read-only). Plain numbers and arrays are wrapped automatically.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> ic.Constant(2.0).shape, ic.Constant([[1, 2, 3]]).shape
+        ((), (1, 3))
+    """
+
+    __slots__ = ("value", "name", "shape", "_vkey")
+    _fields = ("value", "name")
+
+    def __new__(cls, value: Any, name: str | None = None) -> "Constant":
+        if isinstance(value, Expr):
+            raise IndexcalcError("Constant() takes a number or an array, not an expression")
+        try:
+            arr = np.array(value)
+        except Exception as e:  # ragged lists and the like
+            raise IndexcalcError(f"Constant(): cannot make an array of {value!r}: {e}") from None
+        if arr.dtype == bool:
+            arr = arr.astype(np.float64)
+        if arr.dtype.kind not in "iuf":
+            raise IndexcalcError(f"Constant(): values must be real numbers, got dtype {arr.dtype}")
+        if arr.dtype.kind in "iu":
+            arr = arr.astype(np.float64)
+        arr.setflags(write=False)
+        if name is not None and not (isinstance(name, str) and name.isidentifier()):
+            raise IndexcalcError(f"a constant's name must be an identifier, got {name!r}")
+        vkey = (arr.dtype.str, arr.shape, arr.tobytes()) if arr.size <= 4096 else ("id", id(arr))
+        node = _intern(cls, _vkey=vkey, name=name, shape=arr.shape)
+        if not hasattr(node, "value"):
+            object.__setattr__(node, "value", arr)
+        return node
+
+    def __reduce__(self):
+        return (Constant, (np.array(self.value), self.name))
+
+    def __repr__(self) -> str:
+        if self.name:
+            return f"Constant({self.name})"
+        return f"Constant({self.value.tolist()!r})" if self.value.size <= 6 else f"Constant(<{self.value.shape}>)"
+
+
+class Delta(Expr):
+    """The Kronecker delta of ``order`` axes over one dimension: 1 where all indices agree."""
+
+    __slots__ = ("dim", "order", "shape")
+    _fields = ("dim", "order")
+
+    def __new__(cls, dim: Dim, order: int = 2) -> "Delta":
+        return _intern(cls, dim=dim, order=order, shape=(dim,) * order)
+
+    def __repr__(self) -> str:
+        return f"Delta({self.dim!r}, {self.order})"
+
+
+class Product(Expr):
+    """An einsum: ``coef · Σ_{labels not in out} Π_k factors[k][labels_k]``.
+
+    ``factors`` is a tuple of ``(expr, labels)``; ``dims[label]`` is each label's dimension. A label
+    that is in ``out`` but in no factor broadcasts; a summed label in no factor multiplies by its
+    size. Build products with :func:`indexcalc.core.algebra.product`, which also simplifies them.
+    """
+
+    __slots__ = ("coef", "factors", "out", "dims", "shape")
+    _fields = ("coef", "factors", "out", "dims")
+
+    def __new__(cls, coef: float, factors: tuple, out: tuple, dims: tuple) -> "Product":
+        coef, factors, out, dims = _canonical_labels(float(coef), factors, out, dims)
+        return _intern(cls, coef=coef, factors=factors, out=out, dims=dims,
+                       shape=tuple(dims[l] for l in out))
+
+    def children(self) -> tuple[Expr, ...]:
+        return tuple(f for f, _ in self.factors)
+
+    def __repr__(self) -> str:
+        fs = ", ".join(f"{type(f).__name__}{ls}" for f, ls in self.factors)
+        return f"Product({self.coef}, [{fs}] -> {self.out})"
+
+
+def _canonical_labels(coef: float, factors: tuple, out: tuple, dims: Any) -> tuple:
+    """Renumber labels by first appearance (output, then factors) and check every axis."""
+    order: dict[Any, int] = {}
+    for l in out:
+        order.setdefault(l, len(order))
+    for _, ls in factors:
+        for l in ls:
+            order.setdefault(l, len(order))
+    if isinstance(dims, dict):
+        lookup = dims
+    else:
+        lookup = dict(enumerate(dims))
+    for l in lookup:
+        if l not in order:  # a summed label in no factor (a size multiplier)
+            order.setdefault(l, len(order))
+    if len(set(out)) != len(out):
+        raise IndexcalcError(f"internal: repeated output label in product {out}")
+    new_dims = [None] * len(order)
+    for l, i in order.items():
+        if l not in lookup:
+            raise IndexcalcError(f"internal: label {l!r} has no dimension")
+        new_dims[i] = lookup[l]
+    new_factors = []
+    for f, ls in factors:
+        if not isinstance(f, Expr) or len(ls) != len(f.shape):
+            raise IndexcalcError(f"internal: factor {f!r} given {len(ls)} labels")
+        for axis, l in enumerate(ls):
+            if not dims_equal(f.shape[axis], lookup[l]):
+                raise ShapeError(f"product: axis {axis} of factor {f!r} has dimension "
+                                 f"{f.shape[axis]} but its label joins dimension {lookup[l]}")
+        new_factors.append((f, tuple(order[l] for l in ls)))
+    return coef, tuple(new_factors), tuple(order[l] for l in out), tuple(new_dims)
+
+
+class Sum(Expr):
+    """A linear combination ``Σ c_k term_k`` of expressions of one shape; no terms is zero."""
+
+    __slots__ = ("terms", "shape")
+    _fields = ("terms", "shape")
+
+    def __new__(cls, terms: tuple, shape: tuple) -> "Sum":
+        for c, t in terms:
+            if len(t.shape) != len(shape) or not all(map(dims_equal, t.shape, shape)):
+                raise ShapeError(f"sum: term of shape {format_shape(t.shape)} added to shape "
+                                 f"{format_shape(shape)}")
+        return _intern(cls, terms=tuple((float(c), t) for c, t in terms), shape=tuple(shape))
+
+    def children(self) -> tuple[Expr, ...]:
+        return tuple(t for _, t in self.terms)
+
+    @property
+    def is_zero(self) -> bool:
+        return not self.terms
+
+    def __repr__(self) -> str:
+        if not self.terms:
+            return f"Zero{format_shape(self.shape)}"
+        return "Sum(" + ", ".join(f"{c}*{t!r}" for c, t in self.terms) + ")"
+
+
+class _Unary(Expr):
+    __slots__ = ("arg", "shape")
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+class Apply(_Unary):
+    """An elementwise function ``fn`` (a row of the rule table) applied to ``arg``."""
+
+    __slots__ = ("fn", "param")
+    _fields = ("fn", "arg", "param")
+
+    def __new__(cls, fn: str, arg: Expr, param: float | None = None) -> "Apply":
+        return _intern(cls, fn=fn, arg=arg, param=param, shape=arg.shape)
+
+    def __repr__(self) -> str:
+        p = "" if self.param is None else f", {self.param}"
+        return f"Apply({self.fn}, {self.arg!r}{p})"
+
+
+class Softmax(_Unary):
+    """``exp(x) / Σ_axis exp(x)`` along one axis."""
+
+    __slots__ = ("axis",)
+    _fields = ("arg", "axis")
+
+    def __new__(cls, arg: Expr, axis: int) -> "Softmax":
+        return _intern(cls, arg=arg, axis=axis, shape=arg.shape)
+
+
+class LogSumExp(_Unary):
+    """``log Σ_axes exp(x)``; the axes are removed from the shape."""
+
+    __slots__ = ("axes",)
+    _fields = ("arg", "axes")
+
+    def __new__(cls, arg: Expr, axes: tuple[int, ...]) -> "LogSumExp":
+        shape = tuple(d for i, d in enumerate(arg.shape) if i not in axes)
+        return _intern(cls, arg=arg, axes=tuple(sorted(axes)), shape=shape)
+
+
+class Inverse(_Unary):
+    """The matrix inverse ``X⁻¹``."""
+
+    __slots__ = ()
+    _fields = ("arg",)
+
+    def __new__(cls, arg: Expr) -> "Inverse":
+        return _intern(cls, arg=arg, shape=arg.shape)
+
+
+class Det(_Unary):
+    """The determinant ``det X`` (a scalar)."""
+
+    __slots__ = ()
+    _fields = ("arg",)
+
+    def __new__(cls, arg: Expr) -> "Det":
+        return _intern(cls, arg=arg, shape=())
+
+
+class LogDet(_Unary):
+    """``log |det X|`` (a scalar)."""
+
+    __slots__ = ()
+    _fields = ("arg",)
+
+    def __new__(cls, arg: Expr) -> "LogDet":
+        return _intern(cls, arg=arg, shape=())
+
+
+class Reshape(_Unary):
+    """A C-order reshape of ``arg`` to ``shape`` (same total size)."""
+
+    __slots__ = ()
+    _fields = ("arg", "shape")
+
+    def __new__(cls, arg: Expr, shape: tuple) -> "Reshape":
+        return _intern(cls, arg=arg, shape=tuple(shape))
+
+
+class Named(_Unary):
+    """``arg`` shown as ``name`` by the renderers and computed once by evaluation."""
+
+    __slots__ = ("name",)
+    _fields = ("name", "arg")
+
+    def __new__(cls, name: str, arg: Expr) -> "Named":
+        if not isinstance(name, str) or not name.strip():
+            raise IndexcalcError(f"a name must be a non-empty string, got {name!r}")
+        return _intern(cls, name=name, arg=arg, shape=arg.shape)
+
+    def __repr__(self) -> str:
+        return f"Named({self.name!r})"
+
+
+class Shared(_Unary):
+    """``arg`` computed once and kept out of enclosing products; renders as ``arg`` itself.
+
+    Reverse accumulation wraps a cotangent in ``Shared`` when several contributions use it, so
+    flattening cannot copy one chain into each of them (that would make an unrolled recurrence
+    quadratic in its length).
+    """
+
+    __slots__ = ()
+    _fields = ("arg",)
+
+    def __new__(cls, arg: Expr) -> "Shared":
+        return _intern(cls, arg=arg, shape=arg.shape)
+
+
+NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
+              LogDet, Reshape, Named, Shared)
+
+
+def live_tensors(name: str) -> list[Tensor]:
+    """The variables named ``name`` that exist right now (for binding dimensions by name)."""
+    return [n for n in list(_TABLE.values()) if isinstance(n, Tensor) and n.name == name]
+
+
+def zero(shape: tuple) -> Sum:
+    """The exact zero of a shape (a sum of no terms)."""
+    return Sum((), tuple(shape))
+
+
+def is_zero(e: Expr) -> bool:
+    return isinstance(e, Sum) and not e.terms

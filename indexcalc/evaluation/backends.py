@@ -1,0 +1,275 @@
+"""Array backends: one small table per library of the operations evaluation needs.
+
+Contractions go through opt_einsum's ``backend=`` argument; everything else a program does
+(elementwise functions, softmax, inverse, determinant, broadcasting, writing a diagonal) goes
+through the :class:`Namespace` of the backend. A backend's library is imported only when a program
+for it is built, so ``import indexcalc`` never imports jax, torch, cupy or dask.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import IndexcalcError
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """How one array library does what a program needs.
+
+    Attributes:
+        name: the backend's name, as given to ``ic.compile(backend=...)``.
+        xp: the library's NumPy-like module (``numpy``, ``jax.numpy``, ``torch``, ...).
+        asarray: ``(value, dtype_name) -> array`` converting an input to the library's arrays.
+        functions: elementwise function name -> ``(array, param) -> array`` (the rule table's keys).
+        ops: the remaining operations by name: ``zeros``, ``broadcast_to``, ``reshape``,
+            ``transpose``, ``write_diagonal``, ``amax``, ``sum``, ``inv``, ``det``, ``logdet``.
+    """
+
+    name: str
+    xp: Any
+    asarray: Callable
+    functions: dict
+    ops: SimpleNamespace
+
+
+def _numpy_like_functions(xp: Any) -> dict:
+    """The rule table's functions written with a NumPy-compatible module ``xp``."""
+    def softplus(a, p):
+        return xp.logaddexp(0.0, a)
+
+    return {
+        "exp": lambda a, p: xp.exp(a),
+        "log": lambda a, p: xp.log(a),
+        "tanh": lambda a, p: xp.tanh(a),
+        "sigmoid": lambda a, p: xp.exp(-softplus(-a, p)),
+        # σ'(z) = exp(−softplus(z) − softplus(−z)): exact and finite for any z
+        "dsigmoid": lambda a, p: xp.exp(-softplus(a, p) - softplus(-a, p)),
+        "softplus": softplus,
+        "relu": lambda a, p: xp.maximum(a, 0),
+        "step": lambda a, p: (a > 0).astype(a.dtype),
+        "sin": lambda a, p: xp.sin(a),
+        "cos": lambda a, p: xp.cos(a),
+        "sqrt": lambda a, p: xp.sqrt(a),
+        "square": lambda a, p: xp.square(a),
+        "abs": lambda a, p: xp.abs(a),
+        "sign": lambda a, p: xp.sign(a),
+        "power": lambda a, p: xp.power(a, p),
+    }
+
+
+def _index_arrays(xp: Any, full: str, target: str, shape: tuple) -> tuple:
+    """Integer index arrays that address the diagonal ``target`` inside layout ``full``."""
+    size = dict(zip(full, shape))
+    grids = np.meshgrid(*[np.arange(size[c]) for c in target], indexing="ij", sparse=True)
+    by_letter = dict(zip(target, grids))
+    return tuple(xp.asarray(by_letter[c]) for c in full)
+
+
+def _numpy_write_diagonal(res, full: str, target: str, shape: tuple):
+    out = np.zeros(shape, dtype=np.result_type(res, np.float32))
+    np.einsum(f"{full}->{target}", out)[...] = res  # a strided view of the diagonal
+    return out
+
+
+def _strided_write_diagonal(xp: Any, strided: Callable) -> Callable:
+    """Writing through a strided view (cupy, torch): no dense identity is ever built."""
+    def write(res, full, target, shape):
+        out = xp.zeros(shape, dtype=res.dtype)
+        step = dict.fromkeys(target, 0)
+        stride = 1
+        for c, n in reversed(list(zip(full, shape))):
+            step[c] += stride
+            stride *= n
+        size = dict(zip(full, shape))
+        strided(out, tuple(size[c] for c in target), tuple(step[c] for c in target))[...] = res
+        return out
+    return write
+
+
+def _jax_write_diagonal(xp: Any) -> Callable:
+    def write(res, full, target, shape):
+        out = xp.zeros(shape, dtype=res.dtype)
+        return out.at[_index_arrays(xp, full, target, shape)].set(res)
+    return write
+
+
+def _masked_write_diagonal(xp: Any) -> Callable:
+    """dask: a lazy, chunked ``where`` on index equalities (no identity is stored)."""
+    def write(res, full, target, shape):
+        size = dict(zip(full, shape))
+        grids = xp.meshgrid(*[xp.arange(n) for n in shape], indexing="ij", sparse=True)
+        first: dict = {}
+        mask = None
+        for c, g in zip(full, grids):
+            if c in first:
+                eq = first[c] == g
+                mask = eq if mask is None else mask & eq
+            else:
+                first[c] = g
+        res = xp.broadcast_to(res, tuple(size[c] for c in target))
+        spread = xp.broadcast_to(xp.reshape(res, _spread_shape(full, target, size)), shape)
+        return xp.where(mask, spread, 0)
+    return write
+
+
+def _spread_shape(full: str, target: str, size: dict) -> tuple:
+    seen: set = set()
+    out = []
+    for c in full:
+        out.append(size[c] if c not in seen else 1)
+        seen.add(c)
+    return tuple(out)  # ``target`` lists each class once, in first-occurrence order of ``full``
+
+
+def _numpy_namespace() -> Namespace:
+    ops = SimpleNamespace(
+        zeros=np.zeros, broadcast_to=np.broadcast_to, reshape=np.reshape,
+        transpose=np.transpose, write_diagonal=_numpy_write_diagonal,
+        amax=lambda a, axis: np.max(a, axis=axis, keepdims=True, initial=-np.inf),
+        sum=lambda a, axis: np.sum(a, axis=axis, keepdims=True),
+        inv=np.linalg.inv, det=np.linalg.det, logdet=lambda a: np.linalg.slogdet(a)[1],
+    )
+    return Namespace("numpy", np, lambda v, dtype: np.asarray(v), _numpy_like_functions(np), ops)
+
+
+def _jax_namespace() -> Namespace:
+    import jax.numpy as jnp
+
+    ops = SimpleNamespace(
+        zeros=jnp.zeros, broadcast_to=jnp.broadcast_to, reshape=jnp.reshape,
+        transpose=jnp.transpose, write_diagonal=_jax_write_diagonal(jnp),
+        amax=lambda a, axis: jnp.max(a, axis=axis, keepdims=True, initial=-jnp.inf),
+        sum=lambda a, axis: jnp.sum(a, axis=axis, keepdims=True),
+        inv=jnp.linalg.inv, det=jnp.linalg.det, logdet=lambda a: jnp.linalg.slogdet(a)[1],
+    )
+    return Namespace("jax", jnp, lambda v, dtype: jnp.asarray(v), _numpy_like_functions(jnp), ops)
+
+
+def _cupy_namespace() -> Namespace:
+    import cupy
+    from cupy.lib.stride_tricks import as_strided
+
+    def strided(out, shape, steps):
+        return as_strided(out, shape, tuple(s * out.itemsize for s in steps))
+
+    ops = SimpleNamespace(
+        zeros=cupy.zeros, broadcast_to=cupy.broadcast_to, reshape=cupy.reshape,
+        transpose=cupy.transpose, write_diagonal=_strided_write_diagonal(cupy, strided),
+        amax=lambda a, axis: cupy.max(a, axis=axis, keepdims=True),
+        sum=lambda a, axis: cupy.sum(a, axis=axis, keepdims=True),
+        inv=cupy.linalg.inv, det=cupy.linalg.det, logdet=lambda a: cupy.linalg.slogdet(a)[1],
+    )
+    return Namespace("cupy", cupy, lambda v, dtype: cupy.asarray(v), _numpy_like_functions(cupy),
+                     ops)
+
+
+def _dask_namespace() -> Namespace:
+    import dask.array as da
+
+    def asarray(v, dtype):
+        return v if isinstance(v, da.Array) else da.from_array(np.asarray(v))
+
+    def not_chunked(what):
+        def fail(a):
+            raise IndexcalcError(f"{what} is not available on the dask backend; evaluate this "
+                                 "expression with backend='numpy'")
+        return fail
+
+    ops = SimpleNamespace(
+        zeros=da.zeros, broadcast_to=da.broadcast_to, reshape=da.reshape,
+        transpose=da.transpose, write_diagonal=_masked_write_diagonal(da),
+        amax=lambda a, axis: da.max(a, axis=axis, keepdims=True),
+        sum=lambda a, axis: da.sum(a, axis=axis, keepdims=True),
+        inv=da.linalg.inv, det=not_chunked("det"), logdet=not_chunked("logdet"),
+    )
+    return Namespace("dask", da, asarray, _numpy_like_functions(da), ops)
+
+
+def _torch_namespace() -> Namespace:
+    import torch
+
+    def softplus(a, p):
+        return torch.logaddexp(a, torch.zeros((), dtype=a.dtype, device=a.device))
+
+    functions = {
+        "exp": lambda a, p: torch.exp(a), "log": lambda a, p: torch.log(a),
+        "tanh": lambda a, p: torch.tanh(a),
+        "sigmoid": lambda a, p: torch.exp(-softplus(-a, p)),
+        "dsigmoid": lambda a, p: torch.exp(-softplus(a, p) - softplus(-a, p)),
+        "softplus": softplus, "relu": lambda a, p: torch.clamp(a, min=0),
+        "step": lambda a, p: (a > 0).to(a.dtype),
+        "sin": lambda a, p: torch.sin(a), "cos": lambda a, p: torch.cos(a),
+        "sqrt": lambda a, p: torch.sqrt(a), "square": lambda a, p: torch.square(a),
+        "abs": lambda a, p: torch.abs(a), "sign": lambda a, p: torch.sign(a),
+        "power": lambda a, p: torch.pow(a, p),
+    }
+
+    def asarray(v, dtype):
+        if isinstance(v, torch.Tensor):
+            return v
+        return torch.as_tensor(np.asarray(v))
+
+    def strided(out, shape, steps):
+        return out.as_strided(shape, steps)
+
+    def zeros(shape, dtype=None):
+        return torch.zeros(shape, dtype=getattr(torch, np.dtype(dtype or "float64").name))
+
+    ops = SimpleNamespace(
+        zeros=zeros, broadcast_to=torch.broadcast_to, reshape=torch.reshape,
+        transpose=lambda a, axes: a.permute(*axes),
+        write_diagonal=_strided_write_diagonal(torch, strided),
+        amax=lambda a, axis: torch.amax(a, dim=axis, keepdim=True),
+        sum=lambda a, axis: torch.sum(a, dim=axis, keepdim=True),
+        inv=torch.linalg.inv, det=torch.linalg.det, logdet=lambda a: torch.linalg.slogdet(a)[1],
+    )
+    return Namespace("torch", torch, asarray, functions, ops)
+
+
+#: backend name -> (module that must import, pip extra to suggest, namespace factory)
+BACKENDS: dict[str, tuple[str, str, Callable[[], Namespace]]] = {
+    "numpy": ("numpy", "", _numpy_namespace),
+    "jax": ("jax", "jax", _jax_namespace),
+    "torch": ("torch", "torch", _torch_namespace),
+    "cupy": ("cupy", "cupy", _cupy_namespace),
+    "dask": ("dask.array", "dask", _dask_namespace),
+}
+
+_LOADED: dict[str, Namespace] = {}
+
+
+def namespace(name: Any) -> Namespace:
+    """The :class:`Namespace` of backend ``name``, importing its library on first use.
+
+    Raises:
+        IndexcalcError: ``name`` is no backend (the message lists them), or its library is not
+            installed (the message says what to install).
+
+    Examples:
+        >>> namespace("numpy").name
+        'numpy'
+        >>> namespace("tensorflow")
+        Traceback (most recent call last):
+        ...
+        indexcalc.errors.IndexcalcError: unknown backend 'tensorflow'; valid: numpy, jax, torch, cupy, dask
+    """
+    if not isinstance(name, str) or name not in BACKENDS:
+        raise IndexcalcError(f"unknown backend {name!r}; valid: {', '.join(BACKENDS)}")
+    if name in _LOADED:
+        return _LOADED[name]
+    module, extra, factory = BACKENDS[name]
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        install = f"pip install indexcalc[{extra}]" if extra != "cupy" else \
+            "pip install cupy (the build for your CUDA version, e.g. cupy-cuda12x)"
+        raise IndexcalcError(f"backend {name!r} needs the {module.split('.')[0]!r} package, "
+                             f"which is not installed: {install}") from None
+    _LOADED[name] = ns = factory()
+    return ns

@@ -1,0 +1,327 @@
+"""Evaluation: bind values to tensors, plan every product, run a straight-line program.
+
+Every ``Product`` is contracted along an opt_einsum path planned for the bound sizes; the plans
+are cached per set of sizes in a :class:`Compiled` expression, and so are the straight-line
+programs (:mod:`indexcalc.evaluation.programs`) built from them, so a compiled expression plans once and
+reuses the plan. Shared subexpressions are computed once (the graph is hash-consed).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core.dims import dim_names, dim_size, format_shape
+from ..errors import BindingError
+from ..core.nodes import Expr, Product, Tensor
+from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
+from ..core.graph_walk import postorder
+
+
+# --------------------------------------------------------------------------- binding
+
+def bind(roots: list[Expr], values: Mapping[str, Any],
+         convert: Callable[[str, Any], Any] | None = None) -> tuple[dict[str, Any], dict[str, int]]:
+    """Check the given arrays against the tensors of ``roots``; return arrays and dimension sizes.
+
+    A dimension that no tensor of ``roots`` carries (``∂(XW)/∂W = X δ`` has lost ``W``) is bound
+    from any other value given: an array for a tensor of that name, or an int for the dimension.
+    ``convert(name, value)`` makes the arrays (default: NumPy float arrays).
+    """
+    return bind_signature(signature(roots), values, convert)
+
+
+def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict[str, Tensor], frozenset]:
+    """The tensors of ``roots`` by name and every dimension name they use (computed once).
+
+    ``nodes``, when given, is ``postorder(roots)`` already computed.
+    """
+    tensors: dict[str, Tensor] = {}
+    nodes = postorder(roots) if nodes is None else nodes
+    for node in nodes:
+        if isinstance(node, Tensor):
+            other = tensors.setdefault(node.name, node)
+            if other is not node:
+                raise BindingError(f"two different tensors are named {node.name!r} (shapes "
+                                   f"{format_shape(other.shape)} and {format_shape(node.shape)}); "
+                                   "give them distinct names")
+    return tensors, frozenset(_dimension_names(nodes))
+
+
+def bind_signature(sig: tuple, values: Mapping[str, Any],
+                   convert: Callable[[str, Any], Any] | None = None) -> tuple[dict, dict]:
+    """:func:`bind` for a precomputed :func:`signature`."""
+    convert = convert or _as_array
+    tensors, names = sig
+    arrays: dict[str, np.ndarray] = {}
+    sizes: dict[str, int] = {}
+    where: dict[str, str] = {}
+    for name, t in tensors.items():
+        if name not in values:
+            given = ", ".join(sorted(values)) or "nothing"
+            raise BindingError(f"no value for tensor {name!r} of shape {format_shape(t.shape)} "
+                               f"(given: {given})")
+        arrays[name] = convert(name, values[name])
+        _bind_axes(t, arrays[name], sizes, where)
+    missing = names - set(sizes)
+    if missing:
+        _bind_extra(values, tensors, missing, sizes, where, convert)
+    for name, t in tensors.items():  # merged dimensions, once their factors are known
+        for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
+            if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
+                if dim_size(d, sizes) != n:
+                    raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} is "
+                                       f"{dim_size(d, sizes)} by the sizes bound, got {n}")
+    return arrays, sizes
+
+
+def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
+    name = t.name
+    if arr.ndim != len(t.shape):
+        raise BindingError(f"tensor {name!r} expects {len(t.shape)} axes with shape "
+                           f"{format_shape(t.shape)}, got an array of shape {arr.shape}")
+    for axis, (d, n) in enumerate(zip(t.shape, arr.shape)):
+        if isinstance(d, int):
+            if d != n:
+                raise BindingError(f"tensor {name!r} axis {axis}: expected size {d}, got {n} "
+                                   f"(array shape {arr.shape})")
+        elif "*" not in d:
+            if d in sizes and sizes[d] != n:
+                raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} has size {n} "
+                                   f"here but {sizes[d]} in {where[d]}")
+            sizes.setdefault(d, n)
+            where.setdefault(d, f"tensor {name!r} axis {axis}")
+
+
+def _dimension_names(nodes: list[Expr]) -> set[str]:
+    names = {n for node in nodes for d in node.shape for n in dim_names(d)}
+    for node in nodes:
+        if isinstance(node, Product):
+            names.update(n for d in node.dims for n in dim_names(d))
+    return names
+
+
+def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
+                where: dict, convert: Callable) -> None:
+    from ..core.nodes import live_tensors
+
+    for name, value in values.items():
+        if name in tensors:
+            continue
+        if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            sizes[name] = int(value)
+            where[name] = f"the size given for {name!r}"
+            continue
+        arr = None
+        found: dict[str, int] = {}
+        for t in live_tensors(name):  # several may exist (other scopes); use those that fit
+            arr = convert(name, value) if arr is None else arr
+            trial: dict[str, int] = dict(sizes)
+            try:
+                _bind_axes(t, arr, trial, dict(where))
+            except BindingError:
+                continue
+            for d in missing & set(trial):
+                if found.setdefault(d, trial[d]) != trial[d]:
+                    raise BindingError(f"dimension {d!r}: tensors named {name!r} of different "
+                                       f"shapes give it different sizes; pass {d}=<size>")
+        for d, n in found.items():
+            if d not in sizes:
+                sizes[d] = n
+                where[d] = f"the value given for {name!r}"
+    still = sorted(missing - set(sizes))
+    if still:
+        raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "
+                           f"it; pass the value of a tensor that has it (such as the variable of "
+                           f"the derivative) or its size, e.g. {still[0]}=10")
+
+
+def _as_array(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, Expr):
+        raise BindingError(f"tensor {name!r}: expected an array, got an expression")
+    try:
+        arr = np.asarray(value)
+    except Exception as e:
+        raise BindingError(f"tensor {name!r}: cannot convert {type(value).__name__} to an array "
+                           f"({e})") from None
+    if arr.dtype == bool or arr.dtype.kind in "iu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        raise BindingError(f"tensor {name!r}: expected real numbers, got an array of dtype "
+                           f"{arr.dtype}")
+    return arr
+
+
+# --------------------------------------------------------------------------- programs
+
+#: Evaluation rules for node types defined outside the core, registered by their own modules:
+#: ``_EVAL[NodeType] = fn(node, val, arrays, sizes, plans, dtype) -> numpy array`` where
+#: ``val(child)`` is a child's value. (The core node types are built by ``program.BUILDERS``.)
+_EVAL: dict[type, Callable] = {}
+
+
+class Compiled:
+    """An expression compiled for repeated evaluation: planned once per set of sizes.
+
+    Calling it with the tensors' values (by name) returns the value as an array of the backend:
+    a NumPy array for ``"numpy"``, a ``jax.Array``, a ``torch.Tensor``, a ``cupy.ndarray``, or a
+    lazy ``dask.array.Array`` (call ``.compute()``; chunked inputs stay chunked). Inputs are
+    converted to the backend's arrays first. Values of names the expression does not use are
+    accepted and ignored (they may bind a dimension only the derivative's variable carried).
+
+    The plans (one opt_einsum path per product) are cached per set of sizes, the straight-line
+    programs per set of sizes and dtype.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, x = ic.tensors("A[n,n] x[n]")
+        >>> f = ic.compile(x @ A @ x)
+        >>> float(f(A=np.eye(3), x=np.ones(3)))
+        3.0
+    """
+
+    def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
+                 memory_limit: int | None = None):
+        from .backends import namespace
+        from .memory import _checked
+        from ..frontend.arithmetic import as_expr
+
+        self.expr = as_expr(expr, "compile")
+        self.backend = backend
+        self.namespace = namespace(backend)
+        self.optimize = _checked_optimize(optimize)
+        self.memory_limit = _checked(memory_limit, "compile")
+        self.order = postorder([self.expr])
+        self._signature = signature([self.expr], self.order)
+        self._plans: dict[tuple, dict[int, ProductPlan]] = {}
+        self._programs: dict[tuple, Any] = {}
+        self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)
+
+    def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
+        """The product plans for these sizes (planned on first use, then reused)."""
+        key = tuple(sorted(sizes.items()))
+        plans = self._plans.get(key)
+        if plans is None:
+            cache: dict = {}
+            plans = {id(n): plan_product(n, sizes, self.optimize, cache)
+                     for n in self.order if isinstance(n, Product)}
+            self._plans[key] = plans
+        return plans
+
+    def program_for(self, sizes: Mapping[str, int], dtype: Any = np.float64):
+        """The straight-line program for these sizes and dtype (checked by the memory guard)."""
+        from .programs import Context, Program
+
+        dtype = np.dtype(dtype)
+        key = (tuple(sorted(sizes.items())), dtype.str)
+        program = self._programs.get(key)
+        if program is None:
+            ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
+            program = Program(self.order, self.expr, ctx, _EVAL, self.memory_limit)
+            self._programs[key] = program
+        return program
+
+    def __call__(self, /, **values: Any) -> Any:
+        ns = self.namespace
+        if ns.name == "numpy":
+            key = _shapes_key(values)
+            hit = self._bound.get(key) if key is not None else None
+            if hit is not None:  # float arrays of shapes seen before: binding is known
+                program, dtype = hit
+                return np.asarray(program.run(values), dtype=dtype)
+            arrays, sizes = bind_signature(self._signature, values)
+            dtype = np.result_type(*arrays.values()) if arrays else np.float64
+            program = self.program_for(sizes, dtype)
+            if key is not None:
+                self._bound[key] = (program, dtype)
+            return np.asarray(program.run(arrays), dtype=dtype)
+        arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
+        dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
+        return self.program_for(sizes, dtype).run(arrays)
+
+
+def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
+    """What binding depends on, when every value is a float array or an int size; else None."""
+    key = []
+    for name, v in values.items():
+        if type(v) is np.ndarray and v.dtype.kind == "f":
+            key.append((name, v.shape, v.dtype.char))
+        elif type(v) is int:
+            key.append((name, v))
+        else:
+            return None
+    return tuple(key)
+
+
+def _numpy_dtype(a: Any) -> np.dtype:
+    try:
+        return np.dtype(a.dtype)
+    except TypeError:  # torch.float32 and the like
+        return np.dtype(str(a.dtype).rsplit(".", 1)[-1])
+
+
+def _backend_converter(ns) -> Callable:
+    top = ns.xp.__name__.split(".")[0]
+
+    def convert(name: str, value: Any) -> Any:
+        if type(value).__module__.split(".")[0] in (top, "jaxlib"):
+            return value  # already the backend's array: no round trip through NumPy
+        return ns.asarray(_as_array(name, value), None)
+    return convert
+
+
+#: Recently evaluated expressions and their programs (bounded: a program refers to its
+#: expression, so a weak-keyed cache could never drop an entry).
+_CACHE: "OrderedDict[Expr, Compiled]" = OrderedDict()
+_CACHE_SIZE = 128
+
+
+def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,  # noqa: A001
+            memory_limit: int | None = None) -> Compiled:
+    """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan.
+
+    Args:
+        expr: the expression.
+        backend: ``"numpy"``, ``"jax"``, ``"torch"``, ``"cupy"`` or ``"dask"``; contractions run
+            through opt_einsum's backend of that name, everything else through the library's
+            own functions; results are the library's arrays (see :class:`Compiled`). JAX
+            computes in float32 unless ``jax.config.update("jax_enable_x64", True)``.
+        optimize: opt_einsum's path search; ``"auto"`` picks by operand count
+            (see :func:`choose_optimizer`).
+        memory_limit: bytes the largest array of an evaluation may take (default: the global
+            limit, see ``ic.set_memory_limit``); past it evaluation raises before allocating.
+
+    Raises:
+        IndexcalcError: an unknown backend (the message lists them) or one whose library is
+            not installed (the message says what to install).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> f = ic.compile(A @ x)
+        >>> f(A=np.ones((2, 3)), x=np.arange(3.0))
+        array([3., 3.])
+    """
+    return Compiled(expr, backend, optimize, memory_limit)
+
+
+def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
+    """The value of ``expr`` as a NumPy array; any tensor name works as a keyword.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X, w = ic.tensors("X[n,d] w[d]")
+        >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
+        array([3., 3.])
+    """
+    from ..frontend.arithmetic import as_expr
+
+    expr = as_expr(expr, "evaluate")
+    compiled = _CACHE.pop(expr, None) or Compiled(expr)
+    _CACHE[expr] = compiled
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return compiled(**values)

@@ -1,0 +1,247 @@
+"""Matrix functions (trace, diagonal, inverse, determinants, Kronecker products), deltas, and
+reshapes. Part of the front end; importable from :mod:`indexcalc.frontend.arithmetic`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.algebra import fresh, fresh_labels, full, product
+from ..core.dims import Dim, dim_mul, dims_equal, format_shape
+from ..errors import IndexcalcError, ShapeError
+from ..core.nodes import Delta, Det, Expr, Inverse, LogDet, Reshape, is_zero, zero
+from .arithmetic import as_expr
+
+
+def _square(x: Any, what: str) -> Expr:
+    x = as_expr(x, what)
+    if x.ndim != 2 or not dims_equal(x.shape[0], x.shape[1]):
+        raise ShapeError(f"{what}: needs a square matrix, got shape {format_shape(x.shape)}")
+    return x
+
+
+def trace(x: Any) -> Expr:
+    """``tr(X) = Σ_i X_ii``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> print(ic.trace(X))
+        Σ_n X[n,n]
+        >>> ic.trace(X).evaluate(X=np.arange(4.0).reshape(2, 2))
+        array(3.)
+    """
+    x = _square(x, "trace")
+    i = fresh()
+    return product([(x, (i, i))], (), {i: x.shape[0]})
+
+
+def diagonal(x: Any) -> Expr:
+    """The diagonal of a square matrix, as a vector.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> ic.diagonal(X).evaluate(X=np.arange(4.0).reshape(2, 2))
+        array([0., 3.])
+    """
+    x = _square(x, "diagonal")
+    i = fresh()
+    return product([(x, (i, i))], (i,), {i: x.shape[0]})
+
+
+def diag(v: Any) -> Expr:
+    """The diagonal matrix with ``v`` on its diagonal (a product with a delta, never dense).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> v = ic.Tensor("v", "n")
+        >>> print(ic.diag(v))
+        v[n] δ[n,n']
+        >>> ic.diag(v).evaluate(v=np.array([1.0, 2.0]))
+        array([[1., 0.],
+               [0., 2.]])
+    """
+    v = as_expr(v, "diag")
+    if v.ndim != 1:
+        raise ShapeError(f"diag: needs a vector, got shape {format_shape(v.shape)} "
+                         "(use ic.diagonal for the diagonal of a matrix)")
+    i, j = fresh(), fresh()
+    return product([(v, (i,)), (Delta(v.shape[0], 2), (i, j))], (i, j), {i: v.shape[0], j: v.shape[0]})
+
+
+def delta(dim: Any, order: int = 2) -> Expr:
+    """The Kronecker delta ``δ_{i…}`` of ``order`` axes over one dimension.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> ic.delta("n", 3).shape
+        ('n', 'n', 'n')
+        >>> ic.delta(2, 3).evaluate()[1]
+        array([[0., 0.],
+               [0., 1.]])
+    """
+    from ..core.dims import check_dim
+
+    d = check_dim(dim, "delta")
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise IndexcalcError(f"delta: order must be a positive int, got {order!r}")
+    if order == 1:
+        return full((d,), 1.0)
+    return Delta(d, int(order))
+
+
+def eye(n: Any) -> Expr:
+    """The identity matrix ``I_n`` (an order-2 delta).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> ic.eye(2).evaluate()
+        array([[1., 0.],
+               [0., 1.]])
+    """
+    return delta(n, 2)
+
+
+def outer(u: Any, v: Any) -> Expr:
+    """The outer product ``u vᵀ`` (of any-order operands, axes concatenated).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> u, v = ic.tensors("u[m] v[n]")
+        >>> print(ic.outer(u, v))
+        u[m] v[n]
+        >>> ic.outer(u, v).evaluate(u=np.array([1.0, 2.0]), v=np.array([1.0, 10.0, 100.0]))
+        array([[  1.,  10., 100.],
+               [  2.,  20., 200.]])
+    """
+    u, v = as_expr(u, "outer"), as_expr(v, "outer")
+    lu, lv = fresh_labels(u.ndim), fresh_labels(v.ndim)
+    return product([(u, lu), (v, lv)], lu + lv, dict(zip(lu + lv, u.shape + v.shape)))
+
+
+def kron(a: Any, b: Any) -> Expr:
+    """The Kronecker product of two matrices (a reshaped outer product).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, B = ic.tensors("A[m,n] B[p,q]")
+        >>> ic.kron(A, B).shape
+        ('m*p', 'n*q')
+        >>> a, b = np.arange(4.0).reshape(2, 2), np.ones((3, 2))
+        >>> bool(np.array_equal(ic.kron(A, B).evaluate(A=a, B=b), np.kron(a, b)))
+        True
+    """
+    a, b = as_expr(a, "kron"), as_expr(b, "kron")
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"kron: needs two matrices, got shapes {format_shape(a.shape)} and "
+                         f"{format_shape(b.shape)}")
+    i, j, k, l = fresh_labels(4)
+    p = product([(a, (i, j)), (b, (k, l))], (i, k, j, l),
+                {i: a.shape[0], j: a.shape[1], k: b.shape[0], l: b.shape[1]})
+    return reshape(p, (dim_mul(a.shape[0], b.shape[0]), dim_mul(a.shape[1], b.shape[1])))
+
+
+def reshape(x: Any, *shape: Any) -> Expr:
+    """C-order reshape; merged named dimensions multiply (``"n*d"``); one ``-1`` is inferred.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A = ic.Tensor("A", "m n")
+        >>> ic.reshape(A, -1).shape
+        ('m*n',)
+        >>> ic.reshape(A, -1).evaluate(A=np.arange(6.0).reshape(2, 3))
+        array([0., 1., 2., 3., 4., 5.])
+    """
+    from ..core.dims import check_dim, dim_mul
+
+    x = as_expr(x, "reshape")
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and np.ndim(shape[0]) == 1:
+        shape = tuple(shape[0])
+
+    def infer(d: Any) -> bool:  # `d == -1` on an array or an odd object would not be a bool
+        return isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d == -1
+
+    total = dim_mul(*x.shape) if x.shape else 1
+    if sum_ := [i for i, d in enumerate(shape) if infer(d)]:
+        if len(sum_) > 1:
+            raise ShapeError("reshape: only one axis can be -1")
+        rest = dim_mul(*[check_dim(d, "reshape") for d in shape if not infer(d)]) if len(shape) > 1 else 1
+        inferred = _divide_dim(total, rest)
+        if inferred is None:
+            raise ShapeError(f"reshape: cannot infer -1: {total} is not a multiple of {rest}")
+        shape = tuple(inferred if infer(d) else d for d in shape)
+    new = tuple(check_dim(d, "reshape") for d in shape)
+    if not dims_equal(dim_mul(*new) if new else 1, total):
+        raise ShapeError(f"reshape: cannot reshape {format_shape(x.shape)} (size {total}) into "
+                         f"{format_shape(new)}")
+    if len(new) == x.ndim and all(map(dims_equal, new, x.shape)):
+        return x
+    if isinstance(x, Reshape):
+        x = x.arg
+    if is_zero(x):
+        return zero(new)
+    return Reshape(x, new)
+
+
+def _divide_dim(total: Dim, part: Dim) -> Dim | None:
+    from ..core.dims import _factors
+
+    ct, _ = _factors(total)
+    cp, np_ = _factors(part)
+    names = list(dim_names_in_order(total))
+    for n in np_:
+        if n not in names:
+            return None
+        names.remove(n)
+    if cp == 0 or ct % cp:
+        return None
+    return dim_mul(ct // cp, *names) if names else ct // cp
+
+
+def dim_names_in_order(dim: Dim) -> list[str]:
+    """The symbolic factors of a dimension as written (``"n*d"`` gives ``n, d``)."""
+    return [] if isinstance(dim, int) else [p for p in dim.split("*") if not p.isdigit()]
+
+
+def inv(x: Any) -> Expr:
+    """The matrix inverse.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> ic.inv(X).evaluate(X=np.array([[2.0, 0.0], [0.0, 4.0]]))
+        array([[0.5 , 0.  ],
+               [0.  , 0.25]])
+    """
+    return Inverse(_square(x, "inv"))
+
+
+def det(x: Any) -> Expr:
+    """The determinant.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> print(ic.det(X))
+        det(X)
+        >>> bool(np.isclose(ic.det(X).evaluate(X=np.array([[2.0, 1.0], [0.0, 4.0]])), 8.0))
+        True
+    """
+    return Det(_square(x, "det"))
+
+
+def logdet(x: Any) -> Expr:
+    """``log |det X|``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n n")
+        >>> bool(np.isclose(ic.logdet(X).evaluate(X=np.array([[2.0, 0.0], [0.0, -4.0]])), np.log(8.0)))
+        True
+        >>> print(ic.to_matrix(ic.grad(ic.logdet(X), X)))
+        X⁻ᵀ
+    """
+    return LogDet(_square(x, "logdet"))

@@ -1,0 +1,393 @@
+"""Structure: vec/unvec, stacking and concatenation, triangular masks and ``where``.
+
+Two node types join the grammar::
+
+    Expr := … | Concat(parts, axis)            numpy.concatenate
+              | TriMask(rows, cols, k, upper)  the constant 0/1 mask of tril (or triu), any size
+
+``vec`` and ``unvec`` are reshapes (with a transpose for column-major order); ``stack`` is a
+concatenation of items given a new axis; ``tril``, ``triu`` and ``where`` multiply by a constant
+mask, so their derivatives multiply by the same mask. The cotangent of a concatenation is split
+by slicing. :func:`kron_name` and :func:`vec_source` help the layout adapters print
+``∂vec(X)/∂vec(X) = I_{mn}``, ``∂vec(Xᵀ)/∂vec(X) = K_{m,n}`` and see through ``vec``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import operators as _methods
+from ..calculus.derivatives import FORWARD, REVERSE
+from ..evaluation.compiled import _EVAL
+from ..core.algebra import fresh, product
+from ..core.dims import Dim, dim_mul, dim_size, dims_equal, format_shape, parse_shape
+from ..errors import IndexcalcError, ShapeError
+from .indexing import _full_items, index, index_spec
+from ..core.nodes import Constant, Delta, Expr, Product, Reshape, _intern, is_zero, zero
+from .arithmetic import add2, as_expr, mul, normalize_axes, reshape, transpose
+
+ORDERS = ("col", "row")
+
+
+# --------------------------------------------------------------------------- vec / unvec
+
+def _order(order: Any, what: str) -> str:
+    if not isinstance(order, str) or order not in ORDERS:  # an array would compare elementwise
+        raise IndexcalcError(f"{what}: order must be 'col' (column-major, the default) or 'row' "
+                             f"(C order), got {order!r}")
+    return order
+
+
+def vec(x: Any, order: str = "col") -> Expr:
+    """Stack the entries of ``x`` into a vector: column-major (``"col"``) or C order (``"row"``).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "m n")
+        >>> ic.vec(X).shape
+        ('m*n',)
+        >>> ic.vec(X).evaluate(X=np.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([1., 3., 2., 4.])
+        >>> ic.vec(X, order="row").evaluate(X=np.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([1., 2., 3., 4.])
+    """
+    x = as_expr(x, "vec")
+    size = dim_mul(*x.shape) if x.shape else 1  # "m*n" for X[m,n], in either order
+    if _order(order, "vec") == "col":
+        x = transpose(x)
+    return reshape(x, size)
+
+
+def unvec(x: Any, shape: Any, order: str = "col") -> Expr:
+    """The inverse of :func:`vec`: the vector ``x`` laid out in ``shape``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> v = ic.Tensor("v", 6)
+        >>> ic.unvec(v, (2, 3)).evaluate(v=np.arange(6.0))
+        array([[0., 2., 4.],
+               [1., 3., 5.]])
+    """
+    x = as_expr(x, "unvec")
+    if x.ndim != 1:
+        raise ShapeError(f"unvec: needs a vector, got shape {format_shape(x.shape)}")
+    shape = parse_shape(shape, "unvec")
+    if _order(order, "unvec") == "row":
+        return reshape(x, shape)
+    return transpose(reshape(x, tuple(reversed(shape))))
+
+
+# --------------------------------------------------------------------------- concatenate / stack
+
+def _concat_dim(dims: list[Dim]) -> Dim:
+    if all(isinstance(d, int) for d in dims):
+        return sum(dims)
+    if all(dims_equal(d, dims[0]) for d in dims):
+        return dim_mul(len(dims), dims[0])
+    raise ShapeError(f"concatenate: the joined axis has dimensions {', '.join(map(str, dims))}; "
+                     "named dimensions can only be joined to equal ones (n and n give 2*n)")
+
+
+class Concat(Expr):
+    """``numpy.concatenate(parts, axis)``."""
+
+    __slots__ = ("parts", "axis", "shape")
+    _fields = ("parts", "axis")
+
+    def __new__(cls, parts: tuple, axis: int) -> "Concat":
+        shape = list(parts[0].shape)
+        shape[axis] = _concat_dim([p.shape[axis] for p in parts])
+        return _intern(cls, parts=tuple(parts), axis=axis, shape=tuple(shape))
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.parts
+
+    def __repr__(self) -> str:
+        return f"Concat({list(self.parts)!r}, axis={self.axis})"
+
+
+def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
+    """Join expressions along an existing axis, as ``numpy.concatenate``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> a, b = ic.tensors("a[2,n] b[3,n]")
+        >>> ic.concatenate([a, b]).shape
+        (5, 'n')
+        >>> ic.concatenate([a, a], axis=1).shape
+        (2, '2*n')
+    """
+    if isinstance(xs, Expr) or not isinstance(xs, (list, tuple)) or not xs:
+        raise IndexcalcError("concatenate: give a non-empty list or tuple of expressions")
+    parts = [as_expr(x, f"concatenate item {i}") for i, x in enumerate(xs)]
+    ndim = parts[0].ndim
+    if ndim == 0:
+        raise ShapeError("concatenate: zero-dimensional expressions cannot be concatenated "
+                         "(use ic.stack)")
+    (ax,) = normalize_axes(axis, ndim, "concatenate")
+    for i, p in enumerate(parts):
+        if p.ndim != ndim:
+            raise ShapeError(f"concatenate: item 0 has {ndim} axes but item {i} has {p.ndim}")
+        for a, (d0, d) in enumerate(zip(parts[0].shape, p.shape)):
+            if a != ax and not dims_equal(d0, d):
+                raise ShapeError(f"concatenate: axis {a} has dimension {d0} in item 0 but {d} in "
+                                 f"item {i} (only axis {ax} may differ)")
+    if len(parts) == 1:
+        return parts[0]
+    node = Concat(tuple(parts), ax)
+    if all(is_zero(p) for p in parts):
+        return zero(node.shape)
+    return node
+
+
+def stack(xs: Sequence[Any], axis: int = 0) -> Expr:
+    """Join expressions of one shape along a new axis, as ``numpy.stack``.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> h = ic.Tensor("h", "n")
+        >>> ic.stack([h, 2 * h, h]).shape, ic.stack([h, h], axis=-1).shape
+        ((3, 'n'), ('n', 2))
+    """
+    if isinstance(xs, Expr) or not isinstance(xs, (list, tuple)) or not xs:
+        raise IndexcalcError("stack: give a non-empty list or tuple of expressions")
+    parts = [as_expr(x, f"stack item {i}") for i, x in enumerate(xs)]
+    shape = parts[0].shape
+    for i, p in enumerate(parts):
+        if len(p.shape) != len(shape) or not all(map(dims_equal, p.shape, shape)):
+            raise ShapeError(f"stack: all items need one shape; item 0 has {format_shape(shape)} "
+                             f"but item {i} has {format_shape(p.shape)}")
+    (ax,) = normalize_axes(axis, len(shape) + 1, "stack")
+    where = (slice(None),) * ax + (None,)
+    return concatenate([index(p, where) for p in parts], ax)
+
+
+def _fw_concat(node: Concat, tan, E) -> Expr:
+    tail = tuple(d for _, d in E)
+    return concatenate([tan(p) if tan(p) is not None else zero(p.shape + tail) for p in node.parts],
+                       node.axis)
+
+
+def _rv_concat(node: Concat, ct: Expr, dep) -> list:
+    out, start = [], 0
+    all_int = all(isinstance(p.shape[node.axis], int) for p in node.parts)
+    for k, p in enumerate(node.parts):
+        d = p.shape[node.axis]
+        if id(p) in dep:
+            out.append((p, _piece(ct, node, k, start, d, all_int)))
+        start += d if all_int else 0
+    return out
+
+
+def _piece(ct: Expr, node: Concat, k: int, start: int, d: Dim, all_int: bool) -> Expr:
+    """The part of ``ct`` that lies over item ``k`` of the concatenation."""
+    if all_int:
+        spec = list(_full_items(ct.shape))
+        spec[node.axis] = ("s", start, start + d, 1)
+        return index_spec(ct, tuple(spec))
+    # equal named dimensions n, …, n joined into k·n: split the axis (k, n) and take row k
+    shape = ct.shape[:node.axis] + (len(node.parts), d) + ct.shape[node.axis + 1:]
+    spec = list(_full_items(shape))
+    spec[node.axis] = ("i", k)
+    return index_spec(reshape(ct, shape), tuple(spec))
+
+
+def _eval_concat(n: Concat, val, arrays, sizes, plans, dtype):
+    return np.concatenate([np.asarray(val(p)) for p in n.parts], axis=n.axis)
+
+
+# --------------------------------------------------------------------------- masks
+
+class TriMask(Expr):
+    """The 0/1 mask of ``tril`` (``upper=False``: ``j ≤ i + k``) or ``triu`` (``j ≥ i + k``)."""
+
+    __slots__ = ("rows", "cols", "k", "upper", "shape")
+    _fields = ("rows", "cols", "k", "upper")
+
+    def __new__(cls, rows: Dim, cols: Dim, k: int, upper: bool) -> "TriMask":
+        return _intern(cls, rows=rows, cols=cols, k=int(k), upper=bool(upper), shape=(rows, cols))
+
+    def __repr__(self) -> str:
+        return f"TriMask({self.rows!r}, {self.cols!r}, k={self.k}, upper={self.upper})"
+
+
+def _eval_trimask(n: TriMask, val, arrays, sizes, plans, dtype):
+    r, c = dim_size(n.rows, sizes), dim_size(n.cols, sizes)
+    if n.upper:
+        return 1.0 - np.tri(r, c, n.k - 1, dtype=dtype)
+    return np.tri(r, c, n.k, dtype=dtype)
+
+
+def _triangle(x: Any, k: int, upper: bool, what: str) -> Expr:
+    x = as_expr(x, what)
+    if x.ndim < 2:
+        raise ShapeError(f"{what}: needs at least 2 axes, got shape {format_shape(x.shape)}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise IndexcalcError(f"{what}: k must be an int, got {k!r}")
+    ls = tuple(fresh() for _ in x.shape)
+    mask = TriMask(x.shape[-2], x.shape[-1], int(k), upper)
+    return product([(x, ls), (mask, ls[-2:])], ls, dict(zip(ls, x.shape)))
+
+
+def tril(x: Any, k: int = 0) -> Expr:
+    """The lower triangle (``j ≤ i + k``) of the last two axes, zeros elsewhere.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> ic.tril(ic.Tensor("X", "n n")).evaluate(X=np.ones((2, 2)))
+        array([[1., 0.],
+               [1., 1.]])
+    """
+    return _triangle(x, k, False, "tril")
+
+
+def triu(x: Any, k: int = 0) -> Expr:
+    """The upper triangle (``j ≥ i + k``) of the last two axes, zeros elsewhere.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> ic.triu(ic.Tensor("X", "n n")).evaluate(X=np.ones((2, 2)))
+        array([[1., 1.],
+               [0., 1.]])
+    """
+    return _triangle(x, k, True, "triu")
+
+
+def where(mask: Any, a: Any, b: Any) -> Expr:
+    """``mask ? a : b`` elementwise with NumPy broadcasting; ``mask`` must be a constant.
+
+    Computed as ``m∘a + (1 − m)∘b``, so its derivatives multiply by the constant mask. (An
+    infinite or NaN value where it is not selected still poisons the result, as ``0·∞``.)
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> x = ic.Tensor("x", 3)
+        >>> ic.where([True, False, True], x, 0.0).evaluate(x=np.array([1.0, 2.0, 3.0]))
+        array([1., 0., 3.])
+    """
+    if isinstance(mask, Expr) and not isinstance(mask, Constant):
+        raise IndexcalcError("where: the mask must be a constant (a NumPy array or ic.Constant); "
+                             "a mask that depends on variables has no derivative")
+    m = as_expr(mask, "where: mask")
+    values = np.asarray(m.value)
+    if not np.all((values == 0) | (values == 1)):
+        raise IndexcalcError("where: the mask must hold booleans (or 0/1 values)")
+    keep = Constant(1.0 - values)
+    return add2(mul(m, as_expr(a, "where: a")), mul(keep, as_expr(b, "where: b")))
+
+
+# --------------------------------------------------------------------------- layout helpers
+
+def vec_source(d: Expr, x_ndim: int, order: str = "col") -> Expr | None:
+    """See through ``vec``: for ``d = ∂vec(H)/∂X`` (``vec`` in ``order``) return ``∂H/∂X``.
+
+    ``d`` has shape ``(N,) + X.shape``; the result has shape ``H.shape + X.shape`` and its
+    vec/Kronecker form (same ``order``) is the same matrix as ``d``'s. ``None`` when ``d`` is
+    not a reshape of such a derivative.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, X, B = ic.tensors("A[p,m] X[m,n] B[n,q]")
+        >>> ic.diff(ic.vec(A @ X @ B), X).shape
+        ('p*q', 'm', 'n')
+        >>> vec_source(ic.diff(ic.vec(A @ X @ B), X), 2).shape
+        ('p', 'q', 'm', 'n')
+    """
+    _order(order, "vec_source")
+    if not isinstance(d, Reshape) or d.ndim != 1 + x_ndim:
+        return None
+    inner = d.arg
+    lead = inner.ndim - x_ndim
+    if lead < 1 or not all(map(dims_equal, inner.shape[lead:], d.shape[1:])):
+        return None
+    if order == "row":
+        return inner
+    perm = tuple(reversed(range(lead))) + tuple(range(lead, inner.ndim))
+    return transpose(inner, perm)
+
+
+def kron_name(d: Expr, x_ndim: int, order: str = "col", layout: str = "numerator") -> str | None:
+    """The name of ``∂vec(F)/∂vec(X)`` when it is a permutation matrix: ``I_{…}`` or ``K_{m,n}``.
+
+    ``K_{m,n}`` is the commutation matrix, ``K_{m,n} vec(A) = vec(Aᵀ)`` for ``A`` of shape
+    ``m × n`` (column-major vec). ``None`` when ``d`` is not a pure permutation of ``X``'s entries.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X = ic.Tensor("X", "m n")
+        >>> kron_name(ic.diff(ic.vec(X), X), 2), kron_name(ic.diff(ic.vec(X.T), X), 2)
+        ('I_{m*n}', 'K_{m,n}')
+        >>> kron_name(ic.diff(X.T, X), 2), kron_name(ic.diff(2 * X, X), 2)
+        ('K_{m,n}', None)
+    """
+    _order(order, "kron_name")
+    if layout not in ("numerator", "denominator"):
+        raise IndexcalcError(f"kron_name: layout must be 'numerator' or 'denominator', got "
+                             f"{layout!r}")
+    flat = isinstance(d, Reshape) and d.ndim == 1 + x_ndim
+    p = d.arg if flat else d
+    lead = p.ndim - x_ndim
+    pi = _permutation(p, lead)
+    if pi is None or (not flat and lead != x_ndim):
+        return None
+    xshape = p.shape[lead:]
+    if flat and not all(map(dims_equal, xshape, d.shape[1:])):
+        return None
+    # rows: F's entries flattened in C order over these axes of X (outermost first)
+    rows = tuple(pi) if flat or order == "row" else tuple(reversed(pi))
+    cols = tuple(range(x_ndim)) if order == "row" else tuple(reversed(range(x_ndim)))
+    if rows == cols:
+        return "I_{" + str(dim_mul(*xshape) if xshape else 1) + "}"
+    if x_ndim != 2:
+        return None
+    # K_{a,b} takes column order (outer b, inner a) to row order (outer a, inner b)
+    a, b = xshape[cols[1]], xshape[cols[0]]
+    if layout == "denominator":
+        a, b = b, a
+    return f"K_{{{a},{b}}}"
+
+
+def _permutation(p: Expr, lead: int) -> list[int] | None:
+    """For a product of deltas tying each leading axis to one trailing axis: that axis map."""
+    if isinstance(p, Delta) and p.order == 2 and lead == 1:
+        return [0]
+    if not isinstance(p, Product) or p.coef != 1.0 or len(p.out) != 2 * lead:
+        return None
+    pos = {l: i for i, l in enumerate(p.out)}
+    pi = [None] * lead
+    for f, ls in p.factors:
+        if not (isinstance(f, Delta) and f.order == 2):
+            return None
+        i, j = sorted((pos.get(ls[0], -1), pos.get(ls[1], -1)))
+        if i < 0 or i >= lead or j < lead or pi[i] is not None:
+            return None
+        pi[i] = j - lead
+    return pi if None not in pi else None
+
+
+# --------------------------------------------------------------------------- registration
+
+FORWARD[Concat] = _fw_concat
+REVERSE[Concat] = _rv_concat
+_EVAL[Concat] = _eval_concat
+_EVAL[TriMask] = _eval_trimask
+
+
+def _register_rendering() -> None:
+    from ..rendering.index_notation import EXTRA
+
+    def concat(node: Concat, sub) -> str:
+        return f"concatenate({', '.join(sub(p) for p in node.parts)}; axis={node.axis})"
+
+    def trimask(node: TriMask, sub) -> str:
+        k = f", k={node.k}" if node.k else ""
+        return f"{'triu' if node.upper else 'tril'}(1{k})"
+
+    EXTRA.update({Concat: concat, TriMask: trimask})
+
+
+_register_rendering()
+_methods.METHODS["__getitem__"] = index

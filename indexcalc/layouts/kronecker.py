@@ -1,0 +1,259 @@
+"""``ic.to_kron``: a derivative tensor as the matrix ∂vec(F)/∂vec(X), in Kronecker form.
+
+A derivative ``D`` of shape ``F.shape + X.shape`` is the matrix ``J`` with rows ``vec(F)`` and
+columns ``vec(X)`` (numerator layout; denominator is ``Jᵀ``). ``vec="col"`` stacks columns (the
+first axis varies fastest, so the last axis is the slowest); ``vec="row"`` stacks rows. A
+Kronecker product ``A ⊗ B`` has ``A`` on the slow part of both indices, so
+``vec_col(A X B) = (Bᵀ ⊗ A) vec_col(X)`` and ``vec_row(A X B) = (A ⊗ Bᵀ) vec_row(X)``.
+
+A term is read in three steps: vectors on an output axis that other factors share become
+``diag(·)`` multipliers on their side (rows for ``F``'s axes, columns for ``X``'s); the other
+factors split into connected parts, each tying at most one axis of ``F`` to at most one axis of
+``X`` (a part with two axes on one side only is ``vec(M)``); the parts are ordered so that the
+slow-to-fast axes of both ``F`` and ``X`` come out right. A term that does not split that way is
+the commutation matrix ``K`` when it only swaps two axes, and otherwise the explicit reshaped
+tensor (the form's notes say so) — correct, if not pretty.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from ..core.dims import dim_mul, dims_equal
+from ..errors import LayoutError
+from ..calculus.splits import LAYOUTS, VECS, check_choice, split_of
+from .forms import (Commutation, Explicit, Form, Identity, MatrixForm, add, hadamard, kron,
+                          matmul, scaled, transpose, unary)
+from .product_reading import read_product
+from .vec_regroup import NoRegrouping, distribute, regroup
+from ..core.nodes import Expr, Product, Reshape, Sum
+from .matrix_layout import Scope, build_form
+from ..core.graph_walk import tensors_of
+
+
+class _NoFactorization(Exception):
+    """This term does not split into Kronecker parts."""
+
+
+def _as_product(t: Expr) -> tuple:
+    if isinstance(t, Product):
+        return t.factors, t.out, t.dims, t.coef
+    labels = tuple(range(t.ndim))
+    return ((t, labels),), labels, tuple(t.shape), 1.0
+
+
+def _components(factors: list, labels_of_out: set) -> list[list]:
+    """Factors grouped by shared labels (union-find over labels)."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for _, ls in factors:
+        for l in ls[1:]:
+            parent[find(l)] = find(ls[0])
+    groups: dict = {}
+    for f in factors:
+        key = find(f[1][0]) if f[1] else ("scalar", id(f))
+        groups.setdefault(key, []).append(f)
+    return list(groups.values())
+
+
+def _order(parts: list, f_slow: list, x_slow: list) -> list:
+    """Parts in Kronecker order: their rows spell ``f_slow`` and their columns ``x_slow``."""
+    todo, done, i, j = list(parts), [], 0, 0
+    while todo:
+        fits = [p for p in todo if tuple(p[0]) == tuple(f_slow[i:i + len(p[0])])
+                and tuple(p[1]) == tuple(x_slow[j:j + len(p[1])])]
+        both = [p for p in fits if p[0] and p[1]]
+        if not fits:
+            raise _NoFactorization
+        p = (both or fits)[0]
+        todo.remove(p)
+        done.append(p)
+        i, j = i + len(p[0]), j + len(p[1])
+    return done
+
+
+def _part_form(rows: list, cols: list, factors: list, dims: tuple, vec: str, sizes: tuple) -> Form:
+    if len(rows) > 1 and cols or len(cols) > 1 and rows or len(rows) > 2 or len(cols) > 2:
+        raise _NoFactorization
+    order = rows + cols
+    if len(order) == 2 and not (rows and cols):
+        m = read_product(factors, tuple(order), dims, 1.0, "col", sizes=sizes)
+        v = unary("vec", m, (dim_mul(*(dims[l] for l in order)), None), vec)
+        return v if rows else transpose(v)
+    m = read_product(factors, tuple(order), dims, 1.0, "col", sizes=sizes)
+    return transpose(m) if cols and not rows else m
+
+
+def _diag_side(axes_slow: list, diags: dict, dims: tuple, vec: str) -> Form | None:
+    """``diag(·)`` blocks on ``vec`` of one side, ``I`` on the axes no diagonal factor has."""
+    if not any(set(key) <= set(axes_slow) for key in diags):
+        return None
+    blocks, i = [], 0
+    while i < len(axes_slow):
+        key = next((k for k in diags if tuple(axes_slow[i:i + len(k)]) == k), None)
+        if key is None:
+            if any(axes_slow[i] in k for k in diags):
+                raise _NoFactorization  # a diagonal over axes that are not adjacent in vec
+            blocks.append(Identity(dims[axes_slow[i]]))
+            i += 1
+            continue
+        d = hadamard(*diags[key])
+        if len(key) == 2:
+            d = unary("vec", d, (dim_mul(*(dims[l] for l in key)), None), vec)
+        size = dim_mul(*(dims[l] for l in key))
+        blocks.append(unary("diag", d, (size, size)))
+        i += len(key)
+    return kron(*blocks)
+
+
+def _diagonal_factor(ls: tuple, sides: tuple, counts: dict) -> bool:
+    """A factor over output axes of one side only, each shared: it scales rows (or columns)."""
+    return (0 < len(ls) <= 2 and len(set(ls)) == len(ls) and all(counts[l] > 1 for l in ls)
+            and any(set(ls) <= set(side) for side in sides))
+
+
+def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
+    factors, out, dims, coef = _as_product(t)
+    fl, xl = list(out[:a]), list(out[a:])
+    f_slow, x_slow = (fl[::-1], xl[::-1]) if vec == "col" else (fl, xl)
+    retired: set = set()
+    if any(isinstance(f, Reshape) for f, _ in factors):  # vec/unvec: regroup the labels
+        try:
+            factors, f_slow, x_slow, dims, c, retired = regroup(factors, f_slow, x_slow, dims)
+        except NoRegrouping:
+            raise _NoFactorization from None
+        coef *= c
+        fl, xl = (f_slow[::-1], x_slow[::-1]) if vec == "col" else (f_slow, x_slow)
+        out = tuple(fl + xl)
+    if any(len(ls) > 2 for _, ls in factors):
+        raise _NoFactorization
+    counts: dict = {}
+    for _, ls in factors:
+        for l in set(ls):
+            counts[l] = counts.get(l, 0) + 1
+    diags: dict = {}
+    rest = []
+    for f, ls in factors:
+        if _diagonal_factor(ls, (fl, xl), counts):
+            natural = tuple(l for l in out if l in ls)  # vec of a matrix factor, in out's order
+            form = build_form(f, scope)
+            form = form if ls == natural else transpose(form)
+            diags.setdefault(tuple(l for l in f_slow + x_slow if l in ls), []).append(form)
+        else:
+            rest.append((build_form(f, scope), ls))
+    present = {l for _, ls in rest for l in ls}
+    rest += [(None, (l,)) for l in out if l not in present]  # broadcast axes: a part of ones
+    parts = []
+    sizes = tuple(l for l in range(len(dims))
+                  if l not in out and l not in present and l not in retired)
+    for group in _components(rest, set(out)):
+        labels = {l for _, ls in group for l in ls}
+        rows = [l for l in f_slow if l in labels]
+        cols = [l for l in x_slow if l in labels]
+        real = [(f, ls) for f, ls in group if f is not None]
+        parts.append((rows, cols, real))
+    scalars = [read_product(p[2], (), dims, 1.0, "col", sizes=()) for p in parts
+               if not p[0] and not p[1]]
+    if sizes:
+        scalars.append(read_product([], (), dims, 1.0, "col", sizes=sizes))
+    parts = [p for p in parts if p[0] or p[1]]
+    try:
+        ordered = _order(parts, f_slow, x_slow)
+        body = kron(*[_part_form(r, c, fs, dims, vec, ()) for r, c, fs in ordered])
+    except _NoFactorization:
+        body = _commutation(parts, fl, xl, dims, vec)
+    if body is None:
+        body = Identity(1) if not out else None
+    left, right = _diag_side(f_slow, diags, dims, vec), _diag_side(x_slow, diags, dims, vec)
+    body = matmul(*[f for f in (left, body, right) if f is not None])
+    return scaled(coef, scalars, body)
+
+
+def _commutation(parts: list, fl: list, xl: list, dims: tuple, vec: str) -> Form:
+    """``K`` when the parts are two identities that swap the two axes of a matrix."""
+    swap = (len(fl) == 2 and len(xl) == 2 and len(parts) == 2
+            and all(len(fs) == 1 and isinstance(fs[0][0], Identity) for _, _, fs in parts)
+            and {(r[0], c[0]) for r, c, _ in parts if r and c} == {(fl[0], xl[1]), (fl[1], xl[0])})
+    if not swap:
+        raise _NoFactorization
+    m, n = dims[xl[0]], dims[xl[1]]
+    return Commutation(m, n) if vec == "col" else Commutation(n, m)
+
+
+def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
+            out_ndim: int | None = None, *, names: Any = ()) -> MatrixForm:
+    """The Jacobian ``∂vec(F)/∂vec(X)`` of a derivative tensor, with ``⊗``, ``I`` and ``diag``.
+
+    Args:
+        expr: a derivative of shape ``F.shape + X.shape`` (from ``ic.diff``; a sum term by term).
+        layout: ``"numerator"`` (rows ``vec F``) or ``"denominator"`` (the transpose).
+        vec: ``"col"`` (column-major, ``vec(AXB) = (Bᵀ ⊗ A) vec X``) or ``"row"``.
+        out_ndim: how many leading axes are ``F``'s; remembered for results of ``ic.diff``.
+        names: extra named expressions, as in :func:`indexcalc.layouts.matrix_layout`.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, X, B = ic.tensors("A[p,q] X[q,r] B[r,s]")
+        >>> print(ic.to_kron(ic.diff(A @ X @ B, X)))
+        Bᵀ ⊗ A
+        >>> print(ic.to_kron(ic.diff(A @ X @ B, X), vec="row"))
+        A ⊗ Bᵀ
+    """
+    from ..frontend.arithmetic import as_expr
+    expr = as_expr(expr, "to_kron")
+    check_choice("layout", layout, LAYOUTS)
+    check_choice("vec", vec, VECS)
+    a = split_of(expr, out_ndim)
+    if a is None:
+        raise LayoutError("to_kron needs to know which axes belong to F: pass out_ndim= (the "
+                          "number of leading axes of the function differentiated); results of "
+                          "ic.diff remember it")
+    scope = Scope(expr, names, "col", ())
+    terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
+    forms, notes = [], []
+    shape = (dim_mul(*expr.shape[:a]) if a else None, dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
+    for k, (c, t) in enumerate(terms):
+        try:
+            f = _term_form(t, a, vec, scope)
+            if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
+                f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
+        except (_NoFactorization, LayoutError):
+            from ..rendering.index_notation import to_index_notation
+            text = f"mat({to_index_notation(t)})"
+            f = Explicit(t, a, "numerator", vec, shape, text)
+            notes.append(f"term {k + 1} does not factorize into Kronecker products; it is written "
+                         "as the derivative tensor reshaped to ∂vec(F)/∂vec(X)")
+        forms.append((c, transpose(f) if layout == "denominator" else f))
+    root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
+    return MatrixForm(root, tuple(tensors_of(expr)), layout, tuple(notes + scope.notes))
+
+
+def vec_jacobian(array: Any, out_ndim: int, layout: str = "numerator", vec: str = "col") -> np.ndarray:
+    """A numeric derivative array of shape ``F.shape + X.shape`` as the matrix ∂vec(F)/∂vec(X).
+
+    Examples:
+        >>> import numpy as np
+        >>> D = np.arange(8.0).reshape(2, 2, 2)  # F has one axis, X two
+        >>> vec_jacobian(D, 1).tolist()
+        [[0.0, 2.0, 1.0, 3.0], [4.0, 6.0, 5.0, 7.0]]
+    """
+    check_choice("layout", layout, LAYOUTS)
+    check_choice("vec", vec, VECS)
+    a = np.asarray(array)
+    if not isinstance(out_ndim, int) or not 0 <= out_ndim <= a.ndim:
+        raise LayoutError(f"out_ndim must be an int from 0 to {a.ndim}, got {out_ndim!r}")
+    fa, xa = list(range(out_ndim)), list(range(out_ndim, a.ndim))
+    if vec == "col":
+        a = a.transpose(fa[::-1] + xa[::-1])
+        fa = fa[::-1]
+    rows = prod(np.asarray(array).shape[:out_ndim])
+    j = a.reshape(rows, -1) if rows else a.reshape(0, prod(a.shape[out_ndim:]))
+    return j.T if layout == "denominator" else j

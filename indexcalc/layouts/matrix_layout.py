@@ -1,0 +1,337 @@
+"""``ic.to_matrix`` (an order-≤2 expression as matrix algebra) and ``ic.to_einsum``.
+
+Each node of the expression becomes a form (:mod:`indexcalc.layouts.forms`) bottom-up: a product
+is read as a graph by :mod:`indexcalc.layouts.product_reading`, a sum term by term, an elementwise function
+as ``f(·)``, an inverse as ``⁻¹``. A subexpression that a ``Named`` node in scope defines prints
+by its name (``h``, ``ŷ``); ``σ'(x)`` prints ``h∘(1 − h)`` when ``h`` names ``σ(x)``. The layout
+(see :mod:`indexcalc.calculus.splits`) decides whether each term is transposed.
+
+A subexpression the walk reaches more than once (a ``Shared`` cotangent of reverse accumulation,
+the hidden state of a recurrence) whose text is longer than :data:`SHARE_ABOVE` becomes a
+:class:`~indexcalc.layouts.forms.Ref`: written once, in the form's ``where`` clause, so the text of
+a deep recurrence's gradient grows linearly with its depth instead of quadratically.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import LayoutError
+from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transposes
+from .form_text import to_text
+from .forms import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Ref, Scaled, Unary,
+                          add, hadamard, matmul, scaled, transpose, unary)
+from .product_reading import read_product
+from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
+                    Reshape, Shared, Softmax, Sum, Tensor)
+from ..core.graph_walk import tensors_of
+
+_KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
+
+#: A subexpression used more than once whose text would be longer than this is written once.
+SHARE_ABOVE = 24
+
+
+class Scope:
+    """What a conversion knows: named subexpressions, the vector orientation, assumptions."""
+
+    def __init__(self, expr: Expr, names: Iterable[Expr], mode: str, normalized: Iterable[str]):
+        self.mode = mode
+        self.normalized = frozenset(normalized)
+        self.notes: list[str] = []
+        self.named: dict[int, Named] = {}
+        extra = list(names)
+        for n in extra:
+            if not isinstance(n, Named):
+                raise LayoutError(f"names= takes named expressions (expr.named('ŷ')), got {n!r}")
+        from ..core.graph_walk import postorder
+        for n in extra + [m for m in postorder([expr]) if isinstance(m, Named)]:
+            self.named.setdefault(id(n.arg), n)
+        self._sigmoids = {id(n.arg.arg): n for n in self.named.values()
+                          if isinstance(n.arg, Apply) and n.arg.fn == "sigmoid"}
+        self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
+        self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
+
+    def share(self, roots: list[Expr]) -> None:
+        """Count how often :func:`build_form` will reach each node from ``roots``, so that a
+        large node reached more than once is written once (a ``where`` definition)."""
+        uses: Counter = Counter(id(r) for r in roots)
+        seen: set[int] = set()
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if type(node) in LEAVES or self.opaque(node) is not None:
+                continue
+            for c in node.children():
+                uses[id(c)] += 1
+                stack.append(c)
+        self.uses = uses
+
+    def defined(self, node: Expr, form: Form) -> Form:
+        """``form``, or a reference to it when ``node`` is reached several times and is large."""
+        if self.uses is None or self.uses[id(node)] < 2 or isinstance(form, (Leaf, Ref)) \
+                or len(to_text(form)) <= SHARE_ABOVE:
+            return form
+        return Ref(form.shape, form)
+
+    def opaque(self, node: Expr) -> Form | None:
+        """The form of a node printed by a name, without looking inside it."""
+        if isinstance(node, Named):
+            return Leaf(node.name, self.shape(node), node)
+        if id(node) in self.named:
+            n = self.named[id(node)]
+            return Leaf(n.name, self.shape(node), n)
+        if isinstance(node, Apply) and node.fn == "dsigmoid" and id(node.arg) in self._sigmoids:
+            h = Leaf(self._sigmoids[id(node.arg)].name, self.shape(node), self._sigmoids[id(node.arg)])
+            return hadamard(h, add([(1.0, Ones(h.shape)), (-1.0, h)], h.shape))
+        return None
+
+    def shape(self, e: Expr) -> tuple:
+        if e.ndim == 0:
+            return (None, None)
+        if e.ndim == 1:
+            return (e.shape[0], None) if self.mode == "col" else (None, e.shape[0])
+        if e.ndim == 2:
+            return tuple(e.shape)
+        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__}: {e!r:.80}) "
+                          "has no matrix form; str() shows it in index notation" + _KRON_HINT)
+
+
+def _product(n: Product, kids: list, s: Scope) -> Form:
+    big = [f for f, ls in n.factors if len(ls) > 2]
+    if len(n.out) > 2 or big:
+        kinds = ", ".join(sorted({type(f).__name__ for f in big})) or "Product"
+        raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
+                          "matrices; str() shows it in index notation" + _KRON_HINT)
+    from .structure_rows import fuse_masks
+    factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
+    return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
+
+
+def _same_leaf(a: Form, b: Form) -> bool:
+    """Whether two forms are one tensor (or its transpose), by the expression they print."""
+    if isinstance(a, Unary) and isinstance(b, Unary) and a.op == b.op == "T":
+        a, b = a.arg, b.arg
+    if isinstance(a, Ref):  # one where-definition
+        return a is b
+    return isinstance(a, Leaf) and isinstance(b, Leaf) and a.source is b.source \
+        and a.name == b.name and a.shape == b.shape
+
+
+def _chain(f: Form) -> tuple[Form, tuple] | None:
+    """``(scalars-and-coef wrapper, factors)`` of a matrix chain, possibly scaled."""
+    if isinstance(f, Scaled) and f.body is not None:
+        inner = _chain(f.body)
+        return None if inner is None else ((f.coef, f.scalars), inner[1])
+    if isinstance(f, Nary) and f.op == "matmul":
+        return (1.0, ()), f.args
+    return None
+
+
+def _sum(terms: list, shape: tuple) -> Form:
+    """``Σ c_k f_k`` with a tensor that ends (or starts) every chain taken out of the sum:
+    ``−ŷ Uᵀ + y Uᵀ`` is ``(y − ŷ) Uᵀ`` (a positive term first)."""
+    chains = [_chain(f) for _, f in terms]
+    if len(terms) > 1 and all(chains):
+        for end in (-1, 0):
+            first = chains[0][1][end]
+            if all(_same_leaf(first, ch[1][end]) for ch in chains):
+                rest = []
+                for (c, _), ((k, scalars), args) in zip(terms, chains):
+                    body = matmul(*(args[:-1] if end == -1 else args[1:]))
+                    rest.append((c, scaled(k, list(scalars), body)))
+                rest.sort(key=lambda t: t[0] < 0)
+                inner_shape = (shape[0], first.shape[0]) if end == -1 else (first.shape[1], shape[1])
+                inner = add(rest, inner_shape)
+                return matmul(inner, first) if end == -1 else matmul(first, inner)
+    return add(terms, shape)
+
+
+def _delta(n: Delta, kids: list, s: Scope) -> Form:
+    if n.order == 2:
+        return Identity(n.dim)
+    if n.order <= 1:
+        return Ones(s.shape(n))
+    raise LayoutError(f"a delta of order {n.order} has no matrix form" + _KRON_HINT)
+
+
+def _constant(n: Constant, kids: list, s: Scope) -> Form:
+    if n.value.ndim == 0:
+        return Number(float(n.value))
+    return Leaf(n.name or "C", s.shape(n), n)
+
+
+def _softmax(n: Softmax, kids: list, s: Scope) -> Form:
+    return unary("softmax", kids[0], s.shape(n), n.axis if n.ndim == 2 else None)
+
+
+def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
+    if len(n.axes) != n.arg.ndim:
+        raise LayoutError("logsumexp over some of a matrix's axes has no matrix form; "
+                          "ic.to_einsum or str() shows it in index notation")
+    return unary("logsumexp", kids[0], (None, None))
+
+
+BUILD = {
+    Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
+    Constant: _constant,
+    Delta: _delta,
+    Product: _product,
+    Sum: lambda n, kids, s: _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
+    Apply: lambda n, kids, s: unary("func", kids[0], s.shape(n), (n.fn, n.param)),
+    Softmax: _softmax,
+    LogSumExp: _logsumexp,
+    Inverse: lambda n, kids, s: unary("inv", kids[0]),
+    Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
+    LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
+    Shared: lambda n, kids, s: kids[0],
+}
+
+
+# node types printed whole, without reading their children first (``x[1:3]`` by name); the
+# structure nodes (:mod:`indexcalc.layouts.structure_rows`) add rows here and to BUILD
+LEAVES: dict = {}
+
+
+def build_form(expr: Expr, scope: Scope) -> Form:
+    """The form of ``expr`` as is (rows on its first axis), children first, iteratively."""
+    done: dict[int, Form] = {k: f for k, (_, f) in scope.built.items()}
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        named = scope.opaque(node)
+        if named is None and type(node) in LEAVES:
+            named = LEAVES[type(node)](node, scope)
+        if named is not None:
+            done[id(node)] = named
+            continue
+        if not expanded:
+            if node.ndim > 2:  # say which node it is, before its children do
+                scope.shape(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(node.children()) if id(c) not in done)
+            continue
+        build = BUILD.get(type(node))
+        if build is None:
+            raise LayoutError(f"{type(node).__name__} has no matrix form; str() shows it in index "
+                              "notation" + _KRON_HINT)
+        form = scope.defined(node, build(node, [done[id(c)] for c in node.children()], scope))
+        done[id(node)] = form
+        if scope.uses is not None:  # the nodes stay alive with the scope, so their ids do
+            scope.built[id(node)] = (node, form)
+    return done[id(expr)]
+
+
+def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *,
+              out_ndim: int | None = None, names: Iterable[Expr] = (),
+              normalized: Iterable[str] = ()) -> MatrixForm:
+    """An expression of order ≤ 2 (a derivative, usually) written as matrix algebra.
+
+    Args:
+        expr: the expression; a sum is written term by term.
+        layout: ``"denominator"`` (a gradient has the variable's shape; a Jacobian is in × out)
+            or ``"numerator"`` (a Jacobian is out × in; a gradient is laid out like ``Xᵀ``).
+        vectors: ``"column"`` or ``"row"`` — how a vector is written (``uᵀ`` becomes ``u``).
+        out_ndim: how many leading axes belong to the function differentiated; remembered for
+            results of ``ic.diff``/``ic.grad``/``ic.hessian``. An expression that is no derivative
+            is written as is in both layouts (see :mod:`indexcalc.calculus.splits` for the rule).
+        names: extra named expressions (``ic.softmax(z).named("ŷ")``): wherever their definition
+            occurs it prints by name. Named nodes inside ``expr`` are always in scope.
+        normalized: names of tensors known to sum to 1 (one-hot labels, probabilities): a full
+            sum ``Σ_v y_v`` is written as 1 and the form notes the assumption.
+
+    Raises:
+        LayoutError: an order above 2, a factor of order above 2 in a product, or a product
+            that is no chain of matrix products (it says which renderer can write it).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+        >>> g = ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W)
+        >>> print(ic.to_matrix(g))
+        Xᵀ (X W v − y) vᵀ
+        >>> print(ic.to_matrix(g, "numerator"))
+        v (X W v − y)ᵀ X
+    """
+    from ..frontend.arithmetic import as_expr
+    expr = as_expr(expr, "to_matrix")
+    check_choice("layout", layout, LAYOUTS)
+    check_choice("vectors", vectors, VECTORS)
+    if expr.ndim > 2:
+        raise LayoutError(f"to_matrix writes expressions of order ≤ 2; this one has shape "
+                          f"{expr.shape} (order {expr.ndim})" + _KRON_HINT)
+    split = split_of(expr, out_ndim)
+    scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
+    flip = transposes(layout, split)
+    terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
+    scope.share([t for _, t in terms])
+    forms = []
+    for c, t in terms:
+        f = build_form(t, scope)
+        forms.append((c, transpose(f) if flip else f))
+    shape = forms[0][1].shape if len(forms) == 1 else _flip_if(scope.shape(expr), flip)
+    root = add(forms, shape)
+    notes = tuple(dict.fromkeys(scope.notes))
+    reserved = frozenset(n.name for n in scope.named.values())
+    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved)
+
+
+def _flip_if(shape: tuple, flip: bool) -> tuple:
+    return (shape[1], shape[0]) if flip else shape
+
+
+def to_einsum(expr: Any) -> tuple[str, list]:
+    """``(subscripts, operands)`` of an expression that is one product.
+
+    A coefficient other than 1 becomes a scalar operand (subscript ``""``).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> s, ops = ic.to_einsum(X @ W)
+        >>> s, [o.name for o in ops]
+        ('ac,cb->ab', ['X', 'W'])
+    """
+    from ..frontend.arithmetic import as_expr
+    expr = as_expr(expr, "to_einsum")
+    if isinstance(expr, Sum):
+        raise LayoutError(f"to_einsum needs one product; this is a sum of {len(expr.terms)} terms "
+                          "(write each term with to_einsum, or use to_matrix)")
+    if not isinstance(expr, Product):
+        letters = _letters(expr.ndim)
+        return f"{letters}->{letters}", [expr]
+    used = {l for _, ls in expr.factors for l in ls}
+    if any(l not in used for l in expr.out):
+        raise LayoutError("to_einsum: the product broadcasts along an output axis no operand has, "
+                          "which an einsum string cannot say")
+    coef = expr.coef
+    for l, d in enumerate(expr.dims):
+        if l not in used and l not in expr.out:
+            if not isinstance(d, int):
+                raise LayoutError(f"to_einsum: the product multiplies by the size of dimension "
+                                  f"{d!r}, which an einsum string cannot say")
+            coef *= d
+    letters = _letters(len(expr.dims))
+    subs = ",".join("".join(letters[l] for l in ls) for _, ls in expr.factors)
+    operands = [f for f, _ in expr.factors]
+    if coef != 1.0:
+        subs += ","
+        operands.append(Constant(coef))
+    return f"{subs}->{''.join(letters[l] for l in expr.out)}", operands
+
+
+def _letters(n: int) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if n > len(alphabet):
+        raise LayoutError(f"to_einsum: {n} indices do not fit in an einsum string (52 letters)")
+    return alphabet[:n]
+
+
+from . import structure_rows  # noqa: E402,F401  (registers the structure nodes' rows)

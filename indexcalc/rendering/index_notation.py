@@ -1,0 +1,213 @@
+"""Index (Einstein) notation: ``str(expr)``, e.g. ``Σ_n X[n,d] r[n] v[h]``.
+
+Each node is written *at* the index names its parent gives it, so a nested expression reads as
+index notation all the way down: ``Σ_n X[n,d] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])``.
+Index names come from dimension names (``X[n,d]``), primed (then subscripted) when a name is taken;
+integer dimensions use ``i, j, k, …``. Every summed index is distinct from every index in scope.
+
+The printer walks an explicit stack (graphs are thousands of levels deep), and a subexpression that
+is used several times and is large is written once, in a ``where`` clause, so the text stays
+linear in the size of the graph. Pieces of notation come from a :class:`Style` (plain text here,
+LaTeX in :mod:`indexcalc.rendering.latex_notation`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..core.elementwise import rule
+from ..core.nodes import Expr, Named, Product, Tensor
+from ..core.graph_walk import postorder
+from .index_rules import EXTRA, RULES, _atom, _Context, _extra, _kind, _labels, pick_name
+
+__all__ = ["EXTRA", "_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
+           "render", "to_index_notation"]
+
+#: A subexpression used at least twice whose inline text would exceed this is written once.
+SHARE_ABOVE = 160
+
+
+def label_names(dims: tuple) -> list[str]:
+    """Distinct index names for the axes of a shape (the free indices of a printed expression).
+
+    Examples:
+        >>> label_names(("n", "h", "d", "h")), label_names((3, 4))
+        (['n', 'h', 'd', "h'"], ['i', 'j'])
+    """
+    taken: set[str] = set()
+    for d in dims:
+        taken.add(pick_name(d, taken))
+    names: list[str] = []
+    used: set[str] = set()
+    for d in dims:
+        name = pick_name(d, used)
+        used.add(name)
+        names.append(name)
+    return names
+
+
+class Style:
+    """How each piece of index notation is written (plain text); LaTeX overrides these."""
+
+    times = " "
+    open, close = "(", ")"
+    inverse = "⁻¹"
+    mapsto = " ↦ "
+
+    def name(self, name: str) -> str:
+        return name
+
+    def indexed(self, base: str, names) -> str:
+        return f"{base}[{','.join(names)}]" if names else base
+
+    def sigma(self, names) -> str:
+        return "Σ_" + ",".join(names) + " "
+
+    def delta(self, names) -> str:
+        return self.indexed("δ", names)
+
+    def number(self, c: float) -> str:
+        return f"{c:g}"
+
+    def call(self, fn: str, sub=None) -> tuple[str, str]:
+        return (f"{fn}_{','.join(sub)}(" if sub else f"{fn}("), ")"
+
+    def function(self, fn: str) -> tuple[str, str]:
+        return self.call(rule(fn).text)
+
+    def logdet(self) -> tuple[str, str]:
+        return "log|det(", ")|"
+
+    def power(self, p: float) -> str:
+        return "^" + self.number(p)
+
+    def size(self, dim) -> str:
+        """A dimension's size as a factor: the dimension itself (indices are only in brackets)."""
+        return f"({dim})" if "*" in str(dim) else str(dim)
+
+    def ones(self, names) -> str:
+        return self.indexed("1", names)
+
+    def array(self, value: np.ndarray) -> str:
+        if value.size <= 6:
+            return str(np.round(value, 6).tolist()).replace(" ", "")
+        return "const(" + "×".join(map(str, value.shape)) + ")"
+
+    def where(self, main: str, defs: list[str]) -> str:
+        return main + "\nwhere\n" + "\n".join("  " + d for d in defs)
+
+    def define(self, lhs: str, rhs: str) -> str:
+        return f"{lhs} = {rhs}"
+
+
+TEXT = Style()
+
+
+def product_label_names(node: Product) -> dict[int, str]:
+    """The index name ``str(node)`` gives each label of a product printed on its own.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> sorted(product_label_names(X @ W).values())
+        ['d', 'h', 'n']
+    """
+    ctx = _Context(TEXT, {})
+    names = label_names(node.shape)
+    ctx.scope.update(names)
+    return _labels(node, names, ctx)[0]
+
+
+def _expand(root: Expr, names, ctx: _Context) -> str:
+    """The text of ``root`` at index ``names``; an explicit stack, never recursion."""
+    out: list[str] = []
+    stack: list = [(root, tuple(names), True)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, list):
+            ctx.release(item)
+        else:
+            node, idx, top = item
+            alias = None if top else ctx.aliases.get(node)
+            if alias is not None:
+                out.append(ctx.style.indexed(alias, ctx.idx(idx)))
+                continue
+            pieces, bound = RULES.get(type(node), _extra)(node, idx, ctx)
+            stack.append(list(bound))
+            stack.extend((p if isinstance(p, str) else (p[0], p[1], False)) for p in reversed(pieces))
+    return "".join(out)
+
+
+def _shared_names(root: Expr, aliases: Mapping[Expr, str]) -> dict[Expr, str]:
+    """``z1, z2, …`` for large subexpressions used more than once (children numbered first)."""
+    def kids(n: Expr) -> tuple:  # the printer does not enter aliased or named nodes
+        return () if n in aliases or isinstance(n, Named) else n.children()
+
+    order = postorder([root], kids)
+    uses = Counter(id(c) for n in order for c in kids(n))
+    taken = {n.name for n in order if isinstance(n, (Tensor, Named))} | set(aliases.values())
+    size: dict[int, int] = {}
+    lets: dict[Expr, str] = {}
+    k = 0
+    for node in order:
+        own = 12 + (8 * len(node.factors) if isinstance(node, Product) else 0)
+        size[id(node)] = own + sum(size[id(c)] for c in kids(node))
+        if uses[id(node)] > 1 and size[id(node)] > SHARE_ABOVE and node is not root:
+            k += 1
+            while f"z{k}" in taken:
+                k += 1
+            lets[node] = f"z{k}"
+            size[id(node)] = 8
+    return lets
+
+
+def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None = None) -> str:
+    """``expr`` in index notation, written in ``style``; ``aliases`` print nodes by a name.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+        >>> print(ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W))
+        Σ_n X[n,d] v[h] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])
+    """
+    aliases = dict(aliases or {})
+    lets = _shared_names(expr, aliases)
+    aliases.update({n: style.name(a) for n, a in lets.items()})
+    main = _write(expr, style, aliases)
+    if not lets:
+        return main
+    defs = [style.define(style.indexed(aliases[n], label_names(n.shape)), _write(n, style, aliases))
+            for n in lets]
+    return style.where(main, defs)
+
+
+def _write(expr: Expr, style: Style, aliases) -> str:
+    ctx = _Context(style, aliases)
+    names = label_names(expr.shape)
+    ctx.scope.update(names)
+    text = _expand(expr, names, ctx)
+    missing = [n for n in names if n not in ctx.mentioned]
+    if missing and text == style.number(1.0):
+        text = style.ones(missing)
+    elif missing:  # broadcast axes no factor mentions: say the shape
+        if _kind(expr, aliases) == "loose":
+            text = style.open + text + style.close
+        text = text + style.times + style.ones(missing)
+    return text
+
+
+def to_index_notation(expr: Expr) -> str:
+    """The expression in index notation (``str(expr)``).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> print(X @ W)
+        Σ_d X[n,d] W[d,h]
+    """
+    return render(expr, TEXT)

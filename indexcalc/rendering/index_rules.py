@@ -1,0 +1,291 @@
+"""One printing rule per node type, for :mod:`indexcalc.rendering.index_notation`.
+
+A rule is ``(node, index names, context) -> (pieces, bound names)``: it writes the node *at* the
+given index names; a piece is text or ``(child, the child's index names)``, which the printer
+expands later (never by recursion). Names a rule binds (``Σ_d``) stay in scope for its pieces, so
+nested sums pick names distinct from every index around them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
+                    Reshape, Shared, Softmax, Sum, Tensor)
+
+if TYPE_CHECKING:
+    from .index_notation import Style
+
+_LETTERS = "ijklmpqrstuvwxyzabcefg"
+
+def pick_name(dim, taken) -> str:
+    """A readable index name for a label of dimension ``dim`` that is not in ``taken``.
+
+    Examples:
+        >>> pick_name("d", {"d"}), pick_name("d", {"d", "d'", "d''"}), pick_name(3, {"i"})
+        ("d'", 'd_3', 'j')
+    """
+    base = dim if isinstance(dim, str) and dim.isidentifier() else None
+    if base is None:
+        free = next((c for c in _LETTERS if c not in taken), None)
+        if free is not None:
+            return free
+        base = "i"
+    for name in (base, base + "'", base + "''"):
+        if name not in taken:
+            return name
+    k = 3
+    while f"{base}_{k}" in taken:
+        k += 1
+    return f"{base}_{k}"
+
+
+
+class _Context:
+    """One printing: the style, the names in scope, aliases, and which free names were written."""
+
+    def __init__(self, style: Style, aliases: Mapping[Expr, str]):
+        self.style = style
+        self.aliases = aliases
+        self.scope: Counter = Counter()
+        self.mentioned: set[str] = set()
+
+    def bind(self, dims) -> list[str]:
+        names = []
+        for d in dims:
+            n = pick_name(d, self.scope)
+            self.scope[n] += 1
+            names.append(n)
+        return names
+
+    def release(self, names) -> None:
+        for n in names:
+            self.scope[n] -= 1
+            if not self.scope[n]:
+                del self.scope[n]
+
+    def idx(self, names) -> list[str]:
+        self.mentioned.update(names)
+        return list(names)
+
+
+def _unshared(node: Expr) -> Expr:
+    while isinstance(node, Shared):
+        node = node.arg
+    return node
+
+
+def _kind(node: Expr, aliases) -> str:
+    """How a node binds: ``atom``, ``juxt`` (factors side by side), ``power``, ``loose`` (Σ, a
+    coefficient or a sign in front, terms): parents parenthesize by kind."""
+    node = _unshared(node)
+    if node in aliases:
+        return "atom"
+    if isinstance(node, Sum):
+        if not node.terms:
+            return "atom"
+        return "juxt" if len(node.terms) == 1 and node.terms[0][0] == 1.0 else "loose"
+    if isinstance(node, Product):
+        if not node.factors and node.coef >= 0:
+            return "atom"
+        summed = any(l not in node.out for _, ls in node.factors for l in ls)
+        return "loose" if summed or node.coef != 1.0 else "juxt"
+    if isinstance(node, Apply) and node.fn == "power":
+        return "power"
+    return "atom"
+
+
+def _signed(node: Expr) -> bool:
+    """Whether a node's text is several terms or starts with a sign (a term after ``+`` wraps it)."""
+    node = _unshared(node)
+    if isinstance(node, Sum):
+        return len(node.terms) > 1 or (len(node.terms) == 1 and node.terms[0][0] != 1.0)
+    return isinstance(node, Product) and node.coef < 0
+
+
+def _child(node: Expr, names, ctx: _Context, wrap: tuple[str, ...]) -> list:
+    if "signed" in wrap and node not in ctx.aliases and _signed(node) or \
+            _kind(node, ctx.aliases) in wrap:
+        return [ctx.style.open, (node, tuple(names)), ctx.style.close]
+    return [(node, tuple(names))]
+
+
+def _tensor(node, names, ctx):
+    return [ctx.style.indexed(ctx.style.name(node.name), ctx.idx(names))], ()
+
+
+def _constant(node, names, ctx):
+    s, v = ctx.style, node.value
+    if node.name:
+        return [s.indexed(s.name(node.name), ctx.idx(names))], ()
+    if v.ndim == 0:
+        return [s.number(float(v))], ()
+    if v.size and np.all(v == v.flat[0]):  # the same value at every index
+        c = float(v.flat[0])
+        return [s.ones(ctx.idx(names)) if c == 1.0 else s.indexed(s.number(c), ctx.idx(names))], ()
+    return [s.indexed(s.array(v), ctx.idx(names))], ()
+
+
+def _labels(node: Product, names, ctx) -> tuple[dict, list]:
+    """Each label's index name: output labels take ``names``, summed ones are bound fresh."""
+    label = dict(zip(node.out, names))
+    used = {l for _, ls in node.factors for l in ls}
+    summed = [l for l in range(len(node.dims)) if l not in node.out and l in used]
+    bound = ctx.bind([node.dims[l] for l in summed])
+    label.update(zip(summed, bound))
+    return label, bound
+
+
+def _product(node: Product, names, ctx):
+    s = ctx.style
+    label, bound = _labels(node, names, ctx)
+    used = {l for _, ls in node.factors for l in ls}
+    sizes = [l for l in range(len(node.dims)) if l not in node.out and l not in used]
+    parts: list = []
+    if node.coef == -1.0 and (node.factors or sizes):
+        parts.append("-")
+    elif node.coef != 1.0 or not (node.factors or sizes):
+        parts += [s.number(node.coef), s.times]
+    if bound:
+        parts.append(s.sigma(bound))
+    for f, ls in node.factors:
+        parts += _child(f, [label[l] for l in ls], ctx, ("loose",)) + [s.times]
+    for l in sizes:
+        parts += [s.size(node.dims[l]), s.times]
+    return parts[:-1], bound
+
+
+def _sum(node: Sum, names, ctx):
+    if not node.terms:
+        return ["0"], ()
+    parts: list = []
+    for i, (c, t) in enumerate(node.terms):
+        if i:
+            parts.append(" - " if c < 0 else " + ")
+        elif c < 0:
+            parts.append("-")
+        if abs(c) != 1.0:
+            parts += [ctx.style.number(abs(c)), ctx.style.times]
+        parts += _child(t, names, ctx, ("signed",) if (i or c < 0 or abs(c) != 1.0) else ())
+    return parts, ()
+
+
+def _apply(node: Apply, names, ctx):
+    if node.fn == "power":
+        return _child(node.arg, names, ctx, ("loose", "juxt", "power")) + \
+            [ctx.style.power(node.param)], ()
+    start, end = ctx.style.function(node.fn)
+    return [start, (node.arg, tuple(names)), end], ()
+
+
+def _closed(arg: Expr, ctx: _Context) -> tuple[list, list]:
+    """``p,q ↦ arg[p,q]``: a matrix function's argument, with its own bound indices."""
+    if _unshared(arg) in ctx.aliases or isinstance(_unshared(arg), (Tensor, Named)):
+        node = _unshared(arg)
+        return [ctx.aliases.get(node) or ctx.style.name(node.name)], []
+    bound = ctx.bind(arg.shape)
+    return [",".join(bound) + ctx.style.mapsto, (arg, tuple(bound))], bound
+
+
+def _softmax(node: Softmax, names, ctx):
+    axis = names[node.axis]
+    if list(names).count(axis) == 1:
+        start, end = ctx.style.call("softmax", ctx.idx([axis]))
+        return [start, (node.arg, tuple(names)), end], ()
+    body, bound = _closed(node.arg, ctx)
+    start, end = ctx.style.call("softmax")
+    return [start] + body + [f", axis={node.axis}", end + ctx.style.indexed("", ctx.idx(names))], bound
+
+
+def _logsumexp(node: LogSumExp, names, ctx):
+    bound = ctx.bind([node.arg.shape[a] for a in node.axes])
+    it, ib = iter(names), iter(bound)
+    inner = tuple(next(ib) if a in node.axes else next(it) for a in range(node.arg.ndim))
+    start, end = ctx.style.call("logsumexp", bound)
+    return [start, (node.arg, inner), end], bound
+
+
+def _inverse(node: Inverse, names, ctx):
+    body, bound = _closed(node.arg, ctx)
+    s = ctx.style
+    if not bound:
+        return [s.indexed(body[0] + s.inverse, ctx.idx(names))], ()
+    return [s.open] + body + [s.close, s.indexed(s.inverse, ctx.idx(names))], bound
+
+
+def _det(log: bool):
+    def render(node, names, ctx):
+        body, bound = _closed(node.arg, ctx)
+        start, end = ctx.style.logdet() if log else ctx.style.call("det")
+        return [start] + body + [end], bound
+    return render
+
+
+def _reshape(node: Reshape, names, ctx):
+    body, bound = _closed(node.arg, ctx)
+    start, end = ctx.style.call("reshape")
+    shape = "(" + ",".join(map(str, node.shape)) + ("," if len(node.shape) == 1 else "") + ")"
+    return [start] + body + [", " + shape, end + ctx.style.indexed("", ctx.idx(names))], bound
+
+
+#: Printers for node types defined outside nodes.py, ``(node, sub) -> str``: ``sub(child)`` stands
+#: for the child as a whole tensor (its name, or ``p,q ↦ …`` with indices of its own), and the
+#: text is then indexed by the node's indices: ``x[1:][i]``.
+EXTRA: dict = {}
+
+
+def _atom(s: str) -> str:
+    """Parenthesize a whole-tensor text for an EXTRA printer unless it is a single token."""
+    return s if s.replace("_", "").replace("'", "").isalnum() else f"({s})"
+
+
+def _extra(node: Expr, names, ctx: _Context):
+    children: list[Expr] = []
+
+    def sub(child: Expr) -> str:
+        c = _unshared(child)
+        if c in ctx.aliases:
+            return ctx.aliases[c]
+        if isinstance(c, (Tensor, Named)):
+            return ctx.style.name(c.name)
+        children.append(child)
+        return f"\x00{len(children) - 1}\x00"  # replaced by the child's pieces below
+
+    text = EXTRA[type(node)](node, sub)
+    pieces: list = []
+    bound: list[str] = []
+    for k, part in enumerate(re.split("\x00(\\d+)\x00", text)):
+        if k % 2 == 0:
+            pieces += [part] if part else []
+            continue
+        child = children[int(part)]
+        b = ctx.bind(child.shape)
+        bound += b
+        pieces += ([",".join(b) + ctx.style.mapsto] if b else []) + [(child, tuple(b))]
+    pieces.append(ctx.style.indexed("", ctx.idx(names)))
+    return pieces, bound
+
+
+#: One printing rule per node type: ``(node, index names, context) -> (pieces, bound names)``;
+#: a piece is text or ``(child, its index names)``.
+RULES: dict[type, Callable] = {
+    Tensor: _tensor,
+    Named: _tensor,
+    Constant: _constant,
+    Delta: lambda node, names, ctx: ([ctx.style.delta(ctx.idx(names))], ()),
+    Product: _product,
+    Sum: _sum,
+    Apply: _apply,
+    Softmax: _softmax,
+    LogSumExp: _logsumexp,
+    Inverse: _inverse,
+    Det: _det(False),
+    LogDet: _det(True),
+    Reshape: _reshape,
+    Shared: lambda node, names, ctx: ([(node.arg, tuple(names))], ()),
+}
