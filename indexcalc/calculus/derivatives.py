@@ -205,7 +205,7 @@ def identity_seed(x: Tensor) -> tuple[Expr, tuple]:
 # --------------------------------------------------------------------------- the public API
 
 def _wrt(f: Any, x: Any, what: str) -> tuple[Expr, Tensor]:
-    from ..frontend.arithmetic import as_expr
+    from ..core.coercion import as_expr
 
     f = as_expr(f, f"{what}: the function")
     if not isinstance(x, Tensor):
@@ -286,7 +286,7 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
         >>> print(ic.to_matrix(ic.jvp(A @ x, x, t)))
         A t
     """
-    from ..frontend.arithmetic import as_expr
+    from ..core.coercion import as_expr
 
     f, x = _wrt(f, x, "jvp")
     t = as_expr(tangent, "jvp: tangent")
@@ -303,7 +303,7 @@ def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
         >>> print(ic.to_matrix(ic.vjp(A @ x, x, u)))
         Aᵀ u
     """
-    from ..frontend.arithmetic import as_expr
+    from ..core.coercion import as_expr
 
     f, x = _wrt(f, x, "vjp")
     c = as_expr(cotangent, "vjp: cotangent")

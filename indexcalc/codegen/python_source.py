@@ -40,6 +40,8 @@ from ..errors import BindingError, IndexcalcError
 from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor)
 from ..core.graph_walk import postorder
+from ..core.coercion import as_expr
+from ..evaluation.compiled import plan_product
 
 BACKENDS = {"numpy": ("numpy", "np"), "jax": ("jax.numpy", "jnp")}
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -102,7 +104,6 @@ def to_python(expr: Any, backend: str = "numpy", name: str = "f", **sizes: int) 
         >>> "optimize=['einsum_path', (0, 1)]" in ic.to_python(A @ B, m=2, n=3, k=4)
         True
     """
-    from ..frontend.arithmetic import as_expr
 
     expr = as_expr(expr, "to_python")
     if not isinstance(backend, str) or backend not in BACKENDS:  # an array is unhashable
@@ -306,7 +307,6 @@ def _einsum(w: _Writer, node: Product, equation: str, ops: list[str]) -> str:
         term, result = equation.split("->")
         return ops[0] if term == result else f"{m}.einsum({equation!r}, {ops[0]})"
     if w.sizes is not None:
-        from ..evaluation.compiled import plan_product
 
         path = [tuple(int(i) for i in step) for step in plan_product(node, w.sizes).info.path]
         path_src = repr(["einsum_path", *path] if w.backend == "numpy" else path)

@@ -30,6 +30,7 @@ import numpy as np
 
 from .dims import Dim, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
+from .dims import parse_shape
 
 _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
 
@@ -140,8 +141,6 @@ class Tensor(Expr):
     _fields = ("name", "shape", "symmetric")
 
     def __new__(cls, name: str, shape: Any = (), symmetric: bool = False) -> "Tensor":
-        from .dims import parse_shape
-
         if not isinstance(name, str) or not name.isidentifier():
             raise IndexcalcError(f"a tensor name must be an identifier like 'X' or 'W_hx', got {name!r}")
         dims = parse_shape(shape, where=f"tensor {name!r}")

@@ -76,6 +76,6 @@ def simplify(expr: Any) -> Expr:
         >>> ic.simplify(raw) is A
         True
     """
-    from ..frontend.arithmetic import as_expr
+    from ..core.coercion import as_expr
 
     return transform(as_expr(expr, "simplify"), lambda node, done: REBUILD[type(node)](node, done))

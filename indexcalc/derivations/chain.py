@@ -27,6 +27,10 @@ from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, N
                     Softmax, Sum, Tensor)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
+from ..calculus.derivatives import grad
+from ..layouts.kronecker import to_kron
+from ..layouts.matrix_layout import to_matrix
+from ..rendering.latex_notation import LATEX, latex_name
 
 NONLINEAR = (Apply, Softmax, LogSumExp, Inverse, Det, LogDet)
 DIRECTIONS = ("auto", "reverse", "forward")
@@ -143,8 +147,6 @@ class _Names:
 
 
 def _display_names(f: Expr, x: Tensor, cut: list[Expr]) -> _Names:
-    from ..rendering.latex_notation import latex_name
-
     taken = {n.name for n in postorder([f]) if isinstance(n, (Tensor, Named))}
     text: dict = {}
     k = 0
@@ -183,18 +185,13 @@ def _shown(form) -> Shown | None:
 
 def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list,
                  normalized: tuple = ()):
-    """The ``MatrixForm`` from the layouts module (``to_kron`` above order 2), a ``Shown`` saying
-    why there is none, or ``None`` only when that module is not installed."""
-    try:
-        from ..layouts.matrix_layout import to_matrix
-    except ImportError:
-        return None
+    """The ``MatrixForm`` of ``e`` (``to_kron`` above order 2), or a ``Shown`` saying why there
+    is none."""
     try:
         if e.ndim <= 2:
             form = to_matrix(e, layout, vectors, out_ndim=out_ndim, names=names,
                              normalized=normalized)
         else:
-            from ..layouts.kronecker import to_kron
             form = to_kron(e, layout, out_ndim=out_ndim, names=names)
     except LayoutError as err:
         return Shown(f"(none: {err})", r"\text{(none)}")
@@ -209,7 +206,6 @@ def _final_form(f: Expr, x: Tensor, result: Expr, layout: str, vectors: str, use
     (distributed: ``ŷ∘ŷ⁻¹`` cancels there), whichever reads shorter."""
     forms = [_matrix_form(result, f.ndim, layout, vectors, user, normalized)]
     if f.ndim == 0 and f is not x and isinstance(x, Tensor):
-        from ..calculus.derivatives import grad
         forms.append(_matrix_form(grad(f, x), 0, layout, vectors, user, normalized))
     return min(forms, key=lambda m: (m is None or isinstance(m, Shown), len(str(m))))
 
@@ -299,8 +295,6 @@ class _Build:
     """Builds the steps of one derivation (the names, styles and layout it shares)."""
 
     def __init__(self, f, x, names: _Names, cut, layout, vectors, user=(), normalized=()):
-        from ..rendering.latex_notation import LATEX
-
         self.f, self.x, self.names, self.cut = f, x, names, cut
         self.layout, self.vectors, self.latex = layout, vectors, LATEX
         self.user, self.normalized = list(user), tuple(normalized)

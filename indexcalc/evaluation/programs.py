@@ -22,6 +22,7 @@ from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor)
+from ..errors import IndexcalcError
 
 
 class Context:
@@ -154,8 +155,6 @@ def _logsumexp_step(node: LogSumExp, ctx: Context) -> Callable:
 
 
 def _inverse_step(node: Inverse, ctx: Context) -> Callable:
-    from ..errors import IndexcalcError
-
     inv = ctx.ns.ops.inv
 
     def run(a):
@@ -209,7 +208,6 @@ ALIASES = (Named, Shared)
 
 def _fallback_step(node: Expr, ctx: Context, table: dict) -> Callable:
     """A node type registered only in the NumPy interpreter table ``_EVAL`` (by other modules)."""
-    from ..errors import IndexcalcError
 
     if type(node) not in table:
         raise IndexcalcError(f"cannot evaluate a {type(node).__name__} node: no evaluation rule "

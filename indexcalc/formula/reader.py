@@ -53,6 +53,7 @@ from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, read_call
+from ..core.graph_walk import tensors_of
 
 MAX_LENGTH = 10_000   # characters; longer formulas are refused before parsing
 MAX_DEPTH = 100       # nesting of operations (a chain of one operator counts once)
@@ -110,7 +111,6 @@ def formula_and_variable(f: Any, x: Any,
     if isinstance(f, str):
         f = parse(f, shapes)
     if isinstance(x, str):
-        from ..core.graph_walk import tensors_of
 
         found = {t.name: t for t in tensors_of(f)} if isinstance(f, Expr) else {}
         name = x.strip()

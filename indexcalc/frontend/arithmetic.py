@@ -15,26 +15,12 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import add, fresh, fresh_labels, full, product, scale
+from ..core.coercion import as_expr
 from ..core.dims import Dim, broadcast_shapes, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.elementwise import rule
 from ..core.normal_form import power_of
 from ..core.nodes import Apply, Constant, Expr, Named, is_zero
-
-
-def as_expr(x: Any, what: str = "operand") -> Expr:
-    """An expression from an expression, a number or an array-like.
-
-    Examples:
-        >>> as_expr(2).shape, as_expr([1.0, 2.0]).shape
-        ((), (2,))
-    """
-    if isinstance(x, Expr):
-        return x
-    if isinstance(x, (numbers.Real, np.ndarray, np.generic, list, tuple)) and not isinstance(x, str):
-        return Constant(x)
-    raise IndexcalcError(f"{what}: expected an expression, a number or an array, got "
-                         f"{type(x).__name__} {x!r:.60}")
 
 
 # --------------------------------------------------------------------------- einsum
@@ -50,7 +36,6 @@ def einsum(subscripts: str, *operands: Any) -> Expr:
         >>> ic.einsum("ii", ic.Tensor("S", "n n")).shape
         ()
     """
-    from .subscripts import parse_subscripts
 
     if not isinstance(subscripts, str):
         raise IndexcalcError(f"einsum: the first argument must be a subscripts string like "
@@ -227,3 +212,5 @@ from .axes import (log_softmax, logsumexp, matmul, norm, normalize_axes,  # noqa
                    softmax, sum, transpose)
 from .matrices import (delta, det, diag, diagonal, dim_names_in_order, eye, inv,  # noqa: E402,F401
                        kron, logdet, outer, reshape, trace)
+
+from .subscripts import parse_subscripts

@@ -32,6 +32,8 @@ from .vec_regroup import NoRegrouping, distribute, regroup
 from ..core.nodes import Expr, Product, Reshape, Sum
 from .matrix_layout import Scope, build_form
 from ..core.graph_walk import tensors_of
+from ..core.coercion import as_expr
+from ..rendering.index_notation import to_index_notation
 
 
 class _NoFactorization(Exception):
@@ -207,7 +209,6 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         >>> print(ic.to_kron(ic.diff(A @ X @ B, X), vec="row"))
         A ⊗ Bᵀ
     """
-    from ..frontend.arithmetic import as_expr
     expr = as_expr(expr, "to_kron")
     check_choice("layout", layout, LAYOUTS)
     check_choice("vec", vec, VECS)
@@ -226,7 +227,6 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
             if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
                 f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
         except (_NoFactorization, LayoutError):
-            from ..rendering.index_notation import to_index_notation
             text = f"mat({to_index_notation(t)})"
             f = Explicit(t, a, "numerator", vec, shape, text)
             notes.append(f"term {k + 1} does not factorize into Kronecker products; it is written "

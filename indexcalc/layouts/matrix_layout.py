@@ -26,7 +26,8 @@ from .forms import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Ref, S
 from .product_reading import read_product
 from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
                     Reshape, Shared, Softmax, Sum, Tensor)
-from ..core.graph_walk import tensors_of
+from ..core.coercion import as_expr
+from ..core.graph_walk import postorder, tensors_of
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -46,7 +47,6 @@ class Scope:
         for n in extra:
             if not isinstance(n, Named):
                 raise LayoutError(f"names= takes named expressions (expr.named('ŷ')), got {n!r}")
-        from ..core.graph_walk import postorder
         for n in extra + [m for m in postorder([expr]) if isinstance(m, Named)]:
             self.named.setdefault(id(n.arg), n)
         self._sigmoids = {id(n.arg.arg): n for n in self.named.values()
@@ -108,7 +108,6 @@ def _product(n: Product, kids: list, s: Scope) -> Form:
         kinds = ", ".join(sorted({type(f).__name__ for f in big})) or "Product"
         raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
                           "matrices; str() shows it in index notation" + _KRON_HINT)
-    from .structure_rows import fuse_masks
     factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
     return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
 
@@ -260,7 +259,6 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         >>> print(ic.to_matrix(g, "numerator"))
         v (X W v − y)ᵀ X
     """
-    from ..frontend.arithmetic import as_expr
     expr = as_expr(expr, "to_matrix")
     check_choice("layout", layout, LAYOUTS)
     check_choice("vectors", vectors, VECTORS)
@@ -299,7 +297,6 @@ def to_einsum(expr: Any) -> tuple[str, list]:
         >>> s, [o.name for o in ops]
         ('ac,cb->ab', ['X', 'W'])
     """
-    from ..frontend.arithmetic import as_expr
     expr = as_expr(expr, "to_einsum")
     if isinstance(expr, Sum):
         raise LayoutError(f"to_einsum needs one product; this is a sum of {len(expr.terms)} terms "
@@ -335,3 +332,5 @@ def _letters(n: int) -> str:
 
 
 from . import structure_rows  # noqa: E402,F401  (registers the structure nodes' rows)
+
+from .structure_rows import fuse_masks  # noqa: E402

@@ -15,6 +15,7 @@ import numpy as np
 from ..core.elementwise import rule
 from ..core.nodes import Expr
 from .index_notation import Style, render
+from ..core.coercion import as_expr
 
 _SINGLE = re.compile(r"[A-Za-z]'*\Z")  # one letter and primes: written without commas
 _CALLS = {"det": r"\det"}
@@ -128,7 +129,6 @@ def to_latex(expr: Expr) -> str:
         >>> print(ic.to_latex(ic.diff(ic.sigmoid(W @ v), v)))
         \\sigma'\\left(\\sum_{h'} W_{dh'} v_{h'}\\right) W_{dh}
     """
-    from ..frontend.arithmetic import as_expr
 
     return render(as_expr(expr, "to_latex"), LATEX)
 
