@@ -145,7 +145,7 @@ def _fw_det(node: Det | LogDet, tan, E) -> Expr:
 
 
 def _fw_reshape(node: Reshape, tan, E) -> Expr:
-    from ..frontend.arithmetic import reshape
+    from ..frontend.matrices import reshape
 
     return reshape(tan(node.arg), node.shape + tuple(d for _, d in E))
 

@@ -76,7 +76,7 @@ def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
 
 
 def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:
-    from ..frontend.arithmetic import reshape
+    from ..frontend.matrices import reshape
 
     return [(node.arg, reshape(ct, node.arg.shape))]
 

@@ -31,7 +31,7 @@ def _apply(node: Apply, done: Callable) -> Expr:
 
 
 def _reshape(node: Reshape, done: Callable) -> Expr:
-    from ..frontend.arithmetic import reshape
+    from ..frontend.matrices import reshape
 
     return reshape(done(node.arg), node.shape)
 

@@ -2,8 +2,8 @@
 
 Every builder returns a simplified node (see :mod:`indexcalc.core.algebra`). Dimension mismatches are
 ``ShapeError`` here, when the expression is built, never at evaluation. This module holds einsum,
-broadcasting arithmetic, the elementwise functions and naming; operations along axes
-(:mod:`indexcalc.frontend.axes`) and matrix functions (:mod:`indexcalc.frontend.matrices`) are importable from here.
+broadcasting arithmetic, the elementwise functions and naming; operations along axes are in
+:mod:`indexcalc.frontend.axes`, matrix functions in :mod:`indexcalc.frontend.matrices`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..errors import IndexcalcError, ShapeError
 from ..core.elementwise import rule
 from ..core.normal_form import power_of
 from ..core.nodes import Apply, Constant, Expr, Named, is_zero
+from .subscripts import parse_subscripts
 
 
 # --------------------------------------------------------------------------- einsum
@@ -203,14 +204,3 @@ def let(name: str, x: Any) -> Expr:
         True
     """
     return named(x, name)
-
-
-# Operations along axes and matrix functions live in their own modules; the front end's names
-# stay importable from here. (Imported last: those modules build on the definitions above, and
-# indexcalc's __init__ imports this module before any other module could import them.)
-from .axes import (log_softmax, logsumexp, matmul, norm, normalize_axes,  # noqa: E402,F401
-                   softmax, sum, transpose)
-from .matrices import (delta, det, diag, diagonal, dim_names_in_order, eye, inv,  # noqa: E402,F401
-                       kron, logdet, outer, reshape, trace)
-
-from .subscripts import parse_subscripts

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from . import operators as _methods
 from ..calculus.derivatives import FORWARD, REVERSE
 from ..evaluation.compiled import _EVAL
 from ..core.algebra import fresh, product
@@ -27,7 +26,9 @@ from ..core.dims import Dim, dim_mul, dim_size, dims_equal, format_shape, parse_
 from ..errors import IndexcalcError, ShapeError
 from .indexing import _full_items, index, index_spec
 from ..core.nodes import Constant, Delta, Expr, Product, Reshape, _intern, is_zero, zero
-from .arithmetic import add2, as_expr, mul, normalize_axes, reshape, transpose
+from .arithmetic import add2, as_expr, mul
+from .axes import normalize_axes, transpose
+from .matrices import reshape
 
 ORDERS = ("col", "row")
 
@@ -390,4 +391,3 @@ def _register_rendering() -> None:
 
 
 _register_rendering()
-_methods.METHODS["__getitem__"] = index

@@ -22,7 +22,7 @@ from __future__ import annotations
 from ..core.dims import dim_mul, dims_equal
 from ..core.algebra import product
 from ..core.nodes import Delta, Expr, Product, Reshape, Sum
-from ..frontend.arithmetic import reshape
+from ..frontend.matrices import reshape
 
 
 class NoRegrouping(Exception):
