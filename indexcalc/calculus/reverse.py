@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.algebra import add, fresh_labels, product, scale, size_factors
-from .derivatives import _dims, _spread, depends, local_derivative, softmax_over
+from .forward import _dims, _spread, depends, local_derivative, softmax_over
 from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Reshape,
                     Shared, Softmax, Sum, Tensor, zero)
 from ..core.graph_walk import postorder
+from ..frontend.matrices import reshape
 
 
 # rule(node, ct) -> list of (child, contribution of shape child.shape)
@@ -76,8 +77,6 @@ def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
 
 
 def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:
-    from ..frontend.matrices import reshape
-
     return [(node.arg, reshape(ct, node.arg.shape))]
 
 

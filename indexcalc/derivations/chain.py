@@ -21,13 +21,13 @@ from typing import Any
 
 from ..core.algebra import add, delta_classes, fresh, inline, product
 from .records import Derivation, LocalDerivative, Shown, Step
-from ..calculus.derivatives import FORWARD, _wrt, depends, identity_seed
+from ..calculus.derivatives import _wrt, grad
+from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError, LayoutError
 from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Shared,
                     Softmax, Sum, Tensor)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
-from ..calculus.derivatives import grad
 from ..layouts.kronecker import to_kron
 from ..layouts.matrix_layout import to_matrix
 from ..rendering.latex_notation import LATEX, latex_name

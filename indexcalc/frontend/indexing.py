@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..calculus.derivatives import FORWARD, REVERSE
+from ..calculus.forward import FORWARD
+from ..calculus.reverse import REVERSE
 from ..evaluation.compiled import _EVAL
 from ..core.algebra import add, fresh, full, product
 from ..core.dims import Dim, dim_size, format_shape

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ..calculus.derivatives import FORWARD, REVERSE
+from ..calculus.forward import FORWARD
+from ..calculus.reverse import REVERSE
 from ..evaluation.compiled import _EVAL
 from ..core.algebra import fresh, product
 from ..core.dims import Dim, dim_mul, dim_size, dims_equal, format_shape, parse_shape
