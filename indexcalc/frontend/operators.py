@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import arithmetic as ops
+from .indexing import index
 from ..core.nodes import Expr
 
 
@@ -47,6 +48,7 @@ METHODS = {
     "__rmatmul__": lambda s, o: ops.matmul(o, s),
     "__neg__": ops.neg,
     "__pos__": lambda s: s,
+    "__getitem__": index,
     "__pow__": _pow,
     "__rpow__": _rpow,
     "T": property(lambda s: ops.transpose(s), doc="The transpose (axes reversed)."),
