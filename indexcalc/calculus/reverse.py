@@ -123,7 +123,8 @@ def _rv_leaf(node: Expr, ct: Expr, dep) -> list:
     return []
 
 
-#: One reverse rule per node type (``NODE_TYPES``).
+#: One reverse rule per node type (``NODE_TYPES``): ``rule(node, ct, dep) -> [(child,
+#: contribution)]``, ``ct`` the node's cotangent, ``dep`` the ids of the nodes that depend on x.
 REVERSE: dict[type, Callable] = {
     Tensor: _rv_leaf,
     Constant: _rv_leaf,

@@ -29,7 +29,17 @@ def _full_items(dims: tuple) -> tuple:
 
 
 def index_spec(x: Expr, spec: tuple) -> Expr:
-    """``x[spec]`` for a normalized spec; moves inside sums and products (indexing is linear)."""
+    """``x[spec]`` for a normalized spec; moves inside sums and products (indexing is linear).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, B = ic.tensors("A[3,4] B[4,5]")
+        >>> print(index_spec(A @ B, (("i", 0), ("s", 0, 5, 1))))      # (A B)[0] is A[0] B
+        Σ_j A[0, :][j] B[j,i]
+        >>> rows = (("s", 1, 3, 1), ("s", 0, 5, 1))
+        >>> index_spec(scatter_spec(B[:2], rows, (6, 5)), rows) is B[:2]
+        True
+    """
     axes = [it for it in spec if it[0] != "n"]
     if len(axes) == len(spec) and all(_is_full(it, d) for it, d in zip(axes, x.shape)):
         return x
@@ -97,7 +107,14 @@ def scatter_spec(x: Expr, spec: tuple, shape: tuple) -> Expr:
 
 
 def concat(parts: list | tuple, axis: int) -> Expr:
-    """``numpy.concatenate(parts, axis)`` of checked parts: one part is itself, all zeros zero."""
+    """``numpy.concatenate(parts, axis)`` of checked parts: one part is itself, all zeros zero.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> B = ic.Tensor("B", (4, 5))
+        >>> concat([B], 0) is B, concat([B, B], 0).shape
+        (True, (8, 5))
+    """
     if len(parts) == 1:
         return parts[0]
     node = Concat(tuple(parts), axis)
