@@ -28,9 +28,8 @@ import numpy as np
 
 from ..core.dims import Dim, format_shape
 from ..errors import IndexcalcError, ShapeError
-from ..core.nodes import (_FULL_NAMED, Expr, Index, Scatter, _is_full, _spec_shape,  # noqa: F401
-                          format_spec)
-from ..core.slicing import _full_items, _numpy_index, index_spec, scatter_spec  # noqa: F401
+from ..core.nodes import Expr, Index, Scatter, format_spec  # noqa: F401  (re-exported)
+from ..core.slicing import index_spec, scatter_spec  # noqa: F401  (re-exported)
 
 
 # --------------------------------------------------------------------------- the spec

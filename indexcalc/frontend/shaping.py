@@ -22,7 +22,7 @@ from ..core.algebra import fresh, product
 from ..core.dims import dim_mul, dims_equal, format_shape, parse_shape
 from ..errors import IndexcalcError, ShapeError
 from .indexing import index
-from ..core.nodes import Concat, Constant, Delta, Expr, Product, Reshape, TriMask  # noqa: F401
+from ..core.nodes import Concat, Constant, Delta, Expr, Product, Reshape, TriMask  # noqa: F401  (re-exported)
 from ..core.slicing import concat
 from .arithmetic import add2, as_expr, mul, normalize_axes, reshape, transpose
 
