@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 from ..core.algebra import add, fresh, fresh_labels, product, size_factors
 from ..core.elementwise import rule
-from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor, zero)
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet,
+                          LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
+                          TriMask, zero)
+from ..core.slicing import _full_items, concat, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.arithmetic import apply
 from ..frontend.matrices import reshape
@@ -150,7 +152,35 @@ def _fw_named(node: Named, tan, E) -> Expr:
     return tan(inner)
 
 
+def _fw_leaf(node: Expr, tan, E) -> Expr:
+    """A leaf other than the variable (which is seeded) is constant: its tangent is zero."""
+    return zero(node.shape + tuple(d for _, d in E))
+
+
+def _trail(E: tuple) -> tuple:
+    return _full_items(tuple(d for _, d in E))
+
+
+def _fw_index(node: Index, tan, E) -> Expr:
+    return index_spec(tan(node.arg), node.spec + _trail(E))
+
+
+def _fw_scatter(node: Scatter, tan, E) -> Expr:
+    return scatter_spec(tan(node.arg), node.spec + _trail(E), node.shape + tuple(d for _, d in E))
+
+
+def _fw_concat(node: Concat, tan, E) -> Expr:
+    tail = tuple(d for _, d in E)
+    return concat([tan(p) if tan(p) is not None else zero(p.shape + tail) for p in node.parts],
+                  node.axis)
+
+
+#: One forward rule per node type (``NODE_TYPES``): ``rule(node, tan, E) -> tangent``.
 FORWARD: dict[type, Callable] = {
+    Tensor: _fw_leaf,
+    Constant: _fw_leaf,
+    Delta: _fw_leaf,
+    TriMask: _fw_leaf,
     Product: _fw_product,
     Sum: _fw_sum,
     Apply: _fw_apply,
@@ -162,6 +192,9 @@ FORWARD: dict[type, Callable] = {
     Reshape: _fw_reshape,
     Named: _fw_named,
     Shared: lambda node, tan, E: tan(node.arg),
+    Index: _fw_index,
+    Scatter: _fw_scatter,
+    Concat: _fw_concat,
 }
 
 

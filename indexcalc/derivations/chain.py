@@ -24,15 +24,28 @@ from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
 from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError, LayoutError
-from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Shared,
-                    Softmax, Sum, Tensor)
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
 from ..layouts.kronecker import to_kron
 from ..layouts.matrix_layout import to_matrix
 from ..rendering.latex_notation import LATEX, latex_name
 
-NONLINEAR = (Apply, Softmax, LogSumExp, Inverse, Det, LogDet)
+#: How the explanation treats each node type (``NODE_TYPES``), ``type -> role``:
+#: ``"leaf"`` has no children (the variable, or a constant); ``"linear"`` is passed through, its
+#: local derivative folded into the step of the nearest intermediate above it; ``"nonlinear"``
+#: is an intermediate, and so is its argument; ``"named"`` is an intermediate by its name.
+#: Local derivatives come from the forward rules (:data:`FORWARD`), one row per type as well.
+ROLES: dict[type, str] = {
+    Tensor: "leaf", Constant: "leaf", Delta: "leaf", TriMask: "leaf",
+    Product: "linear", Sum: "linear", Reshape: "linear", Shared: "linear", Index: "linear",
+    Scatter: "linear", Concat: "linear",
+    Apply: "nonlinear", Softmax: "nonlinear", LogSumExp: "nonlinear", Inverse: "nonlinear",
+    Det: "nonlinear", LogDet: "nonlinear",
+    Named: "named",
+}
+NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
 DIRECTIONS = ("auto", "reverse", "forward")
 
 
@@ -51,9 +64,10 @@ def _intermediates(f: Expr, x: Tensor, dep: set[int]) -> list[Expr]:
     cut: set[int] = {id(x), id(f)}
     for n in nodes:
         inner = n.arg if isinstance(n, Named) else n
-        if isinstance(n, Named) or (isinstance(n, NONLINEAR) and id(n) not in wrapped):
+        role = ROLES[type(n)]
+        if role == "named" or (role == "nonlinear" and id(n) not in wrapped):
             cut.add(id(n))
-        if isinstance(inner, NONLINEAR) and id(_unshared(inner.arg)) in dep:
+        if ROLES[type(inner)] == "nonlinear" and id(_unshared(inner.arg)) in dep:
             cut.add(id(_unshared(inner.arg)))
     return [n for n in nodes if id(n) in cut]
 

@@ -161,12 +161,6 @@ def _as_array(name: str, value: Any) -> np.ndarray:
 
 # --------------------------------------------------------------------------- programs
 
-#: Evaluation rules for node types defined outside the core, registered by their own modules:
-#: ``_EVAL[NodeType] = fn(node, val, arrays, sizes, plans, dtype) -> numpy array`` where
-#: ``val(child)`` is a child's value. (The core node types are built by ``program.BUILDERS``.)
-_EVAL: dict[type, Callable] = {}
-
-
 class Compiled:
     """An expression compiled for repeated evaluation: planned once per set of sizes.
 
@@ -220,7 +214,7 @@ class Compiled:
         program = self._programs.get(key)
         if program is None:
             ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
-            program = Program(self.order, self.expr, ctx, _EVAL, self.memory_limit)
+            program = Program(self.order, self.expr, ctx, self.memory_limit)
             self._programs[key] = program
         return program
 

@@ -37,6 +37,7 @@ METHODS = {
     "__rmatmul__": lambda s, o: matmul(o, s),
     "__neg__": neg,
     "__pos__": lambda s: s,
+    "__getitem__": index,
     "__pow__": _pow,
     "__rpow__": _rpow,
     "T": property(lambda s: transpose(s), doc="The transpose (axes reversed)."),
@@ -44,7 +45,6 @@ METHODS = {
     "sum": lambda s, axis=None: sum(s, axis),
     "reshape": reshape,
     "named": named,
-    "__getitem__": index,
 }
 
 

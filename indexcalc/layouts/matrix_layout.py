@@ -24,8 +24,10 @@ from .form_text import to_text
 from .forms import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Ref, Scaled, Unary,
                           add, hadamard, matmul, scaled, transpose, unary)
 from .product_reading import read_product
-from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
+                             fuse_masks)
 from ..core.coercion import as_expr
 from ..core.graph_walk import postorder, tensors_of
 
@@ -176,6 +178,7 @@ def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
     return unary("logsumexp", kids[0], (None, None))
 
 
+#: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
     Constant: _constant,
@@ -188,13 +191,20 @@ BUILD = {
     Inverse: lambda n, kids, s: unary("inv", kids[0]),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
+    Reshape: _reshape,
+    Named: lambda n, kids, s: Leaf(n.name, s.shape(n), n),  # (Scope.opaque reads it first)
     Shared: lambda n, kids, s: kids[0],
+    Index: _index,
+    Scatter: _scatter,
+    Concat: _concat,
+    TriMask: _trimask,
 }
 
 
-# node types printed whole, without reading their children first (``x[1:3]`` by name); the
-# structure nodes (:mod:`indexcalc.layouts.structure_rows`) add rows here and to BUILD
-LEAVES: dict = {}
+#: The node types that may print whole, without reading their children first (``x[1:3]`` by
+#: name): ``(node, scope) -> Form``, or ``None`` to build the node from its children (BUILD).
+#: Only these types; every other one is built from its children.
+LEAVES = {Index: _index_leaf}
 
 
 def build_form(expr: Expr, scope: Scope) -> Form:
@@ -329,8 +339,3 @@ def _letters(n: int) -> str:
     if n > len(alphabet):
         raise LayoutError(f"to_einsum: {n} indices do not fit in an einsum string (52 letters)")
     return alphabet[:n]
-
-
-from . import structure_rows  # noqa: E402,F401  (registers the structure nodes' rows)
-
-from .structure_rows import fuse_masks  # noqa: E402

@@ -2,7 +2,9 @@
 
 The same printer as ``str(expr)`` (:mod:`indexcalc.rendering.index_notation`) with a LaTeX :class:`Style`: indices
 become subscripts (``X_{nd}``, ``\\delta_{hh'}``), ``Σ`` becomes ``\\sum``, functions take their
-LaTeX from the rule table (``\\sigma'``, ``\\tanh``, ``\\operatorname{softplus}``). Only a small,
+LaTeX from the rule table (``\\sigma'``, ``\\tanh``, ``\\operatorname{softplus}``). The node types
+dispatch through the printer's table, :data:`indexcalc.rendering.index_rules.RULES` (one row per
+node type); this module only changes how each piece is written. Only a small,
 fixed set of commands is ever written, and braces always balance.
 """
 
