@@ -34,9 +34,10 @@ from .evaluation.memory import memory_limit, set_memory_limit
 from .evaluation.plan_report import Plan, plan
 from .rendering.index_notation import to_index_notation
 from .rendering.latex_notation import repr_latex, to_latex
-from .layouts.forms import MatrixForm
+from .layouts.matrix_form import MatrixForm
 from .layouts.matrix_layout import to_einsum, to_matrix
-from .layouts.kronecker import to_kron, vec_jacobian
+from .layouts.kronecker import to_kron
+from .layouts.vec_convention import vec_jacobian
 from .derivations.chain import Derivation, explain
 from .codegen.python_source import to_python
 

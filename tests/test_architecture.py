@@ -67,6 +67,9 @@ def imports(name: str) -> tuple[set[str], list[tuple[int, str]]]:
                     inner += [(node.lineno, a.name[len("indexcalc."):]) for a in node.names
                               if a.name.startswith("indexcalc.")]
     inner_lines = {line for line, _ in inner}
+    for block in ast.walk(tree):  # ``if TYPE_CHECKING:`` imports are for annotations only
+        if isinstance(block, ast.If) and getattr(block.test, "id", None) == "TYPE_CHECKING":
+            inner_lines.update(n.lineno for n in ast.walk(block) if isinstance(n, ast.ImportFrom))
     top = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.lineno not in inner_lines:

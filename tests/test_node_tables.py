@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.calculus.derivatives import FORWARD
+from indexcalc.calculus.forward import FORWARD
 from indexcalc.calculus.reverse import REVERSE
 from indexcalc.codegen.python_source import _EMIT
 from indexcalc.core import nodes

@@ -23,6 +23,7 @@ from .memory import guard
 from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
+from ..errors import IndexcalcError
 
 
 class Context:

@@ -30,6 +30,7 @@ from ..core.dims import Dim, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Expr, Index, Scatter, format_spec  # noqa: F401  (re-exported)
 from ..core.slicing import index_spec, scatter_spec  # noqa: F401  (re-exported)
+from .arithmetic import as_expr
 
 
 # --------------------------------------------------------------------------- the spec
@@ -133,7 +134,6 @@ def index(x: Any, idx: Any) -> Expr:
         >>> xs[-1].evaluate(xs=np.arange(8.0).reshape(4, 2))
         array([6., 7.])
     """
-    from .arithmetic import as_expr
 
     x = as_expr(x, "expr[...]")
     spec, _ = normalize(idx, x.shape)

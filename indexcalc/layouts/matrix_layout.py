@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
-from .forms import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Ref, Scaled, Unary,
+from .matrix_form import MatrixForm
+from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                           add, hadamard, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
