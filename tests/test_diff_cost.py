@@ -12,7 +12,7 @@ import opt_einsum as oe
 import pytest
 
 import indexcalc as ic
-from indexcalc.core.nodes import Apply, Product, Sum, is_zero
+from indexcalc.core.nodes import Apply, Product, Sum, is_zero, plain
 
 
 def reference_flops(*steps) -> int:
@@ -62,7 +62,7 @@ def test_softplus_hessian_is_one_product_bt_diag_b():
     """Bᵀ diag(σ'(Bx)) B as one einsum of B, σ'(Bx) and B: no dense n²×n² (or m×n×n) tensor."""
     n, m = 400, 1000
     B, x = ic.tensors("B[m,n] x[n]")
-    Hs = ic.hessian(ic.sum(ic.softplus(B @ x)), x)
+    Hs = ic.hessian(ic.sum(ic.softplus(B @ x)), x).arg  # the Derivative's value
     assert isinstance(Hs, Product)
     factors = [f for f, _ in Hs.factors]
     assert factors.count(B) == 2
@@ -97,7 +97,7 @@ F = ic.tanh(X @ W) @ v - y
 
 
 def _zero_of(e, shape):
-    return is_zero(e) and isinstance(e, Sum) and e.shape == shape
+    return is_zero(e) and isinstance(plain(e), Sum) and e.shape == shape
 
 
 def test_derivative_by_an_absent_tensor_is_an_exact_zero_of_the_right_shape():

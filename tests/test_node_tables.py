@@ -65,6 +65,7 @@ CASES = {
     "LogDet": (ic.logdet(A) + ic.sum(X), A),
     "Reshape": (ic.vec(X @ W), X),
     "Named": (ic.tanh(X @ W).named("h") * 2, W),
+    "Derivative": (ic.diff(ic.tanh(X @ W), W), W),
     "Shared": (ic.grad(ic.sum(U @ ic.tanh(W2 @ (ic.sin(x) * ic.cos(x)))), x), x),
     "Index": (X[None, 1:, ::-2], X),
     "Scatter": (ic.grad(ic.sum(ic.tanh(X[1:, ::-2])), X), X),
@@ -91,7 +92,7 @@ def _concrete_node_types() -> set:
 
 def test_node_types_is_every_concrete_node_class():
     assert set(NODE_TYPES) == _concrete_node_types()
-    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 18
+    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 19
 
 
 @pytest.mark.parametrize("table", list(TABLES))

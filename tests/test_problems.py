@@ -117,7 +117,7 @@ def test_least_squares_gradient():
 def test_least_squares_order_four_jacobian_is_x_delta():
     D = ic.diff(X @ W, W)
     assert D.shape == ("n", "h", "d", "h")
-    assert isinstance(D, Product) and sorted(type(f).__name__ for f, _ in D.factors) == \
+    assert isinstance(D.arg, Product) and sorted(type(f).__name__ for f, _ in D.arg.factors) == \
         ["Delta", "Tensor"]  # X_nd δ_hh' and nothing else
     assert_close(values_of(D, X=LS["X"], W=LS["W"]), np.einsum("nd,hk->nhdk", LS["X"], np.eye(2)))
 

@@ -26,7 +26,7 @@ def _exprs():
         "x^-1 ∘ x cancels": (ic.sqrt(x) * (1 / x) * ic.sqrt(x), lambda v: np.ones(3), "Product"),
         "sqrt(x)^2 = x": (ic.sqrt(x) ** 2, lambda v: v["x"], "Tensor"),
         "(x^2)^3 = x^6": ((x ** 2) ** 3, lambda v: v["x"] ** 6, "Apply"),
-        "grad ½‖r‖² = r": (ic.grad(0.5 * ic.norm(r) ** 2, r), lambda v: v["r"], "Tensor"),
+        "grad ½‖r‖² = r": (ic.grad(0.5 * ic.norm(r) ** 2, r).arg, lambda v: v["r"], "Tensor"),
         "Sᵀ = S": (S.T, lambda v: v["S"], "Tensor"),
         "(S⁻¹)ᵀ = S⁻¹": (ic.inv(S).T, lambda v: np.linalg.inv(v["S"]), "Inverse"),
         "x xᵀ + (x xᵀ)ᵀ = 2 x xᵀ": (ic.outer(x, x) + ic.outer(x, x).T,

@@ -17,12 +17,11 @@ from typing import Any
 from ..core.algebra import add, fresh_labels, product
 from ..core.coercion import as_expr
 from ..core.dims import dims_equal, format_shape
-from ..core.nodes import Constant, Delta, Expr, Tensor
+from ..core.nodes import Constant, Delta, Derivative, Expr, Tensor
 from ..errors import IndexcalcError, ShapeError
 from ..formula.reader import formula_and_variable
 from .forward import _dims, forward, identity_seed
 from .reverse import reverse
-from .splits import remember_split
 
 
 def _wrt(f: Any, x: Any, what: str) -> tuple[Expr, Tensor]:
@@ -89,7 +88,7 @@ def diff(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
     """
     f, x = _wrt(*_strings(f, x, shapes), "diff")
     seed, E = identity_seed(x)
-    return remember_split(symmetrize(forward(f, x, seed, E), x, convention), f.ndim)
+    return Derivative(symmetrize(forward(f, x, seed, E), x, convention), f, x, f.ndim)
 
 
 jacobian = diff
@@ -143,7 +142,7 @@ def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
         raise ShapeError(f"grad applies to scalar functions; this one has shape "
                          f"{format_shape(f.shape)}. Try ic.jacobian (the full derivative), ic.vjp, "
                          f"or sum the function first")
-    return remember_split(symmetrize(reverse(f, x, Constant(1.0)), x, convention), 0)
+    return Derivative(symmetrize(reverse(f, x, Constant(1.0)), x, convention), f, x, 0)
 
 
 def hessian(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:

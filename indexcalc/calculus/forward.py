@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..core.algebra import add, fresh, fresh_labels, product, size_factors
 from ..core.elementwise import rule
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
                           TriMask, zero)
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
@@ -192,6 +192,7 @@ FORWARD: dict[type, Callable] = {
     Reshape: _fw_reshape,
     Named: _fw_named,
     Shared: lambda node, tan, E: tan(node.arg),
+    Derivative: lambda node, tan, E: tan(node.arg),
     Index: _fw_index,
     Scatter: _fw_scatter,
     Concat: _fw_concat,

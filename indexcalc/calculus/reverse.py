@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..core.algebra import add, fresh_labels, product, scale, size_factors
 from .forward import _dims, _spread, depends, local_derivative, softmax_over
 from ..core.dims import Dim
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           zero)
 from ..core.slicing import _full_items, index_spec, scatter_spec
@@ -139,6 +139,7 @@ REVERSE: dict[type, Callable] = {
     Reshape: _rv_reshape,
     Named: _rv_named,
     Shared: lambda node, ct, dep: [(node.arg, ct)],
+    Derivative: lambda node, ct, dep: [(node.arg, ct)],
     Index: lambda node, ct, dep: [(node.arg, scatter_spec(ct, node.spec, node.arg.shape))],
     Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
     Concat: _rv_concat,

@@ -1,9 +1,9 @@
 """Layout conventions shared by the matrix and Kronecker renderers.
 
 A derivative tensor ``D`` of shape ``F.shape + X.shape`` does not say where ``F``'s axes end:
-``out_ndim`` is that number. ``ic.diff``, ``ic.grad`` and ``ic.hessian`` remember it for the
-results they return (a weak side table, so nothing is kept alive); a renderer's ``out_ndim=``
-argument overrides it.
+``out_ndim`` is that number. ``ic.diff``, ``ic.grad`` and ``ic.hessian`` return a
+:class:`~indexcalc.core.nodes.Derivative` that carries it; a renderer's ``out_ndim=`` argument
+overrides it. Nothing else is consulted: a form depends on its arguments only.
 
 The rule for an order-≤2 result, written "as is" with rows on its first axis:
 
@@ -17,33 +17,22 @@ The rule for an order-≤2 result, written "as is" with rows on its first axis:
 
 from __future__ import annotations
 
-import weakref
-
 from ..errors import LayoutError
-from ..core.nodes import Constant, Delta, Expr, Tensor
+from ..core.nodes import Derivative, Expr
 
 LAYOUTS = ("numerator", "denominator")
 VECS = ("col", "row")
 VECTORS = ("column", "row")
 
-_SPLIT: "weakref.WeakKeyDictionary[Expr, int]" = weakref.WeakKeyDictionary()
-
-
-def remember_split(result: Expr, out_ndim: int) -> Expr:
-    """Record that the first ``out_ndim`` axes of the derivative ``result`` belong to ``f``."""
-    if not isinstance(result, (Tensor, Constant, Delta)):  # leaves are shared with plain use
-        _SPLIT[result] = out_ndim
-    return result
-
 
 def split_of(expr: Expr, out_ndim: int | None) -> int | None:
-    """``out_ndim`` as given, else as remembered from ``ic.diff``, else ``None``."""
+    """``out_ndim`` as given, else the split a :class:`Derivative` carries, else ``None``."""
     if out_ndim is not None:
         if not isinstance(out_ndim, int) or isinstance(out_ndim, bool) or not 0 <= out_ndim <= expr.ndim:
             raise LayoutError(f"out_ndim must be an int from 0 to {expr.ndim} (the expression's "
                               f"order), got {out_ndim!r}")
         return out_ndim
-    return _SPLIT.get(expr)
+    return expr.out_ndim if isinstance(expr, Derivative) else None
 
 
 def check_choice(name: str, value: object, choices: tuple) -> str:

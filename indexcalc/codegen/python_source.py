@@ -37,7 +37,7 @@ import numpy as np
 from ..core.algebra import delta_classes
 from ..core.dims import Dim, dim_names
 from ..errors import BindingError, IndexcalcError
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
 from ..core.graph_walk import postorder
@@ -361,6 +361,7 @@ _EMIT = {
     Tensor: lambda w, n: w.var[id(n)],
     Named: lambda w, n: w.var[id(n.arg)],
     Shared: lambda w, n: w.var[id(n.arg)],
+    Derivative: lambda w, n: w.var[id(n.arg)],
     Product: _product,
     Sum: _sum,
     Apply: _apply,
@@ -377,4 +378,4 @@ _EMIT = {
     Concat: emit_concat,
     TriMask: emit_trimask,
 }
-_NAMES = (Tensor, Named, Shared)
+_NAMES = (Tensor, Named, Shared, Derivative)

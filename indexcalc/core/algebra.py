@@ -23,7 +23,7 @@ import numpy as np
 
 from .dims import Dim, dims_equal
 from .normal_form import merge_powers, orient_symmetric, term_key
-from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, zero
+from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, plain, zero
 
 Label = Hashable
 _fresh = itertools.count()
@@ -58,7 +58,7 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     """
     dims = dict(dims)
     out = tuple(out)
-    todo = [(f, tuple(ls)) for f, ls in factors]
+    todo = [(plain(f), tuple(ls)) for f, ls in factors]  # a derivative is its value here
     todo.reverse()
     kept: list[tuple[Expr, tuple]] = []
     while todo:
@@ -213,7 +213,7 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
     """
     shape = tuple(shape)
     coefs: dict[Any, list] = {}  # like-term key -> [first expression seen, total coefficient]
-    stack = [(float(c), e) for c, e in terms]
+    stack = [(float(c), plain(e)) for c, e in terms]
     stack.reverse()
     while stack:
         c, e = stack.pop()

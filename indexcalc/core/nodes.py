@@ -13,6 +13,7 @@ Grammar (every node has a positional ``shape``)::
           | Reshape(arg, shape)                 C-order reshape
           | Named(name, arg)                    a subexpression shown (and computed) once
           | Shared(arg)                         computed once, not flattened; prints as arg
+          | Derivative(arg, of, wrt, out_ndim)  arg = ∂of/∂wrt; prints, evaluates as arg
           | Index(arg, spec)                    arg[spec]: ints, slices and new axes
           | Scatter(arg, spec, shape)           zeros of ``shape`` with ``arg`` written at [spec]
           | Concat(parts, axis)                 numpy.concatenate
@@ -417,6 +418,39 @@ class Shared(_Unary):
         return _intern(cls, arg=arg, shape=arg.shape)
 
 
+class Derivative(_Unary):
+    """``arg``, the derivative of ``of`` by the variable ``wrt``: what ``ic.diff`` and its kin return.
+
+    It evaluates, composes and prints as ``arg`` (enclosing products and sums see through it), and
+    it carries what a layout needs and the tensor alone cannot say: the first ``out_ndim`` axes
+    belong to ``of`` and the rest to ``wrt``, whose shape binds the dimensions ``arg`` lost
+    (``∂(XW)/∂W = X δ`` no longer holds ``W``). Nothing is kept outside the graph.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> D = ic.diff(X @ W, W)
+        >>> D.of is X @ W, D.wrt is W, D.out_ndim
+        (True, True, 2)
+    """
+
+    __slots__ = ("of", "wrt", "out_ndim")
+    _fields = ("arg", "of", "wrt", "out_ndim")
+
+    def __new__(cls, arg: Expr, of: Expr, wrt: Tensor, out_ndim: int) -> "Derivative":
+        if isinstance(arg, Derivative):
+            arg = arg.arg
+        return _intern(cls, arg=arg, of=of, wrt=wrt, out_ndim=int(out_ndim), shape=arg.shape)
+
+    def __repr__(self) -> str:
+        return f"Derivative(of={self.of!r}, wrt={self.wrt.name!r}, out_ndim={self.out_ndim})"
+
+
+def plain(e: Expr) -> Expr:
+    """``e`` without a ``Derivative`` wrapper (what products, sums and functions of it see)."""
+    return e.arg if isinstance(e, Derivative) else e
+
+
 # --------------------------------------------------------------------------- structure
 
 _FULL_NAMED = ("s", None, None, 1)  # the whole of a named axis
@@ -539,12 +573,7 @@ class TriMask(Expr):
 
 #: Every concrete node type: the closed set each stage's table covers, row by row.
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
-              LogDet, Reshape, Named, Shared, Index, Scatter, Concat, TriMask)
-
-
-def live_tensors(name: str) -> list[Tensor]:
-    """The variables named ``name`` that exist right now (for binding dimensions by name)."""
-    return [n for n in list(_TABLE.values()) if isinstance(n, Tensor) and n.name == name]
+              LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask)
 
 
 def zero(shape: tuple) -> Sum:
@@ -553,4 +582,6 @@ def zero(shape: tuple) -> Sum:
 
 
 def is_zero(e: Expr) -> bool:
+    """Whether ``e`` is an exact zero (a sum of no terms), a derivative that is one included."""
+    e = plain(e)
     return isinstance(e, Sum) and not e.terms

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nodes import Apply, Delta, Expr, Inverse, Named, Product, Shared, Sum, Tensor
+from .nodes import Derivative, Apply, Delta, Expr, Inverse, Named, Product, Shared, Sum, Tensor
 
 _SYMMETRY_DEPTH = 16
 
@@ -29,7 +29,7 @@ def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
         return e.symmetric
     if isinstance(e, Delta):
         return True
-    if isinstance(e, (Inverse, Named, Shared, Apply)):
+    if isinstance(e, (Inverse, Named, Shared, Derivative, Apply)):
         return is_symmetric(e.arg, depth - 1)
     if isinstance(e, Sum):
         return bool(e.terms) and all(is_symmetric(t, depth - 1) for _, t in e.terms)

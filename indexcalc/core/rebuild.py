@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .algebra import add, product, size_factors
-from .nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                     Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .slicing import concat, index_spec, scatter_spec
 from .graph_walk import transform
@@ -54,6 +54,7 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Reshape: _reshape,
     Named: lambda node, done: Named(node.name, done(node.arg)),
     Shared: lambda node, done: Shared(done(node.arg)),
+    Derivative: lambda node, done: Derivative(done(node.arg), node.of, node.wrt, node.out_ndim),
     Index: lambda node, done: index_spec(done(node.arg), node.spec),
     Scatter: lambda node, done: scatter_spec(done(node.arg), node.spec, node.shape),
     Concat: lambda node, done: concat([done(p) for p in node.parts], node.axis),

@@ -24,7 +24,7 @@ from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
 from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError, LayoutError
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
@@ -39,8 +39,8 @@ from ..rendering.latex_notation import LATEX, latex_name
 #: Local derivatives come from the forward rules (:data:`FORWARD`), one row per type as well.
 ROLES: dict[type, str] = {
     Tensor: "leaf", Constant: "leaf", Delta: "leaf", TriMask: "leaf",
-    Product: "linear", Sum: "linear", Reshape: "linear", Shared: "linear", Index: "linear",
-    Scatter: "linear", Concat: "linear",
+    Product: "linear", Sum: "linear", Reshape: "linear", Shared: "linear", Derivative: "linear",
+    Index: "linear", Scatter: "linear", Concat: "linear",
     Apply: "nonlinear", Softmax: "nonlinear", LogSumExp: "nonlinear", Inverse: "nonlinear",
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
@@ -52,7 +52,7 @@ DIRECTIONS = ("auto", "reverse", "forward")
 # --------------------------------------------------------------------------- the graph's cut
 
 def _unshared(e: Expr) -> Expr:
-    while isinstance(e, Shared):
+    while isinstance(e, (Shared, Derivative)):
         e = e.arg
     return e
 
@@ -301,7 +301,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         f=names.text.get(f, "f"), x=x.name, direction="reverse" if reverse else "forward",
         layout=layout, vectors=vectors,
         definitions=tuple(ctx.definition(n) for n in cut if n is not x), steps=tuple(steps),
-        result=result, index=final, full=str(result),
+        result=Derivative(result, f, x, f.ndim), index=final, full=str(result),
         matrix=_shown(form), matrix_form=None if isinstance(form, Shown) else form)
 
 

@@ -16,12 +16,11 @@ import numpy as np
 
 from ..core.dims import dim_names, dim_size, format_shape
 from ..errors import BindingError
-from ..core.nodes import Expr, Product, Tensor
+from ..core.nodes import Derivative, Expr, Product, Tensor
 from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from ..core.graph_walk import postorder
 from .backends import namespace
 from ..core.coercion import as_expr
-from ..core.nodes import live_tensors
 from .memory import _checked
 from .programs import Context, Program
 
@@ -39,28 +38,37 @@ def bind(roots: list[Expr], values: Mapping[str, Any],
     return bind_signature(signature(roots), values, convert)
 
 
-def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict[str, Tensor], frozenset]:
-    """The tensors of ``roots`` by name and every dimension name they use (computed once).
-
-    ``nodes``, when given, is ``postorder(roots)`` already computed.
+def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict, frozenset, dict]:
+    """The tensors of ``roots`` by name, every dimension name they use, and the variables of the
+    derivatives among them (``Derivative.wrt``), whose values bind dimensions the derivative
+    lost; computed once. ``nodes``, when given, is ``postorder(roots)`` already computed.
     """
     tensors: dict[str, Tensor] = {}
+    variables: dict[str, Tensor] = {}
     nodes = postorder(roots) if nodes is None else nodes
     for node in nodes:
         if isinstance(node, Tensor):
-            other = tensors.setdefault(node.name, node)
-            if other is not node:
-                raise BindingError(f"two different tensors are named {node.name!r} (shapes "
-                                   f"{format_shape(other.shape)} and {format_shape(node.shape)}); "
-                                   "give them distinct names")
-    return tensors, frozenset(_dimension_names(nodes))
+            _one_per_name(tensors, node)
+        elif isinstance(node, Derivative):
+            _one_per_name(variables, node.wrt)
+    for t in variables.values():
+        _one_per_name(dict(tensors), t)
+    return tensors, frozenset(_dimension_names(nodes)), variables
+
+
+def _one_per_name(table: dict[str, Tensor], t: Tensor) -> None:
+    other = table.setdefault(t.name, t)
+    if other is not t:
+        raise BindingError(f"two different tensors are named {t.name!r} (shapes "
+                           f"{format_shape(other.shape)} and {format_shape(t.shape)}); "
+                           "give them distinct names")
 
 
 def bind_signature(sig: tuple, values: Mapping[str, Any],
                    convert: Callable[[str, Any], Any] | None = None) -> tuple[dict, dict]:
     """:func:`bind` for a precomputed :func:`signature`."""
     convert = convert or _as_array
-    tensors, names = sig
+    tensors, names, variables = sig
     arrays: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
     where: dict[str, str] = {}
@@ -73,7 +81,7 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
         _bind_axes(t, arrays[name], sizes, where)
     missing = names - set(sizes)
     if missing:
-        _bind_extra(values, tensors, missing, sizes, where, convert)
+        _bind_extra(values, tensors, variables, missing, sizes, where, convert)
     for name, t in tensors.items():  # merged dimensions, once their factors are known
         for axis, (d, n) in enumerate(zip(t.shape, arrays[name].shape)):
             if isinstance(d, str) and "*" in d and all(x in sizes for x in dim_names(d)):
@@ -109,8 +117,10 @@ def _dimension_names(nodes: list[Expr]) -> set[str]:
     return names
 
 
-def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
-                where: dict, convert: Callable) -> None:
+def _bind_extra(values: Mapping[str, Any], tensors: dict, variables: dict, missing: set,
+                sizes: dict, where: dict, convert: Callable) -> None:
+    """Bind the dimensions ``missing`` from sizes given by name and from the values of the
+    derivatives' variables (``variables``), which the expression itself may no longer hold."""
 
     for name, value in values.items():
         if name in tensors:
@@ -119,28 +129,19 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: d
             sizes[name] = int(value)
             where[name] = f"the size given for {name!r}"
             continue
-        arr = None
-        found: dict[str, int] = {}
-        for t in live_tensors(name):  # several may exist (other scopes); use those that fit
-            arr = convert(name, value) if arr is None else arr
-            trial: dict[str, int] = dict(sizes)
-            try:
-                _bind_axes(t, arr, trial, dict(where))
-            except BindingError:
-                continue
-            for d in missing & set(trial):
-                if found.setdefault(d, trial[d]) != trial[d]:
-                    raise BindingError(f"dimension {d!r}: tensors named {name!r} of different "
-                                       f"shapes give it different sizes; pass {d}=<size>")
-        for d, n in found.items():
+        if name not in variables:
+            continue
+        trial: dict[str, int] = dict(sizes)
+        _bind_axes(variables[name], convert(name, value), trial, dict(where))
+        for d in missing & set(trial):
             if d not in sizes:
-                sizes[d] = n
+                sizes[d] = trial[d]
                 where[d] = f"the value given for {name!r}"
     still = sorted(missing - set(sizes))
     if still:
         raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "
-                           f"it; pass the value of a tensor that has it (such as the variable of "
-                           f"the derivative) or its size, e.g. {still[0]}=10")
+                           f"it; pass the value of the derivative's variable or the size, e.g. "
+                           f"{still[0]}=10")
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import opt_einsum as oe
+
 from .compiled import OPTIMIZE_DEFAULT, Compiled
 from ..core.nodes import Product
 from ..core.dims import dim_names, dim_size
@@ -83,12 +85,9 @@ def naive_flops(node: Product, sizes: dict) -> int:
         >>> import indexcalc as ic
         >>> X, W = ic.tensors("X[n,d] W[d,h]")
         >>> D = ic.diff(X @ W, W)          # X[n,d] δ[h,h']: an outer product when materialized
-        >>> naive_flops(D, dict(n=2, d=3, h=4))  # n·d·h·h products, against n·d copies planned
+        >>> naive_flops(D.arg, dict(n=2, d=3, h=4))  # n·d·h·h products, against n·d copies planned
         96
     """
-    import opt_einsum as oe
-
-
     used = sorted({l for _, ls in node.factors for l in ls})
     if not used:
         return 0
@@ -102,7 +101,6 @@ def naive_flops(node: Product, sizes: dict) -> int:
 @lru_cache(maxsize=1024)
 def _left_to_right_cost(equation: str, shapes: tuple) -> int:
     """FLOPs of contracting ``equation`` pairwise left to right (cached: unrolled loops repeat)."""
-    import opt_einsum as oe
 
     order = [(0, 1)] * (len(shapes) - 1) or [(0,)]
     _, info = oe.contract_path(equation, *shapes, shapes=True, optimize=order)

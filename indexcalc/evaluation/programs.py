@@ -20,7 +20,7 @@ from .kernels import path_kernel
 from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
@@ -193,7 +193,7 @@ def _input(node: Tensor, ctx: Context) -> None:
     return None
 
 
-def _alias(node: Named | Shared, ctx: Context) -> None:
+def _alias(node: Named | Shared | Derivative, ctx: Context) -> None:
     """No step: the node is its argument's value under another name (the same slot)."""
     return None
 
@@ -204,6 +204,7 @@ BUILDERS: dict[type, Callable] = {
     Tensor: _input,
     Named: _alias,
     Shared: _alias,
+    Derivative: _alias,
     Product: _product_step,
     Sum: _zero_step,
     Apply: _apply_step,

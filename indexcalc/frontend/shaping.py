@@ -22,7 +22,7 @@ from ..core.algebra import fresh, product
 from ..core.dims import dim_mul, dims_equal, format_shape, parse_shape
 from ..errors import IndexcalcError, ShapeError
 from .indexing import index
-from ..core.nodes import Concat, Constant, Delta, Expr, Product, Reshape, TriMask  # noqa: F401  (re-exported)
+from ..core.nodes import Concat, Constant, Delta, Expr, Product, Reshape, TriMask, plain  # noqa: F401  (re-exported)
 from ..core.slicing import concat
 from .arithmetic import add2, as_expr, mul
 from .axes import normalize_axes, transpose
@@ -209,6 +209,7 @@ def vec_source(d: Expr, x_ndim: int, order: str = "col") -> Expr | None:
         >>> vec_source(ic.diff(ic.vec(A @ X @ B), X), 2).shape
         ('p', 'q', 'm', 'n')
     """
+    d = plain(d)
     _order(order, "vec_source")
     if not isinstance(d, Reshape) or d.ndim != 1 + x_ndim:
         return None
@@ -236,6 +237,7 @@ def kron_name(d: Expr, x_ndim: int, order: str = "col", layout: str = "numerator
         >>> kron_name(ic.diff(X.T, X), 2), kron_name(ic.diff(2 * X, X), 2)
         ('K_{m,n}', None)
     """
+    d = plain(d)
     _order(order, "kron_name")
     if layout not in ("numerator", "denominator"):
         raise IndexcalcError(f"kron_name: layout must be 'numerator' or 'denominator', got "

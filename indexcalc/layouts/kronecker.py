@@ -28,7 +28,7 @@ from .forms import (Commutation, Explicit, Form, Identity, add, hadamard, kron,
                           matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .vec_regroup import NoRegrouping, distribute, regroup
-from ..core.nodes import Expr, Product, Reshape, Sum
+from ..core.nodes import Expr, Product, Reshape, Sum, plain
 from .matrix_layout import Scope, build_form
 from ..core.graph_walk import tensors_of
 from ..core.coercion import as_expr
@@ -215,7 +215,8 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
     if a is None:
         raise LayoutError("to_kron needs to know which axes belong to F: pass out_ndim= (the "
                           "number of leading axes of the function differentiated); results of "
-                          "ic.diff remember it")
+                          "ic.diff carry it")
+    expr = plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col", ())
     terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
     forms, notes = [], []

@@ -25,7 +25,7 @@ from .matrix_form import MatrixForm
 from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                           add, hadamard, matmul, scaled, transpose, unary)
 from .product_reading import read_product
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
@@ -195,6 +195,7 @@ BUILD = {
     Reshape: _reshape,
     Named: lambda n, kids, s: Leaf(n.name, s.shape(n), n),  # (Scope.opaque reads it first)
     Shared: lambda n, kids, s: kids[0],
+    Derivative: lambda n, kids, s: kids[0],
     Index: _index,
     Scatter: _scatter,
     Concat: _concat,
@@ -277,6 +278,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         raise LayoutError(f"to_matrix writes expressions of order ≤ 2; this one has shape "
                           f"{expr.shape} (order {expr.ndim})" + _KRON_HINT)
     split = split_of(expr, out_ndim)
+    expr = plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
     flip = transposes(layout, split)
     terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
@@ -308,7 +310,7 @@ def to_einsum(expr: Any) -> tuple[str, list]:
         >>> s, [o.name for o in ops]
         ('ac,cb->ab', ['X', 'W'])
     """
-    expr = as_expr(expr, "to_einsum")
+    expr = plain(as_expr(expr, "to_einsum"))
     if isinstance(expr, Sum):
         raise LayoutError(f"to_einsum needs one product; this is a sum of {len(expr.terms)} terms "
                           "(write each term with to_einsum, or use to_matrix)")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.dims import format_shape
-from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec)
 
@@ -77,7 +77,7 @@ class _Context:
 
 
 def _unshared(node: Expr) -> Expr:
-    while isinstance(node, Shared):
+    while isinstance(node, (Shared, Derivative)):
         node = node.arg
     return node
 
@@ -312,6 +312,7 @@ RULES: dict[type, Callable] = {
     LogDet: _det(True),
     Reshape: _reshape,
     Shared: lambda node, names, ctx: ([(node.arg, tuple(names))], ()),
+    Derivative: lambda node, names, ctx: ([(node.arg, tuple(names))], ()),
     Index: _whole(_index),
     Scatter: _whole(_scatter),
     Concat: _whole(_concat),
