@@ -25,9 +25,9 @@ from .derivations.chain import Derivation, explain
 from .rendering.latex_notation import to_latex
 from .evaluation.memory import memory_limit, set_memory_limit
 from .core.nodes import Constant, Expr, Tensor
-from .frontend.arithmetic import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
-                  log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
-                  sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
+from .frontend.arithmetic import (ELEMENTWISE_FUNCTIONS, delta, det, diag, diagonal, einsum, eye, inv,
+                  kron, let, log_softmax, logdet, logsumexp, matmul, named, norm, outer, reshape,
+                  softmax, sum, trace, transpose)
 from .formula.reader import parse
 from .evaluation.plan_report import Plan, plan
 from .core.rebuild import simplify
@@ -38,6 +38,7 @@ from .layouts.matrix_layout import to_einsum, to_matrix
 from .layouts.kronecker import to_kron, vec_jacobian
 
 _methods.attach()
+globals().update(ELEMENTWISE_FUNCTIONS)  # ic.exp, ic.tanh, …: one per public row of the rule table
 
 __version__ = "0.1.0"
 
@@ -45,11 +46,12 @@ __all__ = [
     "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
     "einsum_grad", "einsum_jacobian", "parse", "to_python",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
-    "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
-    "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "relu", "reshape",
-    "sigmoid", "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "Plan", "ShapeError", "Tensor", "compile", "delta", "det", "diag", "diagonal",
+    "einsum", "evaluate", "eye", "inv", "kron", "let", "log_softmax", "logdet",
+    "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "reshape",
+    "softmax", "sum", "tensors", "trace", "transpose",
     "concatenate", "set_memory_limit", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
+    *ELEMENTWISE_FUNCTIONS,
 ]

@@ -25,7 +25,7 @@ def _product(node: Product, done: Callable) -> Expr:
 
 
 def _apply(node: Apply, done: Callable) -> Expr:
-    from ..frontend.arithmetic import apply
+    from .elementwise import apply
 
     return apply(node.fn, done(node.arg), node.param)
 
