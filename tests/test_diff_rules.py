@@ -134,7 +134,7 @@ CASES = [
 ELEMENTWISE = [
     ("exp", A), ("log", P), ("tanh", A), ("sigmoid", A), ("dsigmoid", A), ("softplus", A),
     ("relu", A), ("step", A), ("sin", A), ("cos", A), ("sqrt", P), ("square", A), ("abs", A),
-    ("sign", A),
+    ("sign", A), ("erf", A), ("gelu", A),
 ]
 POWERS = [(3.0, A), (-2.0, P), (0.5, P), (1.7, P)]
 

@@ -8,6 +8,7 @@ row's own NumPy function, checked independently in ``test_docs`` (derivatives) a
 from __future__ import annotations
 
 import ast
+import math
 
 import numpy as np
 import pytest
@@ -157,3 +158,28 @@ def test_a_new_row_reaches_every_path(monkeypatch):
     np.testing.assert_allclose(np.ravel(ic.to_matrix(e).evaluate(x=a)), a ** 3)
     assert str(e) == "cube(x[i])" and r"\operatorname{cube}" in ic.to_latex(e)
     np.testing.assert_allclose(ic.evaluate(ic.diff(ic.sum(e), x), x=a), 3 * a ** 2)
+
+
+# --------------------------------------------------------------------------- the erf kernel
+
+def test_numpy_erf_matches_math_erf_to_double_precision():
+    from indexcalc.core.error_function import erf
+
+    grid = np.concatenate([np.linspace(-40.0, 40.0, 200_001), np.geomspace(1e-300, 1.0, 3001),
+                           -np.geomspace(1e-300, 1.0, 3001), np.nextafter(1.0, [0.0, 2.0]),
+                           np.nextafter(8.0, [0.0, 9.0])])
+    want = np.array([math.erf(v) for v in grid])
+    rel = np.abs(erf(grid) - want) / np.maximum(np.abs(want), np.finfo(float).tiny)
+    assert rel.max() < 1e-15, f"worst at x = {grid[rel.argmax()]!r}: {rel.max():.2e}"
+    special = erf(np.array([np.inf, -np.inf, np.nan, 0.0, -0.0]))
+    assert special[:2].tolist() == [1.0, -1.0] and np.isnan(special[2])
+    assert special[3] == 0.0 and np.signbit(special[4])
+    assert erf(np.float32([0.5])).dtype == np.float32 and erf(np.array([1, 2])).dtype == np.float64
+    assert erf(np.zeros((0, 3))).shape == (0, 3)
+
+
+def test_gelu_is_x_times_the_normal_cdf():
+    a = np.array([-1000.0, -3.0, -1.0, -1e-8, 0.0, 0.5, 3.0, 1000.0])
+    want = [v * 0.5 * (1.0 + math.erf(v / math.sqrt(2.0))) for v in a]
+    np.testing.assert_allclose(ic.gelu(ic.Tensor("g", 8)).evaluate(g=a), want, rtol=1e-13,
+                               atol=1e-300)

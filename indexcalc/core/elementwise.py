@@ -14,6 +14,7 @@ named ``tanh`` gives ``1 − h∘h``), how it prints, whether it is public (``ic
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexcalcError
-from .algebra import full, hadamard, one_minus, scale
+from . import error_function
+from .algebra import add, full, hadamard, one_minus, scale
 from .nodes import Apply, Constant, Expr, is_zero, zero
 from .normal_form import power_of
 
@@ -165,6 +167,21 @@ def _d_dsigmoid(x, y, p):
     return hadamard(y, one_minus(apply("sigmoid", x), 2.0))
 
 
+def _d_erf(x, y, p):
+    # erf'(x) = 2/√π · exp(−x²)
+    return scale(apply("exp", scale(hadamard(x, x), -1.0)), 2.0 / math.sqrt(math.pi))
+
+
+def _d_gelu(x, y, p):
+    # gelu'(x) = Φ(x) + x φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = exp(−x²/2)/√(2π)
+    cdf = one_minus(apply("erf", scale(x, math.sqrt(0.5))), -1.0)
+    pdf = apply("exp", scale(hadamard(x, x), -0.5))
+    return add([(0.5, cdf), (1.0 / math.sqrt(2.0 * math.pi), hadamard(x, pdf))], x.shape)
+
+
+_ERF = {"numpy": error_function.erf, "jax": "jax.scipy.special:erf", "torch": "torch:erf",
+        "cupy": "cupyx.scipy.special:erf"}
+
 RULES: dict[str, Elementwise] = {r.name: r for r in [
     Elementwise("exp", "xp.exp(x)", lambda x, y, p: y, "exp", r"\exp", "exp(x)", public=True),
     Elementwise("log", "xp.log(x)", _d("power", -1.0), "log", r"\log", "1/x", public=True),
@@ -197,6 +214,11 @@ RULES: dict[str, Elementwise] = {r.name: r for r in [
                 lambda x, y, p: scale(apply("power", x, p - 1.0), p), "pow", r"\operatorname{pow}",
                 "p·x^(p−1)",
                 simplify=_simplify_power),
+    Elementwise("erf", "xp.erf(x)", _d_erf, "erf", r"\operatorname{erf}", "2/√π·exp(−x²)",
+                public=True, zero_at_zero=True, native=_ERF),
+    Elementwise("gelu", "0.5 * x * (1.0 + xp.erf(x * 0.7071067811865476))", _d_gelu, "gelu",
+                r"\operatorname{GELU}", "Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2))", public=True,
+                zero_at_zero=True),
 ]}
 
 #: The functions users call as ``ic.<name>`` (the others appear only inside derivatives).
