@@ -8,6 +8,7 @@ row's own NumPy function, checked independently in ``test_docs`` (derivatives) a
 from __future__ import annotations
 
 import ast
+import importlib.util
 import math
 
 import numpy as np
@@ -87,6 +88,7 @@ def test_every_backend_computes_each_row(name, backend):
     got = got.cpu().numpy() if hasattr(got, "cpu") else np.asarray(got)
     rtol = 1e-5 if backend == "jax" else 1e-12  # JAX computes in float32 unless x64 is on
     np.testing.assert_allclose(got, RULES[name].numpy(a, param), rtol=rtol, atol=rtol)
+    assert str(ic.compile(expr, backend=backend)(x=a.astype(np.float32)).dtype).endswith("float32")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -142,6 +144,11 @@ def test_logistic_rows_stay_finite_for_large_arguments(name):
     assert np.all(np.isfinite(_run(ic.to_python(expr), x=a)))
     d = ic.diff(ic.sum(expr), x)
     assert np.all(np.isfinite(ic.evaluate(d, x=a)))
+    for backend, (module, _, _) in backends.BACKENDS.items():
+        if importlib.util.find_spec(module.split(".")[0]) is not None:
+            got = ic.compile(expr, backend=backend)(x=a)
+            got = got.compute() if hasattr(got, "compute") else got
+            assert np.all(np.isfinite(got.cpu().numpy() if hasattr(got, "cpu") else got)), backend
 
 
 def test_a_new_row_reaches_every_path(monkeypatch):
