@@ -60,6 +60,8 @@ def test_every_row_is_complete(name):
         assert callable(native) if backend == "numpy" else native.count(":") == 1
     if row.native:
         assert {"numpy", "jax", "torch", "cupy"} <= set(row.native)
+    if row.by_value is not None:
+        assert row.by_value[0] in RULES and callable(row.by_value[1])
 
 
 def test_public_rows_are_the_library_functions():

@@ -50,6 +50,8 @@ class Elementwise:
             ``numpy`` a NumPy function (code generation copies its source), the others
             ``"module:attribute"``, imported when the backend loads (dask maps NumPy's over blocks).
         simplify: ``(x, param) -> expr or None``, a rewrite tried before building the node.
+        by_value: ``(row, build)``: where ``y = row(x)`` is named, the matrix form writes
+            ``f(x)`` as ``build(y)`` (``σ'(a) = s∘(1 − s)`` for a named ``s = σ(a)``).
     """
 
     name: str
@@ -62,6 +64,7 @@ class Elementwise:
     zero_at_zero: bool = False
     native: Mapping[str, Any] = field(default_factory=dict)
     simplify: Callable | None = None
+    by_value: tuple[str, Callable] | None = None
 
     @cached_property
     def _code(self):
@@ -191,7 +194,8 @@ RULES: dict[str, Elementwise] = {r.name: r for r in [
                 "σ(x)(1 − σ(x))", public=True),
     # σ'(z) = σ(z)σ(−z) = exp(−softplus(z) − softplus(−z)): exact and finite for any z
     Elementwise("dsigmoid", "xp.exp(-xp.logaddexp(0.0, x) - xp.logaddexp(0.0, -x))", _d_dsigmoid,
-                "σ'", r"\sigma'", "σ'(x)(1 − 2σ(x))"),
+                "σ'", r"\sigma'", "σ'(x)(1 − 2σ(x))",
+                by_value=("sigmoid", lambda s: hadamard(s, one_minus(s)))),
     Elementwise("softplus", "xp.logaddexp(0.0, x)", _d("sigmoid"), "softplus",
                 r"\operatorname{softplus}", "σ(x)", public=True),
     Elementwise("relu", "xp.maximum(x, 0)", _d("step"), "relu", r"\operatorname{relu}",
