@@ -27,7 +27,8 @@ class Namespace:
         name: the backend's name, as given to ``ic.compile(backend=...)``.
         xp: the library's NumPy-like module (``numpy``, ``jax.numpy``, ``torch``, ...).
         asarray: ``(value, dtype_name) -> array`` converting an input to the library's arrays.
-        functions: elementwise function name -> ``(array, param) -> array`` (the rule table's keys).
+        functions: elementwise function name -> ``(array, param) -> array``, derived from the
+            rule table's formula on first use.
         ops: the remaining operations by name: ``zeros``, ``broadcast_to``, ``reshape``,
             ``transpose``, ``write_diagonal``, ``amax``, ``sum``, ``inv``, ``det``, ``logdet``.
     """
@@ -42,13 +43,9 @@ class Namespace:
 def _functions(backend: str, module: Any, **spellings: Callable) -> dict:
     """The rule table's functions for ``backend``, each derived from its row's formula.
 
-    The formulas use NumPy's spellings: ``spellings`` adds those ``module`` lacks, and the rows'
-    ``native`` entries the functions NumPy has no name for (dask maps NumPy's over blocks)."""
-    if backend == "dask":
-        own = {name: _blockwise(module, fn) for name, fn in natives("numpy").items()}
-    else:
-        own = natives(backend)
-    return _Functions(ArrayNamespace(module, **{**own, **spellings}))
+    The formulas use NumPy's spellings: the rows' ``native`` entries add the functions NumPy has
+    no name for (``erf``), ``spellings`` what else ``module`` lacks."""
+    return _Functions(ArrayNamespace(module, **{**natives(backend), **spellings}))
 
 
 class _Functions(dict):
@@ -65,6 +62,7 @@ class _Functions(dict):
 
 
 def _blockwise(da: Any, fn: Callable) -> Callable:
+    """A NumPy function run on each chunk of a dask array."""
     return lambda a: da.map_blocks(fn, a) if isinstance(a, da.Array) else fn(a)
 
 
@@ -193,7 +191,10 @@ def _dask_namespace() -> Namespace:
         sum=lambda a, axis: da.sum(a, axis=axis, keepdims=True),
         inv=da.linalg.inv, det=not_chunked("det"), logdet=not_chunked("logdet"),
     )
-    return Namespace("dask", da, asarray, _functions("dask", da), ops)
+    # the functions NumPy has no name for run blockwise with the NumPy kernel
+    functions = _functions("dask", da, **{name: _blockwise(da, fn)
+                                          for name, fn in natives("numpy").items()})
+    return Namespace("dask", da, asarray, functions, ops)
 
 
 def _torch_namespace() -> Namespace:
