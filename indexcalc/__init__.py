@@ -25,9 +25,10 @@ from .derivations.chain import Derivation, explain
 from .rendering.latex_notation import to_latex
 from .evaluation.memory import memory_limit, set_memory_limit
 from .core.nodes import Constant, Expr, Tensor
-from .frontend.arithmetic import (ELEMENTWISE_FUNCTIONS, delta, det, diag, diagonal, einsum, eye, inv,
-                  kron, let, log_softmax, logdet, logsumexp, matmul, named, norm, outer, reshape,
-                  softmax, sum, trace, transpose)
+from .frontend.arithmetic import ELEMENTWISE_FUNCTIONS as _elementwise
+from .frontend.arithmetic import (delta, det, diag, diagonal, einsum, eye, inv, kron, let,
+                  log_softmax, logdet, logsumexp, matmul, named, norm, outer, reshape, softmax, sum,
+                  trace, transpose)
 from .formula.reader import parse
 from .evaluation.plan_report import Plan, plan
 from .core.rebuild import simplify
@@ -38,7 +39,7 @@ from .layouts.matrix_layout import to_einsum, to_matrix
 from .layouts.kronecker import to_kron, vec_jacobian
 
 _methods.attach()
-globals().update(ELEMENTWISE_FUNCTIONS)  # ic.exp, ic.tanh, …: one per public row of the rule table
+globals().update(_elementwise)  # ic.exp, ic.tanh, …: one per public row of the rule table
 
 __version__ = "0.1.0"
 
@@ -53,5 +54,5 @@ __all__ = [
     "concatenate", "set_memory_limit", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
-    *ELEMENTWISE_FUNCTIONS,
+    *_elementwise,
 ]
