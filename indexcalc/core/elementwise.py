@@ -98,11 +98,11 @@ class ArrayNamespace:
     """
 
     def __init__(self, module: Any, **extra: Callable):
-        self.module = module
+        self._module = module
         self.__dict__.update(extra)
 
     def __getattr__(self, name: str) -> Any:  # only for names that are not extra
-        return getattr(self.module, name)
+        return getattr(self._module, name)
 
 
 def natives(backend: str) -> dict[str, Callable]:
