@@ -18,8 +18,8 @@ from .errors import BindingError, IndexcalcError, LayoutError, ParseError, Shape
 from .core.nodes import Constant, Expr, Tensor
 from .core.rebuild import simplify
 from .frontend import operators
-from .frontend.arithmetic import (abs, cos, einsum, exp, let, log, named, relu, sigmoid, sin,
-                                  softplus, sqrt, square, tanh)
+from .frontend.arithmetic import ELEMENTWISE_FUNCTIONS as _elementwise
+from .frontend.arithmetic import einsum, let, named
 from .frontend.axes import log_softmax, logsumexp, matmul, norm, softmax, sum, transpose
 from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logdet, outer,
                                 reshape, trace)
@@ -48,6 +48,7 @@ Expr.evaluate = evaluate
 Expr.__str__ = to_index_notation
 Expr._repr_latex_ = repr_latex
 del operators
+globals().update(_elementwise)  # ic.exp, ic.tanh, …: one per public row of the rule table
 
 __version__ = "0.1.0"
 
@@ -55,11 +56,12 @@ __all__ = [
     "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
     "einsum_grad", "einsum_jacobian", "parse", "to_python",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
-    "Plan", "ShapeError", "Tensor", "abs", "compile", "cos", "delta", "det", "diag", "diagonal",
-    "einsum", "evaluate", "exp", "eye", "inv", "kron", "let", "log", "log_softmax", "logdet",
-    "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "relu", "reshape",
-    "sigmoid", "sin", "softmax", "softplus", "sqrt", "square", "sum", "tanh", "tensors", "trace", "transpose",
+    "Plan", "ShapeError", "Tensor", "compile", "delta", "det", "diag", "diagonal",
+    "einsum", "evaluate", "eye", "inv", "kron", "let", "log_softmax", "logdet",
+    "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "reshape",
+    "softmax", "sum", "tensors", "trace", "transpose",
     "concatenate", "set_memory_limit", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
+    *_elementwise,
 ]

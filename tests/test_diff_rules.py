@@ -7,6 +7,8 @@ One row per operation. Each row is checked for the full derivative (``diff``), `
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from _fd import assert_close, fd_jacobian, values_of
@@ -132,7 +134,7 @@ CASES = [
 ELEMENTWISE = [
     ("exp", A), ("log", P), ("tanh", A), ("sigmoid", A), ("dsigmoid", A), ("softplus", A),
     ("relu", A), ("step", A), ("sin", A), ("cos", A), ("sqrt", P), ("square", A), ("abs", A),
-    ("sign", A),
+    ("sign", A), ("erf", A), ("gelu", A),
 ]
 POWERS = [(3.0, A), (-2.0, P), (0.5, P), (1.7, P)]
 
@@ -247,8 +249,7 @@ def test_check_raises_on_a_wrong_derivative(monkeypatch):
     """``check`` must be able to fail: break the tanh rule and see it caught."""
     from indexcalc.core import elementwise as functions
 
-    broken = functions.Elementwise("tanh", lambda a, p: np.tanh(a), lambda x_, y, p: y, "tanh",
-                                   r"\tanh", "wrong")
+    broken = dataclasses.replace(functions.RULES["tanh"], derivative=lambda x_, y, p: y)
     monkeypatch.setitem(functions.RULES, "tanh", broken)
     with pytest.raises(AssertionError):
         ic.check(ic.tanh(A @ B), B, **VALUES)

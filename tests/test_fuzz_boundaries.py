@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import indexcalc as ic
+from indexcalc.evaluation import memory
 
 X, W, v, S = ic.tensors("X[n,d] W[d,h] v[h] S[d,d]")
 GOOD = {"X": np.ones((2, 3)), "W": np.ones((3, 4)), "v": np.ones(4), "S": np.eye(3)}
@@ -46,6 +47,7 @@ def _allowed(fn_name: str, exc: BaseException) -> bool:
 
 def call(fn_name: str, fn, *args, **kwargs):
     """Call, let only the library's errors through, and exercise what comes back."""
+    limit = memory._limit  # ic.set_memory_limit is fuzzed too: a junk limit must not leak
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -57,6 +59,8 @@ def call(fn_name: str, fn, *args, **kwargs):
             raise AssertionError(f"ic.{fn_name}{args!r:.200} {kwargs!r:.100} raised "
                                  f"{type(exc).__name__}: {exc}") from exc
         return exc
+    finally:
+        memory._limit = limit
     return out
 
 

@@ -16,7 +16,9 @@ from typing import Any
 from .algebra import add, product, size_factors
 from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                     Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
-from .slicing import concat, index_spec, scatter_spec
+from .coercion import as_expr
+from .elementwise import apply
+from .slicing import concat, index_spec, reshaped, scatter_spec
 from .graph_walk import transform
 
 
@@ -26,15 +28,11 @@ def _product(node: Product, done: Callable) -> Expr:
 
 
 def _apply(node: Apply, done: Callable) -> Expr:
-    from ..frontend.arithmetic import apply
-
     return apply(node.fn, done(node.arg), node.param)
 
 
 def _reshape(node: Reshape, done: Callable) -> Expr:
-    from ..frontend.matrices import reshape
-
-    return reshape(done(node.arg), node.shape)
+    return reshaped(done(node.arg), node.shape)
 
 
 #: One rebuilding rule per node type (``NODE_TYPES``): ``rule(node, done)``, ``done(child)`` the
@@ -83,6 +81,4 @@ def simplify(expr: Any) -> Expr:
         >>> ic.simplify(raw) is A
         True
     """
-    from ..core.coercion import as_expr
-
     return transform(as_expr(expr, "simplify"), lambda node, done: REBUILD[type(node)](node, done))

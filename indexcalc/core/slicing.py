@@ -1,4 +1,4 @@
-"""The simplifying constructors of the structure nodes: ``Index``, ``Scatter`` and ``Concat``.
+"""The simplifying constructors of the structure nodes: ``Index``, ``Scatter``, ``Concat``, ``Reshape``.
 
 Like :func:`indexcalc.core.algebra.product` for products, these are the only ways the library
 builds the three nodes, so an expression stays in normal form: indexing is linear, so it moves
@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .algebra import add, fresh, full, product
-from .nodes import (_FULL_NAMED, Concat, Constant, Expr, Index, Product, Scatter, Sum, _is_full,
+from .dims import dims_equal
+from .nodes import (_FULL_NAMED, Concat, Constant, Expr, Index, Product, Reshape, Scatter, Sum, _is_full,
                     _spec_shape, is_zero, zero)
 
 
@@ -121,3 +122,15 @@ def concat(parts: list | tuple, axis: int) -> Expr:
     if all(is_zero(p) for p in parts):
         return zero(node.shape)
     return node
+
+
+def reshaped(x: Expr, shape: tuple) -> Expr:
+    """``x`` in C order as ``shape`` (same size, checked by the caller): a reshape to its own shape
+    is ``x``, a reshape of a reshape is one reshape, a reshape of zeros is zeros."""
+    if len(shape) == x.ndim and all(map(dims_equal, shape, x.shape)):
+        return x
+    if isinstance(x, Reshape):
+        x = x.arg
+    if is_zero(x):
+        return zero(shape)
+    return Reshape(x, shape)

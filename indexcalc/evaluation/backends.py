@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..core.elementwise import ArrayNamespace, natives, rule
 from ..errors import IndexcalcError
 
 
@@ -26,7 +27,8 @@ class Namespace:
         name: the backend's name, as given to ``ic.compile(backend=...)``.
         xp: the library's NumPy-like module (``numpy``, ``jax.numpy``, ``torch``, ...).
         asarray: ``(value, dtype_name) -> array`` converting an input to the library's arrays.
-        functions: elementwise function name -> ``(array, param) -> array`` (the rule table's keys).
+        functions: elementwise function name -> ``(array, param) -> array``, derived from the
+            rule table's formula on first use.
         ops: the remaining operations by name: ``zeros``, ``broadcast_to``, ``reshape``,
             ``transpose``, ``write_diagonal``, ``amax``, ``sum``, ``inv``, ``det``, ``logdet``.
     """
@@ -38,29 +40,30 @@ class Namespace:
     ops: SimpleNamespace
 
 
-def _numpy_like_functions(xp: Any) -> dict:
-    """The rule table's functions written with a NumPy-compatible module ``xp``."""
-    def softplus(a, p):
-        return xp.logaddexp(0.0, a)
+def _functions(backend: str, module: Any, **spellings: Callable) -> dict:
+    """The rule table's functions for ``backend``, each derived from its row's formula.
 
-    return {
-        "exp": lambda a, p: xp.exp(a),
-        "log": lambda a, p: xp.log(a),
-        "tanh": lambda a, p: xp.tanh(a),
-        "sigmoid": lambda a, p: xp.exp(-softplus(-a, p)),
-        # σ'(z) = exp(−softplus(z) − softplus(−z)): exact and finite for any z
-        "dsigmoid": lambda a, p: xp.exp(-softplus(a, p) - softplus(-a, p)),
-        "softplus": softplus,
-        "relu": lambda a, p: xp.maximum(a, 0),
-        "step": lambda a, p: (a > 0).astype(a.dtype),
-        "sin": lambda a, p: xp.sin(a),
-        "cos": lambda a, p: xp.cos(a),
-        "sqrt": lambda a, p: xp.sqrt(a),
-        "square": lambda a, p: xp.square(a),
-        "abs": lambda a, p: xp.abs(a),
-        "sign": lambda a, p: xp.sign(a),
-        "power": lambda a, p: xp.power(a, p),
-    }
+    The formulas use NumPy's spellings: the rows' ``native`` entries add the functions NumPy has
+    no name for (``erf``), ``spellings`` what else ``module`` lacks."""
+    return _Functions(ArrayNamespace(module, **{**natives(backend), **spellings}))
+
+
+class _Functions(dict):
+    """Function name -> ``(array, param) -> array``, derived from the row on first use (so a
+    row added to the table after a backend loaded works there too)."""
+
+    def __init__(self, xp: ArrayNamespace):
+        super().__init__()
+        self.xp = xp
+
+    def __missing__(self, name: str) -> Callable:
+        self[name] = fn = rule(name).function(self.xp)
+        return fn
+
+
+def _blockwise(da: Any, fn: Callable) -> Callable:
+    """A NumPy function run on each chunk of a dask array."""
+    return lambda a: da.map_blocks(fn, a) if isinstance(a, da.Array) else fn(a)
 
 
 def _index_arrays(xp: Any, full: str, target: str, shape: tuple) -> tuple:
@@ -135,7 +138,7 @@ def _numpy_namespace() -> Namespace:
         sum=lambda a, axis: np.sum(a, axis=axis, keepdims=True),
         inv=np.linalg.inv, det=np.linalg.det, logdet=lambda a: np.linalg.slogdet(a)[1],
     )
-    return Namespace("numpy", np, lambda v, dtype: np.asarray(v), _numpy_like_functions(np), ops)
+    return Namespace("numpy", np, lambda v, dtype: np.asarray(v), _functions("numpy", np), ops)
 
 
 def _jax_namespace() -> Namespace:
@@ -148,7 +151,7 @@ def _jax_namespace() -> Namespace:
         sum=lambda a, axis: jnp.sum(a, axis=axis, keepdims=True),
         inv=jnp.linalg.inv, det=jnp.linalg.det, logdet=lambda a: jnp.linalg.slogdet(a)[1],
     )
-    return Namespace("jax", jnp, lambda v, dtype: jnp.asarray(v), _numpy_like_functions(jnp), ops)
+    return Namespace("jax", jnp, lambda v, dtype: jnp.asarray(v), _functions("jax", jnp), ops)
 
 
 def _cupy_namespace() -> Namespace:
@@ -165,7 +168,7 @@ def _cupy_namespace() -> Namespace:
         sum=lambda a, axis: cupy.sum(a, axis=axis, keepdims=True),
         inv=cupy.linalg.inv, det=cupy.linalg.det, logdet=lambda a: cupy.linalg.slogdet(a)[1],
     )
-    return Namespace("cupy", cupy, lambda v, dtype: cupy.asarray(v), _numpy_like_functions(cupy),
+    return Namespace("cupy", cupy, lambda v, dtype: cupy.asarray(v), _functions("cupy", cupy),
                      ops)
 
 
@@ -188,27 +191,26 @@ def _dask_namespace() -> Namespace:
         sum=lambda a, axis: da.sum(a, axis=axis, keepdims=True),
         inv=da.linalg.inv, det=not_chunked("det"), logdet=not_chunked("logdet"),
     )
-    return Namespace("dask", da, asarray, _numpy_like_functions(da), ops)
+    # the functions NumPy has no name for run blockwise with the NumPy kernel
+    functions = _functions("dask", da, **{name: _blockwise(da, fn)
+                                          for name, fn in natives("numpy").items()})
+    return Namespace("dask", da, asarray, functions, ops)
 
 
 def _torch_namespace() -> Namespace:
     import torch
 
-    def softplus(a, p):
-        return torch.logaddexp(a, torch.zeros((), dtype=a.dtype, device=a.device))
+    def tensor(v, like):
+        return v if isinstance(v, torch.Tensor) else \
+            torch.as_tensor(v, dtype=like.dtype, device=like.device)
 
-    functions = {
-        "exp": lambda a, p: torch.exp(a), "log": lambda a, p: torch.log(a),
-        "tanh": lambda a, p: torch.tanh(a),
-        "sigmoid": lambda a, p: torch.exp(-softplus(-a, p)),
-        "dsigmoid": lambda a, p: torch.exp(-softplus(a, p) - softplus(-a, p)),
-        "softplus": softplus, "relu": lambda a, p: torch.clamp(a, min=0),
-        "step": lambda a, p: (a > 0).to(a.dtype),
-        "sin": lambda a, p: torch.sin(a), "cos": lambda a, p: torch.cos(a),
-        "sqrt": lambda a, p: torch.sqrt(a), "square": lambda a, p: torch.square(a),
-        "abs": lambda a, p: torch.abs(a), "sign": lambda a, p: torch.sign(a),
-        "power": lambda a, p: torch.pow(a, p),
-    }
+    # NumPy's spellings torch lacks (a scalar operand, ``power``); the rest are torch's own
+    functions = _functions(
+        "torch", torch,
+        logaddexp=lambda a, b: torch.logaddexp(tensor(a, b), tensor(b, a)),
+        maximum=lambda a, b: torch.clamp(a, min=b) if not isinstance(b, torch.Tensor)
+        else torch.maximum(a, b),
+        power=torch.pow)
 
     def asarray(v, dtype):
         if isinstance(v, torch.Tensor):

@@ -12,15 +12,15 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 
-from ..core.algebra import add, fresh, fresh_labels, full, product, scale
+from ..core.algebra import add, fresh, fresh_labels, product, scale
 from ..core.coercion import as_expr
 from ..core.dims import Dim, broadcast_shapes, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
-from ..core.elementwise import rule
-from ..core.normal_form import power_of
-from ..core.nodes import Apply, Constant, Expr, Named, is_zero
+from ..core.elementwise import PUBLIC, rule
+from ..core.elementwise import apply as _apply
+from ..core.nodes import Constant, Expr, Named
+
 from .subscripts import parse_subscripts
 
 
@@ -142,23 +142,9 @@ def neg(a: Any) -> Expr:
 # --------------------------------------------------------------------------- elementwise
 
 def apply(fn: str, x: Any, param: float | None = None) -> Expr:
-    """An elementwise function of the rule table, folded when its argument is constant."""
-    row = rule(fn)
-    x = as_expr(x, f"argument of {fn}")
-    if fn == "power":
-        if param == 1.0:
-            return x
-        if param == 0.0:
-            return full(x.shape, 1.0)
-        simpler = power_of(x, param)  # sqrt(x)² = x, (x²)³ = x⁶
-        if simpler is not None:
-            return simpler
-    if is_zero(x) and fn in ("sin", "tanh", "relu", "abs", "sqrt", "square", "sign", "step"):
-        return x
-    if isinstance(x, Constant):
-        with np.errstate(all="ignore"):
-            return Constant(row.numpy(np.asarray(x.value), param))
-    return Apply(fn, x, param)
+    """An elementwise function of the rule table (:func:`indexcalc.core.elementwise.apply`) of an
+    expression, a number or an array."""
+    return _apply(fn, as_expr(x, f"argument of {fn}"), param)
 
 
 def _elementwise(name: str):
@@ -174,9 +160,9 @@ def _elementwise(name: str):
     return f
 
 
-exp, log, tanh, sigmoid, softplus, relu, sin, cos, sqrt, square, abs = (
-    _elementwise(n) for n in ("exp", "log", "tanh", "sigmoid", "softplus", "relu", "sin", "cos",
-                              "sqrt", "square", "abs"))
+#: ``ic.<name>`` for each public row of the rule table, in the table's order
+ELEMENTWISE_FUNCTIONS = {name: _elementwise(name) for name in PUBLIC}
+globals().update(ELEMENTWISE_FUNCTIONS)
 
 
 # --------------------------------------------------------------------------- naming

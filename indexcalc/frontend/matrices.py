@@ -11,7 +11,8 @@ import numpy as np
 from ..core.algebra import fresh, fresh_labels, full, product
 from ..core.dims import Dim, dim_mul, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
-from ..core.nodes import Delta, Det, Expr, Inverse, LogDet, Reshape, is_zero, zero
+from ..core.slicing import reshaped
+from ..core.nodes import Delta, Det, Expr, Inverse, LogDet
 from .arithmetic import as_expr
 from ..core.dims import _factors, check_dim
 
@@ -176,13 +177,7 @@ def reshape(x: Any, *shape: Any) -> Expr:
     if not dims_equal(dim_mul(*new) if new else 1, total):
         raise ShapeError(f"reshape: cannot reshape {format_shape(x.shape)} (size {total}) into "
                          f"{format_shape(new)}")
-    if len(new) == x.ndim and all(map(dims_equal, new, x.shape)):
-        return x
-    if isinstance(x, Reshape):
-        x = x.arg
-    if is_zero(x):
-        return zero(new)
-    return Reshape(x, new)
+    return reshaped(x, new)
 
 
 def _divide_dim(total: Dim, part: Dim) -> Dim | None:

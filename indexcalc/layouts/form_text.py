@@ -170,9 +170,8 @@ def _latex_unary(n: Unary, kids, _):
         fn, p = n.param
         if fn == "power":
             return "{" + _wrap(kid, ATOM, True) + rf"}}^{{\circ {_num(p)}}}", POST
-        if fn == "sqrt":
-            return rf"\sqrt{{{kid[0]}}}", ATOM
-        return rf"{rule(fn).latex}\left({kid[0]}\right)", ATOM
+        before, after = rule(fn).latex_call
+        return before + kid[0] + after, ATOM
     if n.op in ("tril", "triu"):
         k = f", {n.param}" if n.param else ""
         return rf"\operatorname{{{n.op}}}\left({kid[0]}{k}\right)", ATOM

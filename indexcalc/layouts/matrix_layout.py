@@ -23,13 +23,14 @@ from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transpos
 from .form_text import to_text
 from .matrix_form import MatrixForm
 from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
-                          add, hadamard, matmul, scaled, transpose, unary)
+                    add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
 from ..core.coercion import as_expr
+from ..core.elementwise import rule
 from ..core.graph_walk import postorder, tensors_of
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
@@ -52,8 +53,9 @@ class Scope:
                 raise LayoutError(f"names= takes named expressions (expr.named('ŷ')), got {n!r}")
         for n in extra + [m for m in postorder([expr]) if isinstance(m, Named)]:
             self.named.setdefault(id(n.arg), n)
-        self._sigmoids = {id(n.arg.arg): n for n in self.named.values()
-                          if isinstance(n.arg, Apply) and n.arg.fn == "sigmoid"}
+        # f(a) by a named g(a), where the rule table writes f through g's value (σ' by σ)
+        self._values = {(id(n.arg.arg), n.arg.fn): n for n in self.named.values()
+                        if isinstance(n.arg, Apply)}
         self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
         self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
 
@@ -89,9 +91,9 @@ class Scope:
         if id(node) in self.named:
             n = self.named[id(node)]
             return Leaf(n.name, self.shape(node), n)
-        if isinstance(node, Apply) and node.fn == "dsigmoid" and id(node.arg) in self._sigmoids:
-            h = Leaf(self._sigmoids[id(node.arg)].name, self.shape(node), self._sigmoids[id(node.arg)])
-            return hadamard(h, add([(1.0, Ones(h.shape)), (-1.0, h)], h.shape))
+        by_value = isinstance(node, Apply) and rule(node.fn).by_value
+        if by_value and (id(node.arg), by_value[0]) in self._values:
+            return build_form(by_value[1](self._values[id(node.arg), by_value[0]]), self)
         return None
 
     def shape(self, e: Expr) -> tuple:

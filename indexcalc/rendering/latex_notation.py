@@ -87,10 +87,7 @@ class LatexStyle(Style):
         return head + r"\left(", r"\right)"
 
     def function(self, fn: str) -> tuple[str, str]:
-        tex = rule(fn).latex
-        if tex == r"\sqrt":
-            return r"\sqrt{", "}"
-        return tex + r"\left(", r"\right)"
+        return rule(fn).latex_call
 
     def logdet(self) -> tuple[str, str]:
         return r"\log\left\lvert\det\left(", r"\right)\right\rvert"
