@@ -1,6 +1,6 @@
 """Random expression graphs with a NumPy twin, and derivative checks against finite differences.
 
-Shared by ``tests/test_fuzz_derivatives.py`` (a fast seeded batch in the suite) and
+Shared by ``tests/test_calculus_fuzz.py`` (a fast seeded batch in the suite) and
 ``examples/fuzz_batch.py`` (the large batch, run on demand). Not a test module itself.
 
 ``build(rng)`` grows a DAG over a few variables by applying random operations to random members
