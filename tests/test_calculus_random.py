@@ -5,13 +5,14 @@ that join axes of equal dimension (possibly a tensor with itself, possibly a dia
 functions on safe domains, sums, transposes, axis reductions (sum, logsumexp, softmax) and
 linear combinations. Small derivatives are compared entry by entry with central differences;
 large ones by the adjoint test ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ (jvp against vjp) and a directional
-difference.
+difference. The graph checker (``tests/graph_check.py``) runs on each graph and derivative.
 """
 
 from __future__ import annotations
 
 import zlib
 
+import graph_check
 import numpy as np
 from _fd import assert_close, fd_jacobian, values_of
 from hypothesis import HealthCheck, given, settings
@@ -138,6 +139,8 @@ def test_random_graph_derivative(f, data):
     f0 = values_of(f, **vals)
     size = f0.size * vals[x.name].size
     D = ic.diff(f, x)
+    graph_check.check(f, SIZES)
+    graph_check.check(D, SIZES)
     assert D.ndim == f.ndim + x.ndim
     assert not is_zero(D) or np.allclose(fd_jacobian(f, x, vals), 0)
     if size <= FULL_LIMIT:
@@ -185,4 +188,6 @@ def test_random_graph_second_derivative(f, data):
     D = ic.diff(f, x)
     if values_of(D, **vals).size * vals[y.name].size > 2000:
         return
-    assert_close(values_of(ic.diff(D, y), **vals), fd_jacobian(D, y, vals), rtol=1e-4)
+    D2 = ic.diff(D, y)
+    graph_check.check(D2, SIZES)
+    assert_close(values_of(D2, **vals), fd_jacobian(D, y, vals), rtol=1e-4)
