@@ -33,7 +33,7 @@ API_SECTIONS = (
     ("Reshaping, indexing and structure", ("indexcalc.frontend.shaping",)),
     ("Differentiating", ("indexcalc.calculus.derivatives", "indexcalc.evaluation.finite_differences")),
     ("Evaluating and planning", ("indexcalc.evaluation.compiled", "indexcalc.evaluation.plan_report")),
-    ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms",
+    ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms", "indexcalc.layouts.matrix_form", "indexcalc.layouts.vec_convention",
                                "indexcalc.rendering.latex_notation", "indexcalc.derivations.chain", "indexcalc.codegen.python_source")),
     ("Einsum-string queries", ("indexcalc.calculus.einsum_queries",)),
     ("Errors", ("indexcalc.errors",)),

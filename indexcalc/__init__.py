@@ -14,30 +14,40 @@ Examples:
 
 from __future__ import annotations
 
-from .frontend import operators as _methods
-from .evaluation.finite_differences import check
-from .codegen.python_source import to_python
-from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
-from .calculus.einsum_queries import einsum_grad, einsum_jacobian
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
-from .evaluation.compiled import Compiled, compile, evaluate
-from .derivations.chain import Derivation, explain
-from .rendering.latex_notation import to_latex
-from .evaluation.memory import memory_limit, set_memory_limit
 from .core.nodes import Constant, Expr, Tensor
-from .frontend.arithmetic import (abs, cos, delta, det, diag, diagonal, einsum, exp, eye, inv, kron, let, log,
-                  log_softmax, logdet, logsumexp, matmul, named, norm, outer, relu, reshape,
-                  sigmoid, sin, softmax, softplus, sqrt, square, sum, tanh, trace, transpose)
-from .formula.reader import parse
-from .evaluation.plan_report import Plan, plan
 from .core.rebuild import simplify
+from .frontend import operators
+from .frontend.arithmetic import (abs, cos, einsum, exp, let, log, named, relu, sigmoid, sin,
+                                  softplus, sqrt, square, tanh)
+from .frontend.axes import log_softmax, logsumexp, matmul, norm, softmax, sum, transpose
+from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logdet, outer,
+                                reshape, trace)
 from .frontend.shaping import concatenate, stack, tril, triu, unvec, vec, where
 from .frontend.declare import tensors
-from .layouts.forms import MatrixForm
+from .formula.reader import parse
+from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
+from .calculus.einsum_queries import einsum_grad, einsum_jacobian
+from .evaluation.compiled import Compiled, compile, evaluate
+from .evaluation.finite_differences import check
+from .evaluation.memory import memory_limit, set_memory_limit
+from .evaluation.plan_report import Plan, plan
+from .rendering.index_notation import to_index_notation
+from .rendering.latex_notation import repr_latex, to_latex
+from .layouts.matrix_form import MatrixForm
 from .layouts.matrix_layout import to_einsum, to_matrix
-from .layouts.kronecker import to_kron, vec_jacobian
+from .layouts.kronecker import to_kron
+from .layouts.vec_convention import vec_jacobian
+from .derivations.chain import Derivation, explain
+from .codegen.python_source import to_python
 
-_methods.attach()
+# Every expression gets the front end's operators, and from the later stages, which the nodes
+# cannot import, its value and its printed forms.
+operators.attach()
+Expr.evaluate = evaluate
+Expr.__str__ = to_index_notation
+Expr._repr_latex_ = repr_latex
+del operators
 
 __version__ = "0.1.0"
 

@@ -18,6 +18,13 @@ from typing import Any
 import numpy as np
 
 from .errors import IndexcalcError
+from .calculus.derivatives import diff, grad
+from .calculus.einsum_queries import einsum_grad, einsum_jacobian
+from .codegen.python_source import to_python
+from .core.dims import dim_names, dim_size
+from .core.graph_walk import tensors_of
+from .evaluation.finite_differences import check
+from .formula.reader import formula_and_variable
 
 EPILOG = """\
 examples:
@@ -104,8 +111,6 @@ def _json(d: Any, args: argparse.Namespace) -> str:
 
 
 def _python(d: Any, args: argparse.Namespace) -> str:
-    from .codegen.python_source import to_python
-
     return to_python(d, name=f"d_by_{args.wrt}")
 
 
@@ -131,7 +136,6 @@ def check_sizes(tensors: Sequence[Any]) -> dict[str, int]:
         >>> check_sizes(ic.tensors("X[n,d] W[d,h] S[3,n]"))
         {'n': 2, 'd': 3, 'h': 4}
     """
-    from .core.dims import dim_names
 
     sizes: dict[str, int] = {}
     for t in tensors:
@@ -142,10 +146,6 @@ def check_sizes(tensors: Sequence[Any]) -> dict[str, int]:
 
 
 def _check(f: Any, x: Any) -> tuple[bool, str]:
-    from .evaluation.finite_differences import check
-    from .core.dims import dim_size
-    from .core.graph_walk import tensors_of
-
     tensors = {t.name: t for t in [*tensors_of(f), x]}
     sizes = check_sizes(list(tensors.values()))
     rng = np.random.default_rng(0)
@@ -162,9 +162,6 @@ def _check(f: Any, x: Any) -> tuple[bool, str]:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from .calculus.derivatives import diff, grad
-    from .formula.reader import formula_and_variable
-
     shapes = dict(args.shape)
     f, x = formula_and_variable(args.formula, args.wrt, shapes)
     d = grad(f, x) if f.shape == () else diff(f, x)
@@ -187,8 +184,6 @@ _EXTRA = {"delta": "the identity matrix (its two letters span one dimension)",
 
 
 def run_einsum_grad(args: argparse.Namespace) -> int:
-    from .calculus.einsum_queries import einsum_grad, einsum_jacobian
-
     if args.jacobian:
         subscripts, spec = einsum_jacobian(args.subscripts, args.wrt)
         print(subscripts)

@@ -1,9 +1,8 @@
 """Reverse accumulation: each node's cotangent flows to its children, parents before children.
 
 ``REVERSE`` holds one rule per node type, ``rule(node, ct, dep) -> [(child, contribution)]``
-(each contribution has the child's shape); ``reverse`` runs them. :mod:`indexcalc.calculus.derivatives` holds the
-forward rules and the public API, and re-exports both names (other modules register their node
-types' rules into ``diff.REVERSE``, which is this table).
+(each contribution has the child's shape); ``reverse`` runs them. :mod:`indexcalc.calculus.forward` holds the
+forward rules, :mod:`indexcalc.calculus.derivatives` the public API.
 """
 
 from __future__ import annotations
@@ -11,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.algebra import add, fresh_labels, product, scale, size_factors
-from .derivatives import _dims, _spread, depends, local_derivative, softmax_over
-from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Reshape,
-                    Shared, Softmax, Sum, Tensor, zero)
+from .forward import _dims, _spread, depends, local_derivative, softmax_over
+from ..core.dims import Dim
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          zero)
+from ..core.slicing import _full_items, index_spec, scatter_spec
 from ..core.graph_walk import postorder
+from ..frontend.matrices import reshape
 
 
 # rule(node, ct) -> list of (child, contribution of shape child.shape)
@@ -76,8 +79,6 @@ def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
 
 
 def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:
-    from ..frontend.arithmetic import reshape
-
     return [(node.arg, reshape(ct, node.arg.shape))]
 
 
@@ -90,7 +91,43 @@ def _rv_named(node: Named, ct: Expr, dep) -> list:
     return [(inner, ct)]
 
 
+def _rv_concat(node: Concat, ct: Expr, dep) -> list:
+    out, start = [], 0
+    all_int = all(isinstance(p.shape[node.axis], int) for p in node.parts)
+    for k, p in enumerate(node.parts):
+        d = p.shape[node.axis]
+        if id(p) in dep:
+            out.append((p, _piece(ct, node, k, start, d, all_int)))
+        start += d if all_int else 0
+    return out
+
+
+def _piece(ct: Expr, node: Concat, k: int, start: int, d: Dim, all_int: bool) -> Expr:
+    """The part of ``ct`` that lies over item ``k`` of the concatenation."""
+
+    if all_int:
+        spec = list(_full_items(ct.shape))
+        spec[node.axis] = ("s", start, start + d, 1)
+        return index_spec(ct, tuple(spec))
+    # equal named dimensions n, …, n joined into k·n: split the axis (k, n) and take row k
+    shape = ct.shape[:node.axis] + (len(node.parts), d) + ct.shape[node.axis + 1:]
+    spec = list(_full_items(shape))
+    spec[node.axis] = ("i", k)
+    return index_spec(reshape(ct, shape), tuple(spec))
+
+
+def _rv_leaf(node: Expr, ct: Expr, dep) -> list:
+    """A leaf has no children to pass its cotangent to (the variable's is the result)."""
+    return []
+
+
+#: One reverse rule per node type (``NODE_TYPES``): ``rule(node, ct, dep) -> [(child,
+#: contribution)]``, ``ct`` the node's cotangent, ``dep`` the ids of the nodes that depend on x.
 REVERSE: dict[type, Callable] = {
+    Tensor: _rv_leaf,
+    Constant: _rv_leaf,
+    Delta: _rv_leaf,
+    TriMask: _rv_leaf,
     Product: _rv_product,
     Sum: lambda node, ct, dep: [(t, scale(ct, c)) for c, t in node.terms if id(t) in dep],
     Apply: _rv_apply,
@@ -102,6 +139,9 @@ REVERSE: dict[type, Callable] = {
     Reshape: _rv_reshape,
     Named: _rv_named,
     Shared: lambda node, ct, dep: [(node.arg, ct)],
+    Index: lambda node, ct, dep: [(node.arg, scatter_spec(ct, node.spec, node.arg.shape))],
+    Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
+    Concat: _rv_concat,
 }
 
 

@@ -37,9 +37,12 @@ import numpy as np
 from ..core.algebra import delta_classes
 from ..core.dims import Dim, dim_names
 from ..errors import BindingError, IndexcalcError
-from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
 from ..core.graph_walk import postorder
+from ..core.coercion import as_expr
+from ..evaluation.compiled import plan_product
 
 BACKENDS = {"numpy": ("numpy", "np"), "jax": ("jax.numpy", "jnp")}
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -102,7 +105,6 @@ def to_python(expr: Any, backend: str = "numpy", name: str = "f", **sizes: int) 
         >>> "optimize=['einsum_path', (0, 1)]" in ic.to_python(A @ B, m=2, n=3, k=4)
         True
     """
-    from ..frontend.arithmetic import as_expr
 
     expr = as_expr(expr, "to_python")
     if not isinstance(backend, str) or backend not in BACKENDS:  # an array is unhashable
@@ -207,12 +209,10 @@ class _Writer:
         body += self._read_sizes()
         temps = 0
         for node in self.order:
-            if isinstance(node, Tensor):
-                continue
-            if isinstance(node, (Named, Shared)):
-                self.var[id(node)] = self.var[id(node.arg)]
-                continue
             value = _EMIT[type(node)](self, node)
+            if type(node) in _NAMES:  # already held by a variable: no statement
+                self.var[id(node)] = value
+                continue
             self.var[id(node)] = target = self.take(f"t{temps}")
             temps += 1
             body += [s.replace("{out}", target) for s in self.lines]
@@ -306,7 +306,6 @@ def _einsum(w: _Writer, node: Product, equation: str, ops: list[str]) -> str:
         term, result = equation.split("->")
         return ops[0] if term == result else f"{m}.einsum({equation!r}, {ops[0]})"
     if w.sizes is not None:
-        from ..evaluation.compiled import plan_product
 
         path = [tuple(int(i) for i in step) for step in plan_product(node, w.sizes).info.path]
         path_src = repr(["einsum_path", *path] if w.backend == "numpy" else path)
@@ -355,7 +354,13 @@ def _constant(w: _Writer, node: Constant) -> str:
     return f"{w.m}.asarray([{values}], dtype={w.dtype}).reshape({node.value.shape!r})"
 
 
+#: One row per node type (``NODE_TYPES``): ``(writer, node) -> the source of the node's value``
+#: (statements before it go to ``writer.lines``, ``{out}`` standing for the node's variable).
+#: The rows of ``_NAMES`` return the variable that already holds the value.
 _EMIT = {
+    Tensor: lambda w, n: w.var[id(n)],
+    Named: lambda w, n: w.var[id(n.arg)],
+    Shared: lambda w, n: w.var[id(n.arg)],
     Product: _product,
     Sum: _sum,
     Apply: _apply,
@@ -367,4 +372,9 @@ _EMIT = {
     Det: lambda w, n: f"{w.m}.linalg.det({w.var[id(n.arg)]})",
     LogDet: lambda w, n: f"{w.m}.linalg.slogdet({w.var[id(n.arg)]})[1]",
     Reshape: lambda w, n: f"{w.m}.reshape({w.var[id(n.arg)]}, {w.shape(n.shape)})",
+    Index: emit_index,
+    Scatter: emit_scatter,
+    Concat: emit_concat,
+    TriMask: emit_trimask,
 }
+_NAMES = (Tensor, Named, Shared)

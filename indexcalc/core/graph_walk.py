@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from .nodes import Expr
+from .nodes import Tensor
 
 T = TypeVar("T")
 
@@ -59,6 +60,5 @@ def transform(root: Expr, rule: Callable[[Expr, Callable[[Expr], T]], T]) -> T:
 
 def tensors_of(*roots: Expr) -> list[Expr]:
     """The variables (``Tensor`` nodes) an expression depends on, in first-seen order."""
-    from .nodes import Tensor
 
     return [n for n in postorder(roots) if isinstance(n, Tensor)]

@@ -13,6 +13,16 @@ Grammar (every node has a positional ``shape``)::
           | Reshape(arg, shape)                 C-order reshape
           | Named(name, arg)                    a subexpression shown (and computed) once
           | Shared(arg)                         computed once, not flattened; prints as arg
+          | Index(arg, spec)                    arg[spec]: ints, slices and new axes
+          | Scatter(arg, spec, shape)           zeros of ``shape`` with ``arg`` written at [spec]
+          | Concat(parts, axis)                 numpy.concatenate
+          | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
+
+``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
+``tests/test_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
+normalized to one item per axis, new axes in place: ``("i", k)`` an integer, ``("s", start, stop,
+step)`` a slice as NumPy takes it, ``("n",)`` a new axis of size 1 (see
+:func:`indexcalc.frontend.indexing.normalize`).
 
 Nodes are interned: building a node equal to a live one returns that very object, so equality
 is identity, hashing is O(1) even for graphs thousands of levels deep, and equal subexpressions
@@ -28,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from .dims import Dim, dims_equal, format_shape
+from .dims import Dim, dim_mul, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
+from .dims import parse_shape
 
 _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
 
@@ -140,8 +151,6 @@ class Tensor(Expr):
     _fields = ("name", "shape", "symmetric")
 
     def __new__(cls, name: str, shape: Any = (), symmetric: bool = False) -> "Tensor":
-        from .dims import parse_shape
-
         if not isinstance(name, str) or not name.isidentifier():
             raise IndexcalcError(f"a tensor name must be an identifier like 'X' or 'W_hx', got {name!r}")
         dims = parse_shape(shape, where=f"tensor {name!r}")
@@ -408,8 +417,129 @@ class Shared(_Unary):
         return _intern(cls, arg=arg, shape=arg.shape)
 
 
+# --------------------------------------------------------------------------- structure
+
+_FULL_NAMED = ("s", None, None, 1)  # the whole of a named axis
+
+
+def _is_full(item: tuple, d: Dim) -> bool:
+    """Whether a spec item takes the whole axis of dimension ``d``, in order."""
+    return item == _FULL_NAMED or (item[0] == "s" and item[1:] == (0, d, 1) and isinstance(d, int))
+
+
+def _spec_shape(spec: tuple, shape: tuple) -> tuple:
+    """The shape ``spec`` gives when applied to ``shape`` (spec already normalized for it)."""
+    out, axis = [], 0
+    for it in spec:
+        if it[0] == "n":
+            out.append(1)
+            continue
+        d = shape[axis]
+        axis += 1
+        if it[0] == "s":
+            if it[1] is None or it[1:] == (0, d, 1):
+                out.append(d)
+            else:
+                _, a, b, s = it
+                out.append(len(range(a, b if b is not None else -1, s)) if isinstance(d, int)
+                           else len(range(a, b, s)))
+    return tuple(out)
+
+
+def format_spec(spec: tuple, shape: tuple | None = None) -> str:
+    """The index as Python writes it, e.g. ``3, 1:4, None, ::-1`` (``:``: a whole axis of ``shape``).
+
+    Examples:
+        >>> spec = (("i", 3), ("s", 1, 4, 1), ("n",), ("s", 0, 5, 1), ("s", 4, None, -1))
+        >>> format_spec(spec, (9, 9, 5, 5))
+        '3, 1:4, None, :, 4::-1'
+    """
+    dims = iter(shape) if shape is not None else None
+
+    def one(it: tuple) -> str:
+        d = next(dims) if dims is not None and it[0] != "n" else None
+        if it[0] == "i":
+            return str(it[1])
+        if it[0] == "n":
+            return "None"
+        if _is_full(it, d):
+            return ":"
+        _, a, b, s = it
+        text = f"{'' if a is None or (a == 0 and s > 0) else a}:{'' if b is None else b}"
+        return text + (f":{s}" if s != 1 else "")
+    return ", ".join(one(it) for it in spec)
+
+
+def _concat_dim(dims: list[Dim]) -> Dim:
+    if all(isinstance(d, int) for d in dims):
+        return sum(dims)
+    if all(dims_equal(d, dims[0]) for d in dims):
+        return dim_mul(len(dims), dims[0])
+    raise ShapeError(f"concatenate: the joined axis has dimensions {', '.join(map(str, dims))}; "
+                     "named dimensions can only be joined to equal ones (n and n give 2*n)")
+
+
+class Index(_Unary):
+    """``arg[spec]``: basic indexing (see the module docs for ``spec``)."""
+
+    __slots__ = ("spec",)
+    _fields = ("arg", "spec")
+
+    def __new__(cls, arg: Expr, spec: tuple) -> "Index":
+        return _intern(cls, arg=arg, spec=tuple(spec), shape=_spec_shape(spec, arg.shape))
+
+    def __repr__(self) -> str:
+        return f"Index({self.arg!r}, [{format_spec(self.spec, self.arg.shape)}])"
+
+
+class Scatter(_Unary):
+    """Zeros of ``shape`` with ``arg`` written at ``[spec]`` (the adjoint of :class:`Index`)."""
+
+    __slots__ = ("spec",)
+    _fields = ("arg", "spec", "shape")
+
+    def __new__(cls, arg: Expr, spec: tuple, shape: tuple) -> "Scatter":
+        return _intern(cls, arg=arg, spec=tuple(spec), shape=tuple(shape))
+
+    def __repr__(self) -> str:
+        where = format_spec(self.spec, self.shape)
+        return f"Scatter({self.arg!r}, [{where}], {format_shape(self.shape)})"
+
+
+class Concat(Expr):
+    """``numpy.concatenate(parts, axis)``."""
+
+    __slots__ = ("parts", "axis", "shape")
+    _fields = ("parts", "axis")
+
+    def __new__(cls, parts: tuple, axis: int) -> "Concat":
+        shape = list(parts[0].shape)
+        shape[axis] = _concat_dim([p.shape[axis] for p in parts])
+        return _intern(cls, parts=tuple(parts), axis=axis, shape=tuple(shape))
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.parts
+
+    def __repr__(self) -> str:
+        return f"Concat({list(self.parts)!r}, axis={self.axis})"
+
+
+class TriMask(Expr):
+    """The 0/1 mask of ``tril`` (``upper=False``: ``j ≤ i + k``) or ``triu`` (``j ≥ i + k``)."""
+
+    __slots__ = ("rows", "cols", "k", "upper", "shape")
+    _fields = ("rows", "cols", "k", "upper")
+
+    def __new__(cls, rows: Dim, cols: Dim, k: int, upper: bool) -> "TriMask":
+        return _intern(cls, rows=rows, cols=cols, k=int(k), upper=bool(upper), shape=(rows, cols))
+
+    def __repr__(self) -> str:
+        return f"TriMask({self.rows!r}, {self.cols!r}, k={self.k}, upper={self.upper})"
+
+
+#: Every concrete node type: the closed set each stage's table covers, row by row.
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
-              LogDet, Reshape, Named, Shared)
+              LogDet, Reshape, Named, Shared, Index, Scatter, Concat, TriMask)
 
 
 def live_tensors(name: str) -> list[Tensor]:

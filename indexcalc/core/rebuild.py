@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .algebra import add, product, size_factors
-from .nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from .nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                    Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .slicing import concat, index_spec, scatter_spec
 from .graph_walk import transform
 
 
@@ -31,12 +32,13 @@ def _apply(node: Apply, done: Callable) -> Expr:
 
 
 def _reshape(node: Reshape, done: Callable) -> Expr:
-    from ..frontend.arithmetic import reshape
+    from ..frontend.matrices import reshape
 
     return reshape(done(node.arg), node.shape)
 
 
-#: One rebuilding rule per node type: ``rule(node, done)``, ``done(child)`` the rebuilt child.
+#: One rebuilding rule per node type (``NODE_TYPES``): ``rule(node, done)``, ``done(child)`` the
+#: rebuilt child.
 REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Tensor: lambda node, done: node,
     Constant: lambda node, done: node,
@@ -52,6 +54,10 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Reshape: _reshape,
     Named: lambda node, done: Named(node.name, done(node.arg)),
     Shared: lambda node, done: Shared(done(node.arg)),
+    Index: lambda node, done: index_spec(done(node.arg), node.spec),
+    Scatter: lambda node, done: scatter_spec(done(node.arg), node.spec, node.shape),
+    Concat: lambda node, done: concat([done(p) for p in node.parts], node.axis),
+    TriMask: lambda node, done: node,
 }
 
 
@@ -76,6 +82,6 @@ def simplify(expr: Any) -> Expr:
         >>> ic.simplify(raw) is A
         True
     """
-    from ..frontend.arithmetic import as_expr
+    from ..core.coercion import as_expr
 
     return transform(as_expr(expr, "simplify"), lambda node, done: REBUILD[type(node)](node, done))

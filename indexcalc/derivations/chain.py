@@ -21,14 +21,31 @@ from typing import Any
 
 from ..core.algebra import add, delta_classes, fresh, inline, product
 from .records import Derivation, LocalDerivative, Shown, Step
-from ..calculus.derivatives import FORWARD, _wrt, depends, identity_seed
+from ..calculus.derivatives import _wrt, grad
+from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError, LayoutError
-from ..core.nodes import (Apply, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product, Shared,
-                    Softmax, Sum, Tensor)
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
+from ..layouts.kronecker import to_kron
+from ..layouts.matrix_layout import to_matrix
+from ..rendering.latex_notation import LATEX, latex_name
 
-NONLINEAR = (Apply, Softmax, LogSumExp, Inverse, Det, LogDet)
+#: How the explanation treats each node type (``NODE_TYPES``), ``type -> role``:
+#: ``"leaf"`` has no children (the variable, or a constant); ``"linear"`` is passed through, its
+#: local derivative folded into the step of the nearest intermediate above it; ``"nonlinear"``
+#: is an intermediate, and so is its argument; ``"named"`` is an intermediate by its name.
+#: Local derivatives come from the forward rules (:data:`FORWARD`), one row per type as well.
+ROLES: dict[type, str] = {
+    Tensor: "leaf", Constant: "leaf", Delta: "leaf", TriMask: "leaf",
+    Product: "linear", Sum: "linear", Reshape: "linear", Shared: "linear", Index: "linear",
+    Scatter: "linear", Concat: "linear",
+    Apply: "nonlinear", Softmax: "nonlinear", LogSumExp: "nonlinear", Inverse: "nonlinear",
+    Det: "nonlinear", LogDet: "nonlinear",
+    Named: "named",
+}
+NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
 DIRECTIONS = ("auto", "reverse", "forward")
 
 
@@ -47,9 +64,10 @@ def _intermediates(f: Expr, x: Tensor, dep: set[int]) -> list[Expr]:
     cut: set[int] = {id(x), id(f)}
     for n in nodes:
         inner = n.arg if isinstance(n, Named) else n
-        if isinstance(n, Named) or (isinstance(n, NONLINEAR) and id(n) not in wrapped):
+        role = ROLES[type(n)]
+        if role == "named" or (role == "nonlinear" and id(n) not in wrapped):
             cut.add(id(n))
-        if isinstance(inner, NONLINEAR) and id(_unshared(inner.arg)) in dep:
+        if ROLES[type(inner)] == "nonlinear" and id(_unshared(inner.arg)) in dep:
             cut.add(id(_unshared(inner.arg)))
     return [n for n in nodes if id(n) in cut]
 
@@ -143,8 +161,6 @@ class _Names:
 
 
 def _display_names(f: Expr, x: Tensor, cut: list[Expr]) -> _Names:
-    from ..rendering.latex_notation import latex_name
-
     taken = {n.name for n in postorder([f]) if isinstance(n, (Tensor, Named))}
     text: dict = {}
     k = 0
@@ -183,18 +199,13 @@ def _shown(form) -> Shown | None:
 
 def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list,
                  normalized: tuple = ()):
-    """The ``MatrixForm`` from the layouts module (``to_kron`` above order 2), a ``Shown`` saying
-    why there is none, or ``None`` only when that module is not installed."""
-    try:
-        from ..layouts.matrix_layout import to_matrix
-    except ImportError:
-        return None
+    """The ``MatrixForm`` of ``e`` (``to_kron`` above order 2), or a ``Shown`` saying why there
+    is none."""
     try:
         if e.ndim <= 2:
             form = to_matrix(e, layout, vectors, out_ndim=out_ndim, names=names,
                              normalized=normalized)
         else:
-            from ..layouts.kronecker import to_kron
             form = to_kron(e, layout, out_ndim=out_ndim, names=names)
     except LayoutError as err:
         return Shown(f"(none: {err})", r"\text{(none)}")
@@ -209,7 +220,6 @@ def _final_form(f: Expr, x: Tensor, result: Expr, layout: str, vectors: str, use
     (distributed: ``ŷ∘ŷ⁻¹`` cancels there), whichever reads shorter."""
     forms = [_matrix_form(result, f.ndim, layout, vectors, user, normalized)]
     if f.ndim == 0 and f is not x and isinstance(x, Tensor):
-        from ..calculus.derivatives import grad
         forms.append(_matrix_form(grad(f, x), 0, layout, vectors, user, normalized))
     return min(forms, key=lambda m: (m is None or isinstance(m, Shown), len(str(m))))
 
@@ -299,8 +309,6 @@ class _Build:
     """Builds the steps of one derivation (the names, styles and layout it shares)."""
 
     def __init__(self, f, x, names: _Names, cut, layout, vectors, user=(), normalized=()):
-        from ..rendering.latex_notation import LATEX
-
         self.f, self.x, self.names, self.cut = f, x, names, cut
         self.layout, self.vectors, self.latex = layout, vectors, LATEX
         self.user, self.normalized = list(user), tuple(normalized)

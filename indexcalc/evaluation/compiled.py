@@ -19,6 +19,11 @@ from ..errors import BindingError
 from ..core.nodes import Expr, Product, Tensor
 from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from ..core.graph_walk import postorder
+from .backends import namespace
+from ..core.coercion import as_expr
+from ..core.nodes import live_tensors
+from .memory import _checked
+from .programs import Context, Program
 
 
 # --------------------------------------------------------------------------- binding
@@ -106,7 +111,6 @@ def _dimension_names(nodes: list[Expr]) -> set[str]:
 
 def _bind_extra(values: Mapping[str, Any], tensors: dict, missing: set, sizes: dict,
                 where: dict, convert: Callable) -> None:
-    from ..core.nodes import live_tensors
 
     for name, value in values.items():
         if name in tensors:
@@ -157,12 +161,6 @@ def _as_array(name: str, value: Any) -> np.ndarray:
 
 # --------------------------------------------------------------------------- programs
 
-#: Evaluation rules for node types defined outside the core, registered by their own modules:
-#: ``_EVAL[NodeType] = fn(node, val, arrays, sizes, plans, dtype) -> numpy array`` where
-#: ``val(child)`` is a child's value. (The core node types are built by ``program.BUILDERS``.)
-_EVAL: dict[type, Callable] = {}
-
-
 class Compiled:
     """An expression compiled for repeated evaluation: planned once per set of sizes.
 
@@ -185,9 +183,6 @@ class Compiled:
 
     def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
                  memory_limit: int | None = None):
-        from .backends import namespace
-        from .memory import _checked
-        from ..frontend.arithmetic import as_expr
 
         self.expr = as_expr(expr, "compile")
         self.backend = backend
@@ -213,14 +208,13 @@ class Compiled:
 
     def program_for(self, sizes: Mapping[str, int], dtype: Any = np.float64):
         """The straight-line program for these sizes and dtype (checked by the memory guard)."""
-        from .programs import Context, Program
 
         dtype = np.dtype(dtype)
         key = (tuple(sorted(sizes.items())), dtype.str)
         program = self._programs.get(key)
         if program is None:
             ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
-            program = Program(self.order, self.expr, ctx, _EVAL, self.memory_limit)
+            program = Program(self.order, self.expr, ctx, self.memory_limit)
             self._programs[key] = program
         return program
 
@@ -317,7 +311,6 @@ def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
         >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
         array([3., 3.])
     """
-    from ..frontend.arithmetic import as_expr
 
     expr = as_expr(expr, "evaluate")
     compiled = _CACHE.pop(expr, None) or Compiled(expr)

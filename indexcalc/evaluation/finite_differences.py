@@ -8,6 +8,9 @@ import numpy as np
 
 from ..errors import BindingError, IndexcalcError
 from ..core.nodes import Tensor
+from ..calculus.derivatives import diff, jvp
+from .compiled import Compiled, _as_array, bind
+from ..core.coercion import as_expr
 
 #: Above this many Jacobian entries, ``check`` compares directional derivatives instead.
 FULL_LIMIT = 200_000
@@ -29,9 +32,6 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
         >>> ic.check(ic.tanh(A @ x), x, A=rng.normal(size=(3, 3)), x=rng.normal(size=3)) < 1e-6
         True
     """
-    from ..calculus.derivatives import diff, jvp
-    from .compiled import Compiled, _as_array, bind
-    from ..frontend.arithmetic import as_expr
 
     f = as_expr(f, "check: the function")
     if not isinstance(x, Tensor):

@@ -8,6 +8,9 @@ from typing import Any
 
 from .compiled import OPTIMIZE_DEFAULT, Compiled
 from ..core.nodes import Product
+from ..core.dims import dim_names, dim_size
+from ..core.graph_walk import postorder
+from ..errors import BindingError
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,6 @@ def naive_flops(node: Product, sizes: dict) -> int:
     """
     import opt_einsum as oe
 
-    from ..core.dims import dim_size
 
     used = sorted({l for _, ls in node.factors for l in ls})
     if not used:
@@ -117,9 +119,6 @@ def plan(expr: Any, /, optimize: Any = OPTIMIZE_DEFAULT, **sizes: int) -> Plan:
         >>> p.flops < p.naive_flops
         True
     """
-    from ..core.dims import dim_names
-    from ..errors import BindingError
-    from ..core.graph_walk import postorder
 
     compiled = Compiled(expr, optimize=optimize)
     needed = {n for node in postorder([compiled.expr]) for d in node.shape for n in dim_names(d)}

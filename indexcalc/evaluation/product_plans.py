@@ -18,6 +18,7 @@ from ..core.dims import dim_size
 from ..core.algebra import delta_classes
 from ..errors import IndexcalcError
 from ..core.nodes import Product
+from .backends import namespace
 
 OPTIMIZE_DEFAULT = "auto"
 
@@ -110,7 +111,6 @@ class ProductPlan:
 
     def __call__(self, arrays: list, backend: str = "numpy") -> Any:
         """The product of ``arrays`` (the non-delta factors in order) with coefficient 1."""
-        from .backends import namespace
 
         ns = namespace(backend)
         if self.expression is None:

@@ -20,8 +20,10 @@ from .kernels import path_kernel
 from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
-from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .structure_steps import concat_step, index_step, scatter_step, trimask_value
+from ..errors import IndexcalcError
 
 
 class Context:
@@ -154,8 +156,6 @@ def _logsumexp_step(node: LogSumExp, ctx: Context) -> Callable:
 
 
 def _inverse_step(node: Inverse, ctx: Context) -> Callable:
-    from ..errors import IndexcalcError
-
     inv = ctx.ns.ops.inv
 
     def run(a):
@@ -188,8 +188,22 @@ def _reshape_step(node: Reshape, ctx: Context) -> Callable:
     return lambda a: reshape(a, shape)
 
 
-#: node type -> ``(node, ctx) -> step function of the children's values``
+def _input(node: Tensor, ctx: Context) -> None:
+    """No step: a tensor's value is an input slot, filled by :meth:`Program.run`."""
+    return None
+
+
+def _alias(node: Named | Shared, ctx: Context) -> None:
+    """No step: the node is its argument's value under another name (the same slot)."""
+    return None
+
+
+#: One row per node type (``NODE_TYPES``): ``(node, ctx) -> step function of the children's
+#: values``, or ``None`` for the rows :func:`_input` and :func:`_alias`, which take no step.
 BUILDERS: dict[type, Callable] = {
+    Tensor: _input,
+    Named: _alias,
+    Shared: _alias,
     Product: _product_step,
     Sum: _zero_step,
     Apply: _apply_step,
@@ -201,27 +215,14 @@ BUILDERS: dict[type, Callable] = {
     Reshape: _reshape_step,
     Delta: _delta_value,
     Constant: _constant_value,
+    Index: index_step,
+    Scatter: scatter_step,
+    Concat: concat_step,
+    TriMask: trimask_value,
 }
 
 #: Nodes that are another node's value under a new name: no step, the same slot.
-ALIASES = (Named, Shared)
-
-
-def _fallback_step(node: Expr, ctx: Context, table: dict) -> Callable:
-    """A node type registered only in the NumPy interpreter table ``_EVAL`` (by other modules)."""
-    from ..errors import IndexcalcError
-
-    if type(node) not in table:
-        raise IndexcalcError(f"cannot evaluate a {type(node).__name__} node: no evaluation rule "
-                             "is registered for it")
-    ev, kids = table[type(node)], node.children()
-    sizes, plans, dtype, ns = ctx.sizes, ctx.plans, ctx.dtype, ctx.ns
-
-    def run(*values):
-        by_id = dict(zip(map(id, kids), values))
-        out = ev(node, lambda c: by_id[id(c)], {}, sizes, plans, dtype)
-        return out if ns.name == "numpy" else ns.asarray(out, dtype)
-    return run
+ALIASES = tuple(t for t, row in BUILDERS.items() if row is _alias)
 
 
 # --------------------------------------------------------------------------- the program
@@ -235,10 +236,9 @@ class Program:
     coefficient folded into its compact result.
     """
 
-    def __init__(self, order: list, root: Expr, ctx: Context, fallback: dict,
-                 memory_limit: int | None):
+    def __init__(self, order: list, root: Expr, ctx: Context, memory_limit: int | None):
         guard(_arrays(order, ctx, np.dtype(ctx.dtype).itemsize), memory_limit)
-        self._ctx, self._fallback = ctx, fallback
+        self._ctx = ctx
         self._slot: dict[int, int] = {}
         self.constants: dict[int, Any] = {}
         self._known: set[int] = set()  # slots whose value is known now, before any input
@@ -255,9 +255,10 @@ class Program:
         for node in order:
             if id(node) in skip:
                 continue
-            if isinstance(node, ALIASES):
+            builder = BUILDERS[type(node)]
+            if builder is _alias:
                 self._slot[id(node)] = self._slot[id(node.arg)]
-            elif isinstance(node, Tensor):
+            elif builder is _input:
                 self.inputs.append((node.name, self._new_slot(node)))
             elif id(node) in fused:
                 (c, product), = node.terms
@@ -265,9 +266,7 @@ class Program:
             elif isinstance(node, Sum) and id(node) in self._count:
                 pass  # accumulated as its terms were computed
             else:
-                builder = BUILDERS.get(type(node))
-                fn = builder(node, ctx) if builder else _fallback_step(node, ctx, fallback)
-                self._emit(node, fn, _operands(node))
+                self._emit(node, builder(node, ctx), _operands(node))
             for total, c in self._streamed.get(id(node), ()):
                 self._accumulate(total, c, node)
         self.size = len(self._slot) + 1

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..frontend import arithmetic as ops
+from ..frontend import arithmetic, axes, matrices
 from ..core.elementwise import PUBLIC
+from ..core.nodes import Expr
 
 
 @dataclass(frozen=True)
@@ -26,30 +27,36 @@ class Fn:
     varargs: str | None = None
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """An expression whose axes carry index letters (repeated only before the product closes)."""
+
+    expr: Expr
+    letters: tuple[str, ...]
+
+
 _X = ("x", "expr", True)
 FUNCTIONS: dict[str, Fn] = {
-    **{name: Fn(getattr(ops, name))
+    **{name: Fn(getattr(matrices, name))
        for name in ("trace", "diag", "diagonal", "inv", "det", "logdet")},
-    "norm": Fn(ops.norm, (_X, ("ord", "ord", False))),
-    "softmax": Fn(ops.softmax, (_X, ("axis", "int", False))),
-    "log_softmax": Fn(ops.log_softmax, (_X, ("axis", "int", False))),
-    "logsumexp": Fn(ops.logsumexp, (_X, ("axis", "axis", False))),
-    "eye": Fn(ops.eye, (("n", "dim", True),)),
-    "delta": Fn(ops.delta, (("dim", "dim", True), ("order", "int", False))),
-    "outer": Fn(ops.outer, (("u", "expr", True), ("v", "expr", True))),
-    "kron": Fn(ops.kron, (("a", "expr", True), ("b", "expr", True))),
-    "matmul": Fn(ops.matmul, (("a", "expr", True), ("b", "expr", True))),
-    "transpose": Fn(ops.transpose, (_X,), "axis"),
-    "reshape": Fn(ops.reshape, (_X,), "dim"),
-    "einsum": Fn(ops.einsum, (("subscripts", "str", True),), "expr"),
+    "norm": Fn(axes.norm, (_X, ("ord", "ord", False))),
+    "softmax": Fn(axes.softmax, (_X, ("axis", "int", False))),
+    "log_softmax": Fn(axes.log_softmax, (_X, ("axis", "int", False))),
+    "logsumexp": Fn(axes.logsumexp, (_X, ("axis", "axis", False))),
+    "eye": Fn(matrices.eye, (("n", "dim", True),)),
+    "delta": Fn(matrices.delta, (("dim", "dim", True), ("order", "int", False))),
+    "outer": Fn(matrices.outer, (("u", "expr", True), ("v", "expr", True))),
+    "kron": Fn(matrices.kron, (("a", "expr", True), ("b", "expr", True))),
+    "matmul": Fn(axes.matmul, (("a", "expr", True), ("b", "expr", True))),
+    "transpose": Fn(axes.transpose, (_X,), "axis"),
+    "reshape": Fn(matrices.reshape, (_X,), "dim"),
+    "einsum": Fn(arithmetic.einsum, (("subscripts", "str", True),), "expr"),
 }
 ELEMENTWISE = frozenset(PUBLIC)
 
 
 def read_call(r: Any, node: ast.Call) -> Any:
     """The value of a call node (``r`` is the formula reader)."""
-    from .reader import Indexed
-
     if not isinstance(node.func, ast.Name):
         raise r.error(node.func, "only the library's functions can be called (no attribute calls)")
     name = node.func.id
@@ -61,7 +68,7 @@ def read_call(r: Any, node: ast.Call) -> Any:
     if name == "sum":
         return _sum(r, node)
     if name in ELEMENTWISE:
-        fn = getattr(ops, name)
+        fn = getattr(arithmetic, name)
         if len(node.args) != 1 or node.keywords:
             raise r.error(node, f"{name}() takes exactly one argument")
         v = r.close(r.value(node.args[0]), node.args[0])
@@ -125,8 +132,6 @@ def _argument(r: Any, node: ast.AST, kind: str) -> Any:
 
 
 def _sum(r: Any, node: ast.Call) -> Any:
-    from .reader import Indexed
-
     if not node.args or len(node.keywords) > 1 or node.keywords and node.keywords[0].arg != "axis":
         raise r.error(node, "sum() takes an expression, then index letters or axis=")
     letters = node.args[1:]
@@ -135,7 +140,7 @@ def _sum(r: Any, node: ast.Call) -> Any:
             raise r.error(node, "sum(x, axis) takes one axis (an int or a tuple of ints)")
         axis = _literal(r, (node.keywords[0].value if node.keywords else letters[0]),
                         _KINDS["axis"])
-        return ops.sum(r.positional(r.value(node.args[0]), node.args[0]), axis)
+        return axes.sum(r.positional(r.value(node.args[0]), node.args[0]), axis)
     names = tuple(a.id for a in letters)
     r.bound.append(frozenset(names))
     try:
@@ -143,7 +148,7 @@ def _sum(r: Any, node: ast.Call) -> Any:
     finally:
         r.bound.pop()
     if not names:
-        return ops.sum(r.positional(v, node.args[0]))
+        return axes.sum(r.positional(v, node.args[0]))
     if not isinstance(v, Indexed):
         raise r.error(node.args[0], "sum over index letters needs an indexed summand, like "
                                     "sum(X[n,d], n); use sum(X, axis=0) for positions")
@@ -153,4 +158,4 @@ def _sum(r: Any, node: ast.Call) -> Any:
             raise r.error(a, f"sum over index {a.id!r}, but the summand's free indices are "
                              f"({','.join(have)})")
     out = tuple(l for l in have if l not in names)
-    return Indexed(ops.sum(v.expr, [have.index(l) for l in names]), out)
+    return Indexed(axes.sum(v.expr, [have.index(l) for l in names]), out)

@@ -44,15 +44,15 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ..frontend import arithmetic as ops
+from ..frontend import arithmetic, axes
 from ..core.algebra import product
 from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..core.nodes import Expr, Tensor
-from .calls import ELEMENTWISE, FUNCTIONS, read_call
+from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
+from ..core.graph_walk import tensors_of
 
 MAX_LENGTH = 10_000   # characters; longer formulas are refused before parsing
 MAX_DEPTH = 100       # nesting of operations (a chain of one operator counts once)
@@ -68,14 +68,6 @@ _DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension",
              ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional", ast.NamedExpr:
              "an assignment", ast.Await: "await", ast.Yield: "yield", ast.List: "a list",
              ast.Dict: "a dict", ast.Set: "a set", ast.Tuple: "a tuple"}
-
-
-@dataclass(frozen=True)
-class Indexed:
-    """An expression whose axes carry index letters (repeated only before the product closes)."""
-
-    expr: Expr
-    letters: tuple[str, ...]
 
 
 def parse(formula: str, shapes: Mapping[str, Any] | None = None) -> Expr:
@@ -110,7 +102,6 @@ def formula_and_variable(f: Any, x: Any,
     if isinstance(f, str):
         f = parse(f, shapes)
     if isinstance(x, str):
-        from ..core.graph_walk import tensors_of
 
         found = {t.name: t for t in tensors_of(f)} if isinstance(f, Expr) else {}
         name = x.strip()
@@ -159,7 +150,7 @@ class _Reader:
                              f"({type(e).__name__})") from None
         self._check_depth(tree.body)
         self._declare_inline(tree.body)
-        return ops.as_expr(self.positional(self.value(tree.body), tree.body))
+        return arithmetic.as_expr(self.positional(self.value(tree.body), tree.body))
 
     def error(self, node: ast.AST, message: str, cls: type = ParseError) -> IndexcalcError:
         """``cls`` with the formula and a caret under ``node`` appended to ``message``."""
@@ -311,7 +302,7 @@ def _unary(r: _Reader, node: ast.UnaryOp) -> Any:
     if isinstance(node.op, ast.UAdd):
         return v
     if isinstance(v, Indexed):
-        return Indexed(ops.neg(v.expr), v.letters)
+        return Indexed(arithmetic.neg(v.expr), v.letters)
     return -v
 
 
@@ -370,7 +361,7 @@ def _indexed_add(r: _Reader, node: ast.BinOp, a: Any, b: Any, op: Callable) -> I
         if set(a.letters) != set(b.letters):
             raise r.error(node.right, f"this term has free indices ({','.join(b.letters)}) but "
                                       f"the terms before it ({','.join(a.letters)})", ShapeError)
-        return Indexed(op(a.expr, ops.transpose(b.expr, [b.letters.index(l) for l in a.letters])),
+        return Indexed(op(a.expr, axes.transpose(b.expr, [b.letters.index(l) for l in a.letters])),
                        a.letters)
     if isinstance(a, Indexed):
         return Indexed(op(a.expr, b), a.letters)
@@ -391,7 +382,7 @@ def _einstein_chain(r: _Reader, node: ast.BinOp, leaves: list) -> Indexed:
             if len(set(letters)) != len(letters):
                 v = r.close(v, n)
                 expr, letters = v.expr, v.letters
-            expr = ops.power(expr, -1.0)
+            expr = arithmetic.power(expr, -1.0)
         items.append((expr, letters, n))
     return r.einstein(items, coef, node)
 
@@ -404,7 +395,7 @@ def _power(r: _Reader, node: ast.BinOp) -> Any:
     if isinstance(a, Indexed):
         if not isinstance(b, float):
             raise r.error(node.right, "the exponent of an indexed value must be a number")
-        return Indexed(ops.power(a.expr, b), a.letters)
+        return Indexed(arithmetic.power(a.expr, b), a.letters)
     return _combine(r, node, a, b)
 
 
@@ -414,7 +405,7 @@ def _attribute(r: _Reader, node: ast.Attribute) -> Expr:
     v = r.positional(r.value(node.value), node.value)
     if isinstance(v, float):
         raise r.error(node, ".T needs a tensor")
-    return ops.transpose(v)
+    return axes.transpose(v)
 
 
 def _subscript(r: _Reader, node: ast.Subscript) -> Indexed:

@@ -2,8 +2,8 @@
 
 Every builder returns a simplified node (see :mod:`indexcalc.core.algebra`). Dimension mismatches are
 ``ShapeError`` here, when the expression is built, never at evaluation. This module holds einsum,
-broadcasting arithmetic, the elementwise functions and naming; operations along axes
-(:mod:`indexcalc.frontend.axes`) and matrix functions (:mod:`indexcalc.frontend.matrices`) are importable from here.
+broadcasting arithmetic, the elementwise functions and naming; operations along axes are in
+:mod:`indexcalc.frontend.axes`, matrix functions in :mod:`indexcalc.frontend.matrices`.
 """
 
 from __future__ import annotations
@@ -15,26 +15,13 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import add, fresh, fresh_labels, full, product, scale
+from ..core.coercion import as_expr
 from ..core.dims import Dim, broadcast_shapes, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.elementwise import rule
 from ..core.normal_form import power_of
 from ..core.nodes import Apply, Constant, Expr, Named, is_zero
-
-
-def as_expr(x: Any, what: str = "operand") -> Expr:
-    """An expression from an expression, a number or an array-like.
-
-    Examples:
-        >>> as_expr(2).shape, as_expr([1.0, 2.0]).shape
-        ((), (2,))
-    """
-    if isinstance(x, Expr):
-        return x
-    if isinstance(x, (numbers.Real, np.ndarray, np.generic, list, tuple)) and not isinstance(x, str):
-        return Constant(x)
-    raise IndexcalcError(f"{what}: expected an expression, a number or an array, got "
-                         f"{type(x).__name__} {x!r:.60}")
+from .subscripts import parse_subscripts
 
 
 # --------------------------------------------------------------------------- einsum
@@ -50,7 +37,6 @@ def einsum(subscripts: str, *operands: Any) -> Expr:
         >>> ic.einsum("ii", ic.Tensor("S", "n n")).shape
         ()
     """
-    from .subscripts import parse_subscripts
 
     if not isinstance(subscripts, str):
         raise IndexcalcError(f"einsum: the first argument must be a subscripts string like "
@@ -218,12 +204,3 @@ def let(name: str, x: Any) -> Expr:
         True
     """
     return named(x, name)
-
-
-# Operations along axes and matrix functions live in their own modules; the front end's names
-# stay importable from here. (Imported last: those modules build on the definitions above, and
-# indexcalc's __init__ imports this module before any other module could import them.)
-from .axes import (log_softmax, logsumexp, matmul, norm, normalize_axes,  # noqa: E402,F401
-                   softmax, sum, transpose)
-from .matrices import (delta, det, diag, diagonal, dim_names_in_order, eye, inv,  # noqa: E402,F401
-                       kron, logdet, outer, reshape, trace)

@@ -13,6 +13,7 @@ from ..core.dims import Dim, dim_mul, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Delta, Det, Expr, Inverse, LogDet, Reshape, is_zero, zero
 from .arithmetic import as_expr
+from ..core.dims import _factors, check_dim
 
 
 def _square(x: Any, what: str) -> Expr:
@@ -83,7 +84,6 @@ def delta(dim: Any, order: int = 2) -> Expr:
         array([[0., 0.],
                [0., 1.]])
     """
-    from ..core.dims import check_dim
 
     d = check_dim(dim, "delta")
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
@@ -155,7 +155,6 @@ def reshape(x: Any, *shape: Any) -> Expr:
         >>> ic.reshape(A, -1).evaluate(A=np.arange(6.0).reshape(2, 3))
         array([0., 1., 2., 3., 4., 5.])
     """
-    from ..core.dims import check_dim, dim_mul
 
     x = as_expr(x, "reshape")
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and np.ndim(shape[0]) == 1:
@@ -187,8 +186,6 @@ def reshape(x: Any, *shape: Any) -> Expr:
 
 
 def _divide_dim(total: Dim, part: Dim) -> Dim | None:
-    from ..core.dims import _factors
-
     ct, _ = _factors(total)
     cp, np_ = _factors(part)
     names = list(dim_names_in_order(total))

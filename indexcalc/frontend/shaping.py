@@ -1,9 +1,8 @@
 """Structure: vec/unvec, stacking and concatenation, triangular masks and ``where``.
 
-Two node types join the grammar::
-
-    Expr := … | Concat(parts, axis)            numpy.concatenate
-              | TriMask(rows, cols, k, upper)  the constant 0/1 mask of tril (or triu), any size
+Concatenation and the triangular masks are the node types ``Concat`` (``numpy.concatenate``)
+and ``TriMask`` (the constant 0/1 mask of tril or triu, any size), declared in
+:mod:`indexcalc.core.nodes` with their rules in each stage; this module builds them.
 
 ``vec`` and ``unvec`` are reshapes (with a transpose for column-major order); ``stack`` is a
 concatenation of items given a new axis; ``tril``, ``triu`` and ``where`` multiply by a constant
@@ -19,15 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from . import operators as _methods
-from ..calculus.derivatives import FORWARD, REVERSE
-from ..evaluation.compiled import _EVAL
 from ..core.algebra import fresh, product
-from ..core.dims import Dim, dim_mul, dim_size, dims_equal, format_shape, parse_shape
+from ..core.dims import dim_mul, dims_equal, format_shape, parse_shape
 from ..errors import IndexcalcError, ShapeError
-from .indexing import _full_items, index, index_spec
-from ..core.nodes import Constant, Delta, Expr, Product, Reshape, _intern, is_zero, zero
-from .arithmetic import add2, as_expr, mul, normalize_axes, reshape, transpose
+from .indexing import index
+from ..core.nodes import Concat, Constant, Delta, Expr, Product, Reshape, TriMask  # noqa: F401  (re-exported)
+from ..core.slicing import concat
+from .arithmetic import add2, as_expr, mul
+from .axes import normalize_axes, transpose
+from .matrices import reshape
 
 ORDERS = ("col", "row")
 
@@ -82,33 +81,6 @@ def unvec(x: Any, shape: Any, order: str = "col") -> Expr:
 
 # --------------------------------------------------------------------------- concatenate / stack
 
-def _concat_dim(dims: list[Dim]) -> Dim:
-    if all(isinstance(d, int) for d in dims):
-        return sum(dims)
-    if all(dims_equal(d, dims[0]) for d in dims):
-        return dim_mul(len(dims), dims[0])
-    raise ShapeError(f"concatenate: the joined axis has dimensions {', '.join(map(str, dims))}; "
-                     "named dimensions can only be joined to equal ones (n and n give 2*n)")
-
-
-class Concat(Expr):
-    """``numpy.concatenate(parts, axis)``."""
-
-    __slots__ = ("parts", "axis", "shape")
-    _fields = ("parts", "axis")
-
-    def __new__(cls, parts: tuple, axis: int) -> "Concat":
-        shape = list(parts[0].shape)
-        shape[axis] = _concat_dim([p.shape[axis] for p in parts])
-        return _intern(cls, parts=tuple(parts), axis=axis, shape=tuple(shape))
-
-    def children(self) -> tuple[Expr, ...]:
-        return self.parts
-
-    def __repr__(self) -> str:
-        return f"Concat({list(self.parts)!r}, axis={self.axis})"
-
-
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
     """Join expressions along an existing axis, as ``numpy.concatenate``.
 
@@ -135,12 +107,7 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
             if a != ax and not dims_equal(d0, d):
                 raise ShapeError(f"concatenate: axis {a} has dimension {d0} in item 0 but {d} in "
                                  f"item {i} (only axis {ax} may differ)")
-    if len(parts) == 1:
-        return parts[0]
-    node = Concat(tuple(parts), ax)
-    if all(is_zero(p) for p in parts):
-        return zero(node.shape)
-    return node
+    return concat(parts, ax)
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Expr:
@@ -165,61 +132,7 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Expr:
     return concatenate([index(p, where) for p in parts], ax)
 
 
-def _fw_concat(node: Concat, tan, E) -> Expr:
-    tail = tuple(d for _, d in E)
-    return concatenate([tan(p) if tan(p) is not None else zero(p.shape + tail) for p in node.parts],
-                       node.axis)
-
-
-def _rv_concat(node: Concat, ct: Expr, dep) -> list:
-    out, start = [], 0
-    all_int = all(isinstance(p.shape[node.axis], int) for p in node.parts)
-    for k, p in enumerate(node.parts):
-        d = p.shape[node.axis]
-        if id(p) in dep:
-            out.append((p, _piece(ct, node, k, start, d, all_int)))
-        start += d if all_int else 0
-    return out
-
-
-def _piece(ct: Expr, node: Concat, k: int, start: int, d: Dim, all_int: bool) -> Expr:
-    """The part of ``ct`` that lies over item ``k`` of the concatenation."""
-    if all_int:
-        spec = list(_full_items(ct.shape))
-        spec[node.axis] = ("s", start, start + d, 1)
-        return index_spec(ct, tuple(spec))
-    # equal named dimensions n, …, n joined into k·n: split the axis (k, n) and take row k
-    shape = ct.shape[:node.axis] + (len(node.parts), d) + ct.shape[node.axis + 1:]
-    spec = list(_full_items(shape))
-    spec[node.axis] = ("i", k)
-    return index_spec(reshape(ct, shape), tuple(spec))
-
-
-def _eval_concat(n: Concat, val, arrays, sizes, plans, dtype):
-    return np.concatenate([np.asarray(val(p)) for p in n.parts], axis=n.axis)
-
-
 # --------------------------------------------------------------------------- masks
-
-class TriMask(Expr):
-    """The 0/1 mask of ``tril`` (``upper=False``: ``j ≤ i + k``) or ``triu`` (``j ≥ i + k``)."""
-
-    __slots__ = ("rows", "cols", "k", "upper", "shape")
-    _fields = ("rows", "cols", "k", "upper")
-
-    def __new__(cls, rows: Dim, cols: Dim, k: int, upper: bool) -> "TriMask":
-        return _intern(cls, rows=rows, cols=cols, k=int(k), upper=bool(upper), shape=(rows, cols))
-
-    def __repr__(self) -> str:
-        return f"TriMask({self.rows!r}, {self.cols!r}, k={self.k}, upper={self.upper})"
-
-
-def _eval_trimask(n: TriMask, val, arrays, sizes, plans, dtype):
-    r, c = dim_size(n.rows, sizes), dim_size(n.cols, sizes)
-    if n.upper:
-        return 1.0 - np.tri(r, c, n.k - 1, dtype=dtype)
-    return np.tri(r, c, n.k, dtype=dtype)
-
 
 def _triangle(x: Any, k: int, upper: bool, what: str) -> Expr:
     x = as_expr(x, what)
@@ -366,28 +279,3 @@ def _permutation(p: Expr, lead: int) -> list[int] | None:
             return None
         pi[i] = j - lead
     return pi if None not in pi else None
-
-
-# --------------------------------------------------------------------------- registration
-
-FORWARD[Concat] = _fw_concat
-REVERSE[Concat] = _rv_concat
-_EVAL[Concat] = _eval_concat
-_EVAL[TriMask] = _eval_trimask
-
-
-def _register_rendering() -> None:
-    from ..rendering.index_notation import EXTRA
-
-    def concat(node: Concat, sub) -> str:
-        return f"concatenate({', '.join(sub(p) for p in node.parts)}; axis={node.axis})"
-
-    def trimask(node: TriMask, sub) -> str:
-        k = f", k={node.k}" if node.k else ""
-        return f"{'triu' if node.upper else 'tril'}(1{k})"
-
-    EXTRA.update({Concat: concat, TriMask: trimask})
-
-
-_register_rendering()
-_methods.METHODS["__getitem__"] = index

@@ -17,6 +17,9 @@ from ..core.dims import Dim, dim_size
 from ..core.elementwise import rule
 from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
                           Ref, Scaled, Unary, fold)
+from ..core.nodes import Constant
+from ..evaluation.compiled import bind, evaluate
+from .vec_convention import vec_jacobian
 
 
 @dataclass
@@ -35,8 +38,6 @@ class EvalContext:
 
 
 def _eval_leaf(n: Leaf, kids, ctx: EvalContext):
-    from ..evaluation.compiled import evaluate
-    from ..core.nodes import Constant
     src = n.source
     if isinstance(src, Constant):
         return ctx.shaped(src.value, n.shape)
@@ -86,8 +87,6 @@ def _eval_commutation(n: Commutation, kids, ctx: EvalContext) -> np.ndarray:
 
 
 def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
-    from ..evaluation.compiled import evaluate
-    from .kronecker import vec_jacobian
     return vec_jacobian(evaluate(n.expr, **ctx.values), n.out_ndim, n.layout, n.vec)
 
 
@@ -127,7 +126,6 @@ def evaluate_form(root: Form, tensors: tuple, values: dict,
                   definitions: tuple[Ref, ...] = ()) -> np.ndarray:
     """The value of ``root`` with ``values`` bound to ``tensors``; a scalar comes back 0-d.
     ``definitions`` (each after those it uses) are evaluated first, each once."""
-    from ..evaluation.compiled import bind
     _, sizes = bind(list(tensors), values)
     ctx = EvalContext(values, sizes)
     for ref in definitions:

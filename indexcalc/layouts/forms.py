@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from ..core.dims import Dim
+from ..core.dims import dim_mul
+from ..core.graph_walk import postorder
 
 
 class Form:
@@ -77,7 +78,6 @@ class Commutation(Form):
     shape: tuple = ()
 
     def __post_init__(self):
-        from ..core.dims import dim_mul
         d = dim_mul(self.m, self.n)
         object.__setattr__(self, "shape", (d, d))
 
@@ -228,7 +228,6 @@ def hadamard(*fs: Form) -> Form:
 
 def kron(*fs: Form) -> Form:
     """``f₁ ⊗ f₂ ⊗ ⋯`` (a 1 × 1 factor is dropped)."""
-    from ..core.dims import dim_mul
     kept = [f for f in fs if not is_scalar(f)] or list(fs[:1])
     if len(kept) == 1:
         return kept[0]
@@ -295,7 +294,6 @@ def fold(root: Form, table: dict, extra: Any = None) -> Any:
 def definitions(roots: list[Form]) -> list[Ref]:
     """The ``Ref`` nodes reachable from ``roots`` and from their definitions, each definition
     after those it uses (so they can be evaluated in order)."""
-    from ..core.graph_walk import postorder
     deep = postorder(roots, lambda n: (n.definition,) if isinstance(n, Ref) else n.children())
     return [n for n in deep if isinstance(n, Ref)]
 
@@ -335,76 +333,3 @@ class _CountT(dict):
 
 
 _COUNT_T = _CountT()
-
-
-# --------------------------------------------------------------------------- the value
-
-class MatrixForm:
-    """A derivative or expression written as matrix algebra, in a stated layout.
-
-    ``str()`` and :meth:`latex` print it; :meth:`evaluate` computes exactly what is printed, from
-    the form's own tree (products, transposes, ``⊗``, ``diag``, ``∘``, traces, inverses; a named
-    subexpression such as ``h`` from its definition). A large subexpression used several times
-    (a cotangent shared by the steps of a recurrence) is printed once, in a ``where`` clause
-    after the result, as ``z1 = …``, and by its name elsewhere; each definition is evaluated once.
-
-    Attributes:
-        layout: ``"numerator"`` or ``"denominator"``.
-        notes: what a reader must know (an assumption such as ``Σ y = 1``, a term that did not
-            factorize).
-
-    Examples:
-        >>> import indexcalc as ic, numpy as np
-        >>> A, x = ic.tensors("A[m,n] x[n]")
-        >>> f = ic.to_matrix(A.T @ (A @ x))
-        >>> print(f)
-        Aᵀ A x
-        >>> f.evaluate(A=np.eye(2, 3), x=np.ones(3)).shape
-        (3, 1)
-    """
-
-    def __init__(self, root: Form, tensors: tuple, layout: str, notes: tuple = (),
-                 ndim: int = 2, reserved: frozenset = frozenset()):
-        self.root = root
-        self.tensors = tensors
-        self.layout = layout
-        self.notes = tuple(notes)
-        self.ndim = ndim
-        self.definitions = tuple(definitions([root]))
-        self._names = _def_names(self.definitions, root, tensors, reserved)
-
-    def __str__(self) -> str:
-        from .form_text import to_text
-        main = to_text(self.root, self._names)
-        if not self.definitions:
-            return main
-        return main + "\nwhere\n" + "\n".join(
-            f"  {self._names[id(r)]} = {to_text(r.definition, self._names)}"
-            for r in self.definitions)
-
-    def __repr__(self) -> str:
-        return f"MatrixForm({self})"
-
-    @property
-    def definition_names(self) -> tuple[str, ...]:
-        """The names of the ``where`` definitions, in the order they are listed."""
-        return tuple(self._names[id(r)] for r in self.definitions)
-
-    def latex(self) -> str:
-        """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""
-        from .form_text import latex_name, to_latex
-        main = to_latex(self.root, self._names)
-        if not self.definitions:
-            return main
-        rows = [main, r"\text{where}"] + [
-            rf"\quad {latex_name(self._names[id(r)])} = {to_latex(r.definition, self._names)}"
-            for r in self.definitions]
-        return r"\begin{aligned}" + r" \\ ".join("&" + r for r in rows) + r"\end{aligned}"
-
-    def _repr_latex_(self) -> str:
-        return f"${self.latex()}$"
-
-    def evaluate(self, /, **values: Any) -> np.ndarray:
-        """The matrix the form prints: a 2-D array (a vector as n × 1 or 1 × n); a scalar is 0-d."""
-        from .form_values import evaluate_form
-        return evaluate_form(self.root, self.tensors, values, self.definitions)

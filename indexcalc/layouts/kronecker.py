@@ -17,21 +17,22 @@ tensor (the form's notes say so) — correct, if not pretty.
 
 from __future__ import annotations
 
-from math import prod
 from typing import Any
 
-import numpy as np
 
 from ..core.dims import dim_mul, dims_equal
 from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECS, check_choice, split_of
-from .forms import (Commutation, Explicit, Form, Identity, MatrixForm, add, hadamard, kron,
+from .matrix_form import MatrixForm
+from .forms import (Commutation, Explicit, Form, Identity, add, hadamard, kron,
                           matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .vec_regroup import NoRegrouping, distribute, regroup
 from ..core.nodes import Expr, Product, Reshape, Sum
 from .matrix_layout import Scope, build_form
 from ..core.graph_walk import tensors_of
+from ..core.coercion import as_expr
+from ..rendering.index_notation import to_index_notation
 
 
 class _NoFactorization(Exception):
@@ -207,7 +208,6 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         >>> print(ic.to_kron(ic.diff(A @ X @ B, X), vec="row"))
         A ⊗ Bᵀ
     """
-    from ..frontend.arithmetic import as_expr
     expr = as_expr(expr, "to_kron")
     check_choice("layout", layout, LAYOUTS)
     check_choice("vec", vec, VECS)
@@ -226,7 +226,6 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
             if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
                 f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
         except (_NoFactorization, LayoutError):
-            from ..rendering.index_notation import to_index_notation
             text = f"mat({to_index_notation(t)})"
             f = Explicit(t, a, "numerator", vec, shape, text)
             notes.append(f"term {k + 1} does not factorize into Kronecker products; it is written "
@@ -234,26 +233,3 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         forms.append((c, transpose(f) if layout == "denominator" else f))
     root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
     return MatrixForm(root, tuple(tensors_of(expr)), layout, tuple(notes + scope.notes))
-
-
-def vec_jacobian(array: Any, out_ndim: int, layout: str = "numerator", vec: str = "col") -> np.ndarray:
-    """A numeric derivative array of shape ``F.shape + X.shape`` as the matrix ∂vec(F)/∂vec(X).
-
-    Examples:
-        >>> import numpy as np
-        >>> D = np.arange(8.0).reshape(2, 2, 2)  # F has one axis, X two
-        >>> vec_jacobian(D, 1).tolist()
-        [[0.0, 2.0, 1.0, 3.0], [4.0, 6.0, 5.0, 7.0]]
-    """
-    check_choice("layout", layout, LAYOUTS)
-    check_choice("vec", vec, VECS)
-    a = np.asarray(array)
-    if not isinstance(out_ndim, int) or not 0 <= out_ndim <= a.ndim:
-        raise LayoutError(f"out_ndim must be an int from 0 to {a.ndim}, got {out_ndim!r}")
-    fa, xa = list(range(out_ndim)), list(range(out_ndim, a.ndim))
-    if vec == "col":
-        a = a.transpose(fa[::-1] + xa[::-1])
-        fa = fa[::-1]
-    rows = prod(np.asarray(array).shape[:out_ndim])
-    j = a.reshape(rows, -1) if rows else a.reshape(0, prod(a.shape[out_ndim:]))
-    return j.T if layout == "denominator" else j

@@ -21,12 +21,16 @@ from typing import Any
 from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
-from .forms import (Form, Identity, Leaf, MatrixForm, Nary, Number, Ones, Ref, Scaled, Unary,
+from .matrix_form import MatrixForm
+from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                           add, hadamard, matmul, scaled, transpose, unary)
 from .product_reading import read_product
-from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
-from ..core.graph_walk import tensors_of
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
+                             fuse_masks)
+from ..core.coercion import as_expr
+from ..core.graph_walk import postorder, tensors_of
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -46,7 +50,6 @@ class Scope:
         for n in extra:
             if not isinstance(n, Named):
                 raise LayoutError(f"names= takes named expressions (expr.named('ŷ')), got {n!r}")
-        from ..core.graph_walk import postorder
         for n in extra + [m for m in postorder([expr]) if isinstance(m, Named)]:
             self.named.setdefault(id(n.arg), n)
         self._sigmoids = {id(n.arg.arg): n for n in self.named.values()
@@ -108,7 +111,6 @@ def _product(n: Product, kids: list, s: Scope) -> Form:
         kinds = ", ".join(sorted({type(f).__name__ for f in big})) or "Product"
         raise LayoutError(f"a factor of order > 2 ({kinds}) in {n!r:.80} cannot be written with "
                           "matrices; str() shows it in index notation" + _KRON_HINT)
-    from .structure_rows import fuse_masks
     factors = fuse_masks(list(zip(kids, (ls for _, ls in n.factors))))
     return read_product(factors, n.out, n.dims, n.coef, s.mode, s.normalized, s.notes)
 
@@ -177,6 +179,7 @@ def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
     return unary("logsumexp", kids[0], (None, None))
 
 
+#: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
     Constant: _constant,
@@ -189,13 +192,20 @@ BUILD = {
     Inverse: lambda n, kids, s: unary("inv", kids[0]),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
+    Reshape: _reshape,
+    Named: lambda n, kids, s: Leaf(n.name, s.shape(n), n),  # (Scope.opaque reads it first)
     Shared: lambda n, kids, s: kids[0],
+    Index: _index,
+    Scatter: _scatter,
+    Concat: _concat,
+    TriMask: _trimask,
 }
 
 
-# node types printed whole, without reading their children first (``x[1:3]`` by name); the
-# structure nodes (:mod:`indexcalc.layouts.structure_rows`) add rows here and to BUILD
-LEAVES: dict = {}
+#: The node types that may print whole, without reading their children first (``x[1:3]`` by
+#: name): ``(node, scope) -> Form``, or ``None`` to build the node from its children (BUILD).
+#: Only these types; every other one is built from its children.
+LEAVES = {Index: _index_leaf}
 
 
 def build_form(expr: Expr, scope: Scope) -> Form:
@@ -260,7 +270,6 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         >>> print(ic.to_matrix(g, "numerator"))
         v (X W v − y)ᵀ X
     """
-    from ..frontend.arithmetic import as_expr
     expr = as_expr(expr, "to_matrix")
     check_choice("layout", layout, LAYOUTS)
     check_choice("vectors", vectors, VECTORS)
@@ -299,7 +308,6 @@ def to_einsum(expr: Any) -> tuple[str, list]:
         >>> s, [o.name for o in ops]
         ('ac,cb->ab', ['X', 'W'])
     """
-    from ..frontend.arithmetic import as_expr
     expr = as_expr(expr, "to_einsum")
     if isinstance(expr, Sum):
         raise LayoutError(f"to_einsum needs one product; this is a sum of {len(expr.terms)} terms "
@@ -332,6 +340,3 @@ def _letters(n: int) -> str:
     if n > len(alphabet):
         raise LayoutError(f"to_einsum: {n} indices do not fit in an einsum string (52 letters)")
     return alphabet[:n]
-
-
-from . import structure_rows  # noqa: E402,F401  (registers the structure nodes' rows)

@@ -1,5 +1,8 @@
 """``ic.to_matrix`` rows for the structure nodes: indexing, scatter, concatenation, masks, reshape.
 
+Rows of the tables in :mod:`indexcalc.layouts.matrix_layout` (``BUILD``: ``(node, kids, scope)
+-> Form``; ``LEAVES``: ``(node, scope) -> Form | None``), which imports them by name.
+
 * ``Index`` of a tensor, a named subexpression or the identity prints as a named sub-block
   (``x[1:3]``, ``W[0, :]``, ``I[1:3, :]``); of anything else, as a product with selection
   matrices (rows of ``I``): ``I[1:3, :] (A x)``. Adding a unit axis to a vector orients it.
@@ -14,13 +17,17 @@ node and pointing at ``ic.to_kron`` or index notation. Every form prints and eva
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import LayoutError
-from ..frontend.indexing import Index, Scatter, _full_items, _is_full, _spec_shape, format_spec, index_spec
 from .forms import Form, Leaf, Nary, Ones, Unary, transpose
 from .product_reading import col, read_product, row
-from ..core.nodes import Delta, Expr, Named, Reshape, Tensor
-from ..frontend.shaping import Concat, TriMask
-from .matrix_layout import BUILD, LEAVES, Scope
+from ..core.nodes import (Concat, Delta, Expr, Index, Named, Reshape, Scatter, Tensor, TriMask,
+                          _is_full, _spec_shape, format_spec)
+from ..core.slicing import _full_items, index_spec
+
+if TYPE_CHECKING:
+    from .matrix_layout import Scope
 
 
 def _base_name(arg: Expr, s: Scope) -> str | None:
@@ -138,7 +145,3 @@ def _reshape(n: Reshape, kids: list, s: Scope) -> Form:
                       "vec of a matrix and unvec of a vector have one); str() shows it in index "
                       "notation, ic.to_kron writes vec/Kronecker forms of derivatives")
 
-
-LEAVES[Index] = _index_leaf
-BUILD.update({Index: _index, Scatter: _scatter, Concat: _concat, TriMask: _trimask,
-              Reshape: _reshape})

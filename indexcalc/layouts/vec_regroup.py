@@ -22,6 +22,7 @@ from __future__ import annotations
 from ..core.dims import dim_mul, dims_equal
 from ..core.algebra import product
 from ..core.nodes import Delta, Expr, Product, Reshape, Sum
+from ..frontend.matrices import reshape
 
 
 class NoRegrouping(Exception):
@@ -73,7 +74,6 @@ def _sum_terms(e: Expr) -> list[tuple[float, Expr]] | None:
 
 def distribute(terms: tuple) -> list[tuple[float, Expr]]:
     """Terms with a reshape of a sum (``vec(A X B + X)``) split into one reshape per term."""
-    from ..frontend.arithmetic import reshape
     done, todo = [], list(terms)
     while todo:
         c, t = todo.pop(0)

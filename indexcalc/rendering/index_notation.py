@@ -21,9 +21,9 @@ import numpy as np
 from ..core.elementwise import rule
 from ..core.nodes import Expr, Named, Product, Tensor
 from ..core.graph_walk import postorder
-from .index_rules import EXTRA, RULES, _atom, _Context, _extra, _kind, _labels, pick_name
+from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name
 
-__all__ = ["EXTRA", "_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
+__all__ = ["_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
            "render", "to_index_notation"]
 
 #: A subexpression used at least twice whose inline text would exceed this is written once.
@@ -137,7 +137,7 @@ def _expand(root: Expr, names, ctx: _Context) -> str:
             if alias is not None:
                 out.append(ctx.style.indexed(alias, ctx.idx(idx)))
                 continue
-            pieces, bound = RULES.get(type(node), _extra)(node, idx, ctx)
+            pieces, bound = RULES[type(node)](node, idx, ctx)
             stack.append(list(bound))
             stack.extend((p if isinstance(p, str) else (p[0], p[1], False)) for p in reversed(pieces))
     return "".join(out)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.nodes import (Apply, Constant, Delta, Det, Expr, Inverse, LogDet, LogSumExp, Named, Product,
-                    Reshape, Shared, Softmax, Sum, Tensor)
+from ..core.dims import format_shape
+from ..core.nodes import (Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          format_spec)
 
 if TYPE_CHECKING:
     from .index_notation import Style
@@ -233,46 +235,68 @@ def _reshape(node: Reshape, names, ctx):
     return [start] + body + [", " + shape, end + ctx.style.indexed("", ctx.idx(names))], bound
 
 
-#: Printers for node types defined outside nodes.py, ``(node, sub) -> str``: ``sub(child)`` stands
-#: for the child as a whole tensor (its name, or ``p,q ↦ …`` with indices of its own), and the
-#: text is then indexed by the node's indices: ``x[1:][i]``.
-EXTRA: dict = {}
-
-
 def _atom(s: str) -> str:
-    """Parenthesize a whole-tensor text for an EXTRA printer unless it is a single token."""
+    """Parenthesize a whole-tensor text unless it is a single token."""
     return s if s.replace("_", "").replace("'", "").isalnum() else f"({s})"
 
 
-def _extra(node: Expr, names, ctx: _Context):
-    children: list[Expr] = []
+def _whole(printer: Callable) -> Callable:
+    """A rule for a node written as a whole tensor, then indexed: ``x[1:3][i]``.
 
-    def sub(child: Expr) -> str:
-        c = _unshared(child)
-        if c in ctx.aliases:
-            return ctx.aliases[c]
-        if isinstance(c, (Tensor, Named)):
-            return ctx.style.name(c.name)
-        children.append(child)
-        return f"\x00{len(children) - 1}\x00"  # replaced by the child's pieces below
+    ``printer(node, sub, style) -> str``: ``sub(child)`` stands for the child as a whole tensor
+    (its name, or ``p,q ↦ …`` with indices of its own).
+    """
+    def rule(node: Expr, names, ctx: _Context):
+        children: list[Expr] = []
 
-    text = EXTRA[type(node)](node, sub)
-    pieces: list = []
-    bound: list[str] = []
-    for k, part in enumerate(re.split("\x00(\\d+)\x00", text)):
-        if k % 2 == 0:
-            pieces += [part] if part else []
-            continue
-        child = children[int(part)]
-        b = ctx.bind(child.shape)
-        bound += b
-        pieces += ([",".join(b) + ctx.style.mapsto] if b else []) + [(child, tuple(b))]
-    pieces.append(ctx.style.indexed("", ctx.idx(names)))
-    return pieces, bound
+        def sub(child: Expr) -> str:
+            c = _unshared(child)
+            if c in ctx.aliases:
+                return ctx.aliases[c]
+            if isinstance(c, (Tensor, Named)):
+                return ctx.style.name(c.name)
+            children.append(child)
+            return f"\x00{len(children) - 1}\x00"  # replaced by the child's pieces below
+
+        text = printer(node, sub, ctx.style)
+        pieces: list = []
+        bound: list[str] = []
+        for k, part in enumerate(re.split("\x00(\\d+)\x00", text)):
+            if k % 2 == 0:
+                pieces += [part] if part else []
+                continue
+            child = children[int(part)]
+            b = ctx.bind(child.shape)
+            bound += b
+            pieces += ([",".join(b) + ctx.style.mapsto] if b else []) + [(child, tuple(b))]
+        pieces.append(ctx.style.indexed("", ctx.idx(names)))
+        return pieces, bound
+    return rule
 
 
-#: One printing rule per node type: ``(node, index names, context) -> (pieces, bound names)``;
-#: a piece is text or ``(child, its index names)``.
+def _index(node: Index, sub, style: Style) -> str:
+    return f"{_atom(sub(node.arg))}[{format_spec(node.spec, node.arg.shape)}]"
+
+
+def _scatter(node: Scatter, sub, style: Style) -> str:
+    start, end = style.call("scatter")
+    where = format_spec(node.spec, node.shape)
+    return f"{start}{sub(node.arg)} at [{where}] of {format_shape(node.shape)}{end}"
+
+
+def _concat(node: Concat, sub, style: Style) -> str:
+    start, end = style.call("concatenate")
+    return f"{start}{', '.join(sub(p) for p in node.parts)}; axis={node.axis}{end}"
+
+
+def _trimask(node: TriMask, sub, style: Style) -> str:
+    start, end = style.call("triu" if node.upper else "tril")
+    return f"{start}1{f', k={node.k}' if node.k else ''}{end}"
+
+
+#: One printing rule per node type (``NODE_TYPES``), for text and LaTeX alike (the style differs):
+#: ``(node, index names, context) -> (pieces, bound names)``; a piece is text or
+#: ``(child, its index names)``.
 RULES: dict[type, Callable] = {
     Tensor: _tensor,
     Named: _tensor,
@@ -288,4 +312,8 @@ RULES: dict[type, Callable] = {
     LogDet: _det(True),
     Reshape: _reshape,
     Shared: lambda node, names, ctx: ([(node.arg, tuple(names))], ()),
+    Index: _whole(_index),
+    Scatter: _whole(_scatter),
+    Concat: _whole(_concat),
+    TriMask: _whole(_trimask),
 }

@@ -2,7 +2,9 @@
 
 The same printer as ``str(expr)`` (:mod:`indexcalc.rendering.index_notation`) with a LaTeX :class:`Style`: indices
 become subscripts (``X_{nd}``, ``\\delta_{hh'}``), ``Σ`` becomes ``\\sum``, functions take their
-LaTeX from the rule table (``\\sigma'``, ``\\tanh``, ``\\operatorname{softplus}``). Only a small,
+LaTeX from the rule table (``\\sigma'``, ``\\tanh``, ``\\operatorname{softplus}``). The node types
+dispatch through the printer's table, :data:`indexcalc.rendering.index_rules.RULES` (one row per
+node type); this module only changes how each piece is written. Only a small,
 fixed set of commands is ever written, and braces always balance.
 """
 
@@ -15,6 +17,7 @@ import numpy as np
 from ..core.elementwise import rule
 from ..core.nodes import Expr
 from .index_notation import Style, render
+from ..core.coercion import as_expr
 
 _SINGLE = re.compile(r"[A-Za-z]'*\Z")  # one letter and primes: written without commas
 _CALLS = {"det": r"\det"}
@@ -128,7 +131,6 @@ def to_latex(expr: Expr) -> str:
         >>> print(ic.to_latex(ic.diff(ic.sigmoid(W @ v), v)))
         \\sigma'\\left(\\sum_{h'} W_{dh'} v_{h'}\\right) W_{dh}
     """
-    from ..frontend.arithmetic import as_expr
 
     return render(as_expr(expr, "to_latex"), LATEX)
 

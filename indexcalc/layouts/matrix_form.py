@@ -1,0 +1,80 @@
+"""``MatrixForm``: what ``ic.to_matrix`` and ``ic.to_kron`` return — a form that prints itself
+(text and LaTeX, with a ``where`` clause for shared pieces) and evaluates to the matrix it prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .form_text import latex_name, to_latex, to_text
+from .form_values import evaluate_form
+from .forms import Form, _def_names, definitions
+
+
+class MatrixForm:
+    """A derivative or expression written as matrix algebra, in a stated layout.
+
+    ``str()`` and :meth:`latex` print it; :meth:`evaluate` computes exactly what is printed, from
+    the form's own tree (products, transposes, ``⊗``, ``diag``, ``∘``, traces, inverses; a named
+    subexpression such as ``h`` from its definition). A large subexpression used several times
+    (a cotangent shared by the steps of a recurrence) is printed once, in a ``where`` clause
+    after the result, as ``z1 = …``, and by its name elsewhere; each definition is evaluated once.
+
+    Attributes:
+        layout: ``"numerator"`` or ``"denominator"``.
+        notes: what a reader must know (an assumption such as ``Σ y = 1``, a term that did not
+            factorize).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, x = ic.tensors("A[m,n] x[n]")
+        >>> f = ic.to_matrix(A.T @ (A @ x))
+        >>> print(f)
+        Aᵀ A x
+        >>> f.evaluate(A=np.eye(2, 3), x=np.ones(3)).shape
+        (3, 1)
+    """
+
+    def __init__(self, root: Form, tensors: tuple, layout: str, notes: tuple = (),
+                 ndim: int = 2, reserved: frozenset = frozenset()):
+        self.root = root
+        self.tensors = tensors
+        self.layout = layout
+        self.notes = tuple(notes)
+        self.ndim = ndim
+        self.definitions = tuple(definitions([root]))
+        self._names = _def_names(self.definitions, root, tensors, reserved)
+
+    def __str__(self) -> str:
+        main = to_text(self.root, self._names)
+        if not self.definitions:
+            return main
+        return main + "\nwhere\n" + "\n".join(
+            f"  {self._names[id(r)]} = {to_text(r.definition, self._names)}"
+            for r in self.definitions)
+
+    def __repr__(self) -> str:
+        return f"MatrixForm({self})"
+
+    @property
+    def definition_names(self) -> tuple[str, ...]:
+        """The names of the ``where`` definitions, in the order they are listed."""
+        return tuple(self._names[id(r)] for r in self.definitions)
+
+    def latex(self) -> str:
+        """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""
+        main = to_latex(self.root, self._names)
+        if not self.definitions:
+            return main
+        rows = [main, r"\text{where}"] + [
+            rf"\quad {latex_name(self._names[id(r)])} = {to_latex(r.definition, self._names)}"
+            for r in self.definitions]
+        return r"\begin{aligned}" + r" \\ ".join("&" + r for r in rows) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def evaluate(self, /, **values: Any) -> np.ndarray:
+        """The matrix the form prints: a 2-D array (a vector as n × 1 or 1 × n); a scalar is 0-d."""
+        return evaluate_form(self.root, self.tensors, values, self.definitions)
