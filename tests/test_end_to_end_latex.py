@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
+from _latex import assert_well_formed
 
 
 # --------------------------------------------------------------------------- explain
@@ -57,7 +58,6 @@ def _four_problems():
 
 @pytest.mark.parametrize("problem", ["dh/dW_hx", "dJ/dH", "least squares", "dx_t/dx_prev"])
 def test_latex_of_the_four_problems_is_balanced_and_known(problem):
-    from _latex import assert_well_formed
     for tex in _four_problems()[problem]:
         assert tex
         assert_well_formed(tex)

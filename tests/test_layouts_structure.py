@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.frontend.shaping import kron_name
+from _latex import assert_well_formed
 from indexcalc.calculus.splits import split_of, transposes
-from indexcalc.core.nodes import Reshape
+from indexcalc.core.graph_walk import postorder
+from indexcalc.core.nodes import Concat, Index, Reshape, Scatter, TriMask
+from indexcalc.frontend.shaping import kron_name
 
 ORDERS = ("col", "row")
 LAYOUTS = ("numerator", "denominator")
@@ -183,9 +185,6 @@ def test_to_matrix_prints_and_evaluates_structure_nodes(name):
 
 
 def test_every_structure_node_type_is_covered():
-    from indexcalc.frontend.indexing import Index, Scatter
-    from indexcalc.frontend.shaping import Concat, TriMask
-    from indexcalc.core.graph_walk import postorder
     _, cases = _structure_cases()
     for kind in (Index, Scatter, Concat, TriMask, Reshape):
         named = [n for n, (_, _, k) in cases.items() if k == kind.__name__]
@@ -194,7 +193,6 @@ def test_every_structure_node_type_is_covered():
 
 
 def test_structure_without_a_matrix_form_says_which_node():
-    from indexcalc.core.graph_walk import postorder
     T3, x = ic.Tensor("T", (2, 3, 4)), ic.Tensor("x", 6)
     scatter3 = ic.grad(ic.sum(T3[0] ** 2), T3)  # order 3: zeros but the first slice
     cases = {"Reshape": ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)),
@@ -211,7 +209,6 @@ def test_structure_without_a_matrix_form_says_which_node():
 
 
 def test_latex_of_structure_forms_is_balanced_and_known():
-    from _latex import assert_well_formed
     tensors, cases = _structure_cases()
     for expr, _, _ in cases.values():
         assert_well_formed(ic.to_matrix(expr).latex())
