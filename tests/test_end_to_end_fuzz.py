@@ -62,7 +62,7 @@ def _i(name):
 
 
 x, y, A, B, S, s = map(_v, ("x", "y", "A", "B", "S", "s"))
-xi, yi, Ai = map(_i, ("x", "y", "A"))
+xi, yi, Ai, Bi, Si = map(_i, ("x", "y", "A", "B", "S"))
 MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
 
 # name: (expression, NumPy twin, whether the variables have int dimensions)
@@ -93,7 +93,25 @@ STRUCTURE = {
               lambda v: np.where(MASK, v["A"], np.exp(v["A"])), True),
     "where broadcast": (lambda: ic.where(MASK[0], Ai * Ai, 0.5),
                         lambda v: np.where(MASK[0], v["A"] ** 2, 0.5), True),
+    # Regressions the fuzzers found (issue 12), each a row with the seed that found it:
+    # seed 10201: a product of five operands with an empty axis: opt_einsum's "dp" search
+    # (chosen for 5-16 operands) raises a bare RuntimeError instead of planning an empty result
+    "empty axis in a long product": (
+        lambda: ic.einsum("ef,eb,ab,c,fd->abcd", Si, Si[:, :2], Si[3:, :2], xi, Si @ Bi[:3]),
+        lambda v: np.einsum("ef,eb,ab,c,fd->abcd", v["S"], v["S"][:, :2], v["S"][3:, :2], v["x"],
+                            v["S"] @ v["B"][:3]), True),
+    # seed 20018: to_python broadcasts a one-entry constant with np.reshape(t, (1, ())) (TypeError)
+    "slice plus a one-entry constant": (lambda: Ai[:, :1] + np.array([5.0]),
+                                        lambda v: v["A"][:, :1] + 5.0, True),
+    # seed 20137: to_python of a 2*a dimension under log_softmax: KeyError '(2' escapes
+    "log_softmax of a doubled named axis": (
+        lambda: ic.log_softmax(ic.diag(ic.concatenate([x, x])), 0),
+        lambda v: _log_softmax0(np.diag(np.concatenate([v["x"], v["x"]]))), False),
 }
+
+
+def _log_softmax0(a):
+    return a - np.log(np.sum(np.exp(a), axis=0, keepdims=True))
 
 
 def _structure_case(name):
