@@ -10,7 +10,8 @@ elementwise and matrix functions, reductions, and the structure nodes (slices ``
 Alongside every expression it builds an independent NumPy function computing the same value.
 ``check_stages`` runs the expression through the later stages: ``simplify`` (value unchanged),
 ``to_python`` (the generated source, executed, equals ``evaluate``), ``to_latex`` (well formed,
-``tests/_latex.py``) and ``str``. ``check_all`` then checks, in float64:
+``tests/_latex.py``) and ``str``, and so does the gradient of a scalarization of it (which holds
+the scatters and sliced deltas only derivatives build). ``check_all`` then checks, in float64:
 
 * the value against the NumPy twin;
 * ``diff(f, x)`` for every variable against central differences of the twin;
@@ -640,6 +641,19 @@ def check_stages(f: Node, base: dict) -> list[tuple[str, str]]:
     return bad
 
 
+def gradient_case(f: Node, base: dict, rng: np.random.Generator) -> tuple[Node, dict] | None:
+    """``grad(Σ C∘f, x)`` for the first variable of ``f``, with ``C`` bound in the values: the
+    stage checks on it reach what only derivatives build (scatters, sliced deltas). Its twin is
+    ``evaluate`` itself (``check_all`` compares gradients with finite differences)."""
+    names = [t.name for t in tensors_of(f.expr)]
+    if not names:
+        return None
+    e = f.expr
+    g = ic.grad(ic.sum(e * ic.Tensor("c_w", e.shape)), variable(names[0]))
+    base = {**base, "c_w": rng.normal(size=shape_of(e))}
+    return Node(g, lambda v: _ev(g, v), f"grad(Σ c_w∘f, {names[0]})"), base
+
+
 def case(seed: int, steps: int | None = None) -> tuple[Node, dict, np.random.Generator]:
     """The expression, base values and the generator state for ``seed``."""
     rng = np.random.default_rng(seed)
@@ -659,6 +673,8 @@ def run_one(seed: int, steps: int | None = None, second_order: bool = True,
         f, base, rng = case(seed, steps)
         what = f.what
         bad = check_stages(f, base) if stages else []
+        if stages and (grad := gradient_case(f, base, rng)) is not None:
+            bad += [(f"{grad[0].what}: {c}", d) for c, d in check_stages(*grad)]
         if derivatives:
             bad += check_all(f, base, rng, second_order)
         return [Finding(seed, c, d, what) for c, d in bad]
