@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import indexcalc as ic
-from fuzz_expressions import SIZES, Node, _MODE, check_all, run_one, values
+from fuzz_checks import check_all
+from fuzz_expressions import SIZES, Node, _MODE, run_one, values
 
 
 @settings(max_examples=150, deadline=None)

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import indexcalc as ic
-from fuzz_expressions import SIZES, Node, _MODE, build, case, check_all, check_stages, run_one, values
+from fuzz_checks import check_all, check_stages
+from fuzz_expressions import SIZES, Node, _MODE, build, case, run_one, values
 
 
 @settings(max_examples=120, deadline=None)
