@@ -4,7 +4,8 @@ The generator is ``tests/fuzz_expressions.py`` (its derivative checks are
 ``tests/test_calculus_fuzz.py``). Each generated expression must keep its value under
 ``ic.simplify`` (and satisfy the graph checker, ``tests/graph_check.py``, after it), give the same
 array from the source ``ic.to_python`` writes as from ``ic.evaluate``, render to well-formed
-LaTeX and print with ``str``. A table of one small expression per structure node (slices, ints,
+LaTeX and print with ``str``; so must the gradient of a scalarization of it (scatters and sliced
+deltas exist only in derivatives). The checks are ``tests/fuzz_checks.py``. A table of one small expression per structure node (slices, ints,
 ``None``, ``...``, stack, concatenate, tril/triu, where) pins every stage of each, with its
 derivatives checked against central differences, so a failure names the node and the stage.
 """
