@@ -8,7 +8,7 @@
 
 Run ``python docs/gen_outputs.py`` after changing an example, a printer or the rule table;
 ``python docs/gen_outputs.py --check`` exits 1 and names every file that drifted. The test suite
-(``tests/test_examples.py``, ``tests/test_docs.py``) makes the same comparison, so a page can
+(``tests/test_end_to_end_examples.py``, ``tests/test_end_to_end_docs.py``) makes the same comparison, so a page can
 never show output the code no longer prints.
 """
 
@@ -47,7 +47,7 @@ def examples() -> list[Path]:
 
 
 #: Command-line arguments for scripts whose default run is a long batch job: a short run proves
-#: they work (tests/test_fuzz_derivatives.py runs the fuzz generator's seeded batch itself).
+#: they work (tests/test_calculus_fuzz.py runs the fuzz generator's seeded batch itself).
 RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"]}
 
 

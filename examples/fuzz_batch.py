@@ -7,7 +7,7 @@ processes and prints every finding (grouped by kind) with the seed that reproduc
     python examples/fuzz_batch.py -n 500 --start 10000 --jobs 4 --minutes 5
 
 Reproduce one finding with ``python examples/fuzz_batch.py --seed 1234 -v``. The exit status is
-1 when anything was found. The fast seeded batch in the suite is ``tests/test_fuzz_derivatives.py``.
+1 when anything was found. The fast seeded batch in the suite is ``tests/test_calculus_fuzz.py``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,17 @@
-"""Random expression graphs with a NumPy twin, and derivative checks against finite differences.
+"""Random expression graphs with a NumPy twin; their checks are ``tests/fuzz_checks.py``.
 
-Shared by ``tests/test_fuzz_derivatives.py`` (a fast seeded batch in the suite) and
+Shared by ``tests/test_calculus_fuzz.py`` (a fast seeded batch in the suite) and
 ``examples/fuzz_batch.py`` (the large batch, run on demand). Not a test module itself.
 
-``build(rng)`` grows a DAG over a few variables by applying random operations to random members
-of a pool (so subgraphs are shared), and builds alongside every expression an independent NumPy
-function computing the same value. ``check_all`` then checks, in float64:
+``build(rng)`` grows a DAG over a few variables (dimensions of distinct sizes 3, 4, 5) by applying
+random operations to random members of a pool (so subgraphs are shared): arithmetic, einsum,
+elementwise and matrix functions, reductions, and the structure nodes (slices ``x[1:]``,
+``x[::-1]``, ints, ``None``, ``...``; ``stack``, ``concatenate``, ``tril``/``triu``, ``where``).
+Alongside every expression it builds an independent NumPy function computing the same value.
+``check_stages`` runs the expression through the later stages: ``simplify`` (value unchanged),
+``to_python`` (the generated source, executed, equals ``evaluate``), ``to_latex`` (well formed,
+``tests/_latex.py``) and ``str``, and so does the gradient of a scalarization of it (which holds
+the scatters and sliced deltas only derivatives build). ``check_all`` then checks, in float64:
 
 * the value against the NumPy twin;
 * ``diff(f, x)`` for every variable against central differences of the twin;
@@ -14,7 +20,9 @@ function computing the same value. ``check_all`` then checks, in float64:
 * second order: ``hessian`` of the scalarized ``f`` and ``diff(diff(f, x), y)``, against central
   differences of the (already checked) first derivative.
 
-A failure is a :class:`Finding` naming the seed, the check and the expression.
+The graph checker (``tests/graph_check.py``) runs on the expression and after every ``diff``,
+``grad``, ``hessian`` and ``simplify``. A failure is a :class:`Finding` naming the seed, the check
+and the expression.
 """
 
 from __future__ import annotations
@@ -26,10 +34,11 @@ from typing import Callable
 import numpy as np
 
 import indexcalc as ic
-from indexcalc.core.dims import dim_size
-from indexcalc.core.graph_walk import postorder, tensors_of
+from indexcalc.core.dims import dim_size, dims_equal
+from indexcalc.core.graph_walk import postorder
 
-SIZES = {"a": 2, "b": 3, "c": 4}
+#: Distinct sizes, so that a transposed or misplaced axis changes a shape instead of hiding.
+SIZES = {"a": 3, "b": 4, "c": 5}
 VARIABLES = {"x": ("a",), "y": ("b",), "A": ("a", "b"), "B": ("b", "c"), "S": ("a", "a"),
              "s": ()}
 #: Whether the current build uses dimension names (bound at evaluation) or ints.
@@ -319,11 +328,117 @@ def op_named(rng, pool):
     return Node(a.expr.named(name), a.ref, f"[{name}:={a.what}]")
 
 
+def _index_item(rng, d, size: int):
+    """One random basic index for an axis of dimension ``d`` (a named one takes only the forms
+    whose length does not depend on the bound size: ``:``, ``::-1``, an int, ``a:b``)."""
+    if size == 0:  # an empty axis (an empty slice further down): only slices fit
+        return [slice(None), slice(None, None, -1), slice(1, None)][rng.integers(3)]
+    a = int(rng.integers(0, size))
+    b = int(rng.integers(a + 1, size + 1))
+    forms = {"full": slice(None), "reversed": slice(None, None, -1), "int": a,
+             "range": slice(a, b)}
+    if isinstance(d, int):
+        forms.update({"from 1": slice(1, None), "negative int": a - size,
+                      "every other": slice(None, None, 2), "reversed from -2": slice(-2, None, -1)})
+    return list(forms.values())[rng.integers(len(forms))]
+
+
+def _format_index(idx: tuple) -> str:
+    def one(it):
+        if it is None or it is Ellipsis:
+            return {None: "None", Ellipsis: "..."}[it]
+        if isinstance(it, slice):
+            return ":".join("" if v is None else str(v) for v in (it.start, it.stop, it.step)).rstrip(":") or ":"
+        return str(it)
+    return ", ".join(map(one, idx))
+
+
+def op_index(rng, pool):
+    """``x[idx]``: slices (``1:``, ``::-1``, ``a:b``, …), ints, ``None`` and ``...``."""
+    a = _pick(rng, pool, lambda n: n.expr.ndim >= 1)
+    if a is None:
+        return None
+    items = [_index_item(rng, d, n) for d, n in zip(a.expr.shape, shape_of(a.expr))]
+    if rng.random() < 0.3:
+        items.insert(int(rng.integers(len(items) + 1)), None)
+    if rng.random() < 0.2 and isinstance(items[-1], slice) and items[-1] == slice(None):
+        items[-1] = Ellipsis
+    idx = tuple(items)
+    return Node(a.expr[idx], lambda v: np.asarray(a.ref(v))[idx].copy(),
+                f"{a.what}[{_format_index(idx)}]")
+
+
+def _same_shape(s, t) -> bool:
+    return len(s) == len(t) and all(map(dims_equal, s, t))
+
+
+def op_stack(rng, pool):
+    a = _pick(rng, pool)
+    parts = [a] + [_pick(rng, pool, lambda n: _same_shape(n.expr.shape, a.expr.shape))
+                   for _ in range(int(rng.integers(1, 3)))]
+    axis = int(rng.integers(-a.expr.ndim - 1, a.expr.ndim + 1))
+    return Node(ic.stack([p.expr for p in parts], axis=axis),
+                lambda v: np.stack([p.ref(v) for p in parts], axis=axis),
+                f"stack([{', '.join(p.what for p in parts)}], {axis})")
+
+
+def op_concatenate(rng, pool):
+    a = _pick(rng, pool, lambda n: n.expr.ndim >= 1)
+    if a is None:
+        return None
+    ax = int(rng.integers(a.expr.ndim))
+    d = a.expr.shape[ax]
+
+    def fits(n):
+        s = n.expr.shape
+        if len(s) != a.expr.ndim or not _same_shape(s[:ax] + s[ax + 1:], a.expr.shape[:ax] + a.expr.shape[ax + 1:]):
+            return False
+        # ints join ints (sizes add); a name joins only itself (n and n give 2*n)
+        return isinstance(s[ax], int) if isinstance(d, int) else dims_equal(s[ax], d)
+
+    parts = [a] + [_pick(rng, pool, fits) for _ in range(int(rng.integers(1, 3)))]
+    axis = ax - a.expr.ndim if rng.integers(2) else ax
+    return Node(ic.concatenate([p.expr for p in parts], axis=axis),
+                lambda v: np.concatenate([p.ref(v) for p in parts], axis=axis),
+                f"concatenate([{', '.join(p.what for p in parts)}], {axis})")
+
+
+def op_triangle(rng, pool):
+    a = _pick(rng, pool, lambda n: n.expr.ndim >= 2)
+    if a is None:
+        return None
+    k = int(rng.integers(-1, 2))
+    fn, ref = ((ic.tril, np.tril), (ic.triu, np.triu))[rng.integers(2)]
+    return Node(fn(a.expr, k), lambda v: ref(a.ref(v), k), f"{fn.__name__}({a.what}, {k})")
+
+
+def op_where(rng, pool):
+    """``where(mask, a, b)`` with a constant mask over a suffix of ``a``'s (int) axes."""
+    def int_shape(n):
+        return all(isinstance(d, int) for d in n.expr.shape)
+
+    a = _pick(rng, pool, int_shape)
+    if a is None:
+        return None
+    k = int(rng.integers(a.expr.ndim + 1))
+    mask = rng.random(size=shape_of(a.expr)[a.expr.ndim - k:]) < 0.5
+    if rng.integers(2):
+        b = _pick(rng, pool, lambda n: int_shape(n) and n.expr.ndim <= a.expr.ndim
+                  and _broadcastable(n.expr.shape, a.expr.shape))
+        return Node(ic.where(mask, a.expr, b.expr), lambda v: np.where(mask, a.ref(v), b.ref(v)),
+                    f"where(M{mask.shape}, {a.what}, {b.what})")
+    c = float(rng.normal())
+    return Node(ic.where(mask, a.expr, c), lambda v: np.where(mask, a.ref(v), c),
+                f"where(M{mask.shape}, {a.what}, {c:.3g})")
+
+
 OPS = {
     "elementwise": (op_elementwise, 4), "power": (op_power, 1), "arith": (op_arith, 4),
     "matmul": (op_matmul, 2), "transpose": (op_transpose, 1), "reduce": (op_reduce, 2),
     "matrix_function": (op_matrix_function, 1), "structure": (op_structure, 2),
     "einsum": (op_einsum, 3), "named": (op_named, 1), "unary": (op_unary, 1),
+    "index": (op_index, 3), "stack": (op_stack, 1), "concatenate": (op_concatenate, 1),
+    "triangle": (op_triangle, 1), "where": (op_where, 1),
 }
 _NAMES = list(OPS)
 _WEIGHTS = np.array([w for _, w in OPS.values()], dtype=float) / sum(w for _, w in OPS.values())
@@ -341,8 +456,11 @@ def build(rng: np.random.Generator, steps: int, base: dict) -> tuple[Node, list[
         node = OPS[kind][0](rng, pool)
         if node is None or int(np.prod(shape_of(node.expr) or (1,))) > 64:
             continue
-        with np.errstate(all="ignore"):
-            val = np.asarray(node.ref(base))
+        try:
+            with np.errstate(all="ignore"):
+                val = np.asarray(node.ref(base))
+        except ValueError:  # the twin of a reduction over an empty axis (x[3:]): not a case
+            continue
         if not np.all(np.isfinite(val)) or (val.size and np.max(np.abs(val)) > BOUND):
             continue
         pool.append(node)
@@ -350,109 +468,6 @@ def build(rng: np.random.Generator, steps: int, base: dict) -> tuple[Node, list[
     # the largest graph of the pool (the newest one may be a small side branch)
     last = max(pool, key=lambda n: len(postorder([n.expr])))
     return last, used
-
-
-# --------------------------------------------------------------------------- checks
-
-def _err(a: np.ndarray, n: np.ndarray) -> float:
-    a, n = np.asarray(a, dtype=float), np.asarray(n, dtype=float)
-    if a.shape != n.shape:
-        return np.inf
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - n))) / max(1.0, float(np.max(np.abs(n))))
-
-
-def _fd(fun, base: dict, name: str, h: float) -> np.ndarray:
-    """Central differences of ``fun(values)`` by every entry of ``name``: shape out + x."""
-    x0 = base[name]
-    cols = []
-    for j in range(x0.size):
-        u = np.zeros(x0.size)
-        u[j] = h
-        u = u.reshape(x0.shape)
-        cols.append((np.asarray(fun({**base, name: x0 + u})) - np.asarray(fun({**base, name: x0 - u}))) / (2 * h))
-    out_shape = np.asarray(fun(base)).shape
-    return np.stack(cols, axis=-1).reshape(out_shape + x0.shape) if cols else np.zeros(out_shape + x0.shape)
-
-
-def _agree(analytic: np.ndarray, fun, base: dict, name: str, tol: float) -> float:
-    """Smallest error over three step sizes (a kink straddled by one step, or the truncation
-    error of a sharply curved function at another, is not a bug; a wrong derivative fails all)."""
-    errs = []
-    for h in (1e-5, 1e-6, 1e-7):
-        with np.errstate(all="ignore"):
-            errs.append(_err(analytic, _fd(fun, base, name, h)))
-        if errs[-1] <= tol:
-            break
-    return min(errs)
-
-
-def _ev(e: ic.Expr, base: dict) -> np.ndarray:
-    # sizes too: a derivative may have lost every tensor carrying a dimension (∂Aᵀ/∂A = δ δ)
-    return ic.evaluate(e, **SIZES, **base)
-
-
-TOL = 1e-5
-
-
-def check_all(f: Node, base: dict, rng: np.random.Generator, second_order: bool = True) -> list[tuple[str, str]]:
-    """Every derivative check on ``f``; returns ``(check, detail)`` for each failure."""
-    bad: list[tuple[str, str]] = []
-    e = f.expr
-    v = _ev(e, base)
-    ref = np.asarray(f.ref(base))
-    if _err(v, ref) > 1e-9:
-        bad.append(("value", f"evaluate {v!r} vs numpy {ref!r}"))
-        return bad
-    names = [t.name for t in tensors_of(e)]
-    for name in names:
-        x = variable(name)
-        D = _ev(ic.diff(e, x), base)
-        err = _agree(D, f.ref, base, name, TOL)
-        if err > TOL:
-            bad.append((f"diff by {name}", f"relative error {err:.3g}"))
-    if not names:
-        return bad
-    name = names[rng.integers(len(names))]
-    x = variable(name)
-    C = rng.normal(size=shape_of(e))
-    s = ic.sum(e * ic.Tensor("c_w", e.shape))
-    base = {**base, "c_w": C}
-    sref = (lambda val: np.sum(f.ref(val) * C))
-    g = _ev(ic.grad(s, x), base)
-    err = _agree(g, sref, base, name, TOL)
-    if err > TOL:
-        bad.append((f"grad by {name}", f"relative error {err:.3g}"))
-    # adjoint test with symbolic tangent/cotangent tensors
-    u = rng.normal(size=shape_of(e))
-    t = rng.normal(size=base[name].shape)
-    U, T = ic.Tensor("u_ct", e.shape), ic.Tensor("t_tan", x.shape)
-    jv = _ev(ic.jvp(e, x, T), {**base, "t_tan": t})
-    vj = _ev(ic.vjp(e, x, U), {**base, "u_ct": u})
-    lhs, rhs = float(np.sum(u * jv)), float(np.sum(vj * t))
-    if abs(lhs - rhs) > 1e-8 * max(1.0, abs(lhs), abs(rhs)):
-        bad.append((f"jvp/vjp adjoint by {name}", f"<u,Jv> = {lhs!r} but <J'u,v> = {rhs!r}"))
-    fd = (np.asarray(f.ref({**base, name: base[name] + 1e-6 * t})) -
-          np.asarray(f.ref({**base, name: base[name] - 1e-6 * t}))) / 2e-6
-    if _err(jv, fd) > 1e-4:
-        bad.append((f"jvp by {name}", f"relative error {_err(jv, fd):.3g} to a directional FD"))
-    if not second_order:
-        return bad
-    H = _ev(ic.hessian(s, x), base)
-    gexpr = ic.grad(s, x)
-    err = _agree(H, lambda val: _ev(gexpr, val), base, name, 1e-4)
-    if err > 1e-4:
-        bad.append((f"hessian by {name}", f"relative error {err:.3g}"))
-    other = names[rng.integers(len(names))]
-    y = variable(other)
-    if int(np.prod(shape_of(e) or (1,))) * base[name].size * base[other].size <= 4096:
-        d1 = ic.diff(e, x)
-        d2 = _ev(ic.diff(d1, y), base)
-        err = _agree(d2, lambda val: _ev(d1, val), base, other, 1e-4)
-        if err > 1e-4:
-            bad.append((f"diff(diff(f, {name}), {other})", f"relative error {err:.3g}"))
-    return bad
 
 
 def case(seed: int, steps: int | None = None) -> tuple[Node, dict, np.random.Generator]:
@@ -465,12 +480,21 @@ def case(seed: int, steps: int | None = None) -> tuple[Node, dict, np.random.Gen
     return f, base, rng
 
 
-def run_one(seed: int, steps: int | None = None, second_order: bool = True) -> list[Finding]:
-    """Build the expression for ``seed`` and check it; any exception is a finding too."""
+def run_one(seed: int, steps: int | None = None, second_order: bool = True,
+            derivatives: bool = True, stages: bool = True) -> list[Finding]:
+    """Build the expression for ``seed`` and check its derivatives and/or its trip through the
+    later stages (``check_stages``); any exception is a finding too."""
+    from fuzz_checks import check_all, check_stages, gradient_case  # they import this module
+
     what = "?"
     try:
         f, base, rng = case(seed, steps)
         what = f.what
-        return [Finding(seed, c, d, what) for c, d in check_all(f, base, rng, second_order)]
+        bad = check_stages(f, base) if stages else []
+        if stages and (grad := gradient_case(f, base, rng)) is not None:
+            bad += [(f"{grad[0].what}: {c}", d) for c, d in check_stages(*grad)]
+        if derivatives:
+            bad += check_all(f, base, rng, second_order)
+        return [Finding(seed, c, d, what) for c, d in bad]
     except Exception as exc:  # noqa: BLE001 - every escape is a finding, reported with its type
         return [Finding(seed, "exception", f"{type(exc).__name__}: {exc}", what)]

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-import indexcalc.calculus.splits  # noqa: F401  (ic.calculus.splits below)
-import indexcalc.core.graph_walk  # noqa: F401
+from indexcalc.calculus.splits import split_of
 
 
 
@@ -69,7 +68,7 @@ def test_kron_form_evaluates_to_the_vec_jacobian(name):
     for layout in ("numerator", "denominator"):
         for vec in ("col", "row"):
             form = ic.to_kron(d, layout, vec)
-            split = ic.calculus.splits.split_of(d, None)
+            split = split_of(d, None)
             want = ic.vec_jacobian(tensor, split, layout, vec)
             got = form.evaluate(**vals)
             got = got.reshape(want.shape) if got.ndim == 0 else got

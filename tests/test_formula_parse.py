@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-import indexcalc.calculus.splits  # noqa: F401  (ic.calculus.splits below)
-import indexcalc.core.graph_walk  # noqa: F401
+from indexcalc.core.graph_walk import tensors_of
+from indexcalc.core.nodes import is_zero
 
 SHAPES = {"X": "n d", "W": "d h", "v": "h", "y": "n", "A": "n n", "x": "n", "c": ""}
 X, W, v, y, A, x = ic.tensors("X[n,d] W[d,h] v[h] y[n] A[n,n] x[n]")
@@ -65,7 +65,7 @@ TABLE = [
 
 
 def _value(e):
-    names = {t.name for t in ic.core.graph_walk.tensors_of(e)}
+    names = {t.name for t in tensors_of(e)}
     return ic.evaluate(e, **{k: v for k, v in VALUES.items() if k in names})
 
 
@@ -79,7 +79,7 @@ def test_formula_gives_the_python_api_value(formula, expected):
 def test_inline_declaration_names_the_dimensions():
     e = ic.parse("M[p,q] * u[q] + M[p,s] * u[s]")
     assert e.shape == ("p",)
-    assert {t.name: t.shape for t in ic.core.graph_walk.tensors_of(e)} == {"M": ("p", "q"), "u": ("q",)}
+    assert {t.name: t.shape for t in tensors_of(e)} == {"M": ("p", "q"), "u": ("q",)}
     assert ic.parse("sum(M) + sum(M[p,q] * u[q])", shapes=None).shape == ()  # declared later
 
 
@@ -92,7 +92,7 @@ def test_formula_strings_in_diff_grad_hessian():
     h = ic.hessian("sum(sigmoid(A[i,j]*x[j]))", "x", shapes=SHAPES)
     np.testing.assert_allclose(_value(h), _value(ic.hessian(ic.sum(ic.sigmoid(A @ x)), x)))
     zero = ic.grad("sum(x)", "W", shapes=SHAPES)                 # declared, not used: exact zero
-    assert zero.shape == ("d", "h") and ic.core.nodes.is_zero(zero)
+    assert zero.shape == ("d", "h") and is_zero(zero)
     with pytest.raises(ic.ParseError, match="'Z' is not a tensor of the function"):
         ic.grad("sum(x)", "Z", shapes=SHAPES)
 

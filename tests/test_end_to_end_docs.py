@@ -74,7 +74,7 @@ def test_page_code_runs(page):
     namespace: dict = {}
     for block in blocks(page, "python"):
         if block.lstrip().startswith("--8<--"):
-            continue   # an included example: tests/test_examples.py runs it
+            continue   # an included example: tests/test_end_to_end_examples.py runs it
         exec(compile(block, str(page), "exec"), namespace)
 
 

@@ -5,21 +5,22 @@ that join axes of equal dimension (possibly a tensor with itself, possibly a dia
 functions on safe domains, sums, transposes, axis reductions (sum, logsumexp, softmax) and
 linear combinations. Small derivatives are compared entry by entry with central differences;
 large ones by the adjoint test ⟨u, J v⟩ = ⟨Jᵀ u, v⟩ (jvp against vjp) and a directional
-difference.
+difference. The graph checker (``tests/graph_check.py``) runs on each graph and derivative.
 """
 
 from __future__ import annotations
 
 import zlib
 
+import graph_check
 import numpy as np
 from _fd import assert_close, fd_jacobian, values_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indexcalc as ic
-import indexcalc.calculus.splits  # noqa: F401  (ic.calculus.splits below)
-import indexcalc.core.graph_walk  # noqa: F401
+from indexcalc.core.graph_walk import tensors_of
+from indexcalc.core.nodes import is_zero
 
 SIZES = {"a": 2, "b": 3, "c": 4, "d": 5}
 DIMS = tuple(SIZES)
@@ -120,7 +121,7 @@ def graphs(draw) -> ic.Expr:
 
 
 def _variables(f: ic.Expr) -> list:
-    return ic.core.graph_walk.tensors_of(f)
+    return tensors_of(f)
 
 
 def _values(f: ic.Expr) -> dict:
@@ -138,8 +139,10 @@ def test_random_graph_derivative(f, data):
     f0 = values_of(f, **vals)
     size = f0.size * vals[x.name].size
     D = ic.diff(f, x)
+    graph_check.check(f, SIZES)
+    graph_check.check(D, SIZES)
     assert D.ndim == f.ndim + x.ndim
-    assert not ic.core.nodes.is_zero(D) or np.allclose(fd_jacobian(f, x, vals), 0)
+    assert not is_zero(D) or np.allclose(fd_jacobian(f, x, vals), 0)
     if size <= FULL_LIMIT:
         assert_close(values_of(D, **vals), fd_jacobian(f, x, vals), rtol=1e-5)
         return
@@ -185,4 +188,6 @@ def test_random_graph_second_derivative(f, data):
     D = ic.diff(f, x)
     if values_of(D, **vals).size * vals[y.name].size > 2000:
         return
-    assert_close(values_of(ic.diff(D, y), **vals), fd_jacobian(D, y, vals), rtol=1e-4)
+    D2 = ic.diff(D, y)
+    graph_check.check(D2, SIZES)
+    assert_close(values_of(D2, **vals), fd_jacobian(D, y, vals), rtol=1e-4)

@@ -1,4 +1,4 @@
-"""Where structure (vec, indexing, masks) meets the layout renderers and ``ic.explain``.
+"""Where structure (vec, indexing, masks) meets the layout renderers ``ic.to_kron``/``ic.to_matrix``.
 
 Every printed form is evaluated from its own tree and compared with the tensor reshaped by the
 layout's convention (``ic.vec_jacobian`` for Kronecker forms), in both vec orders and layouts;
@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-import indexcalc.calculus.splits  # noqa: F401  (ic.calculus.splits below)
-import indexcalc.core.graph_walk  # noqa: F401
+from _latex import assert_well_formed
+from indexcalc.calculus.splits import split_of, transposes
+from indexcalc.core.graph_walk import postorder
+from indexcalc.core.nodes import Concat, Index, Reshape, Scatter, TriMask
 from indexcalc.frontend.shaping import kron_name
 
 ORDERS = ("col", "row")
@@ -118,7 +120,7 @@ def _matrix_matches(expr, vals, layout, vectors):
     form = ic.to_matrix(expr, layout, vectors)
     want = np.asarray(ic.evaluate(expr, **vals))
     got = form.evaluate(**vals)
-    flip = ic.calculus.splits.transposes(layout, ic.calculus.splits.split_of(expr, None))
+    flip = transposes(layout, split_of(expr, None))
     if want.ndim == 2 and flip:
         want = want.T
     if want.ndim == 1:  # a vector: a column n × 1 or a row 1 × n, flipped by the layout
@@ -183,18 +185,14 @@ def test_to_matrix_prints_and_evaluates_structure_nodes(name):
 
 
 def test_every_structure_node_type_is_covered():
-    from indexcalc.frontend.indexing import Index, Scatter
-    from indexcalc.frontend.shaping import Concat, TriMask
-    from indexcalc.core.graph_walk import postorder
     _, cases = _structure_cases()
-    for kind in (Index, Scatter, Concat, TriMask, ic.core.nodes.Reshape):
+    for kind in (Index, Scatter, Concat, TriMask, Reshape):
         named = [n for n, (_, _, k) in cases.items() if k == kind.__name__]
         assert named and all(any(isinstance(m, kind) for m in postorder([cases[n][0]]))
                              for n in named), kind
 
 
 def test_structure_without_a_matrix_form_says_which_node():
-    from indexcalc.core.graph_walk import postorder
     T3, x = ic.Tensor("T", (2, 3, 4)), ic.Tensor("x", 6)
     scatter3 = ic.grad(ic.sum(T3[0] ** 2), T3)  # order 3: zeros but the first slice
     cases = {"Reshape": ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)),
@@ -210,108 +208,7 @@ def test_structure_without_a_matrix_form_says_which_node():
         ic.to_matrix(ic.reshape(x, (2, 3)) @ ic.reshape(ic.Tensor("M", (2, 6)), (3, 4)))
 
 
-# --------------------------------------------------------------------------- explain
-
-def _rnn_lm():
-    h_prev, H, e, I, b1, U, b2, y = ic.tensors(
-        "h_prev[q] H[q,q] e[p] I[p,q] b1[q] U[q,r] b2[r] y[r]")
-    h = ic.sigmoid(h_prev @ H + e @ I + b1).named("h")
-    z = h @ U + b2
-    rng = np.random.default_rng(11)
-    sizes = {"q": 3, "p": 2, "r": 5}
-    vals = {t.name: rng.normal(size=tuple(sizes[s] for s in t.shape))
-            for t in (h_prev, H, e, I, b1, U, b2)}
-    vals["y"] = np.eye(5)[3]  # one-hot, as declared by normalized=("y",)
-    return h_prev, H, y, z, vals
-
-
-ROW = "h_prevᵀ (y − ŷ) Uᵀ diag(h∘(1 − h))"
-COL = "h_prev ((U (y − ŷ)) ∘ h ∘ (1 − h))ᵀ"
-
-
-def _check_explained(d, J, H, vals, vectors, want):
-    assert _norm(str(d).splitlines()[-1].split(": ", 1)[1]) == _norm(want)
-    assert d.matrix_form.notes and "Σ y = 1" in d.matrix_form.notes[0]
-    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals),
-                               rtol=1e-10, atol=1e-12)
-    assert "y − ŷ" in d.steps[-1].matrix.text  # the step of ∂J/∂H reads so as well
-
-
-@pytest.mark.parametrize("vectors, want", [("row", ROW), ("column", COL)])
-def test_explain_rnn_language_model_ends_with_the_textbook_form(vectors, want):
-    h_prev, H, y, z, vals = _rnn_lm()
-    J = ic.sum(y * ic.log_softmax(z))
-    d = ic.explain(J, H, vectors=vectors, names=[ic.softmax(z).named("ŷ")], normalized=("y",))
-    _check_explained(d, J, H, vals, vectors, want)
-    assert r"\hat{y}" in d.latex()
-
-
-@pytest.mark.parametrize("vectors, want", [("row", ROW), ("column", COL)])
-def test_explain_uses_the_users_own_name_for_the_softmax(vectors, want):
-    h_prev, H, y, z, vals = _rnn_lm()
-    J = ic.sum(y * ic.log(ic.softmax(z).named("ŷ")))
-    d = ic.explain(J, H, vectors=vectors, normalized=("y",))
-    assert _norm(str(d).splitlines()[-1].split(": ", 1)[1]) == _norm(want)
-    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals),
-                               rtol=1e-10, atol=1e-12)
-    # to_matrix of the gradient reads the same (ŷ ŷ^-1 cancels in the algebra)
-    form = ic.to_matrix(ic.grad(J, H), vectors=vectors, normalized=("y",))
-    assert _norm(str(form)) == _norm(want)
-
-
-def test_explain_without_the_options_stays_exact_and_names_are_checked():
-    h_prev, H, y, z, vals = _rnn_lm()
-    J = ic.sum(y * ic.log_softmax(z))
-    vals["y"] = np.array([0.2, -1.0, 0.4, 2.0, 0.3])  # not normalized: sum(y) stays
-    d = ic.explain(J, H)
-    assert "sum(y)" in d.matrix.text
-    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals))
-    with pytest.raises(ic.IndexcalcError, match="named"):
-        ic.explain(J, H, names=[ic.softmax(z)])
-
-
-# --------------------------------------------------------------------------- LaTeX of the four problems
-
-def _four_problems():
-    """(expression, the LaTeX of every renderer on it) for the four motivating problems."""
-    W_hx, W_hh, e, h0 = ic.tensors("W_hx[5,4] W_hh[4,4] e[5] h0[4]")
-    h = ic.tanh(W_hx.T @ e + W_hh.T @ h0).named("h")
-    h_prev, H, y, z, _ = _rnn_lm()
-    J = ic.sum(y * ic.log_softmax(z))
-    X, W, v, t = ic.tensors("X[5,3] W[3,4] v[4] t[5]")
-    A, Z, B = ic.tensors("A[2,3] Z[3,4] B[4,5]")
-    loss = 0.5 * ic.sum((X @ W @ v - t) ** 2)
-    R, W_in, u, b, x_prev = ic.tensors("R[4,4] W_in[4,3] u[3] b[4] x_prev[4]")
-    x_t = R @ ic.sigmoid(x_prev) + W_in @ u + b
-    y_hat = ic.softmax(z).named("ŷ")
-    return {
-        "dh/dW_hx": [ic.to_latex(ic.diff(h, W_hx)), ic.to_kron(ic.diff(h, W_hx)).latex(),
-                     ic.to_kron(ic.diff(h, W_hx), "denominator", "row").latex(),
-                     ic.explain(h, W_hx).latex()],
-        "dJ/dH": [ic.to_latex(ic.grad(J, H)),
-                  ic.to_matrix(ic.grad(J, H), vectors="row", names=[y_hat],
-                               normalized=("y",)).latex(),
-                  ic.explain(J, H, vectors="row", names=[y_hat], normalized=("y",)).latex()],
-        "least squares": [ic.to_latex(ic.grad(loss, W)), ic.to_matrix(ic.grad(loss, W)).latex(),
-                          ic.to_kron(ic.diff(X @ W, W)).latex(),
-                          ic.to_kron(ic.diff(ic.vec(A @ Z @ B), Z)).latex(),
-                          ic.explain(loss, W).latex()],
-        "dx_t/dx_prev": [ic.to_latex(ic.diff(x_t, x_prev)),
-                         ic.to_matrix(ic.diff(x_t, x_prev), "numerator").latex(),
-                         ic.explain(x_t, x_prev, "numerator").latex()],
-    }
-
-
-@pytest.mark.parametrize("problem", ["dh/dW_hx", "dJ/dH", "least squares", "dx_t/dx_prev"])
-def test_latex_of_the_four_problems_is_balanced_and_known(problem):
-    from _latex import assert_well_formed
-    for tex in _four_problems()[problem]:
-        assert tex
-        assert_well_formed(tex)
-
-
 def test_latex_of_structure_forms_is_balanced_and_known():
-    from _latex import assert_well_formed
     tensors, cases = _structure_cases()
     for expr, _, _ in cases.values():
         assert_well_formed(ic.to_matrix(expr).latex())

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.frontend.indexing import Index, Scatter
-from indexcalc.core.nodes import Delta
+from indexcalc.core.nodes import Delta, Index, Scatter
 from indexcalc.frontend.shaping import kron_name, vec_source
 from indexcalc.core.graph_walk import postorder
 

@@ -1,7 +1,7 @@
 """Every example runs, and prints exactly what the documentation shows as its output.
 
 Examples run as subprocesses with ``sys.executable``, as a user runs them. The benchmark is not
-here: tests/test_benchmark_workloads.py runs it end to end (``--quick``) with its own checks.
+here: tests/test_end_to_end_benchmark.py runs it end to end (``--quick``) with its own checks.
 """
 
 from __future__ import annotations

@@ -149,3 +149,11 @@ def test_latex_of_a_where_clause_is_one_aligned_block():
 def test_aliases_print_nodes_by_name():
     z = ic.sigmoid(X @ W)
     assert render(z @ v, aliases={z: "Z"}) == "Σ_h Z[n,h] v[h]"
+
+
+def test_size_factors_print_without_a_sum():
+    # regression: tr(I_n) printed 'Σ_n n', which reads as n²
+    X = ic.Tensor("X", ("n", "d"))
+    assert str(ic.trace(ic.eye("n"))) == "n"
+    assert "Σ" not in str(ic.sum(ic.Tensor("u", "n") ** 0))
+    assert str(ic.sum(X, axis=1)) == "Σ_d X[n,d]"
