@@ -154,6 +154,15 @@ def _unary_same_shape(node, sizes) -> None:
     assert _same_shape(node.shape, node.arg.shape), (node.shape, node.arg.shape)
 
 
+def _derivative(node, sizes) -> None:
+    _unary_same_shape(node, sizes)
+    of, wrt, k = node.of, node.wrt, node.out_ndim
+    assert type(wrt).__name__ == "Tensor", f"a derivative by a {type(wrt).__name__}"
+    assert 0 <= k == of.ndim <= node.ndim, (k, of.shape, node.shape)
+    assert _same_shape(node.shape, of.shape + wrt.shape), (node.shape, of.shape, wrt.shape)
+    assert type(node.arg).__name__ != "Derivative", "a derivative wrapped twice"
+
+
 def _indexed_shape(spec: tuple, shape: tuple) -> tuple:
     """The shape of ``arg[spec]`` for an ``arg`` of ``shape``, by NumPy's rules on a range."""
     assert sum(it[0] != "n" for it in spec) == len(shape), f"spec {spec} for shape {shape}"
@@ -211,7 +220,8 @@ RULES_BY_TYPE: dict[str, Callable[[Any, Mapping[str, int]], None]] = {
     "Tensor": _tensor, "Constant": _constant, "Delta": _delta, "Product": _product, "Sum": _sum,
     "Apply": _apply, "Softmax": _softmax, "LogSumExp": _logsumexp, "Inverse": _inverse,
     "Det": _scalar_of_square, "LogDet": _scalar_of_square, "Reshape": _reshape,
-    "Named": _unary_same_shape, "Shared": _unary_same_shape, "Index": _index,
+    "Named": _unary_same_shape, "Shared": _unary_same_shape, "Derivative": _derivative,
+    "Index": _index,
     "Scatter": _scatter, "Concat": _concat, "TriMask": _trimask,
 }
 

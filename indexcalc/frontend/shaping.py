@@ -81,6 +81,14 @@ def unvec(x: Any, shape: Any, order: str = "col") -> Expr:
 
 # --------------------------------------------------------------------------- concatenate / stack
 
+def _one_axis(axis: Any, ndim: int, what: str) -> int:
+    """One axis as a non-negative int (``None`` or a tuple is refused, not read as all axes)."""
+    if axis is None or isinstance(axis, (tuple, list)):
+        raise IndexcalcError(f"{what}: axis must be an int, got {axis!r} (to join flattened "
+                             "items, reshape each with ic.reshape(x, -1) first)")
+    return normalize_axes(axis, ndim, what)[0]
+
+
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
     """Join expressions along an existing axis, as ``numpy.concatenate``.
 
@@ -99,7 +107,7 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
     if ndim == 0:
         raise ShapeError("concatenate: zero-dimensional expressions cannot be concatenated "
                          "(use ic.stack)")
-    (ax,) = normalize_axes(axis, ndim, "concatenate")
+    ax = _one_axis(axis, ndim, "concatenate")
     for i, p in enumerate(parts):
         if p.ndim != ndim:
             raise ShapeError(f"concatenate: item 0 has {ndim} axes but item {i} has {p.ndim}")
@@ -127,7 +135,7 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Expr:
         if len(p.shape) != len(shape) or not all(map(dims_equal, p.shape, shape)):
             raise ShapeError(f"stack: all items need one shape; item 0 has {format_shape(shape)} "
                              f"but item {i} has {format_shape(p.shape)}")
-    (ax,) = normalize_axes(axis, len(shape) + 1, "stack")
+    ax = _one_axis(axis, len(shape) + 1, "stack")
     where = (slice(None),) * ax + (None,)
     return concatenate([index(p, where) for p in parts], ax)
 
