@@ -134,7 +134,8 @@ CASES = [
 ELEMENTWISE = [
     ("exp", A), ("log", P), ("tanh", A), ("sigmoid", A), ("dsigmoid", A), ("softplus", A),
     ("relu", A), ("step", A), ("sin", A), ("cos", A), ("sqrt", P), ("square", A), ("abs", A),
-    ("sign", A), ("erf", A), ("gelu", A),
+    ("sign", A), ("erf", A), ("gelu", A), ("log1p", P), ("expm1", A), ("log2", P), ("log10", P),
+    ("exp2", A),
 ]
 POWERS = [(3.0, A), (-2.0, P), (0.5, P), (1.7, P)]
 

@@ -182,6 +182,12 @@ def _d_gelu(x, y, p):
     return add([(0.5, cdf), (1.0 / math.sqrt(2.0 * math.pi), hadamard(x, pdf))], x.shape)
 
 
+def _d_log1p(x, y, p):
+    return apply("power", one_minus(x, -1.0), -1.0)  # 1/(1 + x)
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
 _ERF = {"numpy": error_function.erf, "jax": "jax.scipy.special:erf", "torch": "torch:erf",
         "cupy": "cupyx.scipy.special:erf"}
 
@@ -212,8 +218,9 @@ RULES: dict[str, Elementwise] = {r.name: r for r in [
                 r"\operatorname{sq}", "2x", public=True, zero_at_zero=True),
     Elementwise("abs", "xp.abs(x)", _d("sign"), "abs", r"\operatorname{abs}",
                 "sign(x) (0 at x = 0)", public=True, zero_at_zero=True),
-    Elementwise("sign", "xp.sign(x)", _zero, "sign", r"\operatorname{sign}", "0",
-                zero_at_zero=True),
+    # sign'(x) = 0 everywhere, 0 at x = 0 too (JAX's jax.grad(jnp.sign)(0.) is 0.)
+    Elementwise("sign", "xp.sign(x)", _zero, "sign", r"\operatorname{sign}", "0 (0 at x = 0 too)",
+                public=True, zero_at_zero=True),
     Elementwise("power", "xp.power(x, p)",
                 lambda x, y, p: scale(apply("power", x, p - 1.0), p), "pow", r"\operatorname{pow}",
                 "p·x^(p−1)",
@@ -223,6 +230,18 @@ RULES: dict[str, Elementwise] = {r.name: r for r in [
     Elementwise("gelu", "0.5 * x * (1.0 + xp.erf(x * 0.7071067811865476))", _d_gelu, "gelu",
                 r"\operatorname{GELU}", "Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2))", public=True,
                 zero_at_zero=True),
+    # NumPy's own log1p/expm1: exact near 0, where log(1 + x) and exp(x) − 1 lose every digit
+    Elementwise("log1p", "xp.log1p(x)", _d_log1p, "log1p", r"\operatorname{log1p}", "1/(1 + x)",
+                public=True, zero_at_zero=True),
+    Elementwise("expm1", "xp.expm1(x)", _d("exp"), "expm1", r"\operatorname{expm1}", "exp(x)",
+                public=True, zero_at_zero=True),
+    Elementwise("log2", "xp.log2(x)", lambda x, y, p: scale(apply("power", x, -1.0), 1.0 / _LN2),
+                "log2", r"\log_2", "1/(x ln 2)", public=True),
+    Elementwise("log10", "xp.log10(x)",
+                lambda x, y, p: scale(apply("power", x, -1.0), 1.0 / _LN10), "log10", r"\log_{10}",
+                "1/(x ln 10)", public=True),
+    Elementwise("exp2", "xp.exp2(x)", lambda x, y, p: scale(y, _LN2), "exp2",
+                r"\operatorname{exp2}", "2^x ln 2", public=True),
 ]}
 
 #: The functions users call as ``ic.<name>`` (the others appear only inside derivatives).
