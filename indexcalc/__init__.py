@@ -20,10 +20,12 @@ from .core.rebuild import simplify
 from .frontend import operators
 from .frontend.arithmetic import ELEMENTWISE_FUNCTIONS as _elementwise
 from .frontend.arithmetic import einsum, let, named
-from .frontend.axes import log_softmax, logsumexp, matmul, norm, softmax, sum, transpose
+from .frontend.axes import (log_softmax, logsumexp, matmul, norm, softmax, sum, tensordot,
+                             transpose)
+from .frontend.statistics import cumsum, mean, std, var
 from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logdet, outer,
                                 reshape, trace)
-from .frontend.shaping import concatenate, stack, tril, triu, unvec, vec, where
+from .frontend.shaping import concatenate, hstack, stack, tril, triu, unvec, vec, vstack, where
 from .frontend.declare import tensors
 from .formula.reader import parse
 from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
@@ -61,6 +63,7 @@ __all__ = [
     "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "reshape",
     "softmax", "sum", "tensors", "trace", "transpose",
     "concatenate", "set_memory_limit", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
+    "cumsum", "hstack", "mean", "std", "tensordot", "var", "vstack",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
     *_elementwise,

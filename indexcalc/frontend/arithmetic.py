@@ -12,6 +12,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 
 from ..core.algebra import add, fresh, fresh_labels, product, scale
 from ..core.coercion import as_expr
@@ -26,8 +27,10 @@ from .subscripts import parse_subscripts
 
 # --------------------------------------------------------------------------- einsum
 
-def einsum(subscripts: str, *operands: Any) -> Expr:
-    """``numpy.einsum`` on expressions: explicit/implicit output, diagonals, traces, ``...``.
+def einsum(subscripts: Any, *operands: Any) -> Expr:
+    """``numpy.einsum`` on expressions: explicit/implicit output, diagonals, traces, ``...``;
+    also NumPy's sublist form ``einsum(A, [0, 1], B, [1, 2], [0, 2])`` (ints 0–51 and
+    ``Ellipsis`` as labels, the output list optional).
 
     Examples:
         >>> import indexcalc as ic
@@ -36,7 +39,11 @@ def einsum(subscripts: str, *operands: Any) -> Expr:
         ('m', 'k')
         >>> ic.einsum("ii", ic.Tensor("S", "n n")).shape
         ()
+        >>> ic.einsum(A, [0, 1], B, [1, 2], [0, 2]) is ic.einsum("ij,jk->ik", A, B)
+        True
     """
+    if not isinstance(subscripts, str) and operands and isinstance(operands[0], (list, tuple)):
+        subscripts, operands = sublist_subscripts((subscripts, *operands))
 
     if not isinstance(subscripts, str):
         raise IndexcalcError(f"einsum: the first argument must be a subscripts string like "
@@ -44,6 +51,40 @@ def einsum(subscripts: str, *operands: Any) -> Expr:
     ops = [as_expr(x, f"einsum operand {i}") for i, x in enumerate(operands)]
     labels, out = parse_subscripts(subscripts, [o.ndim for o in ops])
     return _einsum_labels(subscripts, ops, labels, out)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist(labels: Any, where: str) -> str:
+    if not isinstance(labels, (list, tuple)):
+        raise IndexcalcError(f"einsum: {where} must be a list of ints, got {labels!r:.60}")
+    text = []
+    for l in labels:
+        if l is Ellipsis:
+            text.append("...")
+        elif isinstance(l, (int, np.integer)) and not isinstance(l, bool) and 0 <= l < 52:
+            text.append(_LETTERS[int(l)])
+        else:
+            raise IndexcalcError(f"einsum: {where} holds {l!r:.60}; sublist labels are ints "
+                                 "from 0 to 51 or Ellipsis")
+    return "".join(text)
+
+
+def sublist_subscripts(args: tuple) -> tuple[str, tuple]:
+    """``(subscripts, operands)`` of NumPy's sublist call ``(op, labels, op, labels, …[, out])``.
+
+    Examples:
+        >>> sublist_subscripts(("A", [0, 1], "B", [1, Ellipsis], [Ellipsis, 0]))
+        ('ab,b...->...a', ('A', 'B'))
+    """
+    pairs, out = (args[:-1], args[-1]) if len(args) % 2 else (args, None)
+    operands = pairs[0::2]
+    terms = [_sublist(ls, f"the labels of operand {i}") for i, ls in enumerate(pairs[1::2])]
+    subscripts = ",".join(terms)
+    if out is not None:
+        subscripts += "->" + _sublist(out, "the output labels")
+    return subscripts, tuple(operands)
 
 
 def _einsum_labels(subscripts: str, ops: list[Expr], labels: list, out: tuple) -> Expr:

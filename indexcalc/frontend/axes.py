@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import add, fresh, fresh_labels, product
-from ..core.dims import dims_equal, format_shape
+from ..core.dims import broadcast_shapes, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Expr, LogSumExp, Softmax
-from .arithmetic import apply, as_expr, mul
+from .arithmetic import apply, as_expr, einsum, mul
 
 
 def normalize_axes(axis: Any, ndim: int, what: str) -> tuple[int, ...]:
@@ -33,19 +33,36 @@ def normalize_axes(axis: Any, ndim: int, what: str) -> tuple[int, ...]:
     return tuple(sorted(axes))
 
 
-def sum(x: Any, axis: Any = None) -> Expr:  # noqa: A001 - mirrors numpy.sum
-    """Sum over ``axis`` (all axes by default), as NumPy.
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:  # noqa: A001 - mirrors numpy.sum
+    """Sum over ``axis`` (all axes by default), as NumPy; ``keepdims`` leaves the summed axes
+    in place with size 1.
 
     Examples:
         >>> import indexcalc as ic
         >>> ic.sum(ic.Tensor("X", "n d"), axis=0).shape
         ('d',)
+        >>> ic.sum(ic.Tensor("X", "n d"), axis=0, keepdims=True).shape
+        (1, 'd')
     """
     x = as_expr(x, "sum")
     axes = normalize_axes(axis, x.ndim, "sum")
     ls = fresh_labels(x.ndim)
-    out = tuple(l for i, l in enumerate(ls) if i not in axes)
-    return product([(x, ls)], out, dict(zip(ls, x.shape)))
+    dims = dict(zip(ls, x.shape))
+    out = []
+    for i, l in enumerate(ls):
+        if i not in axes:
+            out.append(l)
+        elif keep_dims(keepdims, "sum"):
+            out.append(fresh())  # an output label in no factor: a size-1 axis
+            dims[out[-1]] = 1
+    return product([(x, ls)], tuple(out), dims)
+
+
+def keep_dims(keepdims: Any, what: str) -> bool:
+    """``keepdims`` checked to be a bool (NumPy accepts only those too)."""
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise IndexcalcError(f"{what}: keepdims must be True or False, got {keepdims!r:.60}")
+    return bool(keepdims)
 
 
 def transpose(x: Any, *axes: Any) -> Expr:
@@ -73,35 +90,92 @@ def transpose(x: Any, *axes: Any) -> Expr:
 
 
 def matmul(a: Any, b: Any) -> Expr:
-    """``a @ b`` for 1-D and 2-D operands, as NumPy.
+    """``a @ b`` as NumPy: 1-D and 2-D operands, and stacks of matrices whose leading (batch)
+    axes broadcast against each other.
 
     Examples:
         >>> import indexcalc as ic
         >>> X, W, v = ic.tensors("X[n,d] W[d,h] v[h]")
         >>> (X @ W @ v).shape
         ('n',)
+        >>> A, B = ic.tensors("A[b,1,m,k] B[s,k,p]")
+        >>> (A @ B).shape
+        ('b', 's', 'm', 'p')
     """
     a, b = as_expr(a, "left operand of @"), as_expr(b, "right operand of @")
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError("@: matmul needs operands with at least one axis; use * for scalars")
-    if a.ndim > 2 or b.ndim > 2:
-        raise ShapeError(f"@ supports 1-D and 2-D operands (got {a.ndim}-D and {b.ndim}-D); "
-                         "write batched products with ic.einsum")
-    i, k, j = fresh(), fresh(), fresh()
-    la = (i, k) if a.ndim == 2 else (k,)
-    lb = (k, j) if b.ndim == 2 else (k,)
-    ka, kb = a.shape[-1], b.shape[0]
+    ka, kb = a.shape[-1], b.shape[0 if b.ndim == 1 else -2]
     if not dims_equal(ka, kb):
         raise ShapeError(f"@: shapes {format_shape(a.shape)} and {format_shape(b.shape)} are not "
                          f"aligned: dimension {ka} (last axis of the left operand) != {kb} "
-                         f"(first axis of the right operand)")
+                         f"({'first' if b.ndim == 1 else 'second-to-last'} axis of the right "
+                         "operand)")
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_shapes(a.shape[:-2], b.shape[:-2],  # refused here, naming @ and its shapes
+                         what=f"the batch axes of @ ({format_shape(a.shape)} and "
+                              f"{format_shape(b.shape)})")
+        left, right = ("...ij" if a.ndim > 1 else "j"), ("...jk" if b.ndim > 1 else "j")
+        out = "..." + ("i" if a.ndim > 1 else "") + ("k" if b.ndim > 1 else "")
+        return einsum(f"{left},{right}->{out}", a, b)
+    i, k, j = fresh(), fresh(), fresh()
+    la = (i, k) if a.ndim == 2 else (k,)
+    lb = (k, j) if b.ndim == 2 else (k,)
     out = la[:-1] + lb[1:]
     dims = {i: a.shape[0], k: ka, j: b.shape[-1]}
     return product([(a, la), (b, lb)], out, dims)
 
 
-def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.norm
-    """2-norm of a vector, Frobenius norm of a matrix; ``ord=1``: sum of absolute values.
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Expr:
+    """``numpy.tensordot``: sum the last ``axes`` axes of ``a`` against the first of ``b``, or
+    the pairs ``axes = (axes_of_a, axes_of_b)``; the free axes of ``a`` then of ``b`` remain.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> T, M = ic.tensors("T[a,b,c] M[b,c,d]")
+        >>> ic.tensordot(T, M).shape, ic.tensordot(T, M, axes=([1], [0])).shape
+        (('a', 'd'), ('a', 'c', 'c', 'd'))
+    """
+    a, b = as_expr(a, "tensordot"), as_expr(b, "tensordot")
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
+        if not 0 <= axes <= min(a.ndim, b.ndim):
+            raise ShapeError(f"tensordot: axes={axes} but the operands have {a.ndim} and "
+                             f"{b.ndim} axes")
+        pa, pb = list(range(a.ndim - int(axes), a.ndim)), list(range(int(axes)))
+    elif isinstance(axes, (tuple, list)) and len(axes) == 2:
+        pa = [axes[0]] if isinstance(axes[0], (int, np.integer)) else list(axes[0])
+        pb = [axes[1]] if isinstance(axes[1], (int, np.integer)) else list(axes[1])
+        if len(pa) != len(pb):
+            raise ShapeError(f"tensordot: axes {axes!r} pair {len(pa)} axes of a with "
+                             f"{len(pb)} of b")
+        pa = [normalize_axes(x, a.ndim, "tensordot")[0] for x in pa]
+        pb = [normalize_axes(x, b.ndim, "tensordot")[0] for x in pb]
+        if len(set(pa)) != len(pa) or len(set(pb)) != len(pb):
+            raise ShapeError(f"tensordot: repeated axis in {axes!r}")
+    else:
+        raise IndexcalcError(f"tensordot: axes must be an int or a pair of axis lists, got "
+                             f"{axes!r:.60}")
+    la, lb = list(fresh_labels(a.ndim)), list(fresh_labels(b.ndim))
+    for i, j in zip(pa, pb):
+        if not dims_equal(a.shape[i], b.shape[j]):
+            raise ShapeError(f"tensordot: axis {i} of a has dimension {a.shape[i]} but axis {j} "
+                             f"of b has {b.shape[j]}")
+        lb[j] = la[i]
+    out = tuple(l for i, l in enumerate(la) if i not in pa) + \
+        tuple(l for j, l in enumerate(lb) if j not in pb)
+    dims = {**dict(zip(la, a.shape)), **dict(zip(lb, b.shape))}
+    return product([(a, tuple(la)), (b, tuple(lb))], out, dims)
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Expr:  # noqa: A002
+    """Norms as ``numpy.linalg.norm``: 2-norm of a vector, Frobenius norm of a matrix.
+
+    Without ``axis``: ``ord=None``/``2``/``"fro"`` the 2-norm of all entries (a matrix's
+    spectral norm, ``ord=2`` on a matrix, is refused), ``ord=1`` the sum of absolute values.
+    With an int ``axis``: the vector norm along it, ``ord`` a number ``p ≥ 1`` (``Σ|x|^p)^(1/p)``,
+    ``None`` is 2). With a pair of axes: the Frobenius norm over both (``ord=None`` or ``"fro"``).
+    ``ord=inf`` (a maximum) and the nuclear norm are refused. At ``x = 0`` the 2-norm's
+    derivative is ``nan``, as JAX's.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -110,18 +184,42 @@ def norm(x: Any, ord: Any = None) -> Expr:  # noqa: A002 - mirrors numpy.linalg.
         array(5.)
         >>> ic.norm(x, ord=1).evaluate(x=np.array([3.0, -4.0]))
         array(7.)
+        >>> X = ic.Tensor("X", "m n")
+        >>> ic.norm(X, axis=1, keepdims=True).evaluate(X=np.array([[3.0, 4.0]]))
+        array([[5.]])
     """
     x = as_expr(x, "norm")
     if not (ord is None or isinstance(ord, (numbers.Real, str))):  # `in` below would compare arrays
-        raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1, got {ord!r:.60}")
-    if ord in (None, 2, "fro"):
-        if ord == 2 and x.ndim > 1:
-            raise IndexcalcError("norm: ord=2 of a matrix (the spectral norm) is not supported; "
-                                 "ord=None gives the Frobenius norm")
-        return apply("sqrt", sum(mul(x, x)))
+        raise IndexcalcError(f"norm: ord must be None, a number or 'fro', got {ord!r:.60}")
+    if axis is None:
+        if keep_dims(keepdims, "norm"):
+            ones = fresh_labels(x.ndim)  # every axis kept with size 1
+            return product([(norm(x, ord), ())], ones, dict.fromkeys(ones, 1))
+        if ord in (None, 2, "fro"):
+            if ord == 2 and x.ndim > 1:
+                raise IndexcalcError("norm: ord=2 of a matrix (the spectral norm) is not "
+                                     "supported; ord=None gives the Frobenius norm")
+            return apply("sqrt", sum(mul(x, x)))
+        if ord == 1:
+            return sum(apply("abs", x))
+        raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1 without axis, got {ord!r}")
+    axes = normalize_axes(axis, x.ndim, "norm")
+    if len(axes) == 2:
+        if ord not in (None, "fro"):
+            raise IndexcalcError(f"norm: over two axes only the Frobenius norm (ord=None or "
+                                 f"'fro') is supported, got ord={ord!r}")
+        return apply("sqrt", sum(mul(x, x), axes, keepdims))
+    if len(axes) != 1:
+        raise ShapeError(f"norm: axis must be an int or a pair of axes, got {axis!r}")
+    if ord is None or ord == 2:
+        return apply("sqrt", sum(mul(x, x), axes, keepdims))
+    if isinstance(ord, str) or not np.isfinite(ord) or ord < 1:
+        raise IndexcalcError(f"norm: a vector norm needs ord ≥ 1 (a number), got {ord!r}; "
+                             "ord=inf is a maximum, not supported")
     if ord == 1:
-        return sum(apply("abs", x))
-    raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1, got {ord!r}")
+        return sum(apply("abs", x), axes, keepdims)
+    p = float(ord)
+    return apply("power", sum(apply("power", apply("abs", x), p), axes, keepdims), 1.0 / p)
 
 
 def softmax(x: Any, axis: int = -1) -> Expr:

@@ -14,6 +14,7 @@ from ..errors import IndexcalcError, ShapeError
 from ..core.slicing import reshaped
 from ..core.nodes import Delta, Det, Expr, Inverse, LogDet
 from .arithmetic import as_expr
+from .indexing import index
 from ..core.dims import _factors, check_dim
 
 
@@ -24,8 +25,8 @@ def _square(x: Any, what: str) -> Expr:
     return x
 
 
-def trace(x: Any) -> Expr:
-    """``tr(X) = Σ_i X_ii``.
+def trace(x: Any, offset: int = 0) -> Expr:
+    """``tr(X) = Σ_i X_ii``; with ``offset`` the sum of that diagonal, as ``numpy.trace``.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -34,22 +35,43 @@ def trace(x: Any) -> Expr:
         Σ_n X[n,n]
         >>> ic.trace(X).evaluate(X=np.arange(4.0).reshape(2, 2))
         array(3.)
+        >>> ic.trace(ic.Tensor("Y", (3, 3)), offset=1).evaluate(Y=np.arange(9.0).reshape(3, 3))
+        array(6.)
     """
-    x = _square(x, "trace")
+    d = diagonal(x, offset, "trace")
     i = fresh()
-    return product([(x, (i, i))], (), {i: x.shape[0]})
+    return product([(d, (i,))], (), {i: d.shape[0]})
 
 
-def diagonal(x: Any) -> Expr:
-    """The diagonal of a square matrix, as a vector.
+def diagonal(x: Any, offset: int = 0, what: str = "diagonal") -> Expr:
+    """The diagonal of a matrix as a vector; ``offset > 0`` above it, ``< 0`` below, as
+    ``numpy.diagonal``. A square matrix of any dimensions at offset 0; otherwise the dimensions
+    must be ints (the diagonal's length depends on them).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
         >>> X = ic.Tensor("X", "n n")
         >>> ic.diagonal(X).evaluate(X=np.arange(4.0).reshape(2, 2))
         array([0., 3.])
+        >>> ic.diagonal(ic.Tensor("Y", (2, 3)), offset=1).evaluate(Y=np.arange(6.0).reshape(2, 3))
+        array([1., 5.])
     """
-    x = _square(x, "diagonal")
+    x = as_expr(x, what)
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+        raise IndexcalcError(f"{what}: offset must be an int, got {offset!r:.60}")
+    if x.ndim != 2:
+        raise ShapeError(f"{what}: needs a matrix, got shape {format_shape(x.shape)}")
+    rows, cols = x.shape
+    if offset or not dims_equal(rows, cols):
+        if not (isinstance(rows, int) and isinstance(cols, int)):
+            raise ShapeError(f"{what}: offset {offset} of a matrix of shape {format_shape(x.shape)}"
+                             ": an off-diagonal or a non-square matrix needs int dimensions")
+        r0, c0 = max(0, -int(offset)), max(0, int(offset))
+        length = min(rows - r0, cols - c0)
+        if length <= 0:
+            raise ShapeError(f"{what}: offset {offset} is outside a matrix of shape "
+                             f"{format_shape(x.shape)} (the diagonal would be empty)")
+        x = index(x, (slice(r0, r0 + length), slice(c0, c0 + length)))
     i = fresh()
     return product([(x, (i, i))], (i,), {i: x.shape[0]})
 
@@ -124,7 +146,8 @@ def outer(u: Any, v: Any) -> Expr:
 
 
 def kron(a: Any, b: Any) -> Expr:
-    """The Kronecker product of two matrices (a reshaped outer product).
+    """The Kronecker product, as ``numpy.kron``: a reshaped outer product (the operand with
+    fewer axes gets leading axes of size 1).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -134,15 +157,21 @@ def kron(a: Any, b: Any) -> Expr:
         >>> a, b = np.arange(4.0).reshape(2, 2), np.ones((3, 2))
         >>> bool(np.array_equal(ic.kron(A, B).evaluate(A=a, B=b), np.kron(a, b)))
         True
+        >>> u, v = ic.tensors("u[2] v[3]")
+        >>> ic.kron(u, v).evaluate(u=[1.0, 2.0], v=[1.0, 10.0, 100.0])
+        array([  1.,  10., 100.,   2.,  20., 200.])
     """
     a, b = as_expr(a, "kron"), as_expr(b, "kron")
-    if a.ndim != 2 or b.ndim != 2:
-        raise ShapeError(f"kron: needs two matrices, got shapes {format_shape(a.shape)} and "
-                         f"{format_shape(b.shape)}")
-    i, j, k, l = fresh_labels(4)
-    p = product([(a, (i, j)), (b, (k, l))], (i, k, j, l),
-                {i: a.shape[0], j: a.shape[1], k: b.shape[0], l: b.shape[1]})
-    return reshape(p, (dim_mul(a.shape[0], b.shape[0]), dim_mul(a.shape[1], b.shape[1])))
+    if not a.ndim or not b.ndim:
+        raise ShapeError(f"kron: needs operands with axes, got shapes {format_shape(a.shape)} and "
+                         f"{format_shape(b.shape)} (use * for a number)")
+    ndim = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (ndim - a.ndim) + a.shape, (1,) * (ndim - b.ndim) + b.shape
+    la, lb = fresh_labels(ndim), fresh_labels(ndim)
+    out = tuple(l for pair in zip(la, lb) for l in pair)
+    p = product([(a, la[ndim - a.ndim:]), (b, lb[ndim - b.ndim:])], out,
+                {**dict(zip(la, sa)), **dict(zip(lb, sb))})
+    return reshape(p, tuple(dim_mul(da, db) for da, db in zip(sa, sb)))
 
 
 def reshape(x: Any, *shape: Any) -> Expr:

@@ -140,6 +140,40 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Expr:
     return concatenate([index(p, where) for p in parts], ax)
 
 
+def _items(xs: Any, what: str) -> list[Expr]:
+    if isinstance(xs, Expr) or not isinstance(xs, (list, tuple)) or not xs:
+        raise IndexcalcError(f"{what}: give a non-empty list or tuple of expressions")
+    return [as_expr(x, f"{what} item {i}") for i, x in enumerate(xs)]
+
+
+def hstack(xs: Sequence[Any]) -> Expr:
+    """Join side by side, as ``numpy.hstack``: vectors end to end, matrices along axis 1.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> u, A = ic.tensors("u[n] A[3,n]")
+        >>> ic.hstack([u, u]).shape, ic.hstack([A, A]).shape
+        (('2*n',), (3, '2*n'))
+        >>> ic.hstack([ic.Tensor("v", 2), 1.0]).evaluate(v=[3.0, 4.0])
+        array([3., 4., 1.])
+    """
+    parts = [reshape(p, 1) if not p.ndim else p for p in _items(xs, "hstack")]
+    return concatenate(parts, 0 if parts[0].ndim == 1 else 1)
+
+
+def vstack(xs: Sequence[Any]) -> Expr:
+    """Stack rows, as ``numpy.vstack``: a vector (or a number) is a row of one.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> u, A = ic.tensors("u[n] A[3,n]")
+        >>> ic.vstack([u, A, 2 * u]).shape
+        (5, 'n')
+    """
+    parts = [reshape(p, 1, -1) if p.ndim < 2 else p for p in _items(xs, "vstack")]
+    return concatenate(parts, 0)
+
+
 # --------------------------------------------------------------------------- masks
 
 def _triangle(x: Any, k: int, upper: bool, what: str) -> Expr:

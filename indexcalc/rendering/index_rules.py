@@ -93,8 +93,9 @@ def _kind(node: Expr, aliases) -> str:
             return "atom"
         return "juxt" if len(node.terms) == 1 and node.terms[0][0] == 1.0 else "loose"
     if isinstance(node, Product):
-        if not node.factors and node.coef >= 0:
-            return "atom"
+        sizes = sum(1 for l in range(len(node.dims)) if l not in node.out)
+        if not node.factors and node.coef >= 0 and sizes + (node.coef != 1.0) <= 1:
+            return "atom"  # one number or one size (several, ``m n``, are juxtaposed)
         summed = any(l not in node.out for _, ls in node.factors for l in ls)
         return "loose" if summed or node.coef != 1.0 else "juxt"
     if isinstance(node, Apply) and node.fn == "power":
