@@ -127,6 +127,9 @@ def evaluate_form(root: Form, tensors: tuple, values: dict,
     """The value of ``root`` with ``values`` bound to ``tensors``; a scalar comes back 0-d.
     ``definitions`` (each after those it uses) are evaluated first, each once."""
     _, sizes = bind(list(tensors), values)
+    # a size no tensor of the form carries (the count 1/n of a mean) is bound by name
+    sizes = {**{k: int(v) for k, v in values.items()
+                if isinstance(v, (int, np.integer)) and not isinstance(v, bool)}, **sizes}
     ctx = EvalContext(values, sizes)
     for ref in definitions:
         ctx.cache[id(ref)] = fold(ref.definition, EVAL, ctx)
