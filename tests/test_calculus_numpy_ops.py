@@ -208,3 +208,23 @@ def test_gradients_agree_with_jax():
                 target = ic.sum(f)
             got = values_of(ic.grad(target, X), **VALUES)
             np.testing.assert_allclose(got, np.asarray(jax.grad(jf)(VALUES["X"])), rtol=1e-10)
+
+
+FORMULAS = [  # (formula, the same built with the library's functions)
+    ("mean(X, 1, True)", ic.mean(X, 1, keepdims=True)),
+    ("var(X, axis=0, ddof=1)", ic.var(X, axis=0, ddof=1)),
+    ("std(X @ Z, keepdims=True)", ic.std(X @ Z, keepdims=True)),
+    ("cumsum(X, 1)", ic.cumsum(X, axis=1)),
+    ("tensordot(T, Z, 2)", ic.tensordot(T, Z, 2)),
+    ("norm(X, 3, axis=0, keepdims=True)", ic.norm(X, 3, axis=0, keepdims=True)),
+    ("trace(R, 1) + sum(diagonal(R, offset=-1))", ic.trace(R, 1) + ic.sum(ic.diagonal(R, -1))),
+    ("log1p(X * X) + expm1(X) + exp2(X) + sign(X)",
+     ic.log1p(X * X) + ic.expm1(X) + ic.exp2(X) + ic.sign(X)),
+]
+
+
+@pytest.mark.parametrize("formula, built", FORMULAS, ids=[f for f, _ in FORMULAS])
+def test_formulas_call_the_new_functions(formula, built):
+    shapes = {t.name: t for t in VARS}
+    got = ic.parse(formula, shapes)
+    np.testing.assert_allclose(values_of(got, **VALUES), values_of(built, **VALUES), rtol=1e-13)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..frontend import arithmetic, axes, matrices
+from ..frontend import arithmetic, axes, matrices, statistics
 from ..core.elementwise import PUBLIC
 from ..core.nodes import Expr
 
@@ -37,9 +37,18 @@ class Indexed:
 
 _X = ("x", "expr", True)
 FUNCTIONS: dict[str, Fn] = {
-    **{name: Fn(getattr(matrices, name))
-       for name in ("trace", "diag", "diagonal", "inv", "det", "logdet")},
-    "norm": Fn(axes.norm, (_X, ("ord", "ord", False))),
+    **{name: Fn(getattr(matrices, name)) for name in ("diag", "inv", "det", "logdet")},
+    **{name: Fn(getattr(matrices, name), (_X, ("offset", "int", False)))
+       for name in ("trace", "diagonal")},
+    "norm": Fn(axes.norm, (_X, ("ord", "ord", False), ("axis", "axis", False),
+                           ("keepdims", "bool", False))),
+    "mean": Fn(statistics.mean, (_X, ("axis", "axis", False), ("keepdims", "bool", False))),
+    **{name: Fn(getattr(statistics, name), (_X, ("axis", "axis", False),
+                                            ("keepdims", "bool", False), ("ddof", "int", False)))
+       for name in ("var", "std")},
+    "cumsum": Fn(statistics.cumsum, (_X, ("axis", "axis", False))),
+    "tensordot": Fn(axes.tensordot, (("a", "expr", True), ("b", "expr", True),
+                                     ("axes", "int", False))),
     "softmax": Fn(axes.softmax, (_X, ("axis", "int", False))),
     "log_softmax": Fn(axes.log_softmax, (_X, ("axis", "int", False))),
     "logsumexp": Fn(axes.logsumexp, (_X, ("axis", "axis", False))),
@@ -115,12 +124,12 @@ def _literal(r: Any, node: ast.AST, kinds: tuple) -> Any:
 
 def _bad(r: Any, node: ast.AST, kinds: tuple) -> Any:
     names = {int: "an int", float: "a number", str: "a string", tuple: "a tuple of ints",
-             type(None): "None", "name": "a dimension name"}
+             type(None): "None", "name": "a dimension name", bool: "True or False"}
     raise r.error(node, "expected " + " or ".join(names[k] for k in kinds))
 
 
 _KINDS = {"int": (int,), "axis": (int, tuple, type(None)), "dim": (int, str, "name"),
-          "str": (str,), "ord": (int, float, str, type(None))}
+          "str": (str,), "ord": (int, float, str, type(None)), "bool": (bool,)}
 
 
 def _argument(r: Any, node: ast.AST, kind: str) -> Any:
