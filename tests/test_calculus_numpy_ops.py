@@ -90,6 +90,15 @@ CASES = [
      lambda d: np.einsum(d["X"], [0, 1], d["Z"], [1, 2], [0, 2]), (X, Z)),
     ("einsum sublist implicit", ic.einsum(T, [0, 1, 2], u, [0]),
      lambda d: np.einsum(d["T"], [0, 1, 2], d["u"], [0]), (T, u)),
+    ("max", ic.max(X), lambda d: np.max(d["X"]), (X,)),
+    ("max axis keepdims", ic.max(T, axis=(0, 2), keepdims=True),
+     lambda d: np.max(d["T"], (0, 2), keepdims=True), (T,)),
+    ("min axis", ic.min(X @ Z, axis=0), lambda d: np.min(d["X"] @ d["Z"], 0), (X, Z)),
+    ("maximum broadcast", ic.maximum(X, v), lambda d: np.maximum(d["X"], d["v"]), (X, v)),
+    ("maximum number", ic.maximum(0.2, ic.tanh(X)), lambda d: np.maximum(0.2, np.tanh(d["X"])), (X,)),
+    ("minimum", ic.minimum(X, Y), lambda d: np.minimum(d["X"], d["Y"]), (X, Y)),
+    ("clip", ic.clip(X @ Z, -0.5, 0.6), lambda d: np.clip(d["X"] @ d["Z"], -0.5, 0.6), (X, Z)),
+    ("clip lower only", ic.clip(u, 0.0), lambda d: np.clip(d["u"], 0.0, None), (u,)),
     ("batched @", Bt @ Bm, lambda d: d["Bt"] @ d["Bm"], (Bt, Bm)),
     ("batched @ vector", Bm @ u, lambda d: d["Bm"] @ d["u"], (Bm, u)),
     ("vector @ batched", u @ Bt, lambda d: d["u"] @ d["Bt"], (u, Bt)),
@@ -101,7 +110,11 @@ IDS = [c[0] for c in CASES]
 NO_MATRIX_GRADIENT = {"hstack matrices", "kron 1-D with 2-D"}
 #: a Kronecker product of a matrix is a reshape of an order-4 outer product (as ic.kron(A, B)
 #: of two matrices always was): to_matrix refuses it (LayoutError), to_kron reads derivatives
-NO_MATRIX_FORM = {"kron 1-D with 2-D"}
+#: max over some axes of a matrix, and the elementwise extrema (a max over the pair stacked on a
+#: third axis), and their gradients: to_matrix refuses them (LayoutError); max over all prints
+EXTREMA = {"min axis", "maximum broadcast", "maximum number", "minimum", "clip", "clip lower only"}
+NO_MATRIX_FORM = {"kron 1-D with 2-D"} | EXTREMA
+NO_MATRIX_GRADIENT |= EXTREMA
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -210,6 +223,33 @@ def test_gradients_agree_with_jax():
             np.testing.assert_allclose(got, np.asarray(jax.grad(jf)(VALUES["X"])), rtol=1e-10)
 
 
+def test_ties_split_the_cotangent_as_jax_does():
+    """JAX's subgradients, written out: ``jax.grad(jnp.max)([1, 3, 3]) = [0, ½, ½]``,
+    ``jax.grad(jnp.maximum, (0, 1))(1., 1.) = (½, ½)``, ``jnp.clip`` = minimum(maximum(x, lo), hi)
+    gives ½ at a bound, and ``min`` ties like ``max``."""
+    x = ic.Tensor("x", 3)
+    at = np.array([1.0, 3.0, 3.0])
+    np.testing.assert_array_equal(ic.grad(ic.max(x), x).evaluate(x=at), [0.0, 0.5, 0.5])
+    np.testing.assert_array_equal(ic.grad(ic.min(x), x).evaluate(x=-at), [0.0, 0.5, 0.5])
+    np.testing.assert_array_equal(ic.grad(ic.max(x), x).evaluate(x=np.full(3, 2.0)), [1 / 3] * 3)
+    s, t = ic.tensors("s[] t[]")
+    for fn in (ic.maximum, ic.minimum):
+        assert float(ic.grad(fn(s, t), s).evaluate(s=1.0, t=1.0)) == 0.5
+        assert float(ic.grad(fn(s, t), t).evaluate(s=1.0, t=1.0)) == 0.5
+    g = ic.grad(ic.sum(ic.clip(x, 1.0, 3.0)), x).evaluate(x=np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.5, 1.0, 0.5])
+    g = ic.grad(ic.sum(ic.clip(x, 1.0, 3.0)), x).evaluate(x=np.array([0.0, 2.0, 4.0]))
+    np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])
+    assert ic.hessian(ic.max(x), x).evaluate(x=at).tolist() == np.zeros((3, 3)).tolist()
+
+
+def test_extrema_propagate_nan_as_numpy():
+    x = ic.Tensor("x", 3)
+    at = np.array([1.0, np.nan, 2.0])
+    assert np.isnan(ic.max(x).evaluate(x=at)) and np.isnan(np.max(at))
+    np.testing.assert_array_equal(ic.maximum(x, 1.5).evaluate(x=at), np.maximum(at, 1.5))
+
+
 FORMULAS = [  # (formula, the same built with the library's functions)
     ("mean(X, 1, True)", ic.mean(X, 1, keepdims=True)),
     ("var(X, axis=0, ddof=1)", ic.var(X, axis=0, ddof=1)),
@@ -218,6 +258,9 @@ FORMULAS = [  # (formula, the same built with the library's functions)
     ("tensordot(T, Z, 2)", ic.tensordot(T, Z, 2)),
     ("norm(X, 3, axis=0, keepdims=True)", ic.norm(X, 3, axis=0, keepdims=True)),
     ("trace(R, 1) + sum(diagonal(R, offset=-1))", ic.trace(R, 1) + ic.sum(ic.diagonal(R, -1))),
+    ("max(X, 1, True) + min(X, axis=0)", ic.max(X, 1, keepdims=True) + ic.min(X, axis=0)),
+    ("maximum(X, Y) - minimum(X, 0.5) + clip(X, -0.5, a_max=0.5)",
+     ic.maximum(X, Y) - ic.minimum(X, 0.5) + ic.clip(X, -0.5, 0.5)),
     ("log1p(X * X) + expm1(X) + exp2(X) + sign(X)",
      ic.log1p(X * X) + ic.expm1(X) + ic.exp2(X) + ic.sign(X)),
 ]

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..core.algebra import add, fresh, fresh_labels, product, size_factors
+from ..core.algebra import add, fresh, fresh_labels, full, product, size_factors
 from ..core.elementwise import rule
-from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, Max,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
                           TriMask, zero)
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
@@ -56,6 +56,20 @@ def softmax_over(arg: Expr, axes: tuple[int, ...], lse: Expr | None = None) -> E
     dims = _dims(ls, arg.shape)
     lse = lse if lse is not None else LogSumExp(arg, axes)
     return apply("exp", add([(1.0, arg), (-1.0, _spread(lse, ls, axes, dims))], arg.shape))
+
+
+def max_weights(node: Max) -> Expr:
+    """JAX's subgradient of a maximum: ``1/k`` at each of the ``k`` entries of ``arg`` that
+    attain it, 0 elsewhere (``[x = m] = 1 + sign(x − m)``, since ``x ≤ m``; sign' = 0)."""
+    arg = node.arg
+    ls = fresh_labels(arg.ndim)
+    dims = _dims(ls, arg.shape)
+    at_max = add([(1.0, full(arg.shape)),
+                  (1.0, apply("sign", add([(1.0, arg), (-1.0, _spread(node, ls, node.axes, dims))],
+                                          arg.shape)))], arg.shape)
+    count = product([(at_max, ls)], tuple(l for i, l in enumerate(ls) if i not in node.axes), dims)
+    return product([(at_max, ls), (_spread(apply("power", count, -1.0), ls, node.axes, dims), ls)],
+                   ls, dims)
 
 
 # --------------------------------------------------------------------------- forward rules
@@ -117,6 +131,16 @@ def _fw_logsumexp(node: LogSumExp, tan, E) -> Expr:
     dims = _dims(ls, arg.shape)
     dims.update(E)
     return product([(p, ls), (tan(arg), ls + el)], keep + el, dims)
+
+
+def _fw_max(node: Max, tan, E) -> Expr:
+    arg = node.arg
+    ls = fresh_labels(arg.ndim)
+    el = tuple(l for l, _ in E)
+    keep = tuple(l for i, l in enumerate(ls) if i not in node.axes)
+    dims = _dims(ls, arg.shape)
+    dims.update(E)
+    return product([(max_weights(node), ls), (tan(arg), ls + el)], keep + el, dims)
 
 
 def _fw_inverse(node: Inverse, tan, E) -> Expr:
@@ -186,6 +210,7 @@ FORWARD: dict[type, Callable] = {
     Apply: _fw_apply,
     Softmax: _fw_softmax,
     LogSumExp: _fw_logsumexp,
+    Max: _fw_max,
     Inverse: _fw_inverse,
     Det: _fw_det,
     LogDet: _fw_det,

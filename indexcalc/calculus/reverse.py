@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.algebra import add, fresh_labels, product, scale, size_factors
-from .forward import _dims, _spread, depends, local_derivative, softmax_over
+from .forward import _dims, _spread, depends, local_derivative, max_weights, softmax_over
 from ..core.dims import Dim
-from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           zero)
 from ..core.slicing import _full_items, index_spec, scatter_spec
@@ -60,6 +60,12 @@ def _rv_logsumexp(node: LogSumExp, ct: Expr, dep) -> list:
     ls = fresh_labels(arg.ndim)
     p = softmax_over(arg, node.axes, node)
     return [(arg, _hadamard(p, _spread(ct, ls, node.axes, _dims(ls, arg.shape))))]
+
+
+def _rv_max(node: Max, ct: Expr, dep) -> list:
+    ls = fresh_labels(node.arg.ndim)
+    return [(node.arg, _hadamard(max_weights(node),
+                                 _spread(ct, ls, node.axes, _dims(ls, node.arg.shape))))]
 
 
 def _rv_inverse(node: Inverse, ct: Expr, dep) -> list:
@@ -133,6 +139,7 @@ REVERSE: dict[type, Callable] = {
     Apply: _rv_apply,
     Softmax: _rv_softmax,
     LogSumExp: _rv_logsumexp,
+    Max: _rv_max,
     Inverse: _rv_inverse,
     Det: _rv_det,
     LogDet: _rv_det,

@@ -42,7 +42,7 @@ from ..core.algebra import delta_classes
 from ..core.elementwise import RULES, rule
 from ..core.dims import Dim, dim_names
 from ..errors import BindingError, IndexcalcError
-from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
 from ..core.graph_walk import postorder
@@ -415,6 +415,7 @@ _EMIT = {
     Delta: lambda w, n: f"{w.helper('delta')}({w.dim(n.dim)}, {n.order}, {w.dtype})",
     Softmax: lambda w, n: f"{w.helper('softmax')}({w.var[id(n.arg)]}, {n.axis})",
     LogSumExp: lambda w, n: f"{w.helper('logsumexp')}({w.var[id(n.arg)]}, {n.axes!r})",
+    Max: lambda w, n: f"{w.m}.max({w.var[id(n.arg)]}, axis={n.axes!r})",
     Inverse: lambda w, n: f"{w.m}.linalg.inv({w.var[id(n.arg)]})",
     Det: lambda w, n: f"{w.m}.linalg.det({w.var[id(n.arg)]})",
     LogDet: lambda w, n: f"{w.m}.linalg.slogdet({w.var[id(n.arg)]})[1]",

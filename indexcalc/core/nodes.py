@@ -9,6 +9,7 @@ Grammar (every node has a positional ``shape``)::
           | Sum(terms)                          Σ c_k · term_k, all of one shape (no terms: zero)
           | Apply(fn, arg, param)               an elementwise function from the rule table
           | Softmax(arg, axis) | LogSumExp(arg, axes)
+          | Max(arg, axes)                      the largest entry over axes (min is −Max(−x))
           | Inverse(arg) | Det(arg) | LogDet(arg)
           | Reshape(arg, shape)                 C-order reshape
           | Named(name, arg)                    a subexpression shown (and computed) once
@@ -348,6 +349,23 @@ class LogSumExp(_Unary):
         return _intern(cls, arg=arg, axes=tuple(sorted(axes)), shape=shape)
 
 
+class Max(_Unary):
+    """The largest entry over ``axes`` (removed from the shape), as ``numpy.max``.
+
+    The one reduction no product, sum or elementwise function can write: ``ic.max``, ``ic.min``
+    (``−max(−x)``), ``ic.maximum``/``ic.minimum`` (``max`` over a stacked pair) and ``ic.clip``
+    are built on it. Its derivative is JAX's subgradient: the cotangent split equally among the
+    entries that attain the maximum.
+    """
+
+    __slots__ = ("axes",)
+    _fields = ("arg", "axes")
+
+    def __new__(cls, arg: Expr, axes: tuple[int, ...]) -> "Max":
+        shape = tuple(d for i, d in enumerate(arg.shape) if i not in axes)
+        return _intern(cls, arg=arg, axes=tuple(sorted(axes)), shape=shape)
+
+
 class Inverse(_Unary):
     """The matrix inverse ``X⁻¹``."""
 
@@ -573,7 +591,7 @@ class TriMask(Expr):
 
 #: Every concrete node type: the closed set each stage's table covers, row by row.
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
-              LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask)
+              LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask, Max)
 
 
 def zero(shape: tuple) -> Sum:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .algebra import add, product, size_factors
-from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                     Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .coercion import as_expr
 from .elementwise import apply
@@ -46,6 +46,7 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Apply: _apply,
     Softmax: lambda node, done: Softmax(done(node.arg), node.axis),
     LogSumExp: lambda node, done: LogSumExp(done(node.arg), node.axes),
+    Max: lambda node, done: Max(done(node.arg), node.axes),
     Inverse: lambda node, done: Inverse(done(node.arg)),
     Det: lambda node, done: Det(done(node.arg)),
     LogDet: lambda node, done: LogDet(done(node.arg)),

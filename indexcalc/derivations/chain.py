@@ -24,7 +24,7 @@ from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
 from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError, LayoutError
-from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
@@ -41,7 +41,8 @@ ROLES: dict[type, str] = {
     Tensor: "leaf", Constant: "leaf", Delta: "leaf", TriMask: "leaf",
     Product: "linear", Sum: "linear", Reshape: "linear", Shared: "linear", Derivative: "linear",
     Index: "linear", Scatter: "linear", Concat: "linear",
-    Apply: "nonlinear", Softmax: "nonlinear", LogSumExp: "nonlinear", Inverse: "nonlinear",
+    Apply: "nonlinear", Softmax: "nonlinear", LogSumExp: "nonlinear", Max: "nonlinear",
+    Inverse: "nonlinear",
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
 }

@@ -20,7 +20,7 @@ from .kernels import path_kernel
 from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
-from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
@@ -155,6 +155,14 @@ def _logsumexp_step(node: LogSumExp, ctx: Context) -> Callable:
     return run
 
 
+def _max_step(node: Max, ctx: Context) -> Callable:
+    ops, axes = ctx.ns.ops, tuple(node.axes)
+
+    def run(a):
+        return ops.reshape(ops.amax(a, axes), tuple(n for i, n in enumerate(a.shape) if i not in axes))
+    return run
+
+
 def _inverse_step(node: Inverse, ctx: Context) -> Callable:
     inv = ctx.ns.ops.inv
 
@@ -210,6 +218,7 @@ BUILDERS: dict[type, Callable] = {
     Apply: _apply_step,
     Softmax: _softmax_step,
     LogSumExp: _logsumexp_step,
+    Max: _max_step,
     Inverse: _inverse_step,
     Det: lambda n, ctx: ctx.ns.ops.det,
     LogDet: lambda n, ctx: ctx.ns.ops.logdet,

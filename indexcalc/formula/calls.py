@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..frontend import arithmetic, axes, matrices, statistics
+from ..frontend import arithmetic, axes, extrema, matrices, statistics
 from ..core.elementwise import PUBLIC
 from ..core.nodes import Expr
 
@@ -47,6 +47,11 @@ FUNCTIONS: dict[str, Fn] = {
                                             ("keepdims", "bool", False), ("ddof", "int", False)))
        for name in ("var", "std")},
     "cumsum": Fn(statistics.cumsum, (_X, ("axis", "axis", False))),
+    **{name: Fn(getattr(extrema, name), (_X, ("axis", "axis", False), ("keepdims", "bool", False)))
+       for name in ("max", "min")},
+    **{name: Fn(getattr(extrema, name), (("a", "expr", True), ("b", "expr", True)))
+       for name in ("maximum", "minimum")},
+    "clip": Fn(extrema.clip, (_X, ("a_min", "expr", False), ("a_max", "expr", False))),
     "tensordot": Fn(axes.tensordot, (("a", "expr", True), ("b", "expr", True),
                                      ("axes", "int", False))),
     "softmax": Fn(axes.softmax, (_X, ("axis", "int", False))),

@@ -34,7 +34,7 @@ def _dim(d) -> str:
 # --------------------------------------------------------------------------- plain text
 
 _CALLS = {"diag": "diag", "diagonal": "diagonal", "tr": "tr", "det": "det", "sum": "sum",
-          "softmax": "softmax", "logsumexp": "logsumexp"}
+          "softmax": "softmax", "logsumexp": "logsumexp", "max": "max"}
 
 
 def _text_unary(n: Unary, kids, _):
@@ -150,7 +150,8 @@ def latex_name(name: str) -> str:
 
 _LATEX_CALLS = {"diag": r"\operatorname{diag}", "diagonal": r"\operatorname{diagonal}",
                 "tr": r"\operatorname{tr}", "det": r"\det", "sum": r"\operatorname{sum}",
-                "softmax": r"\operatorname{softmax}", "logsumexp": r"\operatorname{logsumexp}"}
+                "softmax": r"\operatorname{softmax}", "logsumexp": r"\operatorname{logsumexp}",
+                "max": r"\operatorname{max}"}
 
 
 def _latex_unary(n: Unary, kids, _):

@@ -72,6 +72,7 @@ _UNARY_EVAL: dict[str, Callable] = {
     "func": lambda a, n, ctx: rule(n.param[0]).numpy(a, n.param[1]),
     "softmax": lambda a, n, ctx: _softmax(a, n.param if min(a.shape) > 1 else int(a.shape[0] == 1)),
     "logsumexp": lambda a, n, ctx: _logsumexp(a),
+    "max": lambda a, n, ctx: np.reshape(np.max(a), (1, 1)),
     "vec": lambda a, n, ctx: _vec(a, n.param),
     "tril": lambda a, n, ctx: np.tril(a, n.param),
     "triu": lambda a, n, ctx: np.triu(a, n.param),

@@ -25,7 +25,7 @@ from .matrix_form import MatrixForm
 from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
-from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
@@ -181,6 +181,13 @@ def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
     return unary("logsumexp", kids[0], (None, None))
 
 
+def _max(n: Max, kids: list, s: Scope) -> Form:
+    if len(n.axes) != n.arg.ndim:
+        raise LayoutError("max over some of a matrix's axes has no matrix form; "
+                          "ic.to_einsum or str() shows it in index notation")
+    return unary("max", kids[0], (None, None))
+
+
 #: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
@@ -191,6 +198,7 @@ BUILD = {
     Apply: lambda n, kids, s: unary("func", kids[0], s.shape(n), (n.fn, n.param)),
     Softmax: _softmax,
     LogSumExp: _logsumexp,
+    Max: _max,
     Inverse: lambda n, kids, s: unary("inv", kids[0]),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),

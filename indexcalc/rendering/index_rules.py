@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.dims import format_shape
-from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
+from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec)
 
@@ -213,6 +213,14 @@ def _logsumexp(node: LogSumExp, names, ctx):
     return [start, (node.arg, inner), end], bound
 
 
+def _max(node: Max, names, ctx):
+    bound = ctx.bind([node.arg.shape[a] for a in node.axes])
+    it, ib = iter(names), iter(bound)
+    inner = tuple(next(ib) if a in node.axes else next(it) for a in range(node.arg.ndim))
+    start, end = ctx.style.call("max", bound)
+    return [start, (node.arg, inner), end], bound
+
+
 def _inverse(node: Inverse, names, ctx):
     body, bound = _closed(node.arg, ctx)
     s = ctx.style
@@ -308,6 +316,7 @@ RULES: dict[type, Callable] = {
     Apply: _apply,
     Softmax: _softmax,
     LogSumExp: _logsumexp,
+    Max: _max,
     Inverse: _inverse,
     Det: _det(False),
     LogDet: _det(True),
