@@ -22,7 +22,7 @@ from .frontend.arithmetic import ELEMENTWISE_FUNCTIONS as _elementwise
 from .frontend.arithmetic import einsum, let, named
 from .frontend.axes import (log_softmax, logsumexp, matmul, norm, softmax, sum, tensordot,
                              transpose)
-from .frontend.statistics import cumsum, mean, std, var
+from .frontend.statistics import cumsum, mean, prod, std, var
 from .frontend.extrema import clip, max, maximum, min, minimum
 from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logdet, outer,
                                 reshape, trace)
@@ -64,7 +64,7 @@ __all__ = [
     "logsumexp", "matmul", "memory_limit", "named", "norm", "outer", "plan", "reshape",
     "softmax", "sum", "tensors", "trace", "transpose",
     "concatenate", "set_memory_limit", "simplify", "stack", "tril", "triu", "unvec", "vec", "where",
-    "clip", "cumsum", "hstack", "max", "maximum", "min", "minimum", "mean", "std", "tensordot", "var", "vstack",
+    "clip", "cumsum", "hstack", "max", "maximum", "min", "minimum", "prod", "mean", "std", "tensordot", "var", "vstack",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
     *_elementwise,

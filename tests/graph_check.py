@@ -11,7 +11,7 @@ that type promises (see ``indexcalc/core/nodes.py`` and the structure nodes of t
   label's dimension equal to the dimension of every factor axis it names, the shape read from
   the output labels;
 * ``Sum``: every term of the node's shape; ``Delta``: order ≥ 2; ``Apply``: a row of the rule
-  table; ``Softmax``/``LogSumExp``: axes within range; ``Inverse``/``Det``/``LogDet``: a square
+  table; ``Softmax``/``LogSumExp``/``Max``: axes within range; ``Inverse``/``Det``/``LogDet``: a square
   matrix; ``Reshape``: the same number of entries (when sizes are known);
 * ``Index``/``Scatter``: the shape the index gives, computed here independently of the library;
   ``Concat``: parts agree off the joined axis, which is their total; ``TriMask``: a matrix.
@@ -218,7 +218,8 @@ def _trimask(node, sizes) -> None:
 
 RULES_BY_TYPE: dict[str, Callable[[Any, Mapping[str, int]], None]] = {
     "Tensor": _tensor, "Constant": _constant, "Delta": _delta, "Product": _product, "Sum": _sum,
-    "Apply": _apply, "Softmax": _softmax, "LogSumExp": _logsumexp, "Inverse": _inverse,
+    "Apply": _apply, "Softmax": _softmax, "LogSumExp": _logsumexp, "Max": _logsumexp,
+    "Inverse": _inverse,
     "Det": _scalar_of_square, "LogDet": _scalar_of_square, "Reshape": _reshape,
     "Named": _unary_same_shape, "Shared": _unary_same_shape, "Derivative": _derivative,
     "Index": _index,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 
+import graph_check
 import numpy as np
 import pytest
 from _fd import assert_close, fd_jacobian, values_of
@@ -29,8 +30,9 @@ T, U = ic.tensors("T[a,b,c] U[b,c,a]")
 u, v, w = ic.tensors("u[a] v[b] w[c]")
 R = ic.Tensor("R", (3, 5))          # int dimensions: off-diagonals need them
 q = ic.Tensor("q", 5)
+P3 = ic.Tensor("P3", (3, 4, 5))     # prod needs int sizes along its axes
 Bt, Bm = ic.tensors("Bt[c,1,a,b] Bm[3,b,a]")
-VARS = (X, Y, Z, T, U, u, v, w, R, q, Bt, Bm)
+VARS = (X, Y, Z, T, U, u, v, w, R, q, P3, Bt, Bm)
 
 
 def make_values(seed: int = 0) -> dict:
@@ -90,6 +92,11 @@ CASES = [
      lambda d: np.einsum(d["X"], [0, 1], d["Z"], [1, 2], [0, 2]), (X, Z)),
     ("einsum sublist implicit", ic.einsum(T, [0, 1, 2], u, [0]),
      lambda d: np.einsum(d["T"], [0, 1, 2], d["u"], [0]), (T, u)),
+    ("prod", ic.prod(R), lambda d: np.prod(d["R"]), (R,)),
+    ("prod axes keepdims", ic.prod(P3, axis=(0, 2), keepdims=True),
+     lambda d: np.prod(d["P3"], (0, 2), keepdims=True), (P3,)),
+    ("prod axis of a product", ic.prod(ic.tanh(R) @ R.T, axis=1),
+     lambda d: np.prod(np.tanh(d["R"]) @ d["R"].T, 1), (R,)),
     ("max", ic.max(X), lambda d: np.max(d["X"]), (X,)),
     ("max axis keepdims", ic.max(T, axis=(0, 2), keepdims=True),
      lambda d: np.max(d["T"], (0, 2), keepdims=True), (T,)),
@@ -131,8 +138,10 @@ def test_derivative_and_vjp_against_finite_differences(case):
     _, f, _, wrt = case
     cot = np.random.default_rng(1).normal(size=values_of(f, **VALUES).shape)
     ct = ic.Tensor("ct", f.shape)
+    graph_check.check(f, SIZES)
     for var in wrt:
         expected = fd_jacobian(f, var, VALUES)
+        graph_check.check(ic.diff(f, var), SIZES)
         assert_close(values_of(ic.diff(f, var), **VALUES), expected, what=f"∂f/∂{var.name}")
         vj = values_of(ic.vjp(f, var, ct), **VALUES, ct=cot)
         assert_close(vj, np.tensordot(cot, expected, axes=cot.ndim), what=f"vjp {var.name}")
@@ -203,6 +212,10 @@ def test_refusals_name_the_way_out():
         ic.tensordot(X, Z, ([0], [0]))
     with pytest.raises(ic.IndexcalcError, match="sublist labels"):
         ic.einsum(X, [0, "b"])
+    with pytest.raises(ic.ShapeError, match="int size"):
+        ic.prod(X, axis=0)  # X[a,b]: named dimensions
+    with pytest.raises(ic.ShapeError, match="MAX_PROD_LENGTH"):
+        ic.prod(ic.Tensor("long", 1000))
     with pytest.raises(ic.IndexcalcError, match="cumsum"):
         ic.cumsum(X, axis=(0, 1))
 
@@ -243,6 +256,20 @@ def test_ties_split_the_cotangent_as_jax_does():
     assert ic.hessian(ic.max(x), x).evaluate(x=at).tolist() == np.zeros((3, 3)).tolist()
 
 
+def test_prod_derivative_is_right_at_zeros():
+    """∂Π/∂x_i = Π_{j≠i} x_j: with one zero only its own entry is nonzero, with two none is
+    (``prod/x`` would give nan there); the Hessian's entries are the products of the rest."""
+    x = ic.Tensor("x", 4)
+    for at in ([2.0, 0.0, 5.0, 3.0], [0.0, 0.0, 5.0, 3.0], [1.5, -2.0, 0.5, 4.0]):
+        at = np.array(at)
+        others = [np.prod(np.delete(at, i)) for i in range(4)]
+        np.testing.assert_allclose(ic.grad(ic.prod(x), x).evaluate(x=at), others, rtol=1e-14)
+        pairs = [[0.0 if i == j else np.prod(np.delete(at, [i, j])) for j in range(4)]
+                 for i in range(4)]
+        np.testing.assert_allclose(ic.hessian(ic.prod(x), x).evaluate(x=at), pairs, rtol=1e-14)
+        assert_close(values_of(ic.diff(ic.prod(x), x), x=at), fd_jacobian(ic.prod(x), x, {"x": at}))
+
+
 def test_extrema_propagate_nan_as_numpy():
     x = ic.Tensor("x", 3)
     at = np.array([1.0, np.nan, 2.0])
@@ -258,6 +285,7 @@ FORMULAS = [  # (formula, the same built with the library's functions)
     ("tensordot(T, Z, 2)", ic.tensordot(T, Z, 2)),
     ("norm(X, 3, axis=0, keepdims=True)", ic.norm(X, 3, axis=0, keepdims=True)),
     ("trace(R, 1) + sum(diagonal(R, offset=-1))", ic.trace(R, 1) + ic.sum(ic.diagonal(R, -1))),
+    ("prod(R, 0, True) + prod(R)", ic.prod(R, 0, keepdims=True) + ic.prod(R)),
     ("max(X, 1, True) + min(X, axis=0)", ic.max(X, 1, keepdims=True) + ic.min(X, axis=0)),
     ("maximum(X, Y) - minimum(X, 0.5) + clip(X, -0.5, a_max=0.5)",
      ic.maximum(X, Y) - ic.minimum(X, 0.5) + ic.clip(X, -0.5, 0.5)),

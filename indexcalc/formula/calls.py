@@ -42,7 +42,9 @@ FUNCTIONS: dict[str, Fn] = {
        for name in ("trace", "diagonal")},
     "norm": Fn(axes.norm, (_X, ("ord", "ord", False), ("axis", "axis", False),
                            ("keepdims", "bool", False))),
-    "mean": Fn(statistics.mean, (_X, ("axis", "axis", False), ("keepdims", "bool", False))),
+    **{name: Fn(getattr(statistics, name), (_X, ("axis", "axis", False),
+                                            ("keepdims", "bool", False)))
+       for name in ("mean", "prod")},
     **{name: Fn(getattr(statistics, name), (_X, ("axis", "axis", False),
                                             ("keepdims", "bool", False), ("ddof", "int", False)))
        for name in ("var", "std")},

@@ -1,12 +1,14 @@
-"""Means, variances and running sums along axes, as NumPy's: built from sums and products, no
-node of their own. Part of the front end.
+"""Means, variances, products and running sums along axes, as NumPy's: built from sums and
+products, no node of their own. Part of the front end.
 
 ``mean`` divides by the number of reduced entries: a number when the dimensions are ints, the
 count ``Σ 1`` raised to −1 when one is a name (bound at evaluation). ``var`` is NumPy's two-pass
 formula (mean of squared deviations from the mean), ``std`` its square root, whose derivative
 at zero variance is infinite (``nan``), as NumPy's and JAX's values say. ``cumsum`` is a product
 with the lower-triangular 0/1 mask (:class:`indexcalc.core.nodes.TriMask`): O(n²) work along
-that axis, planned like any einsum; its derivative is the transposed mask.
+that axis, planned like any einsum; its derivative is the transposed mask. ``prod`` over an axis
+of int size ``n`` is the einsum of its ``n`` slices, so its derivative is the product of the
+others, ``Π_{j≠i} x_j`` — right where entries are zero, where ``prod/x`` is not.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ import numpy as np
 
 from ..core.algebra import fresh, fresh_labels, full, product
 from ..core.nodes import Expr, TriMask
-from ..errors import IndexcalcError
+from ..errors import IndexcalcError, ShapeError
 from .arithmetic import add2, apply, as_expr, mul
 from .axes import keep_dims, normalize_axes, sum
+from .indexing import index
 from .matrices import reshape
+
+#: prod writes a product of one factor per entry along the axis: past this many, refused
+MAX_PROD_LENGTH = 256
 
 
 def _count(x: Expr, axes: tuple[int, ...], ddof: float = 0.0) -> Expr:
@@ -112,3 +118,42 @@ def cumsum(x: Any, axis: int | None = None) -> Expr:
     out = ls[:ax] + (i,) + ls[ax + 1:]
     dims = {**dict(zip(ls, x.shape)), i: d}
     return product([(TriMask(d, d, 0, False), (i, ls[ax])), (x, ls)], out, dims)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    """The product of the entries over ``axis`` (all by default), as ``numpy.prod``.
+
+    The einsum of the slices along each axis (whose size must be an int, at most
+    ``MAX_PROD_LENGTH``): the derivative by one entry is the product of the others, exact where
+    entries are zero.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> x = ic.Tensor("x", 3)
+        >>> print(ic.prod(x))
+        x[0] x[1] x[2]
+        >>> ic.grad(ic.prod(x), x).evaluate(x=np.array([2.0, 0.0, 5.0]))
+        array([ 0., 10.,  0.])
+    """
+    x = as_expr(x, "prod")
+    axes = normalize_axes(axis, x.ndim, "prod")
+    keep = keep_dims(keepdims, "prod")
+    shape = x.shape
+    for ax in reversed(axes):   # from the last, so the axes before keep their positions
+        n = x.shape[ax]
+        if not isinstance(n, int):
+            raise ShapeError(f"prod: axis {ax} has the named dimension {n!r}; the product of its "
+                             "entries needs an int size (declare the tensor with one)")
+        if n > MAX_PROD_LENGTH:
+            raise ShapeError(f"prod: axis {ax} has {n} entries, more than MAX_PROD_LENGTH = "
+                             f"{MAX_PROD_LENGTH} (prod writes one factor per entry); for "
+                             "positive entries write ic.exp(ic.sum(ic.log(x), axis))")
+        rest = x.shape[:ax] + x.shape[ax + 1:]
+        ls = fresh_labels(len(rest))
+        slices = [(index(x, (slice(None),) * ax + (k,)), ls) for k in range(n)]
+        x = product(slices, ls, dict(zip(ls, rest)))
+    if keep:
+        ls = fresh_labels(len(shape))
+        dims = {l: (1 if i in axes else d) for i, (l, d) in enumerate(zip(ls, shape))}
+        x = product([(x, tuple(l for i, l in enumerate(ls) if i not in axes))], ls, dims)
+    return x
