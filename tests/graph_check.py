@@ -12,7 +12,7 @@ that type promises (see ``indexcalc/core/nodes.py`` and the structure nodes of t
   the output labels;
 * ``Sum``: every term of the node's shape; ``Delta``: order ≥ 2; ``Apply``: a row of the rule
   table; ``Softmax``/``LogSumExp``/``Max``: axes within range; ``Inverse``/``Det``/``LogDet``: a square
-  matrix; ``Reshape``: the same number of entries (when sizes are known);
+  matrix or a stack of them; ``Reshape``: the same number of entries (when sizes are known);
 * ``Index``/``Scatter``: the shape the index gives, computed here independently of the library;
   ``Concat``: parts agree off the joined axis, which is their total; ``TriMask``: a matrix.
 
@@ -68,8 +68,8 @@ def _same_shape(a: tuple, b: tuple) -> bool:
 
 def _square(node: Expr) -> None:
     arg = node.arg
-    assert arg.ndim == 2 and dims_equal(arg.shape[0], arg.shape[1]), \
-        f"{type(node).__name__} of a non-square argument of shape {arg.shape}"
+    assert arg.ndim >= 2 and dims_equal(arg.shape[-2], arg.shape[-1]), \
+        f"{type(node).__name__} of a non-square argument of shape {arg.shape}"  # or a stack
 
 
 # --------------------------------------------------------------------------- one rule per type
@@ -139,7 +139,7 @@ def _inverse(node, sizes) -> None:
 
 def _scalar_of_square(node, sizes) -> None:
     _square(node)
-    assert node.shape == (), node.shape
+    assert node.shape == node.arg.shape[:-2], node.shape  # one per matrix of a stack
 
 
 def _reshape(node, sizes) -> None:

@@ -32,7 +32,8 @@ R = ic.Tensor("R", (3, 5))          # int dimensions: off-diagonals need them
 q = ic.Tensor("q", 5)
 P3 = ic.Tensor("P3", (3, 4, 5))     # prod needs int sizes along its axes
 Bt, Bm = ic.tensors("Bt[c,1,a,b] Bm[3,b,a]")
-VARS = (X, Y, Z, T, U, u, v, w, R, q, P3, Bt, Bm)
+Sq = ic.Tensor("Sq", "c a a")        # a stack of well-conditioned square matrices
+VARS = (X, Y, Z, T, U, u, v, w, R, q, P3, Bt, Bm, Sq)
 
 
 def make_values(seed: int = 0) -> dict:
@@ -40,6 +41,7 @@ def make_values(seed: int = 0) -> dict:
     vals = {t.name: rng.uniform(0.3, 1.2, size=tuple(SIZES.get(d, d) for d in t.shape))
             * rng.choice([-1.0, 1.0], size=tuple(SIZES.get(d, d) for d in t.shape))
             for t in VARS}
+    vals["Sq"] = vals["Sq"] + 3.0 * np.eye(SIZES["a"])
     vals.update(SIZES)
     return vals
 
@@ -110,6 +112,13 @@ CASES = [
     ("batched @ vector", Bm @ u, lambda d: d["Bm"] @ d["u"], (Bm, u)),
     ("vector @ batched", u @ Bt, lambda d: d["u"] @ d["Bt"], (u, Bt)),
     ("matrix @ batched", ic.tanh(Bm @ X), lambda d: np.tanh(d["Bm"] @ d["X"]), (Bm, X)),
+    ("batched inv", ic.inv(Sq), lambda d: np.linalg.inv(d["Sq"]), (Sq,)),
+    ("batched inv @", ic.inv(Sq) @ X, lambda d: np.linalg.inv(d["Sq"]) @ d["X"], (Sq, X)),
+    ("batched det", ic.det(Sq), lambda d: np.linalg.det(d["Sq"]), (Sq,)),
+    ("batched logdet", ic.logdet(Sq @ Sq + Sq), lambda d: np.linalg.slogdet(d["Sq"] @ d["Sq"] + d["Sq"])[1],
+     (Sq,)),
+    ("batched det of a negative stack", ic.sum(ic.logdet(-Sq) * ic.det(Sq)),
+     lambda d: np.sum(np.linalg.slogdet(-d["Sq"])[1] * np.linalg.det(d["Sq"])), (Sq,)),
 ]
 IDS = [c[0] for c in CASES]
 #: the cotangent of a join along a named axis (2*b) is read back as reshape(ct, (a, 2, b))[:, 0],
@@ -299,3 +308,21 @@ def test_formulas_call_the_new_functions(formula, built):
     shapes = {t.name: t for t in VARS}
     got = ic.parse(formula, shapes)
     np.testing.assert_allclose(values_of(got, **VALUES), values_of(built, **VALUES), rtol=1e-13)
+
+
+SECOND_ORDER = [  # (id, scalar f, variable): the Hessian against differences of the gradient
+    ("batched logdet", ic.sum(ic.logdet(Sq) * w), Sq),
+    ("batched inv", ic.sum(ic.inv(Sq) @ X), Sq),
+    ("batched det", ic.sum(ic.det(Sq)), Sq),
+    ("prod", ic.prod(ic.tanh(R), axis=0) @ q, R),
+    ("var", ic.var(X, axis=1) @ u, X),
+    ("std", ic.sum(ic.std(X @ Z, axis=0)), Z),
+    ("cumsum", ic.sum(ic.cumsum(X, 1) ** 3), X),
+]
+
+
+@pytest.mark.parametrize("name, f, var", SECOND_ORDER, ids=[c[0] for c in SECOND_ORDER])
+def test_second_derivatives(name, f, var):
+    g = ic.grad(f, var)
+    assert_close(values_of(ic.hessian(f, var), **VALUES), fd_jacobian(g, var, VALUES), rtol=1e-4,
+                 what=f"hessian of {name}")

@@ -143,24 +143,34 @@ def _fw_max(node: Max, tan, E) -> Expr:
     return product([(max_weights(node), ls), (tan(arg), ls + el)], keep + el, dims)
 
 
+def batch_labels(node: Inverse | Det | LogDet) -> tuple[tuple, dict]:
+    """Labels of a matrix function's leading (batch) axes and their dimensions: the rules of
+    ``inv``, ``det`` and ``logdet`` hold per matrix of the stack, these labels shared by all."""
+    batch = node.arg.shape[:-2]
+    ls = fresh_labels(len(batch))
+    return ls, dict(zip(ls, batch))
+
+
 def _fw_inverse(node: Inverse, tan, E) -> Expr:
     i, a, b, j = fresh_labels(4)
-    n = node.shape[0]
+    B, dims = batch_labels(node)
+    n = node.shape[-1]
     el = tuple(l for l, _ in E)
-    dims = {i: n, a: n, b: n, j: n, **dict(E)}
-    return product([(node, (i, a)), (tan(node.arg), (a, b) + el), (node, (b, j))], (i, j) + el,
-                   dims, coef=-1.0)
+    dims.update({i: n, a: n, b: n, j: n, **dict(E)})
+    return product([(node, B + (i, a)), (tan(node.arg), B + (a, b) + el), (node, B + (b, j))],
+                   B + (i, j) + el, dims, coef=-1.0)
 
 
 def _fw_det(node: Det | LogDet, tan, E) -> Expr:
     a, b = fresh_labels(2)
-    n = node.arg.shape[0]
+    B, dims = batch_labels(node)
+    n = node.arg.shape[-1]
     el = tuple(l for l, _ in E)
-    dims = {a: n, b: n, **dict(E)}
-    factors = [(Inverse(node.arg), (b, a)), (tan(node.arg), (a, b) + el)]
+    dims.update({a: n, b: n, **dict(E)})
+    factors = [(Inverse(node.arg), B + (b, a)), (tan(node.arg), B + (a, b) + el)]
     if isinstance(node, Det):
-        factors.insert(0, (node, ()))
-    return product(factors, el, dims)
+        factors.insert(0, (node, B))
+    return product(factors, B + el, dims)
 
 
 def _fw_reshape(node: Reshape, tan, E) -> Expr:

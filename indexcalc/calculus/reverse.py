@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.algebra import add, fresh_labels, product, scale, size_factors
-from .forward import _dims, _spread, depends, local_derivative, max_weights, softmax_over
+from .forward import _dims, _spread, batch_labels, depends, local_derivative, max_weights, softmax_over
 from ..core.dims import Dim
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
@@ -70,18 +70,22 @@ def _rv_max(node: Max, ct: Expr, dep) -> list:
 
 def _rv_inverse(node: Inverse, ct: Expr, dep) -> list:
     i, a, b, j = fresh_labels(4)
-    n = node.shape[0]
-    return [(node.arg, product([(node, (i, a)), (ct, (i, j)), (node, (b, j))], (a, b),
-                               {i: n, a: n, b: n, j: n}, coef=-1.0))]
+    B, dims = batch_labels(node)
+    n = node.shape[-1]
+    dims.update({i: n, a: n, b: n, j: n})
+    return [(node.arg, product([(node, B + (i, a)), (ct, B + (i, j)), (node, B + (b, j))],
+                               B + (a, b), dims, coef=-1.0))]
 
 
 def _rv_det(node: Det | LogDet, ct: Expr, dep) -> list:
     a, b = fresh_labels(2)
-    n = node.arg.shape[0]
-    factors = [(ct, ()), (Inverse(node.arg), (b, a))]
+    B, dims = batch_labels(node)
+    n = node.arg.shape[-1]
+    dims.update({a: n, b: n})
+    factors = [(ct, B), (Inverse(node.arg), B + (b, a))]
     if isinstance(node, Det):
-        factors.append((node, ()))
-    return [(node.arg, product(factors, (a, b), {a: n, b: n}))]
+        factors.append((node, B))
+    return [(node.arg, product(factors, B + (a, b), dims))]
 
 
 def _rv_reshape(node: Reshape, ct: Expr, dep) -> list:

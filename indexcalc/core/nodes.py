@@ -10,7 +10,7 @@ Grammar (every node has a positional ``shape``)::
           | Apply(fn, arg, param)               an elementwise function from the rule table
           | Softmax(arg, axis) | LogSumExp(arg, axes)
           | Max(arg, axes)                      the largest entry over axes (min is −Max(−x))
-          | Inverse(arg) | Det(arg) | LogDet(arg)
+          | Inverse(arg) | Det(arg) | LogDet(arg)   over the last two axes (leading ones: a stack)
           | Reshape(arg, shape)                 C-order reshape
           | Named(name, arg)                    a subexpression shown (and computed) once
           | Shared(arg)                         computed once, not flattened; prints as arg
@@ -367,7 +367,7 @@ class Max(_Unary):
 
 
 class Inverse(_Unary):
-    """The matrix inverse ``X⁻¹``."""
+    """The matrix inverse ``X⁻¹`` (of each matrix of a stack: over the last two axes)."""
 
     __slots__ = ()
     _fields = ("arg",)
@@ -377,23 +377,23 @@ class Inverse(_Unary):
 
 
 class Det(_Unary):
-    """The determinant ``det X`` (a scalar)."""
+    """The determinant ``det X``: a scalar, or one per matrix of a stack (the leading axes)."""
 
     __slots__ = ()
     _fields = ("arg",)
 
     def __new__(cls, arg: Expr) -> "Det":
-        return _intern(cls, arg=arg, shape=())
+        return _intern(cls, arg=arg, shape=arg.shape[:-2])
 
 
 class LogDet(_Unary):
-    """``log |det X|`` (a scalar)."""
+    """``log |det X|``: a scalar, or one per matrix of a stack (the leading axes)."""
 
     __slots__ = ()
     _fields = ("arg",)
 
     def __new__(cls, arg: Expr) -> "LogDet":
-        return _intern(cls, arg=arg, shape=())
+        return _intern(cls, arg=arg, shape=arg.shape[:-2])
 
 
 class Reshape(_Unary):

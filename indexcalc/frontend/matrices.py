@@ -19,9 +19,11 @@ from ..core.dims import _factors, check_dim
 
 
 def _square(x: Any, what: str) -> Expr:
+    """A square matrix, or a stack of them (leading batch axes), as ``numpy.linalg`` takes."""
     x = as_expr(x, what)
-    if x.ndim != 2 or not dims_equal(x.shape[0], x.shape[1]):
-        raise ShapeError(f"{what}: needs a square matrix, got shape {format_shape(x.shape)}")
+    if x.ndim < 2 or not dims_equal(x.shape[-2], x.shape[-1]):
+        raise ShapeError(f"{what}: needs a square matrix (or a stack of them over leading axes), "
+                         f"got shape {format_shape(x.shape)}")
     return x
 
 
@@ -228,7 +230,8 @@ def dim_names_in_order(dim: Dim) -> list[str]:
 
 
 def inv(x: Any) -> Expr:
-    """The matrix inverse.
+    """The matrix inverse; of each matrix of a stack over the leading axes, as
+    ``numpy.linalg.inv``.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -236,12 +239,15 @@ def inv(x: Any) -> Expr:
         >>> ic.inv(X).evaluate(X=np.array([[2.0, 0.0], [0.0, 4.0]]))
         array([[0.5 , 0.  ],
                [0.  , 0.25]])
+        >>> ic.inv(ic.Tensor("S", "b n n")).shape
+        ('b', 'n', 'n')
     """
     return Inverse(_square(x, "inv"))
 
 
 def det(x: Any) -> Expr:
-    """The determinant.
+    """The determinant; one per matrix of a stack over the leading axes, as
+    ``numpy.linalg.det``.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -250,12 +256,14 @@ def det(x: Any) -> Expr:
         det(X)
         >>> bool(np.isclose(ic.det(X).evaluate(X=np.array([[2.0, 1.0], [0.0, 4.0]])), 8.0))
         True
+        >>> ic.det(ic.Tensor("S", "b n n")).evaluate(S=np.stack([np.eye(2), 3 * np.eye(2)]))
+        array([1., 9.])
     """
     return Det(_square(x, "det"))
 
 
 def logdet(x: Any) -> Expr:
-    """``log |det X|``.
+    """``log |det X|``; one per matrix of a stack over the leading axes (``slogdet(X)[1]``).
 
     Examples:
         >>> import indexcalc as ic, numpy as np

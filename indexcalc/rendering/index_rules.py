@@ -233,6 +233,8 @@ def _det(log: bool):
     def render(node, names, ctx):
         body, bound = _closed(node.arg, ctx)
         start, end = ctx.style.logdet() if log else ctx.style.call("det")
+        if names:  # one per matrix of a stack: indexed by the leading axes
+            end += ctx.style.indexed("", ctx.idx(names))
         return [start] + body + [end], bound
     return render
 
