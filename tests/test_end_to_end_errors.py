@@ -51,7 +51,8 @@ SHAPE = [  # dimensions that disagree, found when the expression is built
     (lambda: X + W, ["+", "(n, d)", "(d, h)"]),
     (lambda: X * v, ["*", "(n, d)", "(h,)"]),
     (lambda: np.ones(3) - X, ["-", "(3,)", "(n, d)"]),
-    (lambda: ic.Tensor("T", (2, 3, 4)) @ x, ["@", "3-D"]),
+    # stacks of matrices multiply as np.matmul's (issue 16): batch axes that do not broadcast
+    (lambda: ic.Tensor("T", (2, 3, 4)) @ ic.Tensor("T2", (3, 4, 5)), ["@", "batch axes"]),
     (lambda: ic.Constant(2.0) @ x, ["@", "at least one axis"]),
     (lambda: ic.trace(X), ["trace", "square", "(n, d)"]),
     (lambda: ic.inv(X), ["inv", "square", "(n, d)"]),
