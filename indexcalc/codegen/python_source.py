@@ -279,7 +279,7 @@ def _product(w: _Writer, node: Product) -> str:
     if extra:
         value = f"{value} * {' * '.join(extra)}"
     if compact != target:
-        kept = w.shape(tuple(size[c] if c in present else 1 for c in target))
+        kept = _shape_of(target, {c: size[c] if c in present else "1" for c in target})
         value = f"{w.m}.broadcast_to({w.m}.reshape({value}, {kept}), {_shape_of(target, size)})"
     if full != target:
         value = _diagonal(w, full, target, size, value)
@@ -287,6 +287,7 @@ def _product(w: _Writer, node: Product) -> str:
 
 
 def _shape_of(letters: str, size: dict) -> str:
+    """The source of a shape tuple from the size text of each letter (already written code)."""
     inner = ", ".join(size[c] for c in letters)
     return f"({inner},)" if len(letters) == 1 else f"({inner})"
 
