@@ -20,7 +20,7 @@ Grammar (every node has a positional ``shape``)::
           | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
 
 ``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
-``tests/test_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
+``tests/test_package_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
 normalized to one item per axis, new axes in place: ``("i", k)`` an integer, ``("s", start, stop,
 step)`` a slice as NumPy takes it, ``("n",)`` a new axis of size 1 (see
 :func:`indexcalc.frontend.indexing.normalize`).
