@@ -40,7 +40,7 @@ import numpy as np
 
 from ..core.algebra import delta_classes
 from ..core.elementwise import RULES, rule
-from ..core.dims import Dim, dim_names
+from ..core.dims import Dim, dim_factors, dim_names
 from ..errors import BindingError, IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
@@ -154,7 +154,7 @@ class _Writer:
     def dim(self, d: Dim) -> str:
         if isinstance(d, int):
             return str(d)
-        coef, names = _split(d)
+        coef, names = dim_factors(d)
         parts = ([str(coef)] if coef != 1 else []) + [self.size_var[n] for n in names]
         return parts[0] if len(parts) == 1 else "(" + " * ".join(parts) + ")"
 
@@ -224,16 +224,6 @@ class _Writer:
         out += ["", f"def {name}({signature}):"] + [f"    {s}" for s in body]
         return "\n".join(out) + "\n"
 
-
-def _split(d: str) -> tuple[int, list[str]]:
-    coef, names = 1, []
-    for part in d.split("*"):
-        part = part.strip()
-        if part.isdigit():
-            coef *= int(part)
-        else:
-            names.append(part)
-    return coef, names
 
 
 def _node_dims(node: Expr) -> tuple:

@@ -461,6 +461,21 @@ def _is_full(item: tuple, d: Dim) -> bool:
     return item == _FULL_NAMED or (item[0] == "s" and item[1:] == (0, d, 1) and isinstance(d, int))
 
 
+def named_bounds(spec: tuple, base: tuple) -> list[tuple[int, str, int]]:
+    """``(axis, dimension, size needed)`` for each item of ``spec`` on a named axis of ``base``:
+    the bounds that can be checked only once the dimension's size is bound."""
+    out, axis = [], 0
+    for it in spec:
+        if it[0] == "n":
+            continue
+        d = base[axis]
+        axis += 1
+        need = (it[1] + 1 if it[1] >= 0 else -it[1]) if it[0] == "i" else (it[2] or 0)
+        if not isinstance(d, int) and need > 0:
+            out.append((axis - 1, d, need))
+    return out
+
+
 def _spec_shape(spec: tuple, shape: tuple) -> tuple:
     """The shape ``spec`` gives when applied to ``shape`` (spec already normalized for it)."""
     out, axis = [], 0
