@@ -23,6 +23,7 @@ from _fd import assert_close, fd_jacobian, values_of
 from _latex import assert_well_formed
 
 import indexcalc as ic
+from indexcalc.core import nodes
 
 SIZES = {"a": 3, "b": 4, "c": 5}
 X, Y, Z = ic.tensors("X[a,b] Y[a,b] Z[b,c]")
@@ -234,15 +235,22 @@ def test_gradients_agree_with_jax():
     import jax
     import jax.numpy as jnp
 
-    with jax.enable_x64(True) if hasattr(jax, "enable_x64") else jax.experimental.enable_x64():
-        for f, jf in [(ic.var(X, axis=1), lambda a: jnp.sum(jnp.var(a, 1))),
-                      (ic.std(X), jnp.std),
-                      (ic.cumsum(X, axis=0), lambda a: jnp.sum(jnp.cumsum(a, 0) ** 2))]:
-            target = ic.sum(f * f) if f.ndim and jf is not jnp.std else f
-            if f.ndim and "cumsum" not in repr(jf):
-                target = ic.sum(f)
-            got = values_of(ic.grad(target, X), **VALUES)
-            np.testing.assert_allclose(got, np.asarray(jax.grad(jf)(VALUES["X"])), rtol=1e-10)
+    a = VALUES["X"]
+    ties = np.array([[1.0, 3.0, 3.0, 0.5]] * 3)          # tied maxima in every row
+    pairs = [  # (scalar f of X, the same in jax.numpy, the value of X)
+        (ic.sum(ic.var(X, axis=1)), lambda x: jnp.sum(jnp.var(x, 1)), a),
+        (ic.std(X), jnp.std, a),
+        (ic.sum(ic.cumsum(X, axis=0) ** 2), lambda x: jnp.sum(jnp.cumsum(x, 0) ** 2), a),
+        (ic.sum(ic.max(X, axis=1)), lambda x: jnp.sum(jnp.max(x, 1)), ties),
+        (ic.sum(ic.maximum(X, 3.0)), lambda x: jnp.sum(jnp.maximum(x, 3.0)), ties),
+        (ic.sum(ic.clip(X, 0.5, 3.0)), lambda x: jnp.sum(jnp.clip(x, 0.5, 3.0)), ties),
+        (ic.sum(ic.log1p(X * X)), lambda x: jnp.sum(jnp.log1p(x * x)), a),
+    ]
+    x64 = jax.enable_x64(True) if hasattr(jax, "enable_x64") else jax.experimental.enable_x64()
+    with x64:
+        for f, jf, at in pairs:
+            got = values_of(ic.grad(f, X), **{**VALUES, "X": at})
+            np.testing.assert_allclose(got, np.asarray(jax.grad(jf)(at)), rtol=1e-10, atol=1e-12)
 
 
 def test_ties_split_the_cotangent_as_jax_does():
@@ -326,3 +334,19 @@ def test_second_derivatives(name, f, var):
     g = ic.grad(f, var)
     assert_close(values_of(ic.hessian(f, var), **VALUES), fd_jacobian(g, var, VALUES), rtol=1e-4,
                  what=f"hessian of {name}")
+
+
+@pytest.mark.parametrize("backend", ["dask", "torch", "cupy", "jax"])
+def test_every_installed_backend_computes_the_new_nodes(backend):
+    """``Max``, batched inverses and determinants, the statistics: each backend as NumPy."""
+    pytest.importorskip({"dask": "dask.array"}.get(backend, backend))
+    for f in (ic.max(T, axis=(0, 2)), ic.minimum(T, 0.1), ic.clip(X, -0.5, 0.5), ic.inv(Sq) @ X,
+              ic.logdet(Sq), ic.det(Sq), ic.std(X, axis=0), ic.cumsum(X, axis=1), ic.prod(R, axis=0)):
+        if backend == "dask" and isinstance(f, (nodes.Det, nodes.LogDet)):
+            with pytest.raises(ic.IndexcalcError, match="dask"):  # dask has no chunked det
+                ic.compile(f, backend=backend)(**V)
+            continue
+        got = ic.compile(f, backend=backend)(**V)
+        got = got.compute() if hasattr(got, "compute") else got
+        got = got.cpu().numpy() if hasattr(got, "cpu") else np.asarray(got)
+        np.testing.assert_allclose(got, values_of(f, **VALUES), rtol=1e-5 if backend == "jax" else 1e-12)

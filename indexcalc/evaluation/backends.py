@@ -184,12 +184,18 @@ def _dask_namespace() -> Namespace:
                                  "expression with backend='numpy'")
         return fail
 
+    def inv(a):  # dask's inv takes one matrix; a stack is inverted block by block, whole matrices
+        if a.ndim == 2:
+            return da.linalg.inv(a)
+        whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
+        return whole.map_blocks(np.linalg.inv, dtype=a.dtype)
+
     ops = SimpleNamespace(
         zeros=da.zeros, broadcast_to=da.broadcast_to, reshape=da.reshape,
         transpose=da.transpose, write_diagonal=_masked_write_diagonal(da),
         amax=lambda a, axis: da.max(a, axis=axis, keepdims=True),
         sum=lambda a, axis: da.sum(a, axis=axis, keepdims=True),
-        inv=da.linalg.inv, det=not_chunked("det"), logdet=not_chunked("logdet"),
+        inv=inv, det=not_chunked("det"), logdet=not_chunked("logdet"),
     )
     # the functions NumPy has no name for run blockwise with the NumPy kernel
     functions = _functions("dask", da, **{name: _blockwise(da, fn)
