@@ -350,3 +350,17 @@ def test_every_installed_backend_computes_the_new_nodes(backend):
         got = got.compute() if hasattr(got, "compute") else got
         got = got.cpu().numpy() if hasattr(got, "cpu") else np.asarray(got)
         np.testing.assert_allclose(got, values_of(f, **VALUES), rtol=1e-5 if backend == "jax" else 1e-12)
+
+
+METHODS = [  # (method, positional args, keyword args): as the ndarray method of that name
+    ("sum", (1,), {"keepdims": True}), ("mean", (0,), {}), ("var", (), {"ddof": 1}),
+    ("std", (1,), {"keepdims": True}), ("prod", (0,), {}), ("cumsum", (1,), {}),
+    ("max", (1,), {"keepdims": True}), ("min", (), {}), ("clip", (-0.5, 0.5), {}),
+    ("trace", (1,), {}), ("diagonal", (-1,), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", METHODS, ids=[m[0] for m in METHODS])
+def test_methods_are_the_ndarray_methods(name, args, kwargs):
+    got = getattr(R, name)(*args, **kwargs).evaluate(R=V["R"])
+    np.testing.assert_allclose(got, getattr(V["R"], name)(*args, **kwargs), rtol=1e-13)

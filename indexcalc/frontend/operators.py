@@ -13,6 +13,7 @@ from ..core.nodes import Expr
 from .arithmetic import add2, div, exp, log, mul, named, neg, power
 from .axes import matmul, sum, transpose
 from .indexing import index
+from . import extrema, matrices, statistics
 from .matrices import reshape
 
 
@@ -42,7 +43,19 @@ METHODS = {
     "__rpow__": _rpow,
     "T": property(lambda s: transpose(s), doc="The transpose (axes reversed)."),
     "transpose": transpose,
-    "sum": lambda s, axis=None: sum(s, axis),
+    # NumPy's array methods: the axis positional, the rest by keyword (NumPy's second positional
+    # parameter is a dtype or an out array, which expressions do not take)
+    "sum": lambda s, axis=None, *, keepdims=False: sum(s, axis, keepdims),
+    "mean": lambda s, axis=None, *, keepdims=False: statistics.mean(s, axis, keepdims),
+    "var": lambda s, axis=None, *, keepdims=False, ddof=0: statistics.var(s, axis, keepdims, ddof),
+    "std": lambda s, axis=None, *, keepdims=False, ddof=0: statistics.std(s, axis, keepdims, ddof),
+    "prod": lambda s, axis=None, *, keepdims=False: statistics.prod(s, axis, keepdims),
+    "cumsum": lambda s, axis=None: statistics.cumsum(s, axis),
+    "max": lambda s, axis=None, *, keepdims=False: extrema.max(s, axis, keepdims),
+    "min": lambda s, axis=None, *, keepdims=False: extrema.min(s, axis, keepdims),
+    "clip": lambda s, min=None, max=None: extrema.clip(s, min, max),
+    "trace": lambda s, offset=0: matrices.trace(s, offset),
+    "diagonal": lambda s, offset=0: matrices.diagonal(s, offset),
     "reshape": reshape,
     "named": named,
 }
