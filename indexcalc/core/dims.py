@@ -171,3 +171,55 @@ def broadcast_shapes(*shapes: tuple[Dim, ...], what: str = "operands") -> tuple[
                     + f": axis {axis} has dimension {dim} in one and {d} in operand {i}")
         out.append(dim)
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- pins
+# A pin ``dim = size`` is what an expression learned when a named dimension met a concrete one
+# (see :mod:`indexcalc.core.dim_meeting`). Pins map the dimension, written canonically, to
+# ``(size, where)``; ``where`` says which operation fixed it, for the messages.
+
+def pin(dim: Dim, size: int, where: str) -> dict:
+    """The pins that ``dim = size`` implies: ``{}`` for an int, one name solved when it can be.
+
+    Examples:
+        >>> pin("d", 3, "here"), pin("2*n", 6, "here"), pin("n*m", 12, "here")
+        ({'d': (3, 'here')}, {'n': (3, 'here')}, {'m*n': (12, 'here')})
+    """
+    coef, names = _factors(dim)
+    if not names:
+        if coef != size:
+            raise ShapeError(f"dimension {dim} cannot be {size} ({where})")
+        return {}
+    if len(names) == 1:
+        if coef == 0 or size % coef:
+            raise ShapeError(f"dimension {dim} cannot be {size}: {size} is not a multiple of "
+                             f"{coef} ({where})")
+        return {names[0]: (size // coef, where)}
+    key = "*".join(([str(coef)] if coef != 1 else []) + list(names))
+    return {key: (size, where)}
+
+
+def merge_pins(*maps: Mapping | None) -> dict:
+    """One map of pins from several; a name pinned to two sizes is a ``ShapeError`` naming both.
+
+    Examples:
+        >>> merge_pins({"d": (3, "a constant")}, None, {"d": (3, "another")})
+        {'d': (3, 'a constant')}
+        >>> merge_pins({"d": (3, "the left operand")}, {"d": (4, "the right operand")})
+        Traceback (most recent call last):
+        ...
+        indexcalc.errors.ShapeError: dimension 'd' is 3 by the left operand but 4 by the right operand
+    """
+    out: dict = {}
+    for m in maps:
+        if not m:
+            continue
+        if not out:
+            out = dict(m)
+            continue
+        for key, (size, where) in m.items():
+            seen = out.setdefault(key, (size, where))
+            if seen[0] != size:
+                raise ShapeError(f"dimension {key!r} is {seen[0]} by {seen[1]} but {size} by "
+                                 f"{where}")
+    return out

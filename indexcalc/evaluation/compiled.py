@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.dims import dim_names, dim_size, format_shape
+from ..core.dims import dim_names, dim_size, format_shape, merge_pins
 from ..errors import BindingError
-from ..core.nodes import Derivative, Expr, Product, Tensor
+from ..core.nodes import Derivative, Expr, Product, Tensor, pins_of
 from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from ..core.graph_walk import postorder
 from .backends import namespace
@@ -46,6 +46,7 @@ def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict, froze
     tensors: dict[str, Tensor] = {}
     variables: dict[str, Tensor] = {}
     nodes = postorder(roots) if nodes is None else nodes
+    pins = merge_pins(*(pins_of(r) for r in roots))
     for node in nodes:
         if isinstance(node, Tensor):
             _one_per_name(tensors, node)
@@ -53,7 +54,7 @@ def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict, froze
             _one_per_name(variables, node.wrt)
     for t in variables.values():
         _one_per_name(dict(tensors), t)
-    return tensors, frozenset(_dimension_names(nodes)), variables
+    return tensors, frozenset(_dimension_names(nodes)), variables, pins
 
 
 def _one_per_name(table: dict[str, Tensor], t: Tensor) -> None:
@@ -68,7 +69,7 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                    convert: Callable[[str, Any], Any] | None = None) -> tuple[dict, dict]:
     """:func:`bind` for a precomputed :func:`signature`."""
     convert = convert or _as_array
-    tensors, names, variables = sig
+    tensors, names, variables, pins = sig
     arrays: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
     where: dict[str, str] = {}
@@ -79,6 +80,7 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                                f"(given: {given})")
         arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
+    _bind_pins(pins, sizes, where, single=True)
     missing = names - set(sizes)
     if missing:
         _bind_extra(values, tensors, variables, missing, sizes, where, convert)
@@ -88,7 +90,26 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                 if dim_size(d, sizes) != n:
                     raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} is "
                                        f"{dim_size(d, sizes)} by the sizes bound, got {n}")
+    _bind_pins(pins, sizes, where, single=False)
     return arrays, sizes
+
+
+def _bind_pins(pins: Mapping, sizes: dict, where: dict, single: bool) -> None:
+    """Check the sizes bound against the pins (``d = 3`` where ``d`` met a concrete 3, see
+    :mod:`indexcalc.core.dim_meeting`); bind a pinned name no value carries. ``single``: the
+    pins of one name (before the other bindings), else those of products (after them)."""
+    for dim, (size, pinned_by) in pins.items():
+        if ("*" not in dim) != single:
+            continue
+        if single and dim not in sizes:
+            sizes[dim], where[dim] = size, pinned_by
+            continue
+        if not all(n in sizes for n in dim_names(dim)):
+            continue
+        if dim_size(dim, sizes) != size:
+            got = where.get(dim) or ", ".join(where[n] for n in dim_names(dim) if n in where)
+            raise BindingError(f"dimension {dim!r} is {dim_size(dim, sizes)} by {got} but the "
+                               f"expression fixes it to {size} ({pinned_by})")
 
 
 def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
