@@ -199,6 +199,28 @@ def pin(dim: Dim, size: int, where: str) -> dict:
     return {key: (size, where)}
 
 
+def total_meets(a: Dim, b: Dim) -> tuple[Dim, int] | None:
+    """``(named, size)`` when two totals differ by named factors on one side only (a reshape of
+    ``m*n`` to 12, or of ``m*n*m*n`` to ``12*m*n``): ``named = size`` makes them equal.
+
+    Examples:
+        >>> total_meets("m*n", 12), total_meets("m*n*m*n", "12*m*n"), total_meets("m", "n")
+        (('m*n', 12), ('m*n', 12), None)
+    """
+    (ca, na), (cb, nb) = _factors(a), _factors(b)
+    rest_a, rest_b = list(na), list(nb)
+    for n in na:
+        if n in rest_b:
+            rest_a.remove(n)
+            rest_b.remove(n)
+    if bool(rest_a) == bool(rest_b):
+        return None
+    (c, names), size = ((ca, rest_a), cb) if rest_a else ((cb, rest_b), ca)
+    if c == 0 or size % c:
+        return None
+    return "*".join(names), size // c
+
+
 def merge_pins(*maps: Mapping | None) -> dict:
     """One map of pins from several; a name pinned to two sizes is a ``ShapeError`` naming both.
 

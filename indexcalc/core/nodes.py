@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin
+from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
 
@@ -438,9 +438,10 @@ class Reshape(_Unary):
         # a reshape of named dimensions to a concrete size (``X[m,n].reshape(12)``) fixes m*n
         before = dim_mul(*self.arg.shape) if self.arg.shape else 1
         after = dim_mul(*self.shape) if self.shape else 1
-        if dims_equal(before, after) or isinstance(before, int) == isinstance(after, int):
+        meets = None if dims_equal(before, after) else total_meets(before, after)
+        if meets is None:
             return None
-        named, size = (before, after) if isinstance(after, int) else (after, before)
+        named, size = meets
         return pin(named, size, f"the reshape of {format_shape(self.arg.shape)} to "
                                 f"{format_shape(self.shape)}")
 

@@ -14,7 +14,7 @@ from ..errors import IndexcalcError, ShapeError
 from ..core.slicing import reshaped
 from ..core.nodes import Delta, Det, Expr, Inverse, LogDet
 from .arithmetic import as_expr
-from ..core.dims import _factors, check_dim
+from ..core.dims import _factors, check_dim, total_meets
 
 
 def _square(x: Any, what: str) -> Expr:
@@ -176,8 +176,7 @@ def reshape(x: Any, *shape: Any) -> Expr:
     new = tuple(check_dim(d, "reshape") for d in shape)
     after = dim_mul(*new) if new else 1
     # named dimensions reshaped to a concrete size pin their product (X[m,n].reshape(12): m*n = 12)
-    meets = isinstance(after, int) != isinstance(total, int) and after != 0 and total != 0
-    if not (dims_equal(after, total) or meets):
+    if not (dims_equal(after, total) or total_meets(after, total)):
         raise ShapeError(f"reshape: cannot reshape {format_shape(x.shape)} (size {total}) into "
                          f"{format_shape(new)}")
     return reshaped(x, new)

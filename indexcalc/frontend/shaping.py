@@ -109,7 +109,8 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
         raise ShapeError("concatenate: zero-dimensional expressions cannot be concatenated "
                          "(use ic.stack)")
     ax = _one_axis(axis, ndim, "concatenate")
-    parts = meet(parts, [tuple("cat" if a == ax else a for a in range(p.ndim)) for p in parts])
+    parts = meet(parts, [tuple(("along", i) if a == ax else a for a in range(p.ndim))
+                         for i, p in enumerate(parts)])
     for i, p in enumerate(parts):
         if p.ndim != ndim:
             raise ShapeError(f"concatenate: item 0 has {ndim} axes but item {i} has {p.ndim}")
