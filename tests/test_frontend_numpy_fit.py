@@ -169,6 +169,6 @@ def test_numpy_functions_on_expressions_return_expressions(what, call):
     (lambda: np.reshape(X, -1, order="F"), "ic.vec"),
 ])
 def test_unsupported_numpy_calls_are_indexcalc_errors(call, needle):
-    with pytest.raises(ic.IndexcalcError, match="") as e:
+    with pytest.raises(ic.IndexcalcError) as e:
         call()
     assert needle in str(e.value)

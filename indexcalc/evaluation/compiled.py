@@ -240,7 +240,8 @@ class Compiled:
             self._programs[key] = program
         return program
 
-    def __call__(self, /, **values: Any) -> Any:
+    def __call__(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> Any:
+        values = _values(values, more)
         ns = self.namespace
         if ns.name == "numpy":
             key = _shapes_key(values)
@@ -324,19 +325,33 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
     return Compiled(expr, backend, optimize, memory_limit)
 
 
-def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
-    """The value of ``expr`` as a NumPy array; any tensor name works as a keyword.
+def evaluate(expr: Any, values: Mapping[str, Any] | None = None, /, **more: Any) -> np.ndarray:
+    """The value of ``expr`` as a NumPy array; any tensor name works as a keyword, and the values
+    may also come as one dict (``ic.evaluate(f, {"X": X})``, ``f.evaluate({"X": X})``).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
         >>> X, w = ic.tensors("X[n,d] w[d]")
         >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
         array([3., 3.])
+        >>> (X @ w).evaluate({"X": np.ones((2, 3)), "w": np.arange(3.0)})
+        array([3., 3.])
     """
 
+    values = _values(values, more)
     expr = as_expr(expr, "evaluate")
     compiled = _CACHE.pop(expr, None) or Compiled(expr)
     _CACHE[expr] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return compiled(**values)
+
+
+def _values(values: Any, more: dict) -> dict:
+    """The keyword values, with those of a dict given positionally."""
+    if values is None:
+        return more
+    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+        raise BindingError(f"evaluate: give the values as keywords or one dict of tensor names "
+                           f"to arrays, got {type(values).__name__}")
+    return {**values, **more}
