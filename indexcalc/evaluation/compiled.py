@@ -257,7 +257,10 @@ class Compiled:
             return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
-        return self.program_for(sizes, dtype).run(arrays)
+        out = self.program_for(sizes, dtype).run(arrays)
+        if _numpy_dtype(out) != dtype and hasattr(out, "astype"):
+            out = out.astype(dtype)  # float32 in, float32 out (dask's inv computes in float64)
+        return out
 
 
 def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
