@@ -33,8 +33,7 @@ from .evaluation.finite_differences import check
 from .evaluation.memory import memory_limit, set_memory_limit
 from .evaluation.plan_report import Plan, plan
 from .rendering.index_notation import to_index_notation
-from .rendering.latex_notation import repr_latex
-from .rendering.latex_notation import to_latex as _expr_latex
+from .rendering.latex_notation import to_latex
 from .rendering.value_repr import repr_html, repr_latex_short, short_repr, text_html
 from .layouts.matrix_form import MatrixForm
 from .layouts.matrix_layout import to_einsum, to_matrix
@@ -58,23 +57,6 @@ Derivation._repr_latex_ = lambda self: f"$${self.latex()}$$"
 Derivation._repr_html_ = lambda self: text_html(str(self))
 Plan._repr_html_ = lambda self: text_html(str(self))
 del operators, _node_type
-
-
-def to_latex(value: object) -> str:
-    r"""LaTeX of an expression's index notation, or of a ``MatrixForm`` or ``Derivation``.
-
-    Examples:
-        >>> import indexcalc as ic
-        >>> A, x = ic.tensors("A[m,n] x[n]")
-        >>> print(ic.to_latex(A @ x))
-        \sum_{n} A_{mn} x_{n}
-        >>> print(ic.to_latex(ic.to_matrix(A.T @ (A @ x))))
-        {A}^{\top} \, A \, x
-    """
-    if isinstance(value, (MatrixForm, Derivation)):
-        return value.latex()
-    return _expr_latex(value)
-
 globals().update(_elementwise)  # ic.exp, ic.tanh, …: one per public row of the rule table
 
 __version__ = "0.1.0"

@@ -94,7 +94,7 @@ def repr_html(expr: Expr) -> str:
     Examples:
         >>> import indexcalc as ic
         >>> repr_html(ic.Tensor("X", "n d") * 2)
-        '<code>Product (n, d)</code>: <code>2 X[n,d]</code>'
+        '<code>Sum (n, d)</code>: <code>2 X[n,d]</code>'
     """
     head = html.escape(f"{kind(expr)} {format_shape(expr.shape)}")
     text = (to_index_notation(expr) if small(expr)
