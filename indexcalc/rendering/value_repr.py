@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from ..core.dims import format_shape
-from ..core.nodes import Derivative, Expr, Named, Tensor
+from ..core.nodes import Derivative, Expr, Named, Sum, Tensor
 from .index_notation import to_index_notation
 from .latex_notation import repr_latex
 
@@ -81,6 +81,8 @@ def short_repr(expr: Expr) -> str:
     """
     try:
         head = f"{kind(expr)} {format_shape(expr.shape)}"
+        if isinstance(expr, Sum) and expr.is_zero:
+            return f"<Zero {format_shape(expr.shape)}>"
         if not small(expr):
             return f"<{head}: a graph of over {RENDER_LIMIT} nodes; str() writes its index notation>"
         return f"<{head}: {cut(to_index_notation(expr))}>"
