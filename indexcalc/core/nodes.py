@@ -102,7 +102,7 @@ class Expr:
     """
 
     __slots__ = ("__weakref__",)
-    __array_ufunc__ = None  # NumPy defers to our reflected operators
+    __array_ufunc__ = None  # replaced by the front end's protocol (frontend/numpy_protocol.py)
     shape: tuple[Dim, ...]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Expr":
