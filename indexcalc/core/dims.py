@@ -20,7 +20,7 @@ Shape = tuple  # tuple[Dim, ...]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_']*\Z")
 
 
-def _factors(dim: Dim) -> tuple[int, tuple[str, ...]]:
+def dim_factors(dim: Dim) -> tuple[int, tuple[str, ...]]:
     """Split a dimension into its integer coefficient and sorted symbolic factors."""
     if isinstance(dim, int):
         return dim, ()
@@ -87,7 +87,7 @@ def parse_shape(shape: object, where: str = "shape") -> tuple[Dim, ...]:
 
 def dims_equal(a: Dim, b: Dim) -> bool:
     """Whether two dimensions are the same (as multisets of factors)."""
-    return a == b or _factors(a) == _factors(b)
+    return a == b or dim_factors(a) == dim_factors(b)
 
 
 def dim_mul(*dims: Dim) -> Dim:
@@ -102,7 +102,7 @@ def dim_mul(*dims: Dim) -> Dim:
         if isinstance(d, int):
             coef *= d
         else:
-            c, _ = _factors(d)
+            c, _ = dim_factors(d)
             coef *= c
             names.extend(p.strip() for p in d.split("*") if not p.strip().isdigit())
     if not names:
@@ -116,7 +116,7 @@ def dim_size(dim: Dim, sizes: Mapping[str, int]) -> int:
     """The size of a dimension under a binding of names to sizes."""
     if isinstance(dim, int):
         return dim
-    coef, names = _factors(dim)
+    coef, names = dim_factors(dim)
     try:
         return coef * math.prod(sizes[n] for n in names)
     except KeyError as e:
@@ -126,7 +126,7 @@ def dim_size(dim: Dim, sizes: Mapping[str, int]) -> int:
 
 def dim_names(dim: Dim) -> tuple[str, ...]:
     """The symbolic names a dimension depends on."""
-    return () if isinstance(dim, int) else _factors(dim)[1]
+    return () if isinstance(dim, int) else dim_factors(dim)[1]
 
 
 def format_dim(dim: Dim) -> str:
@@ -185,7 +185,7 @@ def pin(dim: Dim, size: int, where: str) -> dict:
         >>> pin("d", 3, "here"), pin("2*n", 6, "here"), pin("n*m", 12, "here")
         ({'d': (3, 'here')}, {'n': (3, 'here')}, {'m*n': (12, 'here')})
     """
-    coef, names = _factors(dim)
+    coef, names = dim_factors(dim)
     if not names:
         if coef != size:
             raise ShapeError(f"dimension {dim} cannot be {size} ({where})")
@@ -207,7 +207,7 @@ def total_meets(a: Dim, b: Dim) -> tuple[Dim, int] | None:
         >>> total_meets("m*n", 12), total_meets("m*n*m*n", "12*m*n"), total_meets("m", "n")
         (('m*n', 12), ('m*n', 12), None)
     """
-    (ca, na), (cb, nb) = _factors(a), _factors(b)
+    (ca, na), (cb, nb) = dim_factors(a), dim_factors(b)
     rest_a, rest_b = list(na), list(nb)
     for n in na:
         if n in rest_b:
