@@ -79,9 +79,11 @@ def _intern(cls: type, **fields: Any) -> Any:
         node = object.__new__(cls)
         for name, value in fields.items():
             object.__setattr__(node, name, value)
-        pins = merge_pins(node._own_pins(), *(_PINS.get(c) for c in node.children()))
-        if pins:
-            _PINS[node] = pins
+        own = node._own_pins()
+        if own or _PINS:  # no pinned node alive: nothing to merge (the common case, kept cheap)
+            pins = merge_pins(own, *(_PINS.get(c) for c in node.children()))
+            if pins:
+                _PINS[node] = pins
         _TABLE[key] = node
     return node
 
