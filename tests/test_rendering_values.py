@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -35,14 +34,15 @@ def test_long_notation_is_cut_with_an_ellipsis():
     assert repr(g).endswith(" …>") and len(repr(g)) < 120
 
 
-def test_repr_of_a_deep_graph_is_fast_and_does_not_raise():
+def test_repr_of_a_deep_graph_is_short_and_does_not_raise():
+    """A graph too large to show says its size (the walk stops there: no recursion, no full
+    rendering; its speed is measured by examples/depth_benchmark.py, not asserted here)."""
     x = ic.Tensor("x", 3)
     e = x
     for _ in range(10_000):
         e = ic.tanh(e)
-    start = time.perf_counter()
     text, html = repr(e), e._repr_html_()
-    assert time.perf_counter() - start < 0.5
+    assert len(text) < 200
     assert text.startswith("<Apply (3,): a graph of over") and "nodes" in html
     assert e._repr_latex_() is None  # too large to typeset; the notebook shows the HTML
 
