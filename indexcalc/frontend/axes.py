@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import add, fresh, fresh_labels, product
-from ..core.dims import broadcast_shapes, dims_equal, format_shape
+from ..core.dim_meeting import meet
+from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Expr, LogSumExp, Softmax
 from .arithmetic import apply, as_expr, einsum, mul
@@ -105,22 +106,24 @@ def matmul(a: Any, b: Any) -> Expr:
     a, b = as_expr(a, "left operand of @"), as_expr(b, "right operand of @")
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError("@: matmul needs operands with at least one axis; use * for scalars")
-    ka, kb = a.shape[-1], b.shape[0 if b.ndim == 1 else -2]
-    if not dims_equal(ka, kb):
-        raise ShapeError(f"@: shapes {format_shape(a.shape)} and {format_shape(b.shape)} are not "
-                         f"aligned: dimension {ka} (last axis of the left operand) != {kb} "
-                         f"({'first' if b.ndim == 1 else 'second-to-last'} axis of the right "
-                         "operand)")
     if a.ndim > 2 or b.ndim > 2:
-        broadcast_shapes(a.shape[:-2], b.shape[:-2],  # refused here, naming @ and its shapes
-                         what=f"the batch axes of @ ({format_shape(a.shape)} and "
-                              f"{format_shape(b.shape)})")
         left, right = ("...ij" if a.ndim > 1 else "j"), ("...jk" if b.ndim > 1 else "j")
         out = "..." + ("i" if a.ndim > 1 else "") + ("k" if b.ndim > 1 else "")
-        return einsum(f"{left},{right}->{out}", a, b)
+        try:  # einsum meets dimensions and broadcasts the batch axes as np.matmul does
+            return einsum(f"{left},{right}->{out}", a, b)
+        except ShapeError as e:
+            raise ShapeError(f"@: shapes {format_shape(a.shape)} and {format_shape(b.shape)} "
+                             f"do not multiply as stacks of matrices (the batch axes broadcast, "
+                             f"the matrix axes align): {e}") from None
     i, k, j = fresh(), fresh(), fresh()
     la = (i, k) if a.ndim == 2 else (k,)
     lb = (k, j) if b.ndim == 2 else (k,)
+    a, b = meet([a, b], [la, lb])
+    ka, kb = a.shape[-1], b.shape[0]
+    if not dims_equal(ka, kb):
+        raise ShapeError(f"@: shapes {format_shape(a.shape)} and {format_shape(b.shape)} are not "
+                         f"aligned: dimension {ka} (last axis of the left operand) != {kb} "
+                         f"(first axis of the right operand)")
     out = la[:-1] + lb[1:]
     dims = {i: a.shape[0], k: ka, j: b.shape[-1]}
     return product([(a, la), (b, lb)], out, dims)

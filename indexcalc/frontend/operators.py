@@ -15,6 +15,7 @@ from .axes import matmul, sum, transpose
 from .indexing import index
 from . import extrema, matrices, statistics
 from .matrices import reshape
+from .numpy_protocol import array_function, array_ufunc
 
 
 def _pow(self: Expr, p: Any) -> Expr:
@@ -58,6 +59,8 @@ METHODS = {
     "diagonal": lambda s, offset=0: matrices.diagonal(s, offset),
     "reshape": reshape,
     "named": named,
+    "__array_ufunc__": array_ufunc,  # np.tanh(X), np.ones(3) - x, M @ x (numpy_protocol)
+    "__array_function__": array_function,  # np.sum(X), np.einsum(...), np.linalg.inv(A)
 }
 
 
