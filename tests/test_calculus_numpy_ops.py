@@ -216,7 +216,7 @@ def test_refusals_name_the_way_out():
         ic.norm(X, 2, axis=(0, 1))
     with pytest.raises(ic.IndexcalcError, match="keepdims"):
         ic.sum(X, keepdims="yes")
-    with pytest.raises(ic.ShapeError, match="batch axes of @"):
+    with pytest.raises(ic.ShapeError, match="stacks of matrices"):
         ic.Tensor("P", (2, 3, 4)) @ ic.Tensor("Q", (3, 4, 5))
     with pytest.raises(ic.ShapeError, match="tensordot"):
         ic.tensordot(X, Z, ([0], [0]))
@@ -364,3 +364,31 @@ METHODS = [  # (method, positional args, keyword args): as the ndarray method of
 def test_methods_are_the_ndarray_methods(name, args, kwargs):
     got = getattr(R, name)(*args, **kwargs).evaluate(R=V["R"])
     np.testing.assert_allclose(got, getattr(V["R"], name)(*args, **kwargs), rtol=1e-13)
+
+
+NUMPY_CALLS = [  # NumPy's own functions on an expression (__array_function__/__array_ufunc__)
+    lambda m: np.mean(m, axis=0), lambda m: np.var(m, 1, ddof=1), lambda m: np.std(m, keepdims=True),
+    lambda m: np.prod(m, axis=1), lambda m: np.cumsum(m, axis=0),
+    lambda m: np.max(m, axis=1, keepdims=True), lambda m: np.min(m), lambda m: np.amax(m, 0),
+    lambda m: np.clip(m, -0.5, 0.5), lambda m: np.maximum(m, 0.1), lambda m: np.minimum(m, 2 * m),
+    lambda m: np.log1p(m * m), lambda m: np.expm1(m), lambda m: np.log2(m * m + 1),
+    lambda m: np.log10(m * m + 1), lambda m: np.exp2(m), lambda m: np.sign(m),
+    lambda m: np.tensordot(m, m, ([1], [1])), lambda m: np.hstack([m, m]),
+    lambda m: np.vstack([m, m[0]]), lambda m: np.trace(m, 1), lambda m: np.diagonal(m, -1),
+    lambda m: np.linalg.norm(m, axis=1), lambda m: np.sum(m, axis=0, keepdims=True),
+]
+
+
+@pytest.mark.parametrize("call", NUMPY_CALLS, ids=range(len(NUMPY_CALLS)))
+def test_numpy_functions_on_expressions_are_the_new_operations(call):
+    got = call(R)
+    assert isinstance(got, ic.Expr)
+    np.testing.assert_allclose(got.evaluate(R=V["R"]), call(V["R"]), rtol=1e-12)
+
+
+def test_numpy_linear_algebra_on_stacks():
+    s = V["Sq"]
+    for call in (np.linalg.inv, np.linalg.det, lambda m: m @ m):
+        np.testing.assert_allclose(call(Sq).evaluate(Sq=s), call(s), rtol=1e-12)
+    with pytest.raises(ic.IndexcalcError, match="out"):
+        np.max(R, out=np.zeros(3))

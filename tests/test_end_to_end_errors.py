@@ -53,7 +53,7 @@ SHAPE = [  # dimensions that disagree, found when the expression is built
     (lambda: X * v, ["*", "(n, d)", "(h,)"]),
     (lambda: np.ones(3) - ic.Tensor("U", (5, 4)), ["-", "(3,)", "(5, 4)"]),
     # stacks of matrices multiply as np.matmul's (issue 16): batch axes that do not broadcast
-    (lambda: ic.Tensor("T", (2, 3, 4)) @ ic.Tensor("T2", (3, 4, 5)), ["@", "batch axes"]),
+    (lambda: ic.Tensor("T", (2, 3, 4)) @ ic.Tensor("T2", (3, 4, 5)), ["@", "stacks of matrices", "(2, 3, 4)"]),
     (lambda: ic.Constant(2.0) @ x, ["@", "at least one axis"]),
     (lambda: ic.trace(X), ["trace", "square", "(n, d)"]),
     (lambda: ic.inv(X), ["inv", "square", "(n, d)"]),

@@ -31,9 +31,10 @@ from ..core.elementwise import PUBLIC
 from ..core.nodes import Expr
 from ..errors import IndexcalcError
 from .arithmetic import add2, apply, div, exp, log, mul, neg, power
-from .axes import matmul, norm, sum, transpose
+from . import extrema, statistics
+from .axes import matmul, norm, sum, tensordot, transpose
 from .matrices import det, diag, diagonal, inv, kron, outer, reshape, trace
-from .shaping import concatenate, stack, tril, triu, where
+from .shaping import concatenate, hstack, stack, tril, triu, vstack, where
 from .arithmetic import einsum
 
 
@@ -60,11 +61,13 @@ UFUNCS: dict[np.ufunc, tuple[Callable, str]] = {
     np.positive: (lambda a: as_expr(a), "unary +"),
     np.power: (_power, "**"),
     np.absolute: (_elementwise("abs"), "ic.abs"),
+    np.maximum: (extrema.maximum, "ic.maximum"),
+    np.minimum: (extrema.minimum, "ic.minimum"),
 }
 
 
-def _sum(a: Any, axis: Any = None) -> Expr:
-    return sum(a, axis)
+def _sum(a: Any, axis: Any = None, keepdims: bool = False) -> Expr:
+    return sum(a, axis, keepdims)
 
 
 def _transpose(a: Any, axes: Any = None) -> Expr:
@@ -108,16 +111,33 @@ def _where(condition: Any, x: Any, y: Any) -> Expr:
 FUNCTIONS: dict[Callable, tuple[Callable, str]] = {
     np.sum: (_sum, "ic.sum"),
     np.einsum: (_einsum, "ic.einsum"),
-    np.trace: (lambda a: trace(a), "ic.trace"),
+    np.trace: (lambda a, offset=0: trace(a, offset), "ic.trace"),
     np.transpose: (_transpose, "ic.transpose"),
     np.reshape: (_reshape, "ic.reshape"),
     np.linalg.inv: (lambda a: inv(a), "ic.inv"),
     np.linalg.det: (lambda a: det(a), "ic.det"),
-    np.linalg.norm: (lambda x, ord=None: norm(x, ord), "ic.norm"),  # noqa: A002
+    np.linalg.norm: (lambda x, ord=None, axis=None, keepdims=False: norm(x, ord, axis, keepdims),  # noqa: A002
+                     "ic.norm"),
     np.kron: (lambda a, b: kron(a, b), "ic.kron"),
     np.outer: (lambda a, b: outer(a, b), "ic.outer"),
     np.diag: (_diag, "ic.diag / ic.diagonal"),
-    np.diagonal: (lambda a: diagonal(a), "ic.diagonal"),
+    np.diagonal: (lambda a, offset=0: diagonal(a, offset), "ic.diagonal"),
+    np.mean: (lambda a, axis=None, keepdims=False: statistics.mean(a, axis, keepdims), "ic.mean"),
+    np.var: (lambda a, axis=None, ddof=0, keepdims=False: statistics.var(a, axis, keepdims, ddof),
+             "ic.var"),
+    np.std: (lambda a, axis=None, ddof=0, keepdims=False: statistics.std(a, axis, keepdims, ddof),
+             "ic.std"),
+    np.prod: (lambda a, axis=None, keepdims=False: statistics.prod(a, axis, keepdims), "ic.prod"),
+    np.cumsum: (lambda a, axis=None: statistics.cumsum(a, axis), "ic.cumsum"),
+    np.max: (lambda a, axis=None, keepdims=False: extrema.max(a, axis, keepdims), "ic.max"),
+    np.min: (lambda a, axis=None, keepdims=False: extrema.min(a, axis, keepdims), "ic.min"),
+    **{getattr(np, alias): (lambda a, axis=None, keepdims=False, f=f: f(a, axis, keepdims),
+                            f"ic.{f.__name__}")
+       for alias, f in (("amax", extrema.max), ("amin", extrema.min)) if hasattr(np, alias)},
+    np.clip: (lambda a, a_min=None, a_max=None: extrema.clip(a, a_min, a_max), "ic.clip"),
+    np.tensordot: (lambda a, b, axes=2: tensordot(a, b, axes), "ic.tensordot"),
+    np.hstack: (lambda tup: hstack(tup), "ic.hstack"),
+    np.vstack: (lambda tup: vstack(tup), "ic.vstack"),
     np.stack: (lambda arrays, axis=0: stack(arrays, axis), "ic.stack"),
     np.concatenate: (lambda arrays, axis=0: concatenate(arrays, axis), "ic.concatenate"),
     np.tril: (lambda m, k=0: tril(m, k), "ic.tril"),
