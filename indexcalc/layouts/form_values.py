@@ -51,9 +51,19 @@ def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    m = a.max()
-    return np.reshape(m + np.log(np.exp(a - m).sum()), (1, 1))
+def _logsumexp(a: np.ndarray, n: Unary, ctx: EvalContext) -> np.ndarray:
+    """Over all entries, or (a matrix's ``axis=k``) over axis ``k`` only."""
+    axis = n.param
+    m = a.max(axis=axis, keepdims=True)
+    out = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+    return ctx.shaped(out, n.shape)
+
+
+def _softmax_axis(n: Unary) -> int:
+    """The axis a softmax form normalizes: its ``param`` for a matrix; a vector's own axis."""
+    if n.param is not None:
+        return n.param
+    return 0 if n.shape[0] is not None else 1
 
 
 def _vec(a: np.ndarray, order: str) -> np.ndarray:
@@ -70,8 +80,8 @@ _UNARY_EVAL: dict[str, Callable] = {
     "logdet": lambda a, n, ctx: np.reshape(np.linalg.slogdet(a)[1], (1, 1)),
     "sum": lambda a, n, ctx: np.reshape(a.sum(), (1, 1)),
     "func": lambda a, n, ctx: rule(n.param[0]).numpy(a, n.param[1]),
-    "softmax": lambda a, n, ctx: _softmax(a, n.param if min(a.shape) > 1 else int(a.shape[0] == 1)),
-    "logsumexp": lambda a, n, ctx: _logsumexp(a),
+    "softmax": lambda a, n, ctx: _softmax(a, _softmax_axis(n)),
+    "logsumexp": _logsumexp,
     "vec": lambda a, n, ctx: _vec(a, n.param),
     "tril": lambda a, n, ctx: np.tril(a, n.param),
     "triu": lambda a, n, ctx: np.triu(a, n.param),
@@ -123,10 +133,12 @@ EVAL: dict[type, Callable] = {
 
 
 def evaluate_form(root: Form, tensors: tuple, values: dict,
-                  definitions: tuple[Ref, ...] = ()) -> np.ndarray:
+                  definitions: tuple[Ref, ...] = (), source: Any = None) -> np.ndarray:
     """The value of ``root`` with ``values`` bound to ``tensors``; a scalar comes back 0-d.
-    ``definitions`` (each after those it uses) are evaluated first, each once."""
-    _, sizes = bind(list(tensors), values)
+    ``definitions`` (each after those it uses) are evaluated first, each once. ``source``, the
+    expression the form writes, binds every dimension it has (a derivative's lost ones from its
+    variable's value or a size keyword); without it, the dimensions of ``tensors``."""
+    _, sizes = bind([source] if source is not None else list(tensors), values)
     ctx = EvalContext(values, sizes)
     for ref in definitions:
         ctx.cache[id(ref)] = fold(ref.definition, EVAL, ctx)

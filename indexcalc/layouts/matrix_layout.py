@@ -25,6 +25,7 @@ from .matrix_form import MatrixForm
 from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
+from .reassociation import reassociate
 from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
@@ -58,6 +59,7 @@ class Scope:
                         if isinstance(n.arg, Apply)}
         self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
         self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
+        self.rewritten: dict[int, Expr] = {}  # a product re-associated (no factor of order > 2)
 
     def share(self, roots: list[Expr]) -> None:
         """Count how often :func:`build_form` will reach each node from ``roots``, so that a
@@ -171,14 +173,14 @@ def _constant(n: Constant, kids: list, s: Scope) -> Form:
 
 
 def _softmax(n: Softmax, kids: list, s: Scope) -> Form:
-    return unary("softmax", kids[0], s.shape(n), n.axis if n.ndim == 2 else None)
+    return unary("softmax", kids[0], s.shape(n), n.axis % 2 if n.ndim == 2 else None)
 
 
 def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
-    if len(n.axes) != n.arg.ndim:
-        raise LayoutError("logsumexp over some of a matrix's axes has no matrix form; "
-                          "ic.to_einsum or str() shows it in index notation")
-    return unary("logsumexp", kids[0], (None, None))
+    """Over every entry a scalar; over one axis of a matrix, ``logsumexp(X, axis=k)``: a vector."""
+    if len(n.axes) == n.arg.ndim:
+        return unary("logsumexp", kids[0], (None, None))
+    return unary("logsumexp", kids[0], s.shape(n), n.axes[0] % 2)
 
 
 #: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
@@ -228,8 +230,19 @@ def build_form(expr: Expr, scope: Scope) -> Form:
         if not expanded:
             if node.ndim > 2:  # say which node it is, before its children do
                 scope.shape(node)
+            kids = node.children()
+            if isinstance(node, Product) and any(c.ndim > 2 for c in kids):
+                if id(node) not in scope.rewritten:
+                    alt = reassociate(node)
+                    scope.rewritten[id(node)] = node if alt is None else alt
+                alt = scope.rewritten[id(node)]
+                kids = (alt,) if alt is not node else kids
             stack.append((node, True))
-            stack.extend((c, False) for c in reversed(node.children()) if id(c) not in done)
+            stack.extend((c, False) for c in reversed(kids) if id(c) not in done)
+            continue
+        alt = scope.rewritten.get(id(node), node)
+        if alt is not node:
+            done[id(node)] = done[id(alt)]
             continue
         build = BUILD.get(type(node))
         if build is None:
@@ -280,7 +293,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         raise LayoutError(f"to_matrix writes expressions of order ≤ 2; this one has shape "
                           f"{expr.shape} (order {expr.ndim})" + _KRON_HINT)
     split = split_of(expr, out_ndim)
-    expr = plain(expr)  # the split read, a derivative is its value
+    source, expr = expr, plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
     flip = transposes(layout, split)
     terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
@@ -293,7 +306,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     root = add(forms, shape)
     notes = tuple(dict.fromkeys(scope.notes))
     reserved = frozenset(n.name for n in scope.named.values())
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved)
+    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved, source)
 
 
 def _flip_if(shape: tuple, flip: bool) -> tuple:
