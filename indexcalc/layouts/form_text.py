@@ -115,7 +115,7 @@ TEXT = {
     Leaf: lambda n, kids, _: (n.name, ATOM),
     Ref: lambda n, kids, names: ((names or {}).get(id(n), "z"), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
-    Identity: lambda n, kids, _: ("I", ATOM),
+    Identity: lambda n, kids, _: (f"I_{_dim(n.dim)}" if n.subscripted else "I", ATOM),
     Ones: _text_ones,
     Commutation: lambda n, kids, _: (f"K_({_dim(n.m)},{_dim(n.n)})", ATOM),
     Unary: _text_unary,

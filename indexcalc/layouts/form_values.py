@@ -20,21 +20,33 @@ from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Numb
 from ..core.nodes import Constant
 from ..evaluation.compiled import bind, evaluate
 from .vec_convention import vec_jacobian
+from .form_text import to_text
+from ..evaluation.memory import guard
 
 
 @dataclass
 class EvalContext:
-    """What evaluation needs beyond the tree: bound arrays, dimension sizes, named values."""
+    """What evaluation needs beyond the tree: bound arrays, dimension sizes, named values, the
+    float type of the result (float32 in, float32 out) and the memory limit."""
     values: dict
     sizes: dict
     cache: dict = field(default_factory=dict)
+    dtype: Any = np.float64
 
     def size(self, d: Dim | None) -> int:
         return 1 if d is None else dim_size(d, self.sizes)
 
     def shaped(self, arr: Any, shape: tuple) -> np.ndarray:
         """``arr`` laid out as a 2-D array of ``shape`` (vectors as 1 × n or n × 1)."""
-        return np.asarray(arr, dtype=np.float64).reshape(self.size(shape[0]), self.size(shape[1]))
+        return np.asarray(arr, dtype=self.dtype).reshape(self.size(shape[0]), self.size(shape[1]))
+
+    def guard(self, n: Form, rows: int | None = None, cols: int | None = None) -> None:
+        """Refuse (``IndexcalcError``) before allocating an array past the memory limit: the
+        value of form ``n``, or an intermediate of ``rows`` × ``cols``."""
+        if rows is None:
+            rows, cols = self.size(n.shape[0]), self.size(n.shape[1])
+        guard([(lambda: f"the form {type(n).__name__} ({to_text(n)[:60]})", (rows, cols),
+                np.dtype(self.dtype).itemsize)], None)
 
 
 def _eval_leaf(n: Leaf, kids, ctx: EvalContext):
@@ -73,7 +85,7 @@ def _vec(a: np.ndarray, order: str) -> np.ndarray:
 _UNARY_EVAL: dict[str, Callable] = {
     "T": lambda a, n, ctx: a.T,
     "inv": lambda a, n, ctx: np.linalg.inv(a),
-    "diag": lambda a, n, ctx: np.diag(a.ravel()),
+    "diag": lambda a, n, ctx: np.diag(a.ravel()).astype(ctx.dtype, copy=False),
     "diagonal": lambda a, n, ctx: ctx.shaped(np.diagonal(a), n.shape),
     "tr": lambda a, n, ctx: np.reshape(np.trace(a), (1, 1)),
     "det": lambda a, n, ctx: np.reshape(np.linalg.det(a), (1, 1)),
@@ -93,7 +105,7 @@ _UNARY_EVAL: dict[str, Callable] = {
 def _eval_commutation(n: Commutation, kids, ctx: EvalContext) -> np.ndarray:
     m, k = ctx.size(n.m), ctx.size(n.n)
     perm = np.arange(m * k).reshape(m, k, order="F").reshape(-1)  # vec_col(Aᵀ) picks these
-    return np.eye(m * k)[perm]
+    return np.eye(m * k, dtype=ctx.dtype)[perm]
 
 
 def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
@@ -105,12 +117,14 @@ def _eval_nary(n: Nary, kids, ctx):
         return np.concatenate(kids, axis=0 if n.op == "vcat" else 1)
     out = kids[0]
     for k in kids[1:]:
+        if n.op == "matmul":
+            ctx.guard(n, out.shape[0], k.shape[1])  # a chain's intermediate may be the largest
         out = out @ k if n.op == "matmul" else np.kron(out, k) if n.op == "kron" else out * k
     return out
 
 
 def _eval_scaled(n: Scaled, kids, ctx):
-    out = np.full((1, 1), n.coef)
+    out = np.full((1, 1), n.coef, dtype=ctx.dtype)
     for k in kids[:len(n.scalars)]:
         out = out * k
     return out * kids[-1] if n.body is not None else out
@@ -119,14 +133,15 @@ def _eval_scaled(n: Scaled, kids, ctx):
 EVAL: dict[type, Callable] = {
     Leaf: _eval_leaf,
     Ref: lambda n, kids, ctx: ctx.cache[id(n)],  # evaluated before, in definition order
-    Number: lambda n, kids, ctx: np.full((1, 1), n.value),
-    Identity: lambda n, kids, ctx: np.eye(ctx.size(n.dim)),
-    Ones: lambda n, kids, ctx: np.ones((ctx.size(n.shape[0]), ctx.size(n.shape[1]))),
+    Number: lambda n, kids, ctx: np.full((1, 1), n.value, dtype=ctx.dtype),
+    Identity: lambda n, kids, ctx: np.eye(ctx.size(n.dim), dtype=ctx.dtype),
+    Ones: lambda n, kids, ctx: np.ones((ctx.size(n.shape[0]), ctx.size(n.shape[1])), ctx.dtype),
     Commutation: _eval_commutation,
     Unary: lambda n, kids, ctx: _UNARY_EVAL[n.op](kids[0], n, ctx),
     Nary: _eval_nary,
     Add: lambda n, kids, ctx: sum((c * k for (c, _), k in zip(n.terms, kids)),
-                                  np.zeros((ctx.size(n.shape[0]), ctx.size(n.shape[1])))),
+                                  np.zeros((ctx.size(n.shape[0]), ctx.size(n.shape[1])),
+                                           ctx.dtype)),
     Scaled: _eval_scaled,
     Explicit: _eval_explicit,
 }
@@ -138,9 +153,20 @@ def evaluate_form(root: Form, tensors: tuple, values: dict,
     ``definitions`` (each after those it uses) are evaluated first, each once. ``source``, the
     expression the form writes, binds every dimension it has (a derivative's lost ones from its
     variable's value or a size keyword); without it, the dimensions of ``tensors``."""
-    _, sizes = bind([source] if source is not None else list(tensors), values)
-    ctx = EvalContext(values, sizes)
+    arrays, sizes = bind([source] if source is not None else list(tensors), values)
+    floats = [a.dtype for a in arrays.values()] + [  # a derivative's variable binds dims only
+        v.dtype for v in values.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+    ctx = EvalContext(values, sizes, dtype=np.result_type(*floats) if floats else np.float64)
+    table = {cls: _guarded(fn) for cls, fn in EVAL.items()}
     for ref in definitions:
-        ctx.cache[id(ref)] = fold(ref.definition, EVAL, ctx)
-    out = fold(root, EVAL, ctx)
+        ctx.cache[id(ref)] = fold(ref.definition, table, ctx)
+    out = fold(root, table, ctx).astype(ctx.dtype, copy=False)
     return out.reshape(()) if root.shape == (None, None) else out
+
+
+def _guarded(fn: Callable) -> Callable:
+    """``fn`` behind the memory guard: the node's value is checked before it is computed."""
+    def run(n: Form, kids: list, ctx: EvalContext) -> np.ndarray:
+        ctx.guard(n)
+        return fn(n, kids, ctx)
+    return run

@@ -57,6 +57,7 @@ class Scope:
         # f(a) by a named g(a), where the rule table writes f through g's value (σ' by σ)
         self._values = {(id(n.arg.arg), n.arg.fn): n for n in self.named.values()
                         if isinstance(n.arg, Apply)}
+        self.constant_names, self.identity_subscripted = _symbols(expr, self.named.values())
         self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
         self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
         self.rewritten: dict[int, Expr] = {}  # a product re-associated (no factor of order > 2)
@@ -107,6 +108,32 @@ class Scope:
             return tuple(e.shape)
         raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__}: {e!r:.80}) "
                           "has no matrix form; str() shows it in index notation" + _KRON_HINT)
+
+
+def _symbols(expr: Expr, named: Iterable[Named]) -> tuple[dict[int, str], bool]:
+    """Names no user name can be confused with: ``C`` for the one anonymous constant (``C₁``,
+    ``C₂``, … for several, or when a tensor is named ``C``), skipping every name taken; and
+    whether the identity must print as ``I_n`` (a tensor or named expression is called ``I``)."""
+    nodes = postorder([expr])
+    taken = {n.name for n in nodes if isinstance(n, (Tensor, Named))} | {n.name for n in named}
+    taken |= {n.name for n in nodes if isinstance(n, Constant) and n.name}
+    anonymous = [n for n in nodes if isinstance(n, Constant) and not n.name and n.value.ndim > 0]
+    anonymous = list({id(n): n for n in anonymous}.values())
+    names: dict[int, str] = {}
+    if len(anonymous) == 1 and "C" not in taken:
+        names[id(anonymous[0])] = "C"
+    else:
+        k = 0
+        for n in anonymous:
+            k += 1
+            while f"C{_subscript(k)}" in taken:
+                k += 1
+            names[id(n)] = f"C{_subscript(k)}"
+    return names, "I" in taken
+
+
+def _subscript(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _product(n: Product, kids: list, s: Scope) -> Form:
@@ -160,7 +187,7 @@ def _sum(terms: list, shape: tuple) -> Form:
 
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
     if n.order == 2:
-        return Identity(n.dim)
+        return Identity(n.dim, subscripted=s.identity_subscripted)
     if n.order <= 1:
         return Ones(s.shape(n))
     raise LayoutError(f"a delta of order {n.order} has no matrix form" + _KRON_HINT)
@@ -169,7 +196,7 @@ def _delta(n: Delta, kids: list, s: Scope) -> Form:
 def _constant(n: Constant, kids: list, s: Scope) -> Form:
     if n.value.ndim == 0:
         return Number(float(n.value))
-    return Leaf(n.name or "C", s.shape(n), n)
+    return Leaf(n.name or s.constant_names.get(id(n), "C"), s.shape(n), n)
 
 
 def _softmax(n: Softmax, kids: list, s: Scope) -> Form:
@@ -316,7 +343,8 @@ def _flip_if(shape: tuple, flip: bool) -> tuple:
 def to_einsum(expr: Any) -> tuple[str, list]:
     """``(subscripts, operands)`` of an expression that is one product.
 
-    A coefficient other than 1 becomes a scalar operand (subscript ``""``).
+    A coefficient other than 1 (a scaled product ``2 X W``, a scaled tensor ``−X``) becomes a
+    scalar operand, last, with the empty subscript.
 
     Examples:
         >>> import indexcalc as ic
@@ -324,19 +352,28 @@ def to_einsum(expr: Any) -> tuple[str, list]:
         >>> s, ops = ic.to_einsum(X @ W)
         >>> s, [o.name for o in ops]
         ('ac,cb->ab', ['X', 'W'])
+        >>> s, ops = ic.to_einsum(-2 * X)
+        >>> s, float(ops[-1].value)
+        ('ab,->ab', -2.0)
     """
     expr = plain(as_expr(expr, "to_einsum"))
+    scale = 1.0
+    if isinstance(expr, Sum) and len(expr.terms) == 1:  # c · t: one scaled product
+        scale, expr = expr.terms[0]
+        expr = plain(expr)
     if isinstance(expr, Sum):
         raise LayoutError(f"to_einsum needs one product; this is a sum of {len(expr.terms)} terms "
                           "(write each term with to_einsum, or use to_matrix)")
     if not isinstance(expr, Product):
         letters = _letters(expr.ndim)
+        if scale != 1.0:
+            return f"{letters},->{letters}", [expr, Constant(scale)]
         return f"{letters}->{letters}", [expr]
     used = {l for _, ls in expr.factors for l in ls}
     if any(l not in used for l in expr.out):
         raise LayoutError("to_einsum: the product broadcasts along an output axis no operand has, "
                           "which an einsum string cannot say")
-    coef = expr.coef
+    coef = scale * expr.coef
     for l, d in enumerate(expr.dims):
         if l not in used and l not in expr.out:
             if not isinstance(d, int):

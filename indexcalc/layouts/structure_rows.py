@@ -38,7 +38,7 @@ def _base_name(arg: Expr, s: Scope) -> str | None:
     if isinstance(arg, Tensor):
         return arg.name
     if isinstance(arg, Delta) and arg.order == 2:
-        return "I"
+        return f"I_{arg.dim}" if s.identity_subscripted else "I"
     return None
 
 
@@ -57,7 +57,8 @@ def _index_leaf(n: Index, s: Scope) -> Form | None:
 def _selector(d, item: tuple, s: Scope) -> Form:
     """Rows of ``I_d``: a unit vector for an integer item, a selection matrix for a slice."""
     source = index_spec(Delta(d, 2), (item,) + _full_items((d,)))
-    return Leaf(f"I[{format_spec(source.spec, (d, d))}]", s.shape(source), source)
+    base = f"I_{d}" if s.identity_subscripted else "I"
+    return Leaf(f"{base}[{format_spec(source.spec, (d, d))}]", s.shape(source), source)
 
 
 def _select(spec: tuple, big: tuple, s: Scope) -> tuple[list, list, list]:
