@@ -22,7 +22,7 @@ from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
 from .matrix_form import MatrixForm
-from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
+from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .reassociation import reassociate
@@ -33,6 +33,7 @@ from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _
 from ..core.coercion import as_expr
 from ..core.elementwise import rule
 from ..core.graph_walk import postorder, tensors_of
+from ..rendering.index_notation import label_names, to_index_notation
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -88,7 +89,10 @@ class Scope:
         return Ref(form.shape, form)
 
     def opaque(self, node: Expr) -> Form | None:
-        """The form of a node printed by a name, without looking inside it."""
+        """The form of a node printed by a name, without looking inside it (none for a node of
+        order > 2: its parent reads it some other way)."""
+        if node.ndim > 2:
+            return None
         if isinstance(node, Named):
             return Leaf(node.name, self.shape(node), node)
         if id(node) in self.named:
@@ -240,6 +244,19 @@ BUILD = {
 LEAVES = {Index: _index_leaf}
 
 
+def explicit(node: Expr, s: Scope) -> Form:
+    """The last resort for an order-≤2 node that matrix algebra cannot write: a ``where``
+    definition in index notation with its rows and columns named, ``z1 = [Σ_k T[i,j,k] v[k]]_(i,j)``
+    (rows ``i``, columns ``j``), evaluated as exactly that einsum."""
+    free = label_names(tuple(node.shape))
+    body = to_index_notation(node)
+    text = f"[{body}]_({','.join(free)})" if free else f"[{body}]"
+    shape = s.shape(node)
+    column = node.ndim == 2 or shape[0] is not None  # rows on the first axis, or a column
+    form = Explicit(node, 1 if column and node.ndim else 0, "numerator", "col", shape, text)
+    return Ref(shape, form)
+
+
 def build_form(expr: Expr, scope: Scope) -> Form:
     """The form of ``expr`` as is (rows on its first axis), children first, iteratively."""
     done: dict[int, Form] = {k: f for k, (_, f) in scope.built.items()}
@@ -264,6 +281,9 @@ def build_form(expr: Expr, scope: Scope) -> Form:
                     scope.rewritten[id(node)] = node if alt is None else alt
                 alt = scope.rewritten[id(node)]
                 kids = (alt,) if alt is not node else kids
+            if any(c.ndim > 2 for c in kids):  # a piece of order > 2 that nothing opens
+                done[id(node)] = explicit(node, scope)
+                continue
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(kids) if id(c) not in done)
             continue
@@ -275,7 +295,10 @@ def build_form(expr: Expr, scope: Scope) -> Form:
         if build is None:
             raise LayoutError(f"{type(node).__name__} has no matrix form; str() shows it in index "
                               "notation" + _KRON_HINT)
-        form = scope.defined(node, build(node, [done[id(c)] for c in node.children()], scope))
+        try:
+            form = scope.defined(node, build(node, [done[id(c)] for c in node.children()], scope))
+        except LayoutError:  # no matrix algebra for this node (a label shared by three matrices)
+            form = explicit(node, scope)
         done[id(node)] = form
         if scope.uses is not None:  # the nodes stay alive with the scope, so their ids do
             scope.built[id(node)] = (node, form)
