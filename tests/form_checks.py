@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import indexcalc as ic
+from indexcalc.core.graph_walk import tensors_of
 from indexcalc.core.nodes import Derivative
 from layout_reference import (LAYOUTS, VECS, VECTORS, einsum_reference, kron_reference,
                               matrix_reference, max_error)
@@ -127,7 +128,20 @@ def check_forms(expr: ic.Expr, out_ndim: int | None, values: dict, sizes: dict |
                     out.append(Outcome(f"vec_jacobian({layout}, {vec})", "wrong",
                                        f"raised {type(exc).__name__}: {exc}"))
     if einsum:
-        out.append(check_einsum(expr, D, {**sizes, **vals}))
+        out.append(check_einsum(expr, D, {**sizes, **_named_sizes(expr, vals), **vals}))
+    return out
+
+
+def _named_sizes(expr: ic.Expr, vals: dict) -> dict:
+    """The sizes of the named dimensions of ``expr``'s tensors (and of a derivative's variable),
+    read from their values: what a user evaluating ``to_einsum``'s delta operands must give."""
+    tensors = list(tensors_of(expr)) + ([expr.wrt] if isinstance(expr, Derivative) else [])
+    out = {}
+    for t in tensors:
+        if t.name in vals:
+            for d, n in zip(t.shape, np.shape(vals[t.name])):
+                if not isinstance(d, int):
+                    out[str(d)] = n
     return out
 
 
