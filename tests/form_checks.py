@@ -1,6 +1,6 @@
 """Every printed form of one expression, evaluated and held to ``tests/layout_reference.py``.
 
-Shared by ``tests/test_layouts_reference.py``, ``tests/test_layouts_cookbook.py`` and
+Shared by ``tests/test_layouts_reference.py``, ``tests/test_layouts_history.py``, ``tests/test_layouts_cookbook.py`` and
 ``examples/forms_fuzz.py``. Not a test module itself.
 
 ``check_forms(expr, out_ndim, values)`` renders ``expr`` with ``to_matrix`` (both layouts × both
@@ -15,6 +15,10 @@ prove against finite differences. Each form gets one :class:`Outcome`:
   result, ``to_kron`` of a derivative;
 * ``wrong``: evaluates to something else (a wrong value or shape), or rendering or evaluating
   the form raised anything but a ``LayoutError``.
+
+``subjects``/``seed_outcomes`` apply it to the random expressions of ``tests/fuzz_expressions.py``:
+the expression, its derivative by every variable, the gradient and Hessian of a scalarization
+by an anonymous constant, and a second derivative.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import fuzz_expressions as fz
 import indexcalc as ic
 from indexcalc.core.graph_walk import tensors_of
 from indexcalc.core.nodes import Derivative
@@ -56,7 +61,8 @@ def _binding_values(expr: ic.Expr, values: dict, sizes: dict) -> dict:
         return {**sizes, **values}
 
 
-def _compare(name: str, render, want: np.ndarray, vals: dict, must_accept: bool) -> Outcome:
+def _compare(name: str, render, want: np.ndarray, vals: dict, must_accept: bool,
+             sizes: dict) -> Outcome:
     try:
         form = render()
     except ic.LayoutError as exc:
@@ -64,11 +70,19 @@ def _compare(name: str, render, want: np.ndarray, vals: dict, must_accept: bool)
         return Outcome(name, status, str(exc).splitlines()[0][:160])
     except Exception as exc:  # noqa: BLE001 - anything but a LayoutError escaping is a finding
         return Outcome(name, "wrong", f"rendering raised {type(exc).__name__}: {str(exc)[:160]}")
+    unbound = ""
     try:
         text = str(form)
         form.latex()
-        with np.errstate(all="ignore"):
-            got = np.asarray(form.evaluate(**vals), dtype=float)
+        try:
+            with np.errstate(all="ignore"):
+                got = np.asarray(form.evaluate(**vals), dtype=float)
+        except ic.BindingError as exc:
+            # a finding (the form must bind what its derivative binds); the value is still
+            # checked with the sizes given, so that a wrong value is not hidden behind it
+            unbound = f"evaluating raised BindingError: {str(exc)[:120]}"
+            with np.errstate(all="ignore"):
+                got = np.asarray(form.evaluate(**{**sizes, **vals}), dtype=float)
     except Exception as exc:  # noqa: BLE001
         return Outcome(name, "wrong", f"evaluating raised {type(exc).__name__}: {str(exc)[:160]}")
     if got.ndim == 0 and want.shape == (1, 1):  # a 1 × 1 Kronecker form prints as a scalar
@@ -78,6 +92,8 @@ def _compare(name: str, render, want: np.ndarray, vals: dict, must_accept: bool)
         what = (f"shape {got.shape}, expected {want.shape}" if got.shape != want.shape
                 else f"relative error {err:.3g}")
         return Outcome(name, "wrong", f"{what}; form: {text[:300]}")
+    if unbound:
+        return Outcome(name, "wrong", f"{unbound} (right value once the sizes are given)")
     return Outcome(name, "ok")
 
 
@@ -110,14 +126,14 @@ def check_forms(expr: ic.Expr, out_ndim: int | None, values: dict, sizes: dict |
                 kw = given if out_ndim is not None else {}
                 out.append(_compare(f"to_matrix({layout}, {vectors})",
                                     lambda: ic.to_matrix(expr, layout, vectors, **kw),
-                                    want, vals, must_accept=True))
+                                    want, vals, must_accept=True, sizes=sizes))
     if out_ndim is not None:
         for layout in LAYOUTS:
             for vec in VECS:
                 want = kron_reference(D, out_ndim, layout, vec)
                 out.append(_compare(f"to_kron({layout}, {vec})",
                                     lambda: ic.to_kron(expr, layout, vec, **given),
-                                    want, vals, must_accept=True))
+                                    want, vals, must_accept=True, sizes=sizes))
                 try:
                     got = ic.vec_jacobian(D, out_ndim, layout, vec)
                     err = max_error(got, want)
@@ -168,3 +184,57 @@ def check_einsum(expr: ic.Expr, D: np.ndarray, vals: dict) -> Outcome:
 
 def failures(outcomes: list[Outcome]) -> list[Outcome]:
     return [o for o in outcomes if o.status in FAILURES]
+
+
+# --------------------------------------------------------------------------- random expressions
+
+
+def subjects(f: fz.Node, rng: np.random.Generator) -> tuple[list[tuple[str, ic.Expr, int | None]], dict]:
+    """What a user renders from a random expression ``f``, each with ``out_ndim``: ``f`` itself
+    (no derivative); its derivative by every variable; the gradient and Hessian of ``Σ C∘f`` by
+    one variable (``C`` an anonymous constant with int dimensions, a tensor ``c_w`` with named
+    ones, whose value the returned dict holds); and ``diff(diff(f, x), y)`` where small."""
+    e = f.expr
+    names = [t.name for t in tensors_of(e)]
+    out = [("f", e, None)]
+    for name in names:
+        out.append((f"diff(f, {name})", ic.diff(e, fz.variable(name)), e.ndim))
+    if not names:
+        return out, {}
+    name = names[rng.integers(len(names))]
+    x = fz.variable(name)
+    C = rng.normal(size=fz.shape_of(e))
+    named = any(not isinstance(d, int) for d in e.shape)
+    weight, extra = (ic.Tensor("c_w", e.shape), {"c_w": C}) if named else (ic.Constant(C), {})
+    s = ic.sum(e * weight)
+    out.append((f"grad(Σ C∘f, {name})", ic.grad(s, x), 0))
+    size_x = int(np.prod(fz.shape_of(x) or (1,)))
+    if size_x <= 20:
+        out.append((f"hessian(Σ C∘f, {name})", ic.hessian(s, x), x.ndim))
+    other = names[rng.integers(len(names))]
+    y = fz.variable(other)
+    if int(np.prod(fz.shape_of(e) or (1,))) * size_x * int(np.prod(fz.shape_of(y) or (1,))) <= 400:
+        d1 = ic.diff(e, x)
+        out.append((f"diff(diff(f, {name}), {other})", ic.diff(d1, y), d1.ndim))
+    return out, extra
+
+
+def seed_outcomes(seed: int) -> list[tuple[str, Outcome]]:
+    """Every form of every subject of the random expression of ``seed``, labelled
+    ``seed S: <subject> with f = <expression>``."""
+    saved = fz._MODE["named"]  # the generator's mode, restored for the caller
+    try:
+        f, base, rng = fz.case(seed)
+        out = []
+        results, extra = subjects(f, rng)
+        for label, e, out_ndim in results:
+            for o in check_forms(e, out_ndim, {**base, **extra}, fz.SIZES):
+                out.append((f"seed {seed}: {label} with f = {f.what}", o))
+        return out
+    finally:
+        fz._MODE["named"] = saved
+
+
+def check_seed(seed: int) -> list[str]:
+    """The failures among :func:`seed_outcomes`, readable."""
+    return [f"{where}: {o}" for where, o in seed_outcomes(seed) if o.status in FAILURES]
