@@ -179,14 +179,16 @@ def test_a_derivative_outlives_its_variable_object():
 # --------------------------------------------------------------------------- names
 
 #: Words of the form notation that are not names of matrices.
-_NOTATION = {"vec", "vec_row", "unvec", "diag", "tr", "mat", "where", "softmax", "exp", "log",
+_NOTATION = {"vec", "vec_row", "vec_col", "mat", "mat_col", "mat_row", "unvec", "diag", "tr", "mat", "where", "softmax", "exp", "log",
              "tanh", "sum", "det", "logdet", "inv", "sign"}
 
 
 def _names(text: str) -> list[str]:
     """The matrix names in a form's text, subscripts and primes included (``I_3``, ``K_(3,4)``,
     ``C₁``, ``C'``), in order of appearance."""
-    words = re.findall(r"[^\W\d][\w₀-₉']*(?:_\([\d, ]+\)|_\w+)?", text.split("\nwhere")[0])
+    text = text.split("\nwhere")[0].replace("ᵀ", " ").replace("⁻¹", " ")
+    text = re.sub(r"\[[^\]]*\]", " ", text)  # index letters of an explicit mat_col[i j | k l]
+    words = re.findall(r"[^\W\d_](?:[^\W_]|[₀-₉ₙ'])*(?:_\([^)]*\)|_[^\W_]+)?", text)
     return [w for w in words if w not in _NOTATION]
 
 
