@@ -219,6 +219,28 @@ def subjects(f: fz.Node, rng: np.random.Generator) -> tuple[list[tuple[str, ic.E
     return out, extra
 
 
+def template_subjects(f: fz.Node, rng: np.random.Generator) -> tuple[list, dict]:
+    """Derivatives whose value is the random expression ``f`` itself (or ``f ⊗ f``), in the
+    shapes the layouts find hardest, with fresh variables (``t`` scalar, ``W_f`` shaped like
+    ``f``, ``v`` a vector): ``∂(t f)/∂t`` (``f`` by a scalar), ``∂ Σ W_f∘f / ∂W_f`` (a scalar by a
+    matrix: the gradient is ``f``), ``∂(f v)/∂v`` (a bare ``f`` when ``f`` is a leaf), and the
+    outer-product Hessian ``∂² ½(Σ W_f∘f)² / ∂W_f²`` = ``f ⊗ f``; the values of the fresh
+    variables in the returned dict."""
+    e = f.expr
+    shape = fz.shape_of(e)
+    t, W = ic.Tensor("t", ()), ic.Tensor("W_f", e.shape)
+    extra = {"t": np.asarray(rng.normal()), "W_f": rng.normal(size=shape)}
+    s = ic.sum(W * e)
+    out = [("diff(t f, t)", ic.diff(t * e, t), e.ndim), ("grad(Σ W_f∘f, W_f)", ic.grad(s, W), 0)]
+    if e.ndim in (1, 2):
+        v = ic.Tensor("v", e.shape[-1:])
+        extra["v"] = rng.normal(size=shape[-1:])
+        out.append(("diff(f @ v, v)", ic.diff(e @ v, v), e.ndim - 1))
+    if int(np.prod(shape or (1,))) <= 20:
+        out.append(("hessian(½ (Σ W_f∘f)², W_f)", ic.hessian(0.5 * s * s, W), e.ndim))
+    return out, extra
+
+
 def seed_outcomes(seed: int) -> list[tuple[str, Outcome]]:
     """Every form of every subject of the random expression of ``seed``, labelled
     ``seed S: <subject> with f = <expression>``."""
@@ -227,7 +249,9 @@ def seed_outcomes(seed: int) -> list[tuple[str, Outcome]]:
         f, base, rng = fz.case(seed)
         out = []
         results, extra = subjects(f, rng)
-        for label, e, out_ndim in results:
+        more, extra2 = template_subjects(f, rng)
+        extra.update(extra2)
+        for label, e, out_ndim in results + more:
             for o in check_forms(e, out_ndim, {**base, **extra}, fz.SIZES):
                 out.append((f"seed {seed}: {label} with f = {f.what}", o))
         return out

@@ -83,11 +83,26 @@ def test_matrix_reference_follows_the_conventions_table():
 # --------------------------------------------------------------------------- random expressions
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_expressions_every_form_equals_the_derivative_or_is_refused(seed):
+    """The random expression of ``seed``, its derivatives, and derivatives whose value is the
+    expression itself (by a scalar, a gradient, ``∂(f v)/∂v``, an outer-product Hessian):
+    ``tests/form_checks.py``'s ``subjects`` and ``template_subjects``."""
     bad = check_seed(seed)
     assert not bad, "\n".join(bad)
+
+
+def test_to_kron_asks_for_the_split_where_it_is_unknown():
+    # an expression that is no derivative does not say which axes are F's: never a guess
+    A, X = ic.tensors("A[3,4] X[4,5]")
+    with pytest.raises(ic.LayoutError, match="out_ndim"):
+        ic.to_kron(A @ X)
+    # told the split, both renderers write it (to_matrix too: out_ndim= overrides "as is")
+    vals = dict(A=np.arange(12.0).reshape(3, 4), X=np.arange(20.0).reshape(4, 5) % 7)
+    for out_ndim in (0, 1, 2):
+        bad = failures(check_forms(A @ X, out_ndim, vals))
+        assert not bad, f"out_ndim={out_ndim}:\n" + "\n".join(map(str, bad))
 
 
 # --------------------------------------------------------------------------- chosen shapes
