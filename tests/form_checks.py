@@ -1,7 +1,7 @@
 """Every printed form of one expression, evaluated and held to ``tests/layout_reference.py``.
 
-Shared by ``tests/test_layouts_reference.py``, ``tests/test_layouts_history.py``, ``tests/test_layouts_cookbook.py`` and
-``examples/forms_fuzz.py``. Not a test module itself.
+Shared by ``tests/test_layouts_reference.py``, ``tests/test_layouts_cookbook.py``,
+``tests/test_layouts_history.py`` and ``examples/forms_fuzz.py``. Not a test module itself.
 
 ``check_forms(expr, out_ndim, values)`` renders ``expr`` with ``to_matrix`` (both layouts × both
 vector conventions, when its order is ≤ 2), ``to_kron`` (both layouts × both vec orders, when the
@@ -14,11 +14,12 @@ prove against finite differences. Each form gets one :class:`Outcome`:
 * ``refused (contract)``: a ``LayoutError`` the contract forbids: ``to_matrix`` of an order-≤2
   result, ``to_kron`` of a derivative;
 * ``wrong``: evaluates to something else (a wrong value or shape), or rendering or evaluating
-  the form raised anything but a ``LayoutError``.
+  the form raised anything but a ``LayoutError`` — a ``BindingError`` too: a form binds what its
+  derivative binds (its value is then still checked with the sizes given, and reported).
 
-``subjects``/``seed_outcomes`` apply it to the random expressions of ``tests/fuzz_expressions.py``:
-the expression, its derivative by every variable, the gradient and Hessian of a scalarization
-by an anonymous constant, and a second derivative.
+``subjects``, ``template_subjects`` and ``seed_outcomes`` apply it to the random expressions of
+``tests/fuzz_expressions.py``: the expression, its derivative by every variable, the gradient and
+Hessian of a scalarization, a second derivative, and derivatives whose value is the expression.
 """
 
 from __future__ import annotations
