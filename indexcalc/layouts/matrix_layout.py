@@ -33,7 +33,7 @@ from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _
 from ..core.coercion import as_expr
 from ..core.elementwise import rule
 from ..core.graph_walk import postorder, tensors_of
-from ..rendering.index_notation import label_names, to_index_notation
+from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -62,6 +62,7 @@ class Scope:
         self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
         self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
         self.rewritten: dict[int, Expr] = {}  # a product re-associated (no factor of order > 2)
+        self.lets = 0  # pieces named ζ1, ζ2, … inside index-notation definitions (explicit)
 
     def share(self, roots: list[Expr]) -> None:
         """Count how often :func:`build_form` will reach each node from ``roots``, so that a
@@ -247,10 +248,20 @@ LEAVES = {Index: _index_leaf}
 def explicit(node: Expr, s: Scope) -> Form:
     """The last resort for an order-≤2 node that matrix algebra cannot write: a ``where``
     definition in index notation with its rows and columns named, ``z1 = [Σ_k T[i,j,k] v[k]]_(i,j)``
-    (rows ``i``, columns ``j``), evaluated as exactly that einsum."""
+    (rows ``i``, columns ``j``), evaluated as exactly that einsum. A large piece it uses twice is
+    written once, ``… with ζ1[m,p] = …``, so the text stays linear in the expression."""
     free = label_names(tuple(node.shape))
-    body = to_index_notation(node)
+    lets = _shared_names(node, {})  # large pieces used twice: ζ1, ζ2, … (numbered per form)
+    aliases = {}
+    for n in lets:
+        s.lets += 1
+        aliases[n] = f"ζ{s.lets}"
+    body = _write(node, INDEX_TEXT, aliases)
     text = f"[{body}]_({','.join(free)})" if free else f"[{body}]"
+    if lets:
+        text += " with " + "; ".join(
+            f"{INDEX_TEXT.indexed(aliases[n], label_names(n.shape))} = {_write(n, INDEX_TEXT, aliases)}"
+            for n in lets)
     shape = s.shape(node)
     column = node.ndim == 2 or shape[0] is not None  # rows on the first axis, or a column
     form = Explicit(node, 1 if column and node.ndim else 0, "numerator", "col", shape, text)
