@@ -40,6 +40,11 @@ class EvalContext:
         """``arr`` laid out as a 2-D array of ``shape`` (vectors as 1 × n or n × 1)."""
         return np.asarray(arr, dtype=self.dtype).reshape(self.size(shape[0]), self.size(shape[1]))
 
+    def bound(self) -> dict:
+        """The values, with every dimension size the form bound (a piece such as ``I[::-1, :]``
+        has no tensor of its own to bind ``n`` from)."""
+        return {**self.sizes, **self.values}
+
     def guard(self, n: Form, rows: int | None = None, cols: int | None = None) -> None:
         """Refuse (``IndexcalcError``) before allocating an array past the memory limit: the
         value of form ``n``, or an intermediate of ``rows`` × ``cols``."""
@@ -54,7 +59,7 @@ def _eval_leaf(n: Leaf, kids, ctx: EvalContext):
     if isinstance(src, Constant):
         return ctx.shaped(src.value, n.shape)
     if id(src) not in ctx.cache:  # a tensor or a named subexpression, from its definition
-        ctx.cache[id(src)] = evaluate(src, **ctx.values)
+        ctx.cache[id(src)] = evaluate(src, **ctx.bound())
     return ctx.shaped(ctx.cache[id(src)], n.shape)
 
 
@@ -109,7 +114,7 @@ def _eval_commutation(n: Commutation, kids, ctx: EvalContext) -> np.ndarray:
 
 
 def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
-    return vec_jacobian(evaluate(n.expr, **ctx.values), n.out_ndim, n.layout, n.vec)
+    return vec_jacobian(evaluate(n.expr, **ctx.bound()), n.out_ndim, n.layout, n.vec)
 
 
 def _eval_nary(n: Nary, kids, ctx):
