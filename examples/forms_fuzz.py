@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pool, results = None, map(_work, seeds)
     subjects = set()
-    for seed, outcomes in results:
+    for done, (seed, outcomes) in enumerate(results, 1):
+        if done % 1000 == 0:  # on stderr: the report on stdout stays what the counts say
+            print(f"... {done} expressions, {dict(statuses)}, {time.time() - t0:.0f} s",
+                  file=sys.stderr, flush=True)
         for where, form, status, detail in outcomes:
             subjects.add(where)
             statuses[status] += 1
