@@ -80,3 +80,13 @@ def test_einsum_function_chain():
     args = (rand(2, 3), rand(3, 4, seed=1), rand(4, 5, seed=2))
     np.testing.assert_allclose(chain(*args), args[0] @ args[1] @ args[2], rtol=1e-12)
     check_grads(jax.jit(chain), args, order=2, modes=["rev"])
+
+
+def test_a_program_built_inside_a_trace_serves_the_next_trace():
+    x = ic.Tensor("x", "n")
+    f = ic.compile(ic.sum(ic.sigmoid(x) * (1 + x)), backend="jax")  # folded constants
+    a = jnp.linspace(-1.0, 1.0, 3)
+    first = jax.jit(lambda v: f(x=v))(a)
+    second = jax.jit(lambda v: 2 * f(x=v))(a)  # reuses the program the first trace built
+    want = np.sum((1 + np.asarray(a)) / (1 + np.exp(-np.asarray(a))))
+    np.testing.assert_allclose([first, second], [want, 2 * want], rtol=1e-12)
