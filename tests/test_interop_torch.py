@@ -32,7 +32,13 @@ def logistic():
     return ic.sum(ic.log(1 + ic.exp(-y * (X @ w)))), (X, y, w)
 
 
+def unused_and_broadcast():
+    x, b, A = ic.tensors("x[n] b[m] A[n,n]")  # f ignores b; Σ A's VJP broadcasts G
+    return ic.sum(x * x) + ic.sum(A), (x, b, A)
+
+
 @pytest.mark.parametrize("case,shapes", [
+    (unused_and_broadcast, [(3,), (2,), (3, 3)]),
     (attention, [(3, 4), (5, 4), (5, 2)]),
     (layer, [(3, 4), (4, 5), (5,)]),
     (logistic, [(4, 3), (4,), (3,)]),

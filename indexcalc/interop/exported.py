@@ -13,7 +13,7 @@ from typing import Any
 from ..calculus.derivatives import vjp
 from ..core.coercion import as_expr
 from ..core.graph_walk import postorder
-from ..core.nodes import Expr, Tensor
+from ..core.nodes import Expr, Tensor, is_zero
 from ..errors import BindingError, IndexcalcError
 from ..evaluation.compiled import Compiled
 
@@ -47,10 +47,17 @@ class Exported:
         self.forward = Compiled(self.expr, backend)
         self.cotangent = Tensor(_fresh_name("G", self.names), self.expr.shape)
         self._vjps: dict[int, Any] = {}
+        self._vjp_exprs: dict[int, Expr] = {}
 
     def vjp_expr(self, i: int) -> Expr:
-        """``Σ_I G[I] ∂f[I]/∂inputs[i]``, of ``inputs[i]``'s shape."""
-        return vjp(self.expr, self.inputs[i], self.cotangent)
+        """``Σ_I G[I] ∂f[I]/∂inputs[i]``, of ``inputs[i]``'s shape (built once)."""
+        if i not in self._vjp_exprs:
+            self._vjp_exprs[i] = vjp(self.expr, self.inputs[i], self.cotangent)
+        return self._vjp_exprs[i]
+
+    def vjp_is_zero(self, i: int) -> bool:
+        """Whether ``f`` does not depend on ``inputs[i]`` (its VJP simplified to zero)."""
+        return is_zero(self.vjp_expr(i))
 
     def vjp(self, i: int, make: Any) -> Any:
         """``make(vjp_expr(i), inputs + (G,))``, made once (the framework's function of it)."""

@@ -61,8 +61,8 @@ def _make(exported: Exported) -> Callable:
         def forward(ctx, *arrays):
             ctx.save_for_backward(*arrays)
             out = exported.forward(**exported.values(arrays))
-            if any(out is a for a in arrays):  # f is one of its inputs: a new tensor, not a view
-                out = out.clone()
+            if _storage(out) in {_storage(a) for a in arrays}:
+                out = out.clone()  # f is an input or a view of one (G broadcast): a new tensor
             return out
 
         @staticmethod
@@ -70,7 +70,7 @@ def _make(exported: Exported) -> Callable:
             arrays = ctx.saved_tensors
             grads = []
             for i, a in enumerate(arrays):
-                if not ctx.needs_input_grad[i]:
+                if not ctx.needs_input_grad[i] or exported.vjp_is_zero(i):  # None: zero
                     grads.append(None)
                     continue
                 g = exported.vjp(i, vjp_function)(*arrays, grad_output)
@@ -87,3 +87,7 @@ def _make(exported: Exported) -> Callable:
 
     fn.expr, fn.inputs, fn.function = exported.expr, exported.inputs, IndexcalcFunction
     return fn
+
+
+def _storage(t: Any) -> int:
+    return t.untyped_storage().data_ptr()
