@@ -122,16 +122,6 @@ CASES = [
      lambda d: np.sum(np.linalg.slogdet(-d["Sq"])[1] * np.linalg.det(d["Sq"])), (Sq,)),
 ]
 IDS = [c[0] for c in CASES]
-#: the cotangent of a join along a named axis (2*b) is read back as reshape(ct, (a, 2, b))[:, 0],
-#: of order 3 inside: the gradient has no matrix form (its index notation and code still do)
-NO_MATRIX_GRADIENT = {"hstack matrices", "kron 1-D with 2-D"}
-#: a Kronecker product of a matrix is a reshape of an order-4 outer product (as ic.kron(A, B)
-#: of two matrices always was): to_matrix refuses it (LayoutError), to_kron reads derivatives
-#: max over some axes of a matrix, and the elementwise extrema (a max over the pair stacked on a
-#: third axis), and their gradients: to_matrix refuses them (LayoutError); max over all prints
-EXTREMA = {"min axis", "maximum broadcast", "maximum number", "minimum", "clip", "clip lower only"}
-NO_MATRIX_FORM = {"kron 1-D with 2-D"} | EXTREMA
-NO_MATRIX_GRADIENT |= EXTREMA
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -170,20 +160,19 @@ def test_printed_forms_compute_the_value(case):
     assert str(f)
     if max(t.ndim for t in wrt) > 2:
         return  # an operand of order 3 or more has no matrix form (to_kron is the form there)
-    if f.ndim <= 2 and case[0] not in NO_MATRIX_FORM:
+    if f.ndim <= 2:
         form = ic.to_matrix(f)
         assert_well_formed(form.latex())
         np.testing.assert_allclose(np.ravel(form.evaluate(**VALUES)), np.ravel(want),
                                    rtol=1e-12, atol=1e-12)
-    # the gradient of a weighted sum, in matrix form when the variable is a matrix or vector
+    # the gradient of a weighted sum in matrix form (to_matrix is total on order ≤ 2)
     var = wrt[0]
-    if case[0] not in NO_MATRIX_GRADIENT:
-        ct = ic.Tensor("ct", f.shape)
-        cot = np.random.default_rng(2).normal(size=want.shape)
-        g = ic.grad(ic.sum(f * ct), var)
-        expected = np.tensordot(cot, fd_jacobian(f, var, VALUES), axes=cot.ndim)
-        got = ic.to_matrix(g).evaluate(**VALUES, ct=cot)
-        assert_close(np.reshape(got, expected.shape), expected, what=f"matrix form of ∇{var.name}")
+    ct = ic.Tensor("ct", f.shape)
+    cot = np.random.default_rng(2).normal(size=want.shape)
+    g = ic.grad(ic.sum(f * ct), var)
+    expected = np.tensordot(cot, fd_jacobian(f, var, VALUES), axes=cot.ndim)
+    got = ic.to_matrix(g).evaluate(**VALUES, ct=cot)
+    assert_close(np.reshape(got, expected.shape), expected, what=f"matrix form of ∇{var.name}")
 
 
 def test_named_dimensions_count_at_evaluation():
