@@ -33,6 +33,7 @@ are shared (computed once). Labels inside a ``Product`` are small ints, renumber
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -44,6 +45,9 @@ from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
 
 _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
+#: Look-up and insertion are one step under this lock: two threads building the same node at
+#: once must get one object (two "equal" nodes would silently break equality-is-identity).
+_TABLE_LOCK = threading.Lock()
 
 
 def _keyof(value: Any) -> Any:
@@ -55,14 +59,18 @@ def _keyof(value: Any) -> Any:
     return value
 
 
-def _intern(cls: type, **fields: Any) -> Any:
+def _intern(cls: type, _extra: dict | None = None, **fields: Any) -> Any:
+    """The live node of ``cls`` with ``fields``, made (with the unkeyed ``_extra``) if none is."""
     key = (cls,) + tuple(_keyof(v) for v in fields.values())
-    node = _TABLE.get(key)
-    if node is None:
-        node = object.__new__(cls)
-        for name, value in fields.items():
-            object.__setattr__(node, name, value)
-        _TABLE[key] = node
+    with _TABLE_LOCK:
+        node = _TABLE.get(key)
+        if node is None:
+            node = object.__new__(cls)
+            for name, value in fields.items():
+                object.__setattr__(node, name, value)
+            for name, value in (_extra or {}).items():
+                object.__setattr__(node, name, value)
+            _TABLE[key] = node
     return node
 
 
@@ -195,10 +203,7 @@ class Constant(Expr):
         if name is not None and not (isinstance(name, str) and name.isidentifier()):
             raise IndexcalcError(f"a constant's name must be an identifier, got {name!r}")
         vkey = (arr.dtype.str, arr.shape, arr.tobytes()) if arr.size <= 4096 else ("id", id(arr))
-        node = _intern(cls, _vkey=vkey, name=name, shape=arr.shape)
-        if not hasattr(node, "value"):
-            object.__setattr__(node, "value", arr)
-        return node
+        return _intern(cls, {"value": arr}, _vkey=vkey, name=name, shape=arr.shape)
 
     def __reduce__(self):
         return (Constant, (np.array(self.value), self.name))
