@@ -34,6 +34,7 @@ are shared (computed once). Labels inside a ``Product`` are small ints, renumber
 from __future__ import annotations
 
 import threading
+import unicodedata
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -111,7 +112,9 @@ class Expr:
         return self
 
     def __reduce__(self):
-        return (_rebuild, (type(self), {k: getattr(self, k) for k in self._fields}))
+        # the whole graph as one flat list, children first: pickling never recurses (graphs are
+        # thousands of levels deep), and loading rebuilds it through the interning constructors
+        return (_from_flat, (_flat_graph(self),))
 
     _fields: tuple[str, ...] = ()
 
@@ -140,8 +143,84 @@ class Expr:
     # in ``indexcalc/__init__.py`` (see ``_methods.py``).
 
 
+def _brief(e: "Expr") -> str:
+    """A child as its parent's repr shows it: a tensor or constant in full, another node by its
+    kind and shape (never the child's own repr: a deep graph would recurse past Python's limit)."""
+    if isinstance(e, (Tensor, Constant, Delta)):
+        return repr(e)
+    return f"{type(e).__name__}{format_shape(e.shape)}"
+
+
 def _rebuild(cls: type, fields: dict) -> Expr:
     return cls(**fields)
+
+
+class _Ref:
+    """In a pickled graph, the node at position ``i`` of the flat list (see ``Expr.__reduce__``)."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __reduce__(self):
+        return (_Ref, (self.i,))
+
+
+def _sub_exprs(value: Any) -> Iterator["Expr"]:
+    """The expressions inside a field's value (a node, or tuples holding nodes)."""
+    if isinstance(value, Expr):
+        yield value
+    elif isinstance(value, tuple):
+        for v in value:
+            yield from _sub_exprs(v)
+
+
+def _with_refs(value: Any, index: dict) -> Any:
+    if isinstance(value, Expr):
+        return _Ref(index[id(value)])
+    if isinstance(value, tuple):
+        return tuple(_with_refs(v, index) for v in value)
+    if isinstance(value, np.ndarray):
+        return np.array(value)  # a writable copy (a Constant's value is read-only)
+    return value
+
+
+def _flat_graph(root: "Expr") -> list:
+    """``[(type, fields with nodes as _Ref), ...]``: every node below ``root`` once, children
+    (every node held in a field, ``Derivative.of`` included) before parents, ``root`` last."""
+    index: dict[int, int] = {}
+    flat: list = []
+    stack: list = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in index:
+            continue
+        fields = {k: getattr(node, k) for k in node._fields}
+        if expanded:
+            index[id(node)] = len(flat)
+            flat.append((type(node), {k: _with_refs(v, index) for k, v in fields.items()}))
+            continue
+        stack.append((node, True))
+        for child in _sub_exprs(tuple(fields.values())):
+            if id(child) not in index:
+                stack.append((child, False))
+    return flat
+
+
+def _from_flat(flat: list) -> "Expr":
+    built: list = []
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, _Ref):
+            return built[value.i]
+        if isinstance(value, tuple):
+            return tuple(resolve(v) for v in value)
+        return value
+
+    for cls, fields in flat:
+        built.append(cls(**{k: resolve(v) for k, v in fields.items()}))
+    return built[-1]
 
 
 class Tensor(Expr):
@@ -162,6 +241,7 @@ class Tensor(Expr):
     def __new__(cls, name: str, shape: Any = (), symmetric: bool = False) -> "Tensor":
         if not isinstance(name, str) or not name.isidentifier():
             raise IndexcalcError(f"a tensor name must be an identifier like 'X' or 'W_hx', got {name!r}")
+        name = unicodedata.normalize("NFKC", name)  # as Python reads identifiers: ｘ is x
         dims = parse_shape(shape, where=f"tensor {name!r}")
         symmetric = bool(symmetric)
         if symmetric and (len(dims) != 2 or not dims_equal(dims[0], dims[1])):
@@ -204,9 +284,6 @@ class Constant(Expr):
             raise IndexcalcError(f"a constant's name must be an identifier, got {name!r}")
         vkey = (arr.dtype.str, arr.shape, arr.tobytes()) if arr.size <= 4096 else ("id", id(arr))
         return _intern(cls, {"value": arr}, _vkey=vkey, name=name, shape=arr.shape)
-
-    def __reduce__(self):
-        return (Constant, (np.array(self.value), self.name))
 
     def __repr__(self) -> str:
         if self.name:
@@ -308,7 +385,7 @@ class Sum(Expr):
     def __repr__(self) -> str:
         if not self.terms:
             return f"Zero{format_shape(self.shape)}"
-        return "Sum(" + ", ".join(f"{c}*{t!r}" for c, t in self.terms) + ")"
+        return "Sum(" + ", ".join(f"{c}*{_brief(t)}" for c, t in self.terms) + ")"
 
 
 class _Unary(Expr):
@@ -329,7 +406,7 @@ class Apply(_Unary):
 
     def __repr__(self) -> str:
         p = "" if self.param is None else f", {self.param}"
-        return f"Apply({self.fn}, {self.arg!r}{p})"
+        return f"Apply({self.fn}, {_brief(self.arg)}{p})"
 
 
 class Softmax(_Unary):
@@ -448,7 +525,7 @@ class Derivative(_Unary):
         return _intern(cls, arg=arg, of=of, wrt=wrt, out_ndim=int(out_ndim), shape=arg.shape)
 
     def __repr__(self) -> str:
-        return f"Derivative(of={self.of!r}, wrt={self.wrt.name!r}, out_ndim={self.out_ndim})"
+        return f"Derivative(of={_brief(self.of)}, wrt={self.wrt.name!r}, out_ndim={self.out_ndim})"
 
 
 def plain(e: Expr) -> Expr:
@@ -528,7 +605,7 @@ class Index(_Unary):
         return _intern(cls, arg=arg, spec=tuple(spec), shape=_spec_shape(spec, arg.shape))
 
     def __repr__(self) -> str:
-        return f"Index({self.arg!r}, [{format_spec(self.spec, self.arg.shape)}])"
+        return f"Index({_brief(self.arg)}, [{format_spec(self.spec, self.arg.shape)}])"
 
 
 class Scatter(_Unary):
@@ -542,7 +619,7 @@ class Scatter(_Unary):
 
     def __repr__(self) -> str:
         where = format_spec(self.spec, self.shape)
-        return f"Scatter({self.arg!r}, [{where}], {format_shape(self.shape)})"
+        return f"Scatter({_brief(self.arg)}, [{where}], {format_shape(self.shape)})"
 
 
 class Concat(Expr):
@@ -560,7 +637,7 @@ class Concat(Expr):
         return self.parts
 
     def __repr__(self) -> str:
-        return f"Concat({list(self.parts)!r}, axis={self.axis})"
+        return f"Concat([{', '.join(map(_brief, self.parts))}], axis={self.axis})"
 
 
 class TriMask(Expr):

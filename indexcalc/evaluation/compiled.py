@@ -79,6 +79,8 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                                f"(given: {given})")
         arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
+        if t.symmetric:
+            check_symmetric(name, arrays[name])
     missing = names - set(sizes)
     if missing:
         _bind_extra(values, tensors, variables, missing, sizes, where, convert)
@@ -109,6 +111,23 @@ def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
             where.setdefault(d, f"tensor {name!r} axis {axis}")
 
 
+def check_symmetric(name: str, value: Any) -> None:
+    """Refuse a value for a symmetric tensor that is not symmetric (to √eps of its largest entry).
+
+    A derivative by a symmetric variable holds only on symmetric matrices (``S.T − S`` is zero
+    there); a non-symmetric value would give a silently wrong answer.
+    """
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.size == 0:
+        return  # other backends' arrays are not read back (that would copy from the device)
+    gap = float(np.max(np.abs(value - value.T)))
+    scale = float(np.max(np.abs(value)))
+    tol = float(np.sqrt(np.finfo(value.dtype).eps)) * max(scale, 1e-300)
+    if not gap <= tol:
+        raise BindingError(f"tensor {name!r} is declared symmetric, but its value is not: "
+                           f"max |{name} − {name}ᵀ| = {gap:.3g} (tolerance {tol:.3g}); pass "
+                           f"(A + A.T) / 2, or declare the tensor without symmetric=True")
+
+
 def _dimension_names(nodes: list[Expr]) -> set[str]:
     names = {n for node in nodes for d in node.shape for n in dim_names(d)}
     for node in nodes:
@@ -126,6 +145,9 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, variables: dict, missi
         if name in tensors:
             continue
         if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            if value < 0:
+                raise BindingError(f"the size given for dimension {name!r} is {value}; a size "
+                                   "is a non-negative int")
             sizes[name] = int(value)
             where[name] = f"the size given for {name!r}"
             continue
@@ -192,9 +214,15 @@ class Compiled:
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
         self._signature = signature([self.expr], self.order)
+        self._symmetric = [n for n, t in self._signature[0].items() if t.symmetric]
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
         self._programs: dict[tuple, Any] = {}
         self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)
+
+    def __reduce__(self) -> tuple:
+        # plans and programs hold the backend's module and functions: pickled is what they are
+        # made from, and a loaded copy plans again on first use
+        return (Compiled, (self.expr, self.backend, self.optimize, self.memory_limit))
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
@@ -219,12 +247,15 @@ class Compiled:
             self._programs[key] = program
         return program
 
-    def __call__(self, /, **values: Any) -> Any:
+    def __call__(self, values: Mapping[str, Any] | None = None, /, **named: Any) -> Any:
+        values = _merged(values, named)
         ns = self.namespace
         if ns.name == "numpy":
             key = _shapes_key(values)
             hit = self._bound.get(key) if key is not None else None
             if hit is not None:  # float arrays of shapes seen before: binding is known
+                for name in self._symmetric:
+                    check_symmetric(name, values[name])
                 program, dtype = hit
                 return np.asarray(program.run(values), dtype=dtype)
             arrays, sizes = bind_signature(self._signature, values)
@@ -236,6 +267,22 @@ class Compiled:
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
         return self.program_for(sizes, dtype).run(arrays)
+
+
+def _merged(values: Any, named: dict) -> dict:
+    """The values given as a dict (positionally) and by keyword, in one dict."""
+    if values is None:
+        return named
+    if not isinstance(values, Mapping):
+        raise BindingError(f"evaluate: the values are a dict of arrays by tensor name (or "
+                           f"keywords), got {type(values).__name__}")
+    bad = [k for k in values if not isinstance(k, str)]
+    if bad:
+        raise BindingError(f"evaluate: the values' keys are tensor names, got {bad[0]!r}")
+    both = sorted(set(values) & set(named))
+    if both:
+        raise BindingError(f"evaluate: {both[0]!r} is given both in the dict and as a keyword")
+    return {**values, **named}
 
 
 def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
@@ -303,13 +350,15 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
     return Compiled(expr, backend, optimize, memory_limit)
 
 
-def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
-    """The value of ``expr`` as a NumPy array; any tensor name works as a keyword.
+def evaluate(expr: Any, values: Mapping[str, Any] | None = None, /, **named: Any) -> np.ndarray:
+    """The value of ``expr`` as a NumPy array; values by tensor name, as keywords or a dict.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
         >>> X, w = ic.tensors("X[n,d] w[d]")
         >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
+        array([3., 3.])
+        >>> (X @ w).evaluate({"X": np.ones((2, 3)), "w": np.arange(3.0)})
         array([3., 3.])
     """
 
@@ -318,4 +367,4 @@ def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
     _CACHE[expr] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return compiled(**values)
+    return compiled(values, **named)
