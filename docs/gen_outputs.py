@@ -48,12 +48,12 @@ def examples() -> list[Path]:
 
 #: Command-line arguments for scripts whose default run is a long batch job: a short run proves
 #: they work (tests/test_calculus_fuzz.py runs the fuzz generator's seeded batch itself).
-RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"]}
+RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"], "depth_benchmark": ["--depths", "10", "30"]}
 
 
 #: Examples whose output depends on what is installed (JAX, PyTorch) or on timing, or that are
 #: tools rather than examples: pages do not show their output.
-ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch"})
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch", "depth_benchmark"})
 
 
 def shown(example: Path) -> bool:
