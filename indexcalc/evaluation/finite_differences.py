@@ -15,8 +15,8 @@ from ..core.coercion import as_expr
 #: Above this many Jacobian entries, ``check`` compares directional derivatives instead.
 FULL_LIMIT = 200_000
 #: Round-off allowance of a finite difference, in units of eps·|f|/h: each of f(x ± h) carries
-#: an error of a few eps·|f| (more along a long chain of operations), divided by the step 2h.
-ROUNDOFF_UNITS = 64
+#: an error of about eps·|f| (a few along a long chain of operations), divided by the step 2h.
+ROUNDOFF_UNITS = 8
 
 
 def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = None, seed: int = 0,
