@@ -27,6 +27,13 @@ def _deep(depth: int) -> ic.Expr:
     return e
 
 
+def _sum_by_terms(T: int) -> ic.Expr:
+    s = x
+    for k in range(T):
+        s = s + ic.Tensor(f"t{k}", "m")
+    return s
+
+
 def _cli_check_huge() -> None:
     """The CLI reports an IndexcalcError as exit status 2; raise it again for the table."""
     if main(["diff", "sum(X)", "--wrt", "X", "--shape", "X=100000 100000", "--check"]) == 2:
@@ -68,6 +75,15 @@ ROWS = [
     ("non-symmetric value of a symmetric tensor",
      lambda: (P @ np.ones(2)).evaluate(P=np.array([[0.0, 1.0], [2.0, 0.0]])), ic.BindingError),
     ("CLI --check of a 10^10-entry Jacobian", _cli_check_huge, ic.IndexcalcError),
+    ("memory_limit('1GB')", lambda: ic.memory_limit("1GB"), ic.IndexcalcError),
+    ("values with a non-str key", lambda: ic.sum(x).evaluate({0: np.ones(3)}), ic.BindingError),
+    ("pickle a deep gradient", lambda: pickle.loads(pickle.dumps(ic.grad(ic.sum(_deep(2000)), x))),
+     None),
+    ("pickle a large constant", lambda: pickle.loads(pickle.dumps(ic.Constant(np.ones((80, 80))))),
+     None),
+    ("jvp by a symmetric tensor with a non-symmetric tangent",
+     lambda: ic.jvp(ic.sum(P * P), P, np.array([[0.0, 1.0], [0.0, 0.0]])), None),
+    ("a sum of 1,000 terms built one by one", lambda: _sum_by_terms(1000), None),
 ]
 
 
