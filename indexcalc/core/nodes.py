@@ -20,7 +20,7 @@ Grammar (every node has a positional ``shape``)::
           | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
 
 ``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
-``tests/test_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
+``tests/test_package_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
 normalized to one item per axis, new axes in place: ``("i", k)`` an integer, ``("s", start, stop,
 step)`` a slice as NumPy takes it, ``("n",)`` a new axis of size 1 (see
 :func:`indexcalc.frontend.indexing.normalize`).
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .dims import Dim, dim_mul, dims_equal, format_shape
+from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
 
@@ -49,6 +49,23 @@ _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary
 #: Look-up and insertion are one step under this lock: two threads building the same node at
 #: once must get one object (two "equal" nodes would silently break equality-is-identity).
 _TABLE_LOCK = threading.Lock()
+
+#: The pins (``dim -> (size, where)``, see :mod:`indexcalc.core.dim_meeting`) of every node
+#: that has any: its own and its children's, merged when the node is built, so a conflict is
+#: found at construction and a deep graph costs one lookup per child.
+_PINS: "weakref.WeakKeyDictionary[Expr, dict]" = weakref.WeakKeyDictionary()
+
+
+def pins_of(node: "Expr") -> dict:
+    """The dimensions ``node`` fixed by meeting concrete ones: ``{dim: (size, where)}``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n d")
+        >>> pins_of(X @ np.ones((3, 2)))
+        {'d': (3, 'a constant of shape (3, 2) (axis 0)')}
+    """
+    return _PINS.get(node, {})
 
 
 def _keyof(value: Any) -> Any:
@@ -60,8 +77,9 @@ def _keyof(value: Any) -> Any:
     return value
 
 
-def _intern(cls: type, _extra: dict | None = None, **fields: Any) -> Any:
-    """The live node of ``cls`` with ``fields``, made (with the unkeyed ``_extra``) if none is."""
+def _intern(cls: type, _extra: dict | None = None, _pins: dict | None = None, **fields: Any) -> Any:
+    """The live node of ``cls`` with ``fields``, made (with the unkeyed ``_extra`` attributes and
+    the pins ``_pins``) if none is."""
     key = (cls,) + tuple(_keyof(v) for v in fields.values())
     with _TABLE_LOCK:
         node = _TABLE.get(key)
@@ -71,6 +89,11 @@ def _intern(cls: type, _extra: dict | None = None, **fields: Any) -> Any:
                 object.__setattr__(node, name, value)
             for name, value in (_extra or {}).items():
                 object.__setattr__(node, name, value)
+            own = merge_pins(node._own_pins(), _pins) if _pins else node._own_pins()
+            if own or _PINS:  # no pinned node alive: nothing to merge (the common case, kept cheap)
+                pins = merge_pins(own, *(_PINS.get(c) for c in node.children()))
+                if pins:
+                    _PINS[node] = pins
             _TABLE[key] = node
     return node
 
@@ -91,7 +114,7 @@ class Expr:
     """
 
     __slots__ = ("__weakref__",)
-    __array_ufunc__ = None  # NumPy defers to our reflected operators
+    __array_ufunc__ = None  # replaced by the front end's protocol (frontend/numpy_protocol.py)
     shape: tuple[Dim, ...]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Expr":
@@ -124,6 +147,10 @@ class Expr:
 
     def children(self) -> tuple["Expr", ...]:
         return ()
+
+    def _own_pins(self) -> dict | None:
+        """The dimensions this node itself fixes (a reshape of ``m*n`` to 12 fixes ``m*n``)."""
+        return None
 
     def __bool__(self) -> bool:
         raise IndexcalcError("an expression has no truth value; compare evaluated arrays instead")
@@ -257,16 +284,22 @@ class Tensor(Expr):
 class Constant(Expr):
     """A fixed NumPy value (read-only). Plain numbers and arrays are wrapped automatically.
 
+    ``shape`` may name a dimension where the value has a size (``Constant(np.ones((3, 2)),
+    shape=("d", 2))``): the constant then fixes ``d = 3`` (a pin, see
+    :mod:`indexcalc.core.dim_meeting`), and evaluation checks it.
+
     Examples:
-        >>> import indexcalc as ic
+        >>> import indexcalc as ic, numpy as np
         >>> ic.Constant(2.0).shape, ic.Constant([[1, 2, 3]]).shape
         ((), (1, 3))
+        >>> ic.Constant(np.ones((3, 2)), shape=("d", 2)).shape
+        ('d', 2)
     """
 
     __slots__ = ("value", "name", "shape", "_vkey")
-    _fields = ("value", "name")
+    _fields = ("value", "name", "shape")
 
-    def __new__(cls, value: Any, name: str | None = None) -> "Constant":
+    def __new__(cls, value: Any, name: str | None = None, shape: Any = None) -> "Constant":
         if isinstance(value, Expr):
             raise IndexcalcError("Constant() takes a number or an array, not an expression")
         try:
@@ -282,13 +315,28 @@ class Constant(Expr):
         arr.setflags(write=False)
         if name is not None and not (isinstance(name, str) and name.isidentifier()):
             raise IndexcalcError(f"a constant's name must be an identifier, got {name!r}")
+        dims, pins = _constant_shape(arr, shape)
         vkey = (arr.dtype.str, arr.shape, arr.tobytes()) if arr.size <= 4096 else ("id", id(arr))
-        return _intern(cls, {"value": arr}, _vkey=vkey, name=name, shape=arr.shape)
+        return _intern(cls, {"value": arr}, pins or None, _vkey=vkey, name=name, shape=dims)
 
     def __repr__(self) -> str:
         if self.name:
             return f"Constant({self.name})"
         return f"Constant({self.value.tolist()!r})" if self.value.size <= 6 else f"Constant(<{self.value.shape}>)"
+
+
+def _constant_shape(arr: np.ndarray, shape: Any) -> tuple[tuple, dict]:
+    """A constant's shape (the value's, or names where ``shape`` gives them) and its pins."""
+    if shape is None:
+        return arr.shape, {}
+    dims = parse_shape(shape, where="Constant")
+    if len(dims) != arr.ndim:
+        raise ShapeError(f"Constant: shape {format_shape(dims)} given for a value of shape "
+                         f"{arr.shape}")
+    where = f"a constant of shape {format_shape(arr.shape)}"
+    pins = merge_pins(*(pin(d, n, f"{where} (axis {axis})")
+                        for axis, (d, n) in enumerate(zip(dims, arr.shape))))
+    return dims, pins
 
 
 class Delta(Expr):
@@ -469,6 +517,17 @@ class Reshape(_Unary):
     def __new__(cls, arg: Expr, shape: tuple) -> "Reshape":
         return _intern(cls, arg=arg, shape=tuple(shape))
 
+    def _own_pins(self) -> dict | None:
+        # a reshape of named dimensions to a concrete size (``X[m,n].reshape(12)``) fixes m*n
+        before = dim_mul(*self.arg.shape) if self.arg.shape else 1
+        after = dim_mul(*self.shape) if self.shape else 1
+        meets = None if dims_equal(before, after) else total_meets(before, after)
+        if meets is None:
+            return None
+        named, size = meets
+        return pin(named, size, f"the reshape of {format_shape(self.arg.shape)} to "
+                                f"{format_shape(self.shape)}")
+
 
 class Named(_Unary):
     """``arg`` shown as ``name`` by the renderers and computed once by evaluation."""
@@ -541,6 +600,21 @@ _FULL_NAMED = ("s", None, None, 1)  # the whole of a named axis
 def _is_full(item: tuple, d: Dim) -> bool:
     """Whether a spec item takes the whole axis of dimension ``d``, in order."""
     return item == _FULL_NAMED or (item[0] == "s" and item[1:] == (0, d, 1) and isinstance(d, int))
+
+
+def named_bounds(spec: tuple, base: tuple) -> list[tuple[int, str, int]]:
+    """``(axis, dimension, size needed)`` for each item of ``spec`` on a named axis of ``base``:
+    the bounds that can be checked only once the dimension's size is bound."""
+    out, axis = [], 0
+    for it in spec:
+        if it[0] == "n":
+            continue
+        d = base[axis]
+        axis += 1
+        need = (it[1] + 1 if it[1] >= 0 else -it[1]) if it[0] == "i" else (it[2] or 0)
+        if not isinstance(d, int) and need > 0:
+            out.append((axis - 1, d, need))
+    return out
 
 
 def _spec_shape(spec: tuple, shape: tuple) -> tuple:
