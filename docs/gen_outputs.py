@@ -36,6 +36,8 @@ API_SECTIONS = (
     ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms", "indexcalc.layouts.matrix_form", "indexcalc.layouts.vec_convention",
                                "indexcalc.rendering.latex_notation", "indexcalc.derivations.chain", "indexcalc.codegen.python_source")),
     ("Einsum-string queries", ("indexcalc.calculus.einsum_queries",)),
+    ("Structure queries", ("indexcalc.calculus.structure_queries",)),
+    ("Use it in your model", ("indexcalc.interop.torch_function", "indexcalc.interop.jax_function", "indexcalc.interop.einsum_function")),
     ("Errors", ("indexcalc.errors",)),
     ("Other", ()),
 )
@@ -47,13 +49,16 @@ def examples() -> list[Path]:
 
 
 #: Command-line arguments for scripts whose default run is a long batch job: a short run proves
-#: they work (tests/test_calculus_fuzz.py runs the fuzz generator's seeded batch itself).
-RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"], "depth_benchmark": ["--depths", "10", "30"]}
+#: they work (tests/test_calculus_fuzz.py and tests/test_layouts_reference.py run the fuzz
+#: generator's seeded batches themselves).
+RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"], "forms_fuzz": ["--count", "3", "--jobs", "1"],
+            "depth_benchmark": ["--depths", "10", "30"]}
 
 
 #: Examples whose output depends on what is installed (JAX, PyTorch) or on timing, or that are
 #: tools rather than examples: pages do not show their output.
-ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch", "depth_benchmark"})
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "custom_layer", "fuzz_batch", "forms_fuzz",
+                                   "depth_benchmark"})
 
 
 def shown(example: Path) -> bool:

@@ -28,6 +28,7 @@ from .frontend.declare import tensors
 from .formula.reader import parse
 from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
 from .calculus.einsum_queries import einsum_grad, einsum_jacobian
+from .calculus.structure_queries import hessian_diagonal, hvp, jacobian_diagonal
 from .evaluation.compiled import Compiled, compile, evaluate
 from .evaluation.finite_differences import check
 from .evaluation.memory import memory_limit, set_memory_limit
@@ -41,6 +42,9 @@ from .layouts.kronecker import to_kron
 from .layouts.vec_convention import vec_jacobian
 from .derivations.chain import Derivation, explain
 from .codegen.python_source import to_python
+from .interop.einsum_function import einsum_function
+from .interop.jax_function import to_jax
+from .interop.torch_function import to_torch
 
 # Every expression gets the front end's operators, and from the later stages, which the nodes
 # cannot import, its value and its printed forms.
@@ -64,6 +68,7 @@ __version__ = "0.1.0"
 __all__ = [
     "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
     "einsum_grad", "einsum_jacobian", "parse", "to_python",
+    "hessian_diagonal", "hvp", "jacobian_diagonal", "einsum_function", "to_jax", "to_torch",
     "BindingError", "Compiled", "Constant", "Expr", "IndexcalcError", "LayoutError", "ParseError",
     "Plan", "ShapeError", "Tensor", "compile", "delta", "det", "diag", "diagonal",
     "einsum", "evaluate", "eye", "inv", "kron", "let", "log_softmax", "logdet",

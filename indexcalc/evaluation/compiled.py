@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any, Callable
 
 import numpy as np
@@ -264,7 +265,8 @@ class Compiled:
         program = self._programs.get(key)
         if program is None:
             ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
-            program = Program(self.order, self.expr, ctx, self.memory_limit)
+            with getattr(self.namespace.ops, "building", nullcontext)():
+                program = Program(self.order, self.expr, ctx, self.memory_limit)
             self._programs[key] = program
         return program
 
