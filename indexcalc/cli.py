@@ -24,6 +24,7 @@ from .codegen.python_source import to_python
 from .core.dims import dim_names, dim_size
 from .core.graph_walk import tensors_of
 from .evaluation.finite_differences import check
+from .evaluation.memory import guard
 from .formula.reader import formula_and_variable
 
 EPILOG = """\
@@ -148,6 +149,8 @@ def check_sizes(tensors: Sequence[Any]) -> dict[str, int]:
 def _check(f: Any, x: Any) -> tuple[bool, str]:
     tensors = {t.name: t for t in [*tensors_of(f), x]}
     sizes = check_sizes(list(tensors.values()))
+    shapes = {name: tuple(dim_size(d, sizes) for d in t.shape) for name, t in tensors.items()}
+    guard(((f"the random value of {name}", shape, 8) for name, shape in shapes.items()), None)
     rng = np.random.default_rng(0)
     values = {}
     for name, t in tensors.items():

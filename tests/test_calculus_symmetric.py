@@ -107,3 +107,16 @@ def test_logdet_hessian_closed_form():
     U, V = RNG.normal(size=(2, N, N))
     U, V = U + U.T, V + V.T
     np.testing.assert_allclose(np.einsum("ij,ijkl,kl->", U, H, V), -np.trace(SI @ U @ SI @ V))
+
+
+def test_jvp_by_a_symmetric_variable_projects_the_tangent():
+    """jvp = Σ diff ∘ t for any tangent t, non-symmetric too: t is projected to (t + tᵀ)/2."""
+    S = ic.Tensor("S", (2, 2), symmetric=True)
+    C = np.array([[1.0, 2.0], [3.0, 4.0]])
+    f = ic.sum(S * C)
+    t = np.array([[0.0, 1.0], [0.0, 0.0]])
+    value = ic.jvp(f, S, t).evaluate(S=np.eye(2))
+    D = ic.diff(f, S).evaluate(S=np.eye(2))  # (C + Cᵀ)/2
+    np.testing.assert_allclose(D, (C + C.T) / 2)
+    np.testing.assert_allclose(value, np.sum(D * t))  # 2.5, not the unprojected 2.0
+    np.testing.assert_allclose(value, np.sum(C * (t + t.T) / 2))

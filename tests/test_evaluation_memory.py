@@ -66,3 +66,31 @@ def test_bad_limits_are_refused(bad):
 def test_sizes_print_in_decimal_units():
     assert [format_bytes(n) for n in (512, 80_000, 1.5e9, 1.28e14)] == \
         ["512 B", "80 kB", "1.5 GB", "128 TB"]
+
+
+def test_memory_limit_as_a_context_manager_restores_the_setting():
+    e = ic.Tensor("x", 100)[:, None] * ic.Tensor("y", 100)[None, :]
+    values = {"x": np.ones(100), "y": np.ones(100)}
+    before = ic.memory_limit()
+    with ic.memory_limit(79_999) as limit:
+        assert limit == ic.memory_limit() == 79_999
+        with pytest.raises(ic.IndexcalcError, match="memory limit"):
+            ic.evaluate(e, **values)
+        with ic.memory_limit(None):  # nested: the default inside, 79_999 again after
+            assert ic.evaluate(e, **values).shape == (100, 100)
+        assert ic.memory_limit() == 79_999
+    assert ic.memory_limit() == before
+    with pytest.raises(ValueError):
+        with ic.memory_limit(10):
+            raise ValueError("restored on the way out too")
+    assert ic.memory_limit() == before
+
+
+def test_an_infinite_memory_limit_means_none():
+    with ic.memory_limit(float("inf")):
+        assert ic.memory_limit() > 2**64
+    previous = ic.set_memory_limit(float("inf"))
+    ic.set_memory_limit(previous)
+    for bad in (float("nan"), -float("inf"), "1GB"):
+        with pytest.raises(ic.IndexcalcError, match="positive number of bytes"):
+            ic.memory_limit(bad)

@@ -18,6 +18,7 @@ from ..core.algebra import add, fresh_labels, product
 from ..core.coercion import as_expr
 from ..core.dim_meeting import renamed
 from ..core.dims import dims_equal, format_shape
+from ..core.graph_walk import one_tensor_per_name, tensors_of
 from ..core.nodes import Constant, Delta, Derivative, Expr, Tensor
 from ..errors import IndexcalcError, ShapeError
 from ..formula.reader import formula_and_variable
@@ -31,6 +32,7 @@ def _wrt(f: Any, x: Any, what: str) -> tuple[Expr, Tensor]:
         raise IndexcalcError(f"{what}: differentiate by a variable (ic.Tensor), got "
                              f"{type(x).__name__}; name intermediate results with ic.Tensor or "
                              f"differentiate by the tensors they are built from")
+    one_tensor_per_name([x, *tensors_of(f)], what)
     return f, x
 
 
@@ -108,6 +110,9 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
     t = as_expr(tangent, "jvp: tangent")
     t = renamed(t, x.shape)
     _same_shape(t, x, "jvp: the tangent", "x")
+    # a symmetric x moves in the symmetric matrices: the tangent projected, (t + tᵀ)/2, so that
+    # jvp = Σ diff(f, x) ∘ t as diff's (default) convention has it
+    t = symmetrize(t, x, "symmetric")
     return forward(f, x, t, ())
 
 

@@ -234,6 +234,11 @@ FORWARD: dict[type, Callable] = {
 }
 
 
+#: A tangent product of more factors than this is shared rather than flattened into the next
+#: one (along an n-deep chain each would otherwise copy all factors before it: n² work).
+SHARE_LIMIT = 16
+
+
 def forward(f: Expr, x: Tensor, seed: Expr, E: tuple) -> Expr:
     """The tangent of ``f`` when ``x`` has tangent ``seed`` (shape ``x.shape + E``)."""
     dep = depends(f, x)
@@ -250,7 +255,10 @@ def forward(f: Expr, x: Tensor, seed: Expr, E: tuple) -> Expr:
         if node is x:
             tangents[id(node)] = seed
         else:
-            tangents[id(node)] = FORWARD[type(node)](node, tan, E)
+            t = FORWARD[type(node)](node, tan, E)
+            if isinstance(t, Product) and len(t.factors) > SHARE_LIMIT:
+                t = Shared(t)  # not copied into the next tangent: a chain's tangents stay linear
+            tangents[id(node)] = t
     return tangents[id(f)]
 
 

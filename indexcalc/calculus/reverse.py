@@ -157,6 +157,12 @@ REVERSE: dict[type, Callable] = {
 }
 
 
+#: A cotangent product of more factors than this is shared rather than flattened into the next
+#: one: along a chain of n elementwise steps each cotangent would otherwise copy all factors of
+#: the one before (n² work for the gradient of a 10⁴-deep chain).
+SHARE_LIMIT = 8
+
+
 def _uses(node: Expr, dep: set[int]) -> int:
     """How many contributions ``node``'s reverse rule makes (each one uses its cotangent)."""
     inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax)) else node
@@ -177,7 +183,8 @@ def reverse(f: Expr, x: Tensor, cotangent: Expr) -> Expr:
             return ct
         if isinstance(ct, Sum) and not ct.terms:
             continue
-        if isinstance(ct, Product) and len(ct.factors) > 1 and _uses(node, dep) > 1:
+        if isinstance(ct, Product) and (len(ct.factors) > SHARE_LIMIT or
+                                        len(ct.factors) > 1 and _uses(node, dep) > 1):
             ct = Shared(ct)
         for child, contribution in REVERSE[type(node)](node, ct, dep):
             pending.setdefault(id(child), []).append(contribution)

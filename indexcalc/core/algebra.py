@@ -200,8 +200,16 @@ def _eliminate_deltas(factors: list, out: tuple, dims: dict) -> tuple[list, tupl
     return kept + new_deltas, out
 
 
+#: A nested sum of more terms than this stays one term (flattening it copies all its terms:
+#: ``s = s + term`` repeated T times would cost T²); smaller ones are flattened.
+FLATTEN_LIMIT = 64
+
+
 def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
     """The simplified linear combination ``Σ c·e`` (nested sums flattened, like terms collected).
+
+    A nested sum of more than ``FLATTEN_LIMIT`` terms added to others is kept whole, so building
+    a sum term by term is linear in its length.
 
     Examples:
         >>> import indexcalc as ic
@@ -215,11 +223,12 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
     coefs: dict[Any, list] = {}  # like-term key -> [first expression seen, total coefficient]
     stack = [(float(c), plain(e)) for c, e in terms]
     stack.reverse()
+    several = len(stack) > 1
     while stack:
         c, e = stack.pop()
         if c == 0.0 or is_zero(e):
             continue
-        if isinstance(e, Sum):
+        if isinstance(e, Sum) and not (several and len(e.terms) > FLATTEN_LIMIT):
             stack.extend(reversed([(c * c2, t) for c2, t in e.terms]))
             continue
         if isinstance(e, Product) and e.coef != 1.0:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from .dims import format_shape
 from .nodes import Expr
 from .nodes import Tensor
+from ..errors import IndexcalcError
 
 T = TypeVar("T")
 
@@ -62,3 +64,36 @@ def tensors_of(*roots: Expr) -> list[Expr]:
     """The variables (``Tensor`` nodes) an expression depends on, in first-seen order."""
 
     return [n for n in postorder(roots) if isinstance(n, Tensor)]
+
+
+def one_tensor_per_name(tensors: Iterable[Tensor], where: str) -> dict[str, Tensor]:
+    """The tensors by name; two different tensors with one name are refused.
+
+    Two tensors named ``X`` of different shapes (or one symmetric) are different variables that
+    generated code, evaluation and a derivative by ``X`` could not tell apart: a silent wrong
+    answer. Names are compared as Python compares identifiers (NFKC: ``ｘ`` is ``x``).
+
+    Raises:
+        IndexcalcError: naming both shapes and the way out.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> sorted(one_tensor_per_name(ic.tensors("X[n,d] w[d] X[n,d]"), "here"))
+        ['X', 'w']
+        >>> one_tensor_per_name(ic.tensors("X[n,d] X[d,h]"), "tensors")
+        Traceback (most recent call last):
+        ...
+        indexcalc.errors.IndexcalcError: tensors: two different tensors are named 'X' (shapes (n, d) and (d, h)); give them distinct names
+    """
+    table: dict[str, Tensor] = {}
+    for t in tensors:
+        other = table.setdefault(t.name, t)
+        if other is not t:
+            raise IndexcalcError(f"{where}: two different tensors are named {t.name!r} "
+                                 f"(shapes {_described(other)} and {_described(t)}); give them "
+                                 "distinct names")
+    return table
+
+
+def _described(t: Tensor) -> str:
+    return format_shape(t.shape) + (" symmetric" if t.symmetric else "")

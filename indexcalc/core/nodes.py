@@ -34,6 +34,8 @@ are shared (computed once). Labels inside a ``Product`` are small ints, renumber
 
 from __future__ import annotations
 
+import threading
+import unicodedata
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -45,6 +47,9 @@ from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
 
 _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
+#: Look-up and insertion are one step under this lock: two threads building the same node at
+#: once must get one object (two "equal" nodes would silently break equality-is-identity).
+_TABLE_LOCK = threading.Lock()
 
 #: The pins (``dim -> (size, where)``, see :mod:`indexcalc.core.dim_meeting`) of every node
 #: that has any: its own and its children's, merged when the node is built, so a conflict is
@@ -73,19 +78,24 @@ def _keyof(value: Any) -> Any:
     return value
 
 
-def _intern(cls: type, **fields: Any) -> Any:
+def _intern(cls: type, _extra: dict | None = None, _pins: dict | None = None, **fields: Any) -> Any:
+    """The live node of ``cls`` with ``fields``, made (with the unkeyed ``_extra`` attributes and
+    the pins ``_pins``) if none is."""
     key = (cls,) + tuple(_keyof(v) for v in fields.values())
-    node = _TABLE.get(key)
-    if node is None:
-        node = object.__new__(cls)
-        for name, value in fields.items():
-            object.__setattr__(node, name, value)
-        own = node._own_pins()
-        if own or _PINS:  # no pinned node alive: nothing to merge (the common case, kept cheap)
-            pins = merge_pins(own, *(_PINS.get(c) for c in node.children()))
-            if pins:
-                _PINS[node] = pins
-        _TABLE[key] = node
+    with _TABLE_LOCK:
+        node = _TABLE.get(key)
+        if node is None:
+            node = object.__new__(cls)
+            for name, value in fields.items():
+                object.__setattr__(node, name, value)
+            for name, value in (_extra or {}).items():
+                object.__setattr__(node, name, value)
+            own = merge_pins(node._own_pins(), _pins) if _pins else node._own_pins()
+            if own or _PINS:  # no pinned node alive: nothing to merge (the common case, kept cheap)
+                pins = merge_pins(own, *(_PINS.get(c) for c in node.children()))
+                if pins:
+                    _PINS[node] = pins
+            _TABLE[key] = node
     return node
 
 
@@ -126,7 +136,9 @@ class Expr:
         return self
 
     def __reduce__(self):
-        return (_rebuild, (type(self), {k: getattr(self, k) for k in self._fields}))
+        # the whole graph as one flat list, children first: pickling never recurses (graphs are
+        # thousands of levels deep), and loading rebuilds it through the interning constructors
+        return (_from_flat, (_flat_graph(self),))
 
     _fields: tuple[str, ...] = ()
 
@@ -159,8 +171,84 @@ class Expr:
     # in ``indexcalc/__init__.py`` (see ``_methods.py``).
 
 
+def _brief(e: "Expr") -> str:
+    """A child as its parent's repr shows it: a tensor or constant in full, another node by its
+    kind and shape (never the child's own repr: a deep graph would recurse past Python's limit)."""
+    if isinstance(e, (Tensor, Constant, Delta)):
+        return repr(e)
+    return f"{type(e).__name__}{format_shape(e.shape)}"
+
+
 def _rebuild(cls: type, fields: dict) -> Expr:
     return cls(**fields)
+
+
+class _Ref:
+    """In a pickled graph, the node at position ``i`` of the flat list (see ``Expr.__reduce__``)."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __reduce__(self):
+        return (_Ref, (self.i,))
+
+
+def _sub_exprs(value: Any) -> Iterator["Expr"]:
+    """The expressions inside a field's value (a node, or tuples holding nodes)."""
+    if isinstance(value, Expr):
+        yield value
+    elif isinstance(value, tuple):
+        for v in value:
+            yield from _sub_exprs(v)
+
+
+def _with_refs(value: Any, index: dict) -> Any:
+    if isinstance(value, Expr):
+        return _Ref(index[id(value)])
+    if isinstance(value, tuple):
+        return tuple(_with_refs(v, index) for v in value)
+    if isinstance(value, np.ndarray):
+        return np.array(value)  # a writable copy (a Constant's value is read-only)
+    return value
+
+
+def _flat_graph(root: "Expr") -> list:
+    """``[(type, fields with nodes as _Ref), ...]``: every node below ``root`` once, children
+    (every node held in a field, ``Derivative.of`` included) before parents, ``root`` last."""
+    index: dict[int, int] = {}
+    flat: list = []
+    stack: list = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in index:
+            continue
+        fields = {k: getattr(node, k) for k in node._fields}
+        if expanded:
+            index[id(node)] = len(flat)
+            flat.append((type(node), {k: _with_refs(v, index) for k, v in fields.items()}))
+            continue
+        stack.append((node, True))
+        for child in _sub_exprs(tuple(fields.values())):
+            if id(child) not in index:
+                stack.append((child, False))
+    return flat
+
+
+def _from_flat(flat: list) -> "Expr":
+    built: list = []
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, _Ref):
+            return built[value.i]
+        if isinstance(value, tuple):
+            return tuple(resolve(v) for v in value)
+        return value
+
+    for cls, fields in flat:
+        built.append(cls(**{k: resolve(v) for k, v in fields.items()}))
+    return built[-1]
 
 
 class Tensor(Expr):
@@ -181,6 +269,7 @@ class Tensor(Expr):
     def __new__(cls, name: str, shape: Any = (), symmetric: bool = False) -> "Tensor":
         if not isinstance(name, str) or not name.isidentifier():
             raise IndexcalcError(f"a tensor name must be an identifier like 'X' or 'W_hx', got {name!r}")
+        name = unicodedata.normalize("NFKC", name)  # as Python reads identifiers: ｘ is x
         dims = parse_shape(shape, where=f"tensor {name!r}")
         symmetric = bool(symmetric)
         if symmetric and (len(dims) != 2 or not dims_equal(dims[0], dims[1])):
@@ -229,15 +318,7 @@ class Constant(Expr):
             raise IndexcalcError(f"a constant's name must be an identifier, got {name!r}")
         dims, pins = _constant_shape(arr, shape)
         vkey = (arr.dtype.str, arr.shape, arr.tobytes()) if arr.size <= 4096 else ("id", id(arr))
-        node = _intern(cls, _vkey=vkey, name=name, shape=dims)
-        if not hasattr(node, "value"):
-            object.__setattr__(node, "value", arr)
-            if pins:
-                _PINS[node] = pins
-        return node
-
-    def __reduce__(self):
-        return (Constant, (np.array(self.value), self.name, self.shape))
+        return _intern(cls, {"value": arr}, pins or None, _vkey=vkey, name=name, shape=dims)
 
     def __repr__(self) -> str:
         if self.name:
@@ -353,7 +434,7 @@ class Sum(Expr):
     def __repr__(self) -> str:
         if not self.terms:
             return f"Zero{format_shape(self.shape)}"
-        return "Sum(" + ", ".join(f"{c}*{t!r}" for c, t in self.terms) + ")"
+        return "Sum(" + ", ".join(f"{c}*{_brief(t)}" for c, t in self.terms) + ")"
 
 
 class _Unary(Expr):
@@ -374,7 +455,7 @@ class Apply(_Unary):
 
     def __repr__(self) -> str:
         p = "" if self.param is None else f", {self.param}"
-        return f"Apply({self.fn}, {self.arg!r}{p})"
+        return f"Apply({self.fn}, {_brief(self.arg)}{p})"
 
 
 class Softmax(_Unary):
@@ -521,7 +602,7 @@ class Derivative(_Unary):
         return _intern(cls, arg=arg, of=of, wrt=wrt, out_ndim=int(out_ndim), shape=arg.shape)
 
     def __repr__(self) -> str:
-        return f"Derivative(of={self.of!r}, wrt={self.wrt.name!r}, out_ndim={self.out_ndim})"
+        return f"Derivative(of={_brief(self.of)}, wrt={self.wrt.name!r}, out_ndim={self.out_ndim})"
 
 
 def plain(e: Expr) -> Expr:
@@ -616,7 +697,7 @@ class Index(_Unary):
         return _intern(cls, arg=arg, spec=tuple(spec), shape=_spec_shape(spec, arg.shape))
 
     def __repr__(self) -> str:
-        return f"Index({self.arg!r}, [{format_spec(self.spec, self.arg.shape)}])"
+        return f"Index({_brief(self.arg)}, [{format_spec(self.spec, self.arg.shape)}])"
 
 
 class Scatter(_Unary):
@@ -630,7 +711,7 @@ class Scatter(_Unary):
 
     def __repr__(self) -> str:
         where = format_spec(self.spec, self.shape)
-        return f"Scatter({self.arg!r}, [{where}], {format_shape(self.shape)})"
+        return f"Scatter({_brief(self.arg)}, [{where}], {format_shape(self.shape)})"
 
 
 class Concat(Expr):
@@ -648,7 +729,7 @@ class Concat(Expr):
         return self.parts
 
     def __repr__(self) -> str:
-        return f"Concat({list(self.parts)!r}, axis={self.axis})"
+        return f"Concat([{', '.join(map(_brief, self.parts))}], axis={self.axis})"
 
 
 class TriMask(Expr):

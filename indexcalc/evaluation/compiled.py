@@ -81,6 +81,8 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                                f"(given: {given})")
         arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
+        if t.symmetric:
+            check_symmetric(name, arrays[name])
     _bind_pins(pins, sizes, where, single=True)
     missing = names - set(sizes)
     if missing:
@@ -131,6 +133,23 @@ def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
             where.setdefault(d, f"tensor {name!r} axis {axis}")
 
 
+def check_symmetric(name: str, value: Any) -> None:
+    """Refuse a value for a symmetric tensor that is not symmetric (to √eps of its largest entry).
+
+    A derivative by a symmetric variable holds only on symmetric matrices (``S.T − S`` is zero
+    there); a non-symmetric value would give a silently wrong answer.
+    """
+    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.size == 0:
+        return  # other backends' arrays are not read back (that would copy from the device)
+    gap = float(np.max(np.abs(value - value.T)))
+    scale = float(np.max(np.abs(value)))
+    tol = float(np.sqrt(np.finfo(value.dtype).eps)) * max(scale, 1e-300)
+    if not gap <= tol:
+        raise BindingError(f"tensor {name!r} is declared symmetric, but its value is not: "
+                           f"max |{name} − {name}ᵀ| = {gap:.3g} (tolerance {tol:.3g}); pass "
+                           f"(A + A.T) / 2, or declare the tensor without symmetric=True")
+
+
 def _dimension_names(nodes: list[Expr]) -> set[str]:
     names = {n for node in nodes for d in node.shape for n in dim_names(d)}
     for node in nodes:
@@ -148,6 +167,9 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, variables: dict, missi
         if name in tensors:
             continue
         if name in missing and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            if value < 0:
+                raise BindingError(f"the size given for dimension {name!r} is {value}; a size "
+                                   "is a non-negative int")
             sizes[name] = int(value)
             where[name] = f"the size given for {name!r}"
             continue
@@ -214,9 +236,15 @@ class Compiled:
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
         self._signature = signature([self.expr], self.order)
+        self._symmetric = [n for n, t in self._signature[0].items() if t.symmetric]
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
         self._programs: dict[tuple, Any] = {}
         self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)
+
+    def __reduce__(self) -> tuple:
+        # plans and programs hold the backend's module and functions: pickled is what they are
+        # made from, and a loaded copy plans again on first use
+        return (Compiled, (self.expr, self.backend, self.optimize, self.memory_limit))
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
@@ -249,6 +277,8 @@ class Compiled:
             key = _shapes_key(values)
             hit = self._bound.get(key) if key is not None else None
             if hit is not None:  # float arrays of shapes seen before: binding is known
+                for name in self._symmetric:
+                    check_symmetric(name, values[name])
                 program, dtype = hit
                 return np.asarray(program.run(values), dtype=dtype)
             arrays, sizes = bind_signature(self._signature, values)
@@ -359,4 +389,7 @@ def _values(values: Any, more: dict) -> dict:
     if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
         raise BindingError(f"evaluate: give the values as keywords or one dict of tensor names "
                            f"to arrays, got {type(values).__name__}")
+    both = sorted(set(values) & set(more))
+    if both:
+        raise BindingError(f"evaluate: {both[0]!r} is given both in the dict and as a keyword")
     return {**values, **more}

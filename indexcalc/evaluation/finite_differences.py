@@ -14,14 +14,19 @@ from ..core.coercion import as_expr
 
 #: Above this many Jacobian entries, ``check`` compares directional derivatives instead.
 FULL_LIMIT = 200_000
+#: Round-off allowance of a finite difference, in units of eps·|f|/h: each of f(x ± h) carries
+#: an error of about eps·|f| (a few along a long chain of operations), divided by the step 2h.
+ROUNDOFF_UNITS = 8
 
 
 def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = None, seed: int = 0,
           **values: Any) -> float:
     """Compare ``diff(f, x)`` with central finite differences; return the max relative error.
 
-    The error is ``max |analytic − numeric|`` over the Jacobian divided by the largest magnitude
-    of either. Small Jacobians are compared entry by entry; large ones along random directions
+    The error is ``max |analytic − numeric|`` over the Jacobian, less the finite differences'
+    own round-off (``ROUNDOFF_UNITS · eps · |f| / h`` for each entry: ``f = 1000 + 1e-5 x`` has an
+    exact derivative that its finite difference gets to only 3 digits), divided by the largest
+    magnitude of either. Small Jacobians are compared entry by entry; large ones along random directions
     (the JVP against a finite difference of ``f``). Raises ``AssertionError`` past ``rtol``, as
     ``numpy.testing`` does. For a symmetric ``x`` the perturbations are symmetric.
 
@@ -56,25 +61,35 @@ def check(f: Any, x: Any, /, *, rtol: float = 1e-6, convention: str | None = Non
     scale = max(1.0, float(np.max(np.abs(x0)))) if x0.size else 1.0
     h = 1e-6 * scale
     directions = _directions(x, x0, f0.size, seed, convention)
-    analytic, numeric = [], []
+    analytic, numeric, noise = [], [], []
+
+    def central(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The central difference along ``u`` and its round-off allowance, entry by entry."""
+        plus, minus = at(x0 + h * u), at(x0 - h * u)
+        roundoff = ROUNDOFF_UNITS * np.finfo(np.float64).eps * (np.abs(plus) + np.abs(minus)) / h
+        return ((plus - minus) / (2 * h)).reshape(-1), roundoff.reshape(-1)
+
     if directions is None:
         D = np.asarray(Compiled(diff(f, x, convention))(**values), dtype=np.float64)
         analytic.append(D.reshape(f0.size, x0.size))
-        cols = []
-        for j, u in _basis(x, x0, convention):
-            cols.append(((at(x0 + h * u) - at(x0 - h * u)) / (2 * h)).reshape(-1))
-        numeric.append(np.stack(cols, axis=1) if cols else np.zeros((f0.size, 0)))
+        cols = [central(u) for _, u in _basis(x, x0, convention)]
+        empty = np.zeros((f0.size, 0))
+        numeric.append(np.stack([c for c, _ in cols], axis=1) if cols else empty)
+        noise.append(np.stack([r for _, r in cols], axis=1) if cols else empty)
     else:
         t = Tensor("_check_tangent", x.shape)
         J = Compiled(jvp(f, x, t))
         for u in directions:
             analytic.append(np.asarray(J(**values, _check_tangent=u)).reshape(-1))
-            numeric.append(((at(x0 + h * u) - at(x0 - h * u)) / (2 * h)).reshape(-1))
+            c, r = central(u)
+            numeric.append(c)
+            noise.append(r)
     a, n = np.concatenate([v.reshape(-1) for v in analytic]), np.concatenate([v.reshape(-1) for v in numeric])
     if a.size == 0:
         return 0.0
+    r = np.concatenate([v.reshape(-1) for v in noise])
     denom = max(float(np.max(np.abs(a))), float(np.max(np.abs(n))), 1e-12)
-    err = float(np.max(np.abs(a - n))) / denom
+    err = float(np.max(np.maximum(np.abs(a - n) - r, 0.0))) / denom
     if not err <= rtol:
         raise AssertionError(f"check: derivative of f by {x.name!r} differs from central finite "
                              f"differences by a relative {err:.3g} (tolerance {rtol:g})")

@@ -9,6 +9,7 @@ program (``ic.compile(expr, memory_limit=...)``).
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Iterable
 
@@ -18,6 +19,9 @@ from ..errors import IndexcalcError
 DEFAULT_FRACTION = 0.5
 #: Assumed physical memory where the operating system does not say (8 GiB).
 FALLBACK_MEMORY = 8 * 2**30
+
+#: The limit ``float("inf")`` stands for (larger than any array's size in bytes).
+NO_LIMIT = 2**80
 
 _limit: int | None = None  # None: the default fraction of physical memory
 
@@ -31,14 +35,44 @@ def physical_memory() -> int:
     return pages * size if pages > 0 and size > 0 else FALLBACK_MEMORY
 
 
-def memory_limit() -> int:
+_UNSET = object()
+
+
+class _LimitScope:
+    """``with ic.memory_limit(bytes):`` sets the global limit on entry and restores it on exit."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.previous: list = []
+
+    def __enter__(self) -> int:
+        self.previous.append(set_memory_limit(self.limit))
+        return memory_limit()
+
+    def __exit__(self, *exc: Any) -> None:
+        global _limit
+        _limit = self.previous.pop()
+
+
+def memory_limit(limit: Any = _UNSET) -> Any:
     """The global limit in bytes on the largest array an evaluation may create.
+
+    With an argument, a context manager that sets the limit (``None``: the default) for the
+    ``with`` block and restores the previous one after it.
 
     Examples:
         >>> import indexcalc as ic
         >>> ic.memory_limit() > 0
         True
+        >>> with ic.memory_limit(10**6):
+        ...     ic.memory_limit()
+        1000000
+        >>> ic.memory_limit() == 10**6
+        False
     """
+    if limit is not _UNSET:
+        _checked(limit, "memory_limit")
+        return _LimitScope(limit)
     return _limit if _limit is not None else int(physical_memory() * DEFAULT_FRACTION)
 
 
@@ -66,6 +100,8 @@ def _checked(limit, where: str) -> int | None:
     if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
         raise IndexcalcError(f"{where}: the memory limit must be a positive number of bytes "
                              f"(or None for the default), got {limit!r}")
+    if isinstance(limit, float) and math.isinf(limit):
+        return NO_LIMIT  # float("inf"): no limit
     return int(limit)
 
 

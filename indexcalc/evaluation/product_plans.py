@@ -23,20 +23,43 @@ from .backends import namespace
 OPTIMIZE_DEFAULT = "auto"
 
 
-def choose_optimizer(optimize: Any, n_operands: int) -> Any:
+#: Up to this many operands dynamic programming always runs (2⁸ subsets: milliseconds).
+DP_ALWAYS = 8
+#: Up to this many, it runs where no letter joins more than ``DP_SPARSE`` operands: its cost
+#: grows with the connected subsets, 2ⁿ when one letter joins them all (Π sin(i·x)).
+DP_LIMIT = 16
+DP_SPARSE = 3
+
+
+def choose_optimizer(optimize: Any, n_operands: int, inputs: list[str] | None = None) -> Any:
     """The opt_einsum path search for a product of ``n_operands`` under the setting ``optimize``.
 
-    ``"auto"`` picks by operand count: the exhaustive ``"optimal"`` search up to 4 operands,
-    dynamic programming (``"dp"``, optimal for the usual cost model and polynomial for chains) up
-    to 16, ``"greedy"`` beyond; any other value is passed to opt_einsum unchanged.
+    ``"auto"`` picks by size, so that planning has a bounded cost: the exhaustive ``"optimal"``
+    search up to 4 operands; dynamic programming (``"dp"``, optimal for the usual cost model) up
+    to 8, and up to 16 where the product is sparse (no letter of ``inputs`` in more than 3
+    operands, as in chains: dp is polynomial there); ``"greedy"`` otherwise (a letter shared by
+    many operands is an elementwise product, which greedy contracts as well). Any other value
+    is passed to opt_einsum unchanged.
 
     Examples:
         >>> choose_optimizer("auto", 3), choose_optimizer("auto", 10), choose_optimizer("greedy", 3)
         ('optimal', 'dp', 'greedy')
+        >>> choose_optimizer("auto", 12, ["a"] * 12), choose_optimizer("auto", 8, ["a"] * 8)
+        ('greedy', 'dp')
     """
     if optimize != "auto":
         return optimize
-    return "optimal" if n_operands <= 4 else "dp" if n_operands <= 16 else "greedy"
+    if n_operands <= 4:
+        return "optimal"
+    if n_operands <= DP_ALWAYS:
+        return "dp"
+    if n_operands <= DP_LIMIT:
+        joins: dict[str, int] = {}
+        for term in inputs or ():
+            for c in set(term):
+                joins[c] = joins.get(c, 0) + 1
+        return "dp" if max(joins.values(), default=0) <= DP_SPARSE else "greedy"
+    return "greedy"
 
 
 def _checked_optimize(optimize: Any) -> Any:
@@ -155,7 +178,8 @@ def plan_product(node: Product, sizes: Mapping[str, int], optimize: Any = OPTIMI
     path = info = None
     equation = ",".join(inputs) + "->" + compact
     if operands:
-        path, info = _contract_path(equation, shapes, choose_optimizer(optimize, len(operands)),
+        optimizer = choose_optimizer(optimize, len(operands), inputs)
+        path, info = _contract_path(equation, shapes, optimizer,
                                     cache)
     full = "".join(letter[l] for l in node.out)
     classes = {letter[l]: size[rep[l]] for l in range(len(node.dims))}

@@ -99,6 +99,7 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None) -> Expr:
 def formula_and_variable(f: Any, x: Any,
                          shapes: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     """``diff``/``grad`` arguments given as strings: parse ``f``; find ``x`` among its tensors."""
+    _checked_shapes(shapes)
     if isinstance(f, str):
         f = parse(f, shapes)
     if isinstance(x, str):
@@ -116,6 +117,11 @@ def formula_and_variable(f: Any, x: Any,
     return f, x
 
 
+def _checked_shapes(shapes: Any) -> None:
+    if shapes is not None and not isinstance(shapes, Mapping):
+        raise ParseError(f"parse: shapes must be a dict like {{'X': 'n d'}}, got {shapes!r:.60}")
+
+
 def _declared(name: str, spec: Any) -> Tensor:
     if isinstance(spec, Tensor):
         if spec.name != name:
@@ -128,9 +134,7 @@ class _Reader:
     def __init__(self, formula: Any, shapes: Mapping[str, Any] | None):
         if not isinstance(formula, str):
             raise ParseError(f"parse: expected a formula string, got {type(formula).__name__}")
-        if shapes is not None and not isinstance(shapes, Mapping):
-            raise ParseError(f"parse: shapes must be a dict like {{'X': 'n d'}}, got "
-                             f"{shapes!r:.60}")
+        _checked_shapes(shapes)
         self.formula = formula.strip()
         self.tensors = {str(k): _declared(str(k), v) for k, v in (shapes or {}).items()}
         self.bound: list[frozenset] = []   # letters of the enclosing sum(expr, i, ...) calls

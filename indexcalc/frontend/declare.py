@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ParseError
+from ..core.graph_walk import one_tensor_per_name
 from ..core.nodes import Tensor
 
 _DECL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([^\]]*)\])?\s*(?:,\s*)?")
@@ -33,4 +34,5 @@ def tensors(spec: str) -> tuple[Tensor, ...]:
         pos = m.end()
     if not out:
         raise ParseError("tensors: the declaration string is empty; write e.g. 'X[n,d] v[d]'")
+    one_tensor_per_name(out, "tensors")
     return tuple(out)

@@ -189,7 +189,8 @@ def reshape(x: Any, *shape: Any) -> Expr:
     """
 
     x = as_expr(x, "reshape")
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and np.ndim(shape[0]) == 1:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and not any(
+            isinstance(d, (tuple, list, np.ndarray)) for d in shape[0]):  # one flat sequence
         shape = tuple(shape[0])
 
     def infer(d: Any) -> bool:  # `d == -1` on an array or an odd object would not be a bool

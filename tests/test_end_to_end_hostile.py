@@ -1,0 +1,121 @@
+"""Hostile inputs found by hand and by fuzzing: each row either succeeds or raises an
+``ic.IndexcalcError`` subclass (never ``TypeError``, ``ValueError``, ``RecursionError``,
+``OverflowError``, ``MemoryError``, ``SyntaxError`` ...). The table grows with each finding;
+a row names the finding (issue 14 and the fuzz seeds) and the error the library gives.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+from indexcalc.cli import main
+
+x, y = ic.tensors("x[m] y[m]")
+X3 = ic.Tensor("X", (3, 3))
+Xn = ic.Tensor("X", ("n", "n"))
+P = ic.Tensor("P", (2, 2), symmetric=True)
+
+
+def _deep(depth: int) -> ic.Expr:
+    e = x
+    for _ in range(depth):
+        e = ic.sin(e)
+    return e
+
+
+def _sum_by_terms(T: int) -> ic.Expr:
+    s = x
+    for k in range(T):
+        s = s + ic.Tensor(f"t{k}", "m")
+    return s
+
+
+def _cli_check_huge() -> None:
+    """The CLI reports an IndexcalcError as exit status 2; raise it again for the table."""
+    if main(["diff", "sum(X)", "--wrt", "X", "--shape", "X=100000 100000", "--check"]) == 2:
+        raise ic.IndexcalcError("the CLI refused (status 2)")
+
+
+#: (name, call, the IndexcalcError subclass expected, or None when the call must succeed)
+ROWS = [
+    ("negative size", lambda: ic.diff(2 * x, x).evaluate(m=-3), ic.BindingError),
+    ("infinite memory limit", lambda: ic.set_memory_limit(ic.set_memory_limit(float("inf"))),
+     None),
+    ("nan memory limit", lambda: ic.set_memory_limit(float("nan")), ic.IndexcalcError),
+    ("values as a dict", lambda: ic.sum(x * x).evaluate({"x": np.ones(3)}), None),
+    ("values as a list", lambda: ic.sum(x * x).evaluate([np.ones(3)]), ic.BindingError),
+    ("a value twice", lambda: ic.sum(x).evaluate({"x": np.ones(3)}, x=np.ones(3)),
+     ic.BindingError),
+    ("pickle a compiled function",
+     lambda: pickle.loads(pickle.dumps(ic.compile(ic.sum(x * x))))(x=np.ones(3)), None),
+    ("to_python diff(U*sum(u), u)", lambda: exec(ic.to_python(ic.diff(
+        ic.Tensor("U", (1, 2)) * ic.sum(ic.Tensor("u", 2)), ic.Tensor("u", 2))), {}), None),
+    ("fuzz seed 3: grad(None, '', shapes='0')", lambda: ic.grad(None, "", shapes="0"),
+     ic.ParseError),
+    ("fuzz seed 9: shapes=True", lambda: ic.grad("sum(x)", "x", shapes=True), ic.ParseError),
+    ("shapes=np.ones(3)", lambda: ic.grad("sum(x)", "x", shapes=np.ones(3)), ic.ParseError),
+    ("reshape(True, [1, [2, 3]])", lambda: ic.reshape(True, [1, [2, 3]]), ic.ShapeError),
+    ("repr of a 1,000-deep chain", lambda: repr(_deep(1000)), None),
+    ("repr of a 10,000-deep chain", lambda: repr(ic.grad(ic.sum(_deep(10_000)), x)), None),
+    ("pickle a 10,000-deep chain", lambda: pickle.loads(pickle.dumps(_deep(10_000))), None),
+    ("str of a 10,000-deep chain", lambda: str(_deep(10_000)), None),
+    ("tensors('X[n,d] X[d,h]')", lambda: ic.tensors("X[n,d] X[d,h]"), ic.IndexcalcError),
+    ("grad by a symmetric P of a parsed non-symmetric P",
+     lambda: ic.grad(ic.parse("sum(P @ P)", shapes={"P": "2 2"}), P), ic.IndexcalcError),
+    ("grad by X (3, 3) of f holding X (n, n) too",
+     lambda: ic.grad(ic.sum(X3 * X3) + ic.sum(Xn * Xn), X3), ic.IndexcalcError),
+    ("diff by X (n, n) given a formula with shapes X (3, 3)",
+     lambda: ic.diff("sum(X*X)", Xn, shapes={"X": (3, 3)}), ic.IndexcalcError),
+    ("unicode names ｘ and x", lambda: exec(ic.to_python(
+        ic.sum(ic.Tensor("ｘ", 3) * ic.Tensor("x", 3))), {}), None),
+    ("non-symmetric value of a symmetric tensor",
+     lambda: (P @ np.ones(2)).evaluate(P=np.array([[0.0, 1.0], [2.0, 0.0]])), ic.BindingError),
+    ("CLI --check of a 10^10-entry Jacobian", _cli_check_huge, ic.IndexcalcError),
+    ("memory_limit('1GB')", lambda: ic.memory_limit("1GB"), ic.IndexcalcError),
+    ("values with a non-str key", lambda: ic.sum(x).evaluate({0: np.ones(3)}), ic.BindingError),
+    ("pickle a deep gradient", lambda: pickle.loads(pickle.dumps(ic.grad(ic.sum(_deep(2000)), x))),
+     None),
+    ("pickle a large constant", lambda: pickle.loads(pickle.dumps(ic.Constant(np.ones((80, 80))))),
+     None),
+    ("jvp by a symmetric tensor with a non-symmetric tangent",
+     lambda: ic.jvp(ic.sum(P * P), P, np.array([[0.0, 1.0], [0.0, 0.0]])), None),
+    ("a sum of 1,000 terms built one by one", lambda: _sum_by_terms(1000), None),
+]
+
+
+@pytest.mark.parametrize("call, expected", [(c, e) for _, c, e in ROWS],
+                         ids=[name for name, _, _ in ROWS])
+def test_hostile_input_raises_only_the_library_errors(call, expected):
+    try:
+        call()
+    except ic.IndexcalcError as exc:
+        assert expected is not None, f"refused a valid call: {exc}"
+        assert isinstance(exc, expected)
+        return
+    assert expected is None, f"accepted; expected {expected.__name__}"
+
+
+def test_the_refusals_name_the_culprit():
+    with pytest.raises(ic.IndexcalcError, match=r"'X' \(shapes \(3, 3\) and \(n, n\)\)"):
+        ic.grad(ic.sum(X3 * X3) + ic.sum(Xn * Xn), X3)
+    with pytest.raises(ic.BindingError, match="declared symmetric"):
+        ic.evaluate(P @ np.ones(2), P=np.array([[0.0, 1.0], [2.0, 0.0]]))
+    assert ic.Tensor("ｘ", 3) is ic.Tensor("x", 3)  # one identifier, as Python reads it
+
+
+def test_a_nearly_symmetric_value_is_accepted():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 3))
+    S = ic.Tensor("S", (3, 3), symmetric=True)
+    s = a @ a.T
+    s[0, 1] += 1e-12  # round-off of the computation that made it
+    f = ic.compile(ic.sum(S))
+    assert np.isclose(f(S=s), s.sum())
+    with pytest.raises(ic.BindingError):  # the checked path and the cached fast path alike
+        f(S=a)
+    with pytest.raises(ic.BindingError):
+        f(S=a)
