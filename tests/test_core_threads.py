@@ -12,7 +12,7 @@ import numpy as np
 
 import indexcalc as ic
 from indexcalc.core.graph_walk import postorder
-from indexcalc.core.nodes import Expr, _rebuild
+from indexcalc.core.expr import Expr, _rebuild
 
 THREADS = 8
 
