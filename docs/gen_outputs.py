@@ -36,6 +36,8 @@ API_SECTIONS = (
     ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms", "indexcalc.layouts.matrix_form", "indexcalc.layouts.vec_convention",
                                "indexcalc.rendering.latex_notation", "indexcalc.derivations.chain", "indexcalc.codegen.python_source")),
     ("Einsum-string queries", ("indexcalc.calculus.einsum_queries",)),
+    ("Structure queries", ("indexcalc.calculus.structure_queries",)),
+    ("Use it in your model", ("indexcalc.interop.torch_function", "indexcalc.interop.jax_function", "indexcalc.interop.einsum_function")),
     ("Errors", ("indexcalc.errors",)),
     ("Other", ()),
 )
@@ -54,7 +56,7 @@ RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"], "forms_fuzz": ["--count",
 
 #: Examples whose output depends on what is installed (JAX, PyTorch) or on timing, or that are
 #: tools rather than examples: pages do not show their output.
-ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch", "forms_fuzz"})
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "custom_layer", "fuzz_batch", "forms_fuzz"})
 
 
 def shown(example: Path) -> bool:

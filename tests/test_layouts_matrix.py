@@ -134,10 +134,6 @@ def test_evaluate_checks_bindings():
     (lambda t: t.x, {"vectors": "diagonal"}, "vectors"),
     (lambda t: t.X, {"out_ndim": 3}, "out_ndim"),
     (lambda t: t.X, {"names": [ic.Tensor("P", 2)]}, "named"),
-    (lambda t: ic.einsum("ijk,k->ij", ic.einsum("ai,aj,ak->ijk", t.X, t.X, t.X).named("T"), t.x),
-     {}, "to_kron"),
-    (lambda t: ic.einsum("ab,ai,bi,aj,bj->ij", t.A, t.X, t.X, t.X, t.X), {}, "to_einsum"),
-    (lambda t: ic.Tensor("Z", (2, 3)).reshape(3, 2), {}, "reshape"),
 ])
 def test_layout_errors_say_what_to_use(build, kwargs, match):
     with pytest.raises(ic.LayoutError, match=match):

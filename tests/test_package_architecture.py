@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "indexcalc"
 
 #: The stages in the order of the data flow; each may import only from itself and those before.
 STAGES = ("errors", "core", "frontend", "formula", "calculus", "evaluation", "rendering",
-          "layouts", "derivations", "codegen", "cli", "__main__", "__init__")
+          "layouts", "derivations", "codegen", "interop", "cli", "__main__", "__init__")
 
 #: What the package root may hold: the facade, the errors and the entry points.
 ROOT_MODULES = {"__init__", "__main__", "errors", "cli"}

@@ -30,7 +30,9 @@ class Namespace:
         functions: elementwise function name -> ``(array, param) -> array``, derived from the
             rule table's formula on first use.
         ops: the remaining operations by name: ``zeros``, ``broadcast_to``, ``reshape``,
-            ``transpose``, ``write_diagonal``, ``amax``, ``sum``, ``inv``, ``det``, ``logdet``.
+            ``transpose``, ``write_diagonal``, ``amax``, ``sum``, ``inv``, ``det``, ``logdet``;
+            optionally ``building``, a context manager a program is built under (jax: eager
+            evaluation of the folded constants, even inside a trace).
     """
 
     name: str
@@ -142,9 +144,13 @@ def _numpy_namespace() -> Namespace:
 
 
 def _jax_namespace() -> Namespace:
+    import jax
     import jax.numpy as jnp
 
     ops = SimpleNamespace(
+        # a program is built (its constants folded) eagerly, also when the first call is traced
+        # by jax.jit: the program is kept, and a constant of one trace must not leak into the next
+        building=jax.ensure_compile_time_eval,
         zeros=jnp.zeros, broadcast_to=jnp.broadcast_to, reshape=jnp.reshape,
         transpose=jnp.transpose, write_diagonal=_jax_write_diagonal(jnp),
         amax=lambda a, axis: jnp.max(a, axis=axis, keepdims=True, initial=-jnp.inf),

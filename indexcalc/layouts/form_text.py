@@ -58,6 +58,8 @@ def _text_unary(n: Unary, kids, _):
         return f"{n.op}({kid[0]}{f', {n.param}' if n.param else ''})", ATOM
     if n.op == "unvec":
         return f"unvec{'' if n.param[0] == 'col' else '_row'}({kid[0]})", ATOM
+    if n.op in ("softmax", "logsumexp") and n.param is not None:  # a matrix: the axis it reads
+        return f"{n.op}({kid[0]}, axis={n.param})", ATOM
     return f"{_CALLS[n.op]}({kid[0]})", ATOM
 
 
@@ -113,7 +115,7 @@ TEXT = {
     Leaf: lambda n, kids, _: (n.name, ATOM),
     Ref: lambda n, kids, names: ((names or {}).get(id(n), "z"), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
-    Identity: lambda n, kids, _: ("I", ATOM),
+    Identity: lambda n, kids, _: (f"I_{_dim(n.dim)}" if n.subscripted else "I", ATOM),
     Ones: _text_ones,
     Commutation: lambda n, kids, _: (f"K_({_dim(n.m)},{_dim(n.n)})", ATOM),
     Unary: _text_unary,
@@ -172,6 +174,8 @@ def _latex_unary(n: Unary, kids, _):
             return "{" + _wrap(kid, ATOM, True) + rf"}}^{{\circ {_num(p)}}}", POST
         before, after = rule(fn).latex_call
         return before + kid[0] + after, ATOM
+    if n.op in ("softmax", "logsumexp") and n.param is not None:
+        return rf"{_LATEX_CALLS[n.op]}_{{{n.param}}}\left({kid[0]}\right)", ATOM
     if n.op in ("tril", "triu"):
         k = f", {n.param}" if n.param else ""
         return rf"\operatorname{{{n.op}}}\left({kid[0]}{k}\right)", ATOM

@@ -20,21 +20,38 @@ from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Numb
 from ..core.nodes import Constant
 from ..evaluation.compiled import bind, evaluate
 from .vec_convention import vec_jacobian
+from .form_text import to_text
+from ..evaluation.memory import guard
 
 
 @dataclass
 class EvalContext:
-    """What evaluation needs beyond the tree: bound arrays, dimension sizes, named values."""
+    """What evaluation needs beyond the tree: bound arrays, dimension sizes, named values, the
+    float type of the result (float32 in, float32 out) and the memory limit."""
     values: dict
     sizes: dict
     cache: dict = field(default_factory=dict)
+    dtype: Any = np.float64
 
     def size(self, d: Dim | None) -> int:
         return 1 if d is None else dim_size(d, self.sizes)
 
     def shaped(self, arr: Any, shape: tuple) -> np.ndarray:
         """``arr`` laid out as a 2-D array of ``shape`` (vectors as 1 × n or n × 1)."""
-        return np.asarray(arr, dtype=np.float64).reshape(self.size(shape[0]), self.size(shape[1]))
+        return np.asarray(arr, dtype=self.dtype).reshape(self.size(shape[0]), self.size(shape[1]))
+
+    def bound(self) -> dict:
+        """The values, with every dimension size the form bound (a piece such as ``I[::-1, :]``
+        has no tensor of its own to bind ``n`` from)."""
+        return {**self.sizes, **self.values}
+
+    def guard(self, n: Form, rows: int | None = None, cols: int | None = None) -> None:
+        """Refuse (``IndexcalcError``) before allocating an array past the memory limit: the
+        value of form ``n``, or an intermediate of ``rows`` × ``cols``."""
+        if rows is None:
+            rows, cols = self.size(n.shape[0]), self.size(n.shape[1])
+        guard([(lambda: f"the form {type(n).__name__} ({to_text(n)[:60]})", (rows, cols),
+                np.dtype(self.dtype).itemsize)], None)
 
 
 def _eval_leaf(n: Leaf, kids, ctx: EvalContext):
@@ -42,7 +59,7 @@ def _eval_leaf(n: Leaf, kids, ctx: EvalContext):
     if isinstance(src, Constant):
         return ctx.shaped(src.value, n.shape)
     if id(src) not in ctx.cache:  # a tensor or a named subexpression, from its definition
-        ctx.cache[id(src)] = evaluate(src, **ctx.values)
+        ctx.cache[id(src)] = evaluate(src, **ctx.bound())
     return ctx.shaped(ctx.cache[id(src)], n.shape)
 
 
@@ -51,9 +68,19 @@ def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    m = a.max()
-    return np.reshape(m + np.log(np.exp(a - m).sum()), (1, 1))
+def _logsumexp(a: np.ndarray, n: Unary, ctx: EvalContext) -> np.ndarray:
+    """Over all entries, or (a matrix's ``axis=k``) over axis ``k`` only."""
+    axis = n.param
+    m = a.max(axis=axis, keepdims=True)
+    out = m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+    return ctx.shaped(out, n.shape)
+
+
+def _softmax_axis(n: Unary) -> int:
+    """The axis a softmax form normalizes: its ``param`` for a matrix; a vector's own axis."""
+    if n.param is not None:
+        return n.param
+    return 0 if n.shape[0] is not None else 1
 
 
 def _vec(a: np.ndarray, order: str) -> np.ndarray:
@@ -63,15 +90,15 @@ def _vec(a: np.ndarray, order: str) -> np.ndarray:
 _UNARY_EVAL: dict[str, Callable] = {
     "T": lambda a, n, ctx: a.T,
     "inv": lambda a, n, ctx: np.linalg.inv(a),
-    "diag": lambda a, n, ctx: np.diag(a.ravel()),
+    "diag": lambda a, n, ctx: np.diag(a.ravel()).astype(ctx.dtype, copy=False),
     "diagonal": lambda a, n, ctx: ctx.shaped(np.diagonal(a), n.shape),
     "tr": lambda a, n, ctx: np.reshape(np.trace(a), (1, 1)),
     "det": lambda a, n, ctx: np.reshape(np.linalg.det(a), (1, 1)),
     "logdet": lambda a, n, ctx: np.reshape(np.linalg.slogdet(a)[1], (1, 1)),
     "sum": lambda a, n, ctx: np.reshape(a.sum(), (1, 1)),
     "func": lambda a, n, ctx: rule(n.param[0]).numpy(a, n.param[1]),
-    "softmax": lambda a, n, ctx: _softmax(a, n.param if min(a.shape) > 1 else int(a.shape[0] == 1)),
-    "logsumexp": lambda a, n, ctx: _logsumexp(a),
+    "softmax": lambda a, n, ctx: _softmax(a, _softmax_axis(n)),
+    "logsumexp": _logsumexp,
     "vec": lambda a, n, ctx: _vec(a, n.param),
     "tril": lambda a, n, ctx: np.tril(a, n.param),
     "triu": lambda a, n, ctx: np.triu(a, n.param),
@@ -83,11 +110,11 @@ _UNARY_EVAL: dict[str, Callable] = {
 def _eval_commutation(n: Commutation, kids, ctx: EvalContext) -> np.ndarray:
     m, k = ctx.size(n.m), ctx.size(n.n)
     perm = np.arange(m * k).reshape(m, k, order="F").reshape(-1)  # vec_col(Aᵀ) picks these
-    return np.eye(m * k)[perm]
+    return np.eye(m * k, dtype=ctx.dtype)[perm]
 
 
 def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
-    return vec_jacobian(evaluate(n.expr, **ctx.values), n.out_ndim, n.layout, n.vec)
+    return vec_jacobian(evaluate(n.expr, **ctx.bound()), n.out_ndim, n.layout, n.vec)
 
 
 def _eval_nary(n: Nary, kids, ctx):
@@ -95,12 +122,14 @@ def _eval_nary(n: Nary, kids, ctx):
         return np.concatenate(kids, axis=0 if n.op == "vcat" else 1)
     out = kids[0]
     for k in kids[1:]:
+        if n.op == "matmul":
+            ctx.guard(n, out.shape[0], k.shape[1])  # a chain's intermediate may be the largest
         out = out @ k if n.op == "matmul" else np.kron(out, k) if n.op == "kron" else out * k
     return out
 
 
 def _eval_scaled(n: Scaled, kids, ctx):
-    out = np.full((1, 1), n.coef)
+    out = np.full((1, 1), n.coef, dtype=ctx.dtype)
     for k in kids[:len(n.scalars)]:
         out = out * k
     return out * kids[-1] if n.body is not None else out
@@ -109,26 +138,40 @@ def _eval_scaled(n: Scaled, kids, ctx):
 EVAL: dict[type, Callable] = {
     Leaf: _eval_leaf,
     Ref: lambda n, kids, ctx: ctx.cache[id(n)],  # evaluated before, in definition order
-    Number: lambda n, kids, ctx: np.full((1, 1), n.value),
-    Identity: lambda n, kids, ctx: np.eye(ctx.size(n.dim)),
-    Ones: lambda n, kids, ctx: np.ones((ctx.size(n.shape[0]), ctx.size(n.shape[1]))),
+    Number: lambda n, kids, ctx: np.full((1, 1), n.value, dtype=ctx.dtype),
+    Identity: lambda n, kids, ctx: np.eye(ctx.size(n.dim), dtype=ctx.dtype),
+    Ones: lambda n, kids, ctx: np.ones((ctx.size(n.shape[0]), ctx.size(n.shape[1])), ctx.dtype),
     Commutation: _eval_commutation,
     Unary: lambda n, kids, ctx: _UNARY_EVAL[n.op](kids[0], n, ctx),
     Nary: _eval_nary,
     Add: lambda n, kids, ctx: sum((c * k for (c, _), k in zip(n.terms, kids)),
-                                  np.zeros((ctx.size(n.shape[0]), ctx.size(n.shape[1])))),
+                                  np.zeros((ctx.size(n.shape[0]), ctx.size(n.shape[1])),
+                                           ctx.dtype)),
     Scaled: _eval_scaled,
     Explicit: _eval_explicit,
 }
 
 
 def evaluate_form(root: Form, tensors: tuple, values: dict,
-                  definitions: tuple[Ref, ...] = ()) -> np.ndarray:
+                  definitions: tuple[Ref, ...] = (), source: Any = None) -> np.ndarray:
     """The value of ``root`` with ``values`` bound to ``tensors``; a scalar comes back 0-d.
-    ``definitions`` (each after those it uses) are evaluated first, each once."""
-    _, sizes = bind(list(tensors), values)
-    ctx = EvalContext(values, sizes)
+    ``definitions`` (each after those it uses) are evaluated first, each once. ``source``, the
+    expression the form writes, binds every dimension it has (a derivative's lost ones from its
+    variable's value or a size keyword); without it, the dimensions of ``tensors``."""
+    arrays, sizes = bind([source] if source is not None else list(tensors), values)
+    floats = [a.dtype for a in arrays.values()] + [  # a derivative's variable binds dims only
+        v.dtype for v in values.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+    ctx = EvalContext(values, sizes, dtype=np.result_type(*floats) if floats else np.float64)
+    table = {cls: _guarded(fn) for cls, fn in EVAL.items()}
     for ref in definitions:
-        ctx.cache[id(ref)] = fold(ref.definition, EVAL, ctx)
-    out = fold(root, EVAL, ctx)
+        ctx.cache[id(ref)] = fold(ref.definition, table, ctx)
+    out = fold(root, table, ctx).astype(ctx.dtype, copy=False)
     return out.reshape(()) if root.shape == (None, None) else out
+
+
+def _guarded(fn: Callable) -> Callable:
+    """``fn`` behind the memory guard: the node's value is checked before it is computed."""
+    def run(n: Form, kids: list, ctx: EvalContext) -> np.ndarray:
+        ctx.guard(n)
+        return fn(n, kids, ctx)
+    return run

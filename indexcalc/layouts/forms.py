@@ -54,9 +54,10 @@ class Number(Form):
 
 @_node
 class Identity(Form):
-    """``I_n``."""
+    """``I_n`` (printed ``I``, or ``I_n`` when ``subscripted``: a tensor of the form is named ``I``)."""
     dim: Dim
     shape: tuple = ()
+    subscripted: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "shape", (self.dim, self.dim))

@@ -37,8 +37,9 @@ class MatrixForm:
     """
 
     def __init__(self, root: Form, tensors: tuple, layout: str, notes: tuple = (),
-                 ndim: int = 2, reserved: frozenset = frozenset()):
+                 ndim: int = 2, reserved: frozenset = frozenset(), source: Any = None):
         self.root = root
+        self.source = source  # the expression written: evaluation binds its dimensions
         self.tensors = tensors
         self.layout = layout
         self.notes = tuple(notes)
@@ -77,4 +78,4 @@ class MatrixForm:
 
     def evaluate(self, /, **values: Any) -> np.ndarray:
         """The matrix the form prints: a 2-D array (a vector as n × 1 or 1 × n); a scalar is 0-d."""
-        return evaluate_form(self.root, self.tensors, values, self.definitions)
+        return evaluate_form(self.root, self.tensors, values, self.definitions, self.source)

@@ -22,9 +22,10 @@ from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
 from .matrix_form import MatrixForm
-from .forms import (Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
+from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
+from .reassociation import reassociate
 from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
@@ -32,6 +33,7 @@ from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _
 from ..core.coercion import as_expr
 from ..core.elementwise import rule
 from ..core.graph_walk import postorder, tensors_of
+from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -56,8 +58,11 @@ class Scope:
         # f(a) by a named g(a), where the rule table writes f through g's value (σ' by σ)
         self._values = {(id(n.arg.arg), n.arg.fn): n for n in self.named.values()
                         if isinstance(n.arg, Apply)}
+        self.constant_names, self.identity_subscripted = _symbols(expr, self.named.values())
         self.uses: Counter | None = None  # set by share(): how often the walk reaches each node
         self.built: dict[int, tuple[Expr, Form]] = {}  # forms kept across the terms of a sum
+        self.rewritten: dict[int, Expr] = {}  # a product re-associated (no factor of order > 2)
+        self.lets = 0  # pieces named ζ1, ζ2, … inside index-notation definitions (explicit)
 
     def share(self, roots: list[Expr]) -> None:
         """Count how often :func:`build_form` will reach each node from ``roots``, so that a
@@ -85,7 +90,10 @@ class Scope:
         return Ref(form.shape, form)
 
     def opaque(self, node: Expr) -> Form | None:
-        """The form of a node printed by a name, without looking inside it."""
+        """The form of a node printed by a name, without looking inside it (none for a node of
+        order > 2: its parent reads it some other way)."""
+        if node.ndim > 2:
+            return None
         if isinstance(node, Named):
             return Leaf(node.name, self.shape(node), node)
         if id(node) in self.named:
@@ -103,8 +111,36 @@ class Scope:
             return (e.shape[0], None) if self.mode == "col" else (None, e.shape[0])
         if e.ndim == 2:
             return tuple(e.shape)
-        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__}: {e!r:.80}) "
-                          "has no matrix form; str() shows it in index notation" + _KRON_HINT)
+        kinds = ", ".join(sorted({type(n).__name__ for n in postorder([e])}))  # the culprit's kind
+        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__} of {kinds}: "
+                          f"{e!r:.80}) has no matrix form; str() shows it in index notation"
+                          + _KRON_HINT)
+
+
+def _symbols(expr: Expr, named: Iterable[Named]) -> tuple[dict[int, str], bool]:
+    """Names no user name can be confused with: ``C`` for the one anonymous constant (``C₁``,
+    ``C₂``, … for several, or when a tensor is named ``C``), skipping every name taken; and
+    whether the identity must print as ``I_n`` (a tensor or named expression is called ``I``)."""
+    nodes = postorder([expr])
+    taken = {n.name for n in nodes if isinstance(n, (Tensor, Named))} | {n.name for n in named}
+    taken |= {n.name for n in nodes if isinstance(n, Constant) and n.name}
+    anonymous = [n for n in nodes if isinstance(n, Constant) and not n.name and n.value.ndim > 0]
+    anonymous = list({id(n): n for n in anonymous}.values())
+    names: dict[int, str] = {}
+    if len(anonymous) == 1 and "C" not in taken:
+        names[id(anonymous[0])] = "C"
+    else:
+        k = 0
+        for n in anonymous:
+            k += 1
+            while f"C{_subscript(k)}" in taken:
+                k += 1
+            names[id(n)] = f"C{_subscript(k)}"
+    return names, "I" in taken
+
+
+def _subscript(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _product(n: Product, kids: list, s: Scope) -> Form:
@@ -158,7 +194,7 @@ def _sum(terms: list, shape: tuple) -> Form:
 
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
     if n.order == 2:
-        return Identity(n.dim)
+        return Identity(n.dim, subscripted=s.identity_subscripted)
     if n.order <= 1:
         return Ones(s.shape(n))
     raise LayoutError(f"a delta of order {n.order} has no matrix form" + _KRON_HINT)
@@ -167,18 +203,18 @@ def _delta(n: Delta, kids: list, s: Scope) -> Form:
 def _constant(n: Constant, kids: list, s: Scope) -> Form:
     if n.value.ndim == 0:
         return Number(float(n.value))
-    return Leaf(n.name or "C", s.shape(n), n)
+    return Leaf(n.name or s.constant_names.get(id(n), "C"), s.shape(n), n)
 
 
 def _softmax(n: Softmax, kids: list, s: Scope) -> Form:
-    return unary("softmax", kids[0], s.shape(n), n.axis if n.ndim == 2 else None)
+    return unary("softmax", kids[0], s.shape(n), n.axis % 2 if n.ndim == 2 else None)
 
 
 def _logsumexp(n: LogSumExp, kids: list, s: Scope) -> Form:
-    if len(n.axes) != n.arg.ndim:
-        raise LayoutError("logsumexp over some of a matrix's axes has no matrix form; "
-                          "ic.to_einsum or str() shows it in index notation")
-    return unary("logsumexp", kids[0], (None, None))
+    """Over every entry a scalar; over one axis of a matrix, ``logsumexp(X, axis=k)``: a vector."""
+    if len(n.axes) == n.arg.ndim:
+        return unary("logsumexp", kids[0], (None, None))
+    return unary("logsumexp", kids[0], s.shape(n), n.axes[0] % 2)
 
 
 #: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
@@ -211,6 +247,29 @@ BUILD = {
 LEAVES = {Index: _index_leaf}
 
 
+def explicit(node: Expr, s: Scope) -> Form:
+    """The last resort for an order-≤2 node that matrix algebra cannot write: a ``where``
+    definition in index notation with its rows and columns named, ``z1 = [Σ_k T[i,j,k] v[k]]_(i,j)``
+    (rows ``i``, columns ``j``), evaluated as exactly that einsum. A large piece it uses twice is
+    written once, ``… with ζ1[m,p] = …``, so the text stays linear in the expression."""
+    free = label_names(tuple(node.shape))
+    lets = _shared_names(node, {})  # large pieces used twice: ζ1, ζ2, … (numbered per form)
+    aliases = {}
+    for n in lets:
+        s.lets += 1
+        aliases[n] = f"ζ{s.lets}"
+    body = _write(node, INDEX_TEXT, aliases)
+    text = f"[{body}]_({','.join(free)})" if free else f"[{body}]"
+    if lets:
+        text += " with " + "; ".join(
+            f"{INDEX_TEXT.indexed(aliases[n], label_names(n.shape))} = {_write(n, INDEX_TEXT, aliases)}"
+            for n in lets)
+    shape = s.shape(node)
+    column = node.ndim == 2 or shape[0] is not None  # rows on the first axis, or a column
+    form = Explicit(node, 1 if column and node.ndim else 0, "numerator", "col", shape, text)
+    return Ref(shape, form)
+
+
 def build_form(expr: Expr, scope: Scope) -> Form:
     """The form of ``expr`` as is (rows on its first axis), children first, iteratively."""
     done: dict[int, Form] = {k: f for k, (_, f) in scope.built.items()}
@@ -228,14 +287,31 @@ def build_form(expr: Expr, scope: Scope) -> Form:
         if not expanded:
             if node.ndim > 2:  # say which node it is, before its children do
                 scope.shape(node)
+            kids = node.children()
+            if isinstance(node, Product) and any(c.ndim > 2 for c in kids):
+                if id(node) not in scope.rewritten:
+                    alt = reassociate(node)
+                    scope.rewritten[id(node)] = node if alt is None else alt
+                alt = scope.rewritten[id(node)]
+                kids = (alt,) if alt is not node else kids
+            if any(c.ndim > 2 for c in kids):  # a piece of order > 2 that nothing opens
+                done[id(node)] = explicit(node, scope)
+                continue
             stack.append((node, True))
-            stack.extend((c, False) for c in reversed(node.children()) if id(c) not in done)
+            stack.extend((c, False) for c in reversed(kids) if id(c) not in done)
+            continue
+        alt = scope.rewritten.get(id(node), node)
+        if alt is not node:
+            done[id(node)] = done[id(alt)]
             continue
         build = BUILD.get(type(node))
         if build is None:
             raise LayoutError(f"{type(node).__name__} has no matrix form; str() shows it in index "
                               "notation" + _KRON_HINT)
-        form = scope.defined(node, build(node, [done[id(c)] for c in node.children()], scope))
+        try:
+            form = scope.defined(node, build(node, [done[id(c)] for c in node.children()], scope))
+        except LayoutError:  # no matrix algebra for this node (a label shared by three matrices)
+            form = explicit(node, scope)
         done[id(node)] = form
         if scope.uses is not None:  # the nodes stay alive with the scope, so their ids do
             scope.built[id(node)] = (node, form)
@@ -280,7 +356,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         raise LayoutError(f"to_matrix writes expressions of order ≤ 2; this one has shape "
                           f"{expr.shape} (order {expr.ndim})" + _KRON_HINT)
     split = split_of(expr, out_ndim)
-    expr = plain(expr)  # the split read, a derivative is its value
+    source, expr = expr, plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
     flip = transposes(layout, split)
     terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
@@ -293,7 +369,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     root = add(forms, shape)
     notes = tuple(dict.fromkeys(scope.notes))
     reserved = frozenset(n.name for n in scope.named.values())
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved)
+    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved, source)
 
 
 def _flip_if(shape: tuple, flip: bool) -> tuple:
@@ -303,7 +379,8 @@ def _flip_if(shape: tuple, flip: bool) -> tuple:
 def to_einsum(expr: Any) -> tuple[str, list]:
     """``(subscripts, operands)`` of an expression that is one product.
 
-    A coefficient other than 1 becomes a scalar operand (subscript ``""``).
+    A coefficient other than 1 (a scaled product ``2 X W``, a scaled tensor ``−X``) becomes a
+    scalar operand, last, with the empty subscript.
 
     Examples:
         >>> import indexcalc as ic
@@ -311,19 +388,28 @@ def to_einsum(expr: Any) -> tuple[str, list]:
         >>> s, ops = ic.to_einsum(X @ W)
         >>> s, [o.name for o in ops]
         ('ac,cb->ab', ['X', 'W'])
+        >>> s, ops = ic.to_einsum(-2 * X)
+        >>> s, float(ops[-1].value)
+        ('ab,->ab', -2.0)
     """
     expr = plain(as_expr(expr, "to_einsum"))
+    scale = 1.0
+    if isinstance(expr, Sum) and len(expr.terms) == 1:  # c · t: one scaled product
+        scale, expr = expr.terms[0]
+        expr = plain(expr)
     if isinstance(expr, Sum):
         raise LayoutError(f"to_einsum needs one product; this is a sum of {len(expr.terms)} terms "
                           "(write each term with to_einsum, or use to_matrix)")
     if not isinstance(expr, Product):
         letters = _letters(expr.ndim)
+        if scale != 1.0:
+            return f"{letters},->{letters}", [expr, Constant(scale)]
         return f"{letters}->{letters}", [expr]
     used = {l for _, ls in expr.factors for l in ls}
     if any(l not in used for l in expr.out):
         raise LayoutError("to_einsum: the product broadcasts along an output axis no operand has, "
                           "which an einsum string cannot say")
-    coef = expr.coef
+    coef = scale * expr.coef
     for l, d in enumerate(expr.dims):
         if l not in used and l not in expr.out:
             if not isinstance(d, int):

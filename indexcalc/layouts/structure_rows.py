@@ -9,7 +9,8 @@ Rows of the tables in :mod:`indexcalc.layouts.matrix_layout` (``BUILD``: ``(node
 * ``Scatter`` (the gradient of a slice) is the adjoint: ``I[1:3, :]ᵀ (2 x[1:3])``.
 * ``Concat`` of order ≤ 2 is a block matrix, ``[a; b]`` (rows) or ``[a, b]`` (columns).
 * a ``TriMask`` multiplying a matrix elementwise is ``tril(·)`` / ``triu(·)``.
-* ``Reshape``: ``vec(X)`` (column-major) or ``vec_row(X)``, and ``unvec(u)`` / ``unvec_row(u)``.
+* ``Reshape``: ``vec(X)`` (column-major) or ``vec_row(X)``, ``unvec(u)`` / ``unvec_row(u)``, and
+  a matrix reshaped to another matrix as ``unvec_row(vec_row(X))`` (NumPy's C order).
 
 Anything else (a reshape that is neither, an order above 2) is an ``ic.LayoutError`` naming the
 node and pointing at ``ic.to_kron`` or index notation. Every form prints and evaluates itself.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..core.dims import dim_mul
 from ..errors import LayoutError
 from .forms import Form, Leaf, Nary, Ones, Unary, transpose
 from .product_reading import col, read_product, row
@@ -38,7 +40,7 @@ def _base_name(arg: Expr, s: Scope) -> str | None:
     if isinstance(arg, Tensor):
         return arg.name
     if isinstance(arg, Delta) and arg.order == 2:
-        return "I"
+        return f"I_{arg.dim}" if s.identity_subscripted else "I"
     return None
 
 
@@ -57,7 +59,8 @@ def _index_leaf(n: Index, s: Scope) -> Form | None:
 def _selector(d, item: tuple, s: Scope) -> Form:
     """Rows of ``I_d``: a unit vector for an integer item, a selection matrix for a slice."""
     source = index_spec(Delta(d, 2), (item,) + _full_items((d,)))
-    return Leaf(f"I[{format_spec(source.spec, (d, d))}]", s.shape(source), source)
+    base = f"I_{d}" if s.identity_subscripted else "I"
+    return Leaf(f"{base}[{format_spec(source.spec, (d, d))}]", s.shape(source), source)
 
 
 def _select(spec: tuple, big: tuple, s: Scope) -> tuple[list, list, list]:
@@ -114,19 +117,21 @@ def _trimask(n: TriMask, kids: list, s: Scope) -> Form:
 def fuse_masks(factors: list[tuple[Form, tuple]]) -> list[tuple[Form, tuple]]:
     """A mask times a matrix over the same two labels is ``tril(M)`` (``triu``): one factor."""
     out = list(factors)
-    for f, ls in factors:
+    for i in range(len(factors)):
+        f, ls = factors[i]
         if not (isinstance(f, Unary) and f.op in ("tril", "triu") and isinstance(f.arg, Ones)):
             continue
         if len(set(ls)) != 2:
             continue
-        partner = next(((g, gl) for g, gl in out if g is not f and len(gl) == 2
-                        and set(gl) == set(ls) and None not in g.shape), None)
-        if partner is None:
+        mine = next((k for k, entry in enumerate(out) if entry is factors[i]), None)
+        partner = next((k for k, (g, gl) in enumerate(out) if k != mine and g is not f
+                        and len(gl) == 2 and set(gl) == set(ls) and None not in g.shape), None)
+        if mine is None or partner is None:
             continue
-        g, gl = partner
+        g, gl = out[partner]
         g = g if gl == ls else transpose(g)
-        out[out.index(partner)] = (Unary(f.op, g, f.shape, f.param), ls)
-        out.remove((f, ls))
+        out[partner] = (Unary(f.op, g, f.shape, f.param), ls)
+        del out[mine]
     return out
 
 
@@ -141,6 +146,9 @@ def _reshape(n: Reshape, kids: list, s: Scope) -> Form:
     if all(d == 1 for d in n.shape) and all(d == 1 for d in n.arg.shape) and n.ndim <= 2 \
             and n.arg.ndim <= 2:
         return kid if kid.shape == s.shape(n) else transpose(kid)
+    if n.arg.ndim == 2 and n.ndim == 2:  # a C-order reshape is unvec_row of vec_row
+        flat = Unary("vec", kid, (dim_mul(*n.arg.shape), None), "row")
+        return Unary("unvec", flat, tuple(n.shape), ("row",))
     raise LayoutError(f"Reshape: the reshape {n.arg.shape} → {n.shape} has no matrix form (only "
                       "vec of a matrix and unvec of a vector have one); str() shows it in index "
                       "notation, ic.to_kron writes vec/Kronecker forms of derivatives")
