@@ -83,12 +83,14 @@ def einsum_reference(subscripts: str, operand_values: list) -> np.ndarray:
 
 def max_error(got: np.ndarray, want: np.ndarray) -> float:
     """Largest entry difference relative to ``max(1, |want|)``; ``inf`` for a shape mismatch or
-    where one has a non-finite entry the other has not (a NaN never passes as "no error")."""
+    where one has a non-finite entry the other has not (NaN against NaN, the derivative of a norm
+    at 0, agrees; NaN against a number never passes as "no error")."""
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     if got.shape != want.shape:
         return float("inf")
     finite = np.isfinite(want)
-    if not np.array_equal(np.isfinite(got), finite) or not np.array_equal(got[~finite], want[~finite]):
+    if not (np.array_equal(np.isfinite(got), finite)
+            and np.array_equal(got[~finite], want[~finite], equal_nan=True)):
         return float("inf")
     if not finite.any():
         return 0.0
