@@ -24,11 +24,11 @@ from ..core.dims import dim_mul, dims_equal
 from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECS, check_choice, split_of
 from .matrix_form import MatrixForm
-from .forms import (Commutation, Explicit, Form, Identity, add, hadamard, kron,
+from .forms import (Commutation, Explicit, Form, Identity, Ones, add, hadamard, kron,
                           matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .vec_regroup import NoRegrouping, distribute, regroup
-from ..core.nodes import Expr, Product, Reshape, Sum, plain
+from ..core.nodes import Derivative, Expr, Product, Reshape, Sum, plain
 from .matrix_layout import Scope, build_form
 from ..core.graph_walk import tensors_of
 from ..core.coercion import as_expr
@@ -86,31 +86,55 @@ def _part_form(rows: list, cols: list, factors: list, dims: tuple, vec: str, siz
         raise _NoFactorization
     order = rows + cols
     if len(order) == 2 and not (rows and cols):
-        m = read_product(factors, tuple(order), dims, 1.0, "col", sizes=sizes)
+        # two axes on one side: vec of the matrix over them. ``order`` is slow-to-fast; vec_col
+        # runs down columns (rows fastest), so its matrix has the fast axis on rows; vec_row
+        # runs along rows (columns fastest), so the slow axis is on rows.
+        natural = tuple(order[::-1]) if vec == "col" else tuple(order)
+        m = read_product(factors, natural, dims, 1.0, "col", sizes=sizes)
         v = unary("vec", m, (dim_mul(*(dims[l] for l in order)), None), vec)
         return v if rows else transpose(v)
     m = read_product(factors, tuple(order), dims, 1.0, "col", sizes=sizes)
     return transpose(m) if cols and not rows else m
 
 
-def _diag_side(axes_slow: list, diags: dict, dims: tuple, vec: str) -> Form | None:
-    """``diag(·)`` blocks on ``vec`` of one side, ``I`` on the axes no diagonal factor has."""
-    if not any(set(key) <= set(axes_slow) for key in diags):
+def _broadcast_vec(key: tuple, axes_slow: list, forms: list, dims: tuple, vec: str) -> Form:
+    """``vec`` over all of a side's axes of the factors over ``key`` (Hadamard), repeated along
+    the side's other axes: ``1 ⊗ v ⊗ 1``, slowest axis first (``key`` is a run of them)."""
+    d = hadamard(*forms)
+    if len(key) == 2:
+        d = unary("vec", d, (dim_mul(*(dims[l] for l in key)), None), vec)
+    start = axes_slow.index(key[0])
+    if tuple(axes_slow[start:start + len(key)]) != key:
+        raise _NoFactorization  # a diagonal over axes that are not adjacent in vec
+    pieces = [Ones((dims[l], None)) for l in axes_slow[:start]] + [d] \
+        + [Ones((dims[l], None)) for l in axes_slow[start + len(key):]]
+    return kron(*pieces) if len(pieces) > 1 else d
+
+
+def _diag_side(axes_slow: list, diags: dict, dims: tuple, vec: str, used: set) -> Form | None:
+    """``diag(·)`` of one side: blocks ``diag(v) ⊗ I`` when the diagonal factors' axes tile the
+    side without overlapping, else one ``diag`` of the Hadamard product of their vecs, each
+    repeated along the axes it lacks. Every key over this side is added to ``used``."""
+    mine = [k for k in diags if set(k) <= set(axes_slow)]
+    if not mine:
         return None
+    used.update(mine)
+    size = dim_mul(*(dims[l] for l in axes_slow))
+    if any(set(a) & set(b) for a in mine for b in mine if a != b):
+        v = hadamard(*[_broadcast_vec(k, axes_slow, diags[k], dims, vec) for k in mine])
+        return unary("diag", v, (size, size))
     blocks, i = [], 0
     while i < len(axes_slow):
-        key = next((k for k in diags if tuple(axes_slow[i:i + len(k)]) == k), None)
+        key = next((k for k in mine if tuple(axes_slow[i:i + len(k)]) == k), None)
         if key is None:
-            if any(axes_slow[i] in k for k in diags):
+            if any(axes_slow[i] in k for k in mine):
                 raise _NoFactorization  # a diagonal over axes that are not adjacent in vec
             blocks.append(Identity(dims[axes_slow[i]]))
             i += 1
             continue
-        d = hadamard(*diags[key])
-        if len(key) == 2:
-            d = unary("vec", d, (dim_mul(*(dims[l] for l in key)), None), vec)
-        size = dim_mul(*(dims[l] for l in key))
-        blocks.append(unary("diag", d, (size, size)))
+        d = _broadcast_vec(key, list(key), diags[key], dims, vec)
+        block = dim_mul(*(dims[l] for l in key))
+        blocks.append(unary("diag", d, (block, block)))
         i += len(key)
     return kron(*blocks)
 
@@ -173,7 +197,11 @@ def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
         body = _commutation(parts, fl, xl, dims, vec)
     if body is None:
         body = Identity(1) if not out else None
-    left, right = _diag_side(f_slow, diags, dims, vec), _diag_side(x_slow, diags, dims, vec)
+    used: set = set()
+    left, right = (_diag_side(f_slow, diags, dims, vec, used),
+                   _diag_side(x_slow, diags, dims, vec, used))
+    if used != set(diags):  # every factor of the term is in its form, or the term falls back
+        raise _NoFactorization
     body = matmul(*[f for f in (left, body, right) if f is not None])
     return scaled(coef, scalars, body)
 
@@ -216,6 +244,9 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         raise LayoutError("to_kron needs to know which axes belong to F: pass out_ndim= (the "
                           "number of leading axes of the function differentiated); results of "
                           "ic.diff carry it")
+    # the derivative itself binds the dimensions its value lost (from its variable's value or
+    # a size given by name): the form's identities and ones may be sized by them
+    roots = (expr,) if isinstance(expr, Derivative) else ()
     expr = plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col", ())
     terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
@@ -233,4 +264,4 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
                          "as the derivative tensor reshaped to ∂vec(F)/∂vec(X)")
         forms.append((c, transpose(f) if layout == "denominator" else f))
     root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, tuple(notes + scope.notes))
+    return MatrixForm(root, tuple(tensors_of(expr)) + roots, layout, tuple(notes + scope.notes))
