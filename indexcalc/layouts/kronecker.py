@@ -32,7 +32,7 @@ from ..core.nodes import Derivative, Expr, Product, Reshape, Sum, plain
 from .matrix_layout import Scope, build_form
 from ..core.graph_walk import tensors_of
 from ..core.coercion import as_expr
-from ..rendering.index_notation import to_index_notation
+from ..rendering.index_notation import label_names, to_index_notation
 
 
 class _NoFactorization(Exception):
@@ -217,6 +217,28 @@ def _commutation(parts: list, fl: list, xl: list, dims: tuple, vec: str) -> Form
     return Commutation(m, n) if vec == "col" else Commutation(n, m)
 
 
+_MAT_NOTE = {
+    "col": "row r and column c hold T[i,j,…,k,l,…] where r runs over the indices before '|' and "
+           "c over those after it, the first index fastest (column-major, as vec_col)",
+    "row": "row r and column c hold T[i,j,…,k,l,…] where r runs over the indices before '|' and "
+           "c over those after it, the last index fastest (row-major, as vec_row)"}
+
+
+def explicit(t: Expr, a: int, vec: str, shape: tuple) -> Explicit:
+    """The term ``t`` as it stands, matricized: ``mat_col[i j | k l](T)`` (numerator layout).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X = ic.Tensor("X", (2, 3))
+        >>> print(explicit(ic.outer(ic.vec(X), ic.vec(X)), 1, "col", (6, 6)).text)
+        mat_col[i | j](vec(X)[i] vec(X)[j])
+    """
+    names = label_names(t.shape)
+    head = f"mat_{vec}[{' '.join(names[:a])} | {' '.join(names[a:])}]".replace("[ |", "[|")
+    head = head.replace("| ]", "|]")
+    return Explicit(t, a, "numerator", vec, shape, f"{head}({to_index_notation(t)})")
+
+
 def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
             out_ndim: int | None = None, *, names: Any = ()) -> MatrixForm:
     """The Jacobian ``∂vec(F)/∂vec(X)`` of a derivative tensor, with ``⊗``, ``I`` and ``diag``.
@@ -260,10 +282,10 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
             if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
                 f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
         except (_NoFactorization, LayoutError):
-            text = f"mat({to_index_notation(t)})"
-            f = Explicit(t, a, "numerator", vec, shape, text)
+            f = explicit(t, a, vec, shape)
             notes.append(f"term {k + 1} does not factorize into Kronecker products; it is written "
-                         "as the derivative tensor reshaped to ∂vec(F)/∂vec(X)")
+                         f"as {f.text.partition('(')[0]}(T): the tensor T in index notation, "
+                         f"matricized: {_MAT_NOTE[vec]}")
         forms.append((c, transpose(f) if layout == "denominator" else f))
     root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
     return MatrixForm(root, tuple(tensors_of(expr)) + roots, layout, tuple(notes + scope.notes))
