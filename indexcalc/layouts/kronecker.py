@@ -229,9 +229,9 @@ def explicit(t: Expr, a: int, vec: str, shape: tuple) -> Explicit:
 
     Examples:
         >>> import indexcalc as ic
-        >>> X = ic.Tensor("X", (2, 3))
-        >>> print(explicit(ic.outer(ic.vec(X), ic.vec(X)), 1, "col", (6, 6)).text)
-        mat_col[i | j](vec(X)[i] vec(X)[j])
+        >>> x = ic.Tensor("x", (3,))
+        >>> print(explicit(ic.outer(x, x * x), 1, "col", (3, 3)).text)
+        mat_col[i | j](x[i] x[j] x[j])
     """
     names = label_names(t.shape)
     head = f"mat_{vec}[{' '.join(names[:a])} | {' '.join(names[a:])}]".replace("[ |", "[|")
