@@ -61,10 +61,6 @@ def _text_unary(n: Unary, kids, _):
     return f"{_CALLS[n.op]}({kid[0]})", ATOM
 
 
-#: A key of the ``names`` given to :func:`to_text`: set when a tensor is named ``I``, so that the
-#: identity prints as ``I_(n)`` and the two are never confused.
-IDENTITY_TAKEN = "identity name taken"
-
 _BLOCKS = {"vcat": "; ", "hcat": ", "}
 
 
@@ -117,8 +113,7 @@ TEXT = {
     Leaf: lambda n, kids, _: (n.name, ATOM),
     Ref: lambda n, kids, names: ((names or {}).get(id(n), "z"), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
-    Identity: lambda n, kids, names: ((f"I_({_dim(n.dim)})" if (names or {}).get(IDENTITY_TAKEN)
-                                       else "I"), ATOM),
+    Identity: lambda n, kids, _: ("I", ATOM),
     Ones: _text_ones,
     Commutation: lambda n, kids, _: (f"K_({_dim(n.m)},{_dim(n.n)})", ATOM),
     Unary: _text_unary,

@@ -41,7 +41,7 @@ def _eval_leaf(n: Leaf, kids, ctx: EvalContext):
     if isinstance(src, Constant):
         return ctx.shaped(src.value, n.shape)
     if id(src) not in ctx.cache:  # a tensor or a named subexpression, from its definition
-        ctx.cache[id(src)] = evaluate(src, **ctx.values)
+        ctx.cache[id(src)] = evaluate(src, **{**ctx.sizes, **ctx.values})
     return ctx.shaped(ctx.cache[id(src)], n.shape)
 
 
@@ -89,7 +89,7 @@ def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
     """What ``mat_col[i j | k l](T)`` says: ``T``'s leading ``out_ndim`` axes flattened into
     rows and the rest into columns, the first axis fastest (``mat_row``: the last); its
     transpose in denominator layout."""
-    value = np.asarray(evaluate(n.expr, **ctx.values), dtype=np.float64)
+    value = np.asarray(evaluate(n.expr, **{**ctx.sizes, **ctx.values}), dtype=np.float64)
     rows = int(np.prod(value.shape[:n.out_ndim], dtype=np.int64))
     cols = int(np.prod(value.shape[n.out_ndim:], dtype=np.int64))
     m = value.reshape((rows, cols), order="F" if n.vec == "col" else "C")

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .form_text import IDENTITY_TAKEN, latex_name, to_latex, to_text
+from .form_text import latex_name, to_latex, to_text
 from .form_values import evaluate_form
-from .forms import _LEAF_NAMES, Form, _def_names, definitions, fold
+from .forms import Form, _def_names, definitions
 
 
 class MatrixForm:
@@ -45,8 +45,6 @@ class MatrixForm:
         self.ndim = ndim
         self.definitions = tuple(definitions([root]))
         self._names = _def_names(self.definitions, root, tensors, reserved)
-        if "I" in _leaf_names(root, self.definitions, tensors):  # a tensor named I: the identity
-            self._names[IDENTITY_TAKEN] = True  # prints as I_(n)
 
     def __str__(self) -> str:
         main = to_text(self.root, self._names)
@@ -80,11 +78,3 @@ class MatrixForm:
     def evaluate(self, /, **values: Any) -> np.ndarray:
         """The matrix the form prints: a 2-D array (a vector as n × 1 or 1 × n); a scalar is 0-d."""
         return evaluate_form(self.root, self.tensors, values, self.definitions)
-
-
-def _leaf_names(root: Form, refs: tuple, tensors: tuple) -> set:
-    """Every name a leaf of the form or a tensor of the expression has."""
-    names = {getattr(t, "name", None) for t in tensors}
-    for top in (root,) + tuple(r.definition for r in refs):
-        names |= set(fold(top, _LEAF_NAMES))
-    return names
