@@ -40,7 +40,7 @@ import numpy as np
 
 from ..core.algebra import delta_classes
 from ..core.elementwise import RULES, rule
-from ..core.dims import Dim, dim_names
+from ..core.dims import Dim, dim_factors, dim_names
 from ..errors import BindingError, IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
@@ -154,7 +154,7 @@ class _Writer:
     def dim(self, d: Dim) -> str:
         if isinstance(d, int):
             return str(d)
-        coef, names = _split(d)
+        coef, names = dim_factors(d)
         parts = ([str(coef)] if coef != 1 else []) + [self.size_var[n] for n in names]
         return parts[0] if len(parts) == 1 else "(" + " * ".join(parts) + ")"
 
@@ -225,16 +225,6 @@ class _Writer:
         return "\n".join(out) + "\n"
 
 
-def _split(d: str) -> tuple[int, list[str]]:
-    coef, names = 1, []
-    for part in d.split("*"):
-        part = part.strip()
-        if part.isdigit():
-            coef *= int(part)
-        else:
-            names.append(part)
-    return coef, names
-
 
 def _node_dims(node: Expr) -> tuple:
     return node.shape + (node.dims if isinstance(node, Product) else ()) + (
@@ -279,7 +269,7 @@ def _product(w: _Writer, node: Product) -> str:
     if extra:
         value = f"{value} * {' * '.join(extra)}"
     if compact != target:
-        kept = w.shape(tuple(size[c] if c in present else 1 for c in target))
+        kept = _shape_of(target, {c: size[c] if c in present else "1" for c in target})
         value = f"{w.m}.broadcast_to({w.m}.reshape({value}, {kept}), {_shape_of(target, size)})"
     if full != target:
         value = _diagonal(w, full, target, size, value)
@@ -287,6 +277,7 @@ def _product(w: _Writer, node: Product) -> str:
 
 
 def _shape_of(letters: str, size: dict) -> str:
+    """The source of a shape tuple from the size text of each letter (already written code)."""
     inner = ", ".join(size[c] for c in letters)
     return f"({inner},)" if len(letters) == 1 else f"({inner})"
 

@@ -17,25 +17,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.nodes import Concat, Index, Scatter, TriMask, format_spec
+from ..core.nodes import Concat, Index, Scatter, TriMask, format_spec, named_bounds
 
 
 def _checks(w: Any, spec: tuple, base: tuple) -> None:
     """``if n < need: raise ValueError(...)`` for each item on a named dimension."""
-    axis = 0
-    for it in spec:
-        if it[0] == "n":
-            continue
-        d = base[axis]
-        axis += 1
-        if isinstance(d, int):
-            continue
-        need = (it[1] + 1 if it[1] >= 0 else -it[1]) if it[0] == "i" else (it[2] or 0)
-        if need > 0:
-            message = (f"index [{format_spec(spec, base)}]: axis {axis - 1} has dimension {d!r} "
-                       f"of size %d, but the index needs at least {need}")
-            size = w.dim(d)
-            w.lines.append(f"if {size} < {need}: raise ValueError({message!r} % {size})")
+    for axis, d, need in named_bounds(spec, base):
+        message = (f"index [{format_spec(spec, base)}]: axis {axis} has dimension {d!r} "
+                   f"of size %d, but the index needs at least {need}")
+        size = w.dim(d)
+        w.lines.append(f"if {size} < {need}: raise ValueError({message!r} % {size})")
 
 
 def _where(spec: tuple, shape: tuple) -> str:

@@ -20,7 +20,7 @@ Shape = tuple  # tuple[Dim, ...]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_']*\Z")
 
 
-def _factors(dim: Dim) -> tuple[int, tuple[str, ...]]:
+def dim_factors(dim: Dim) -> tuple[int, tuple[str, ...]]:
     """Split a dimension into its integer coefficient and sorted symbolic factors."""
     if isinstance(dim, int):
         return dim, ()
@@ -87,7 +87,7 @@ def parse_shape(shape: object, where: str = "shape") -> tuple[Dim, ...]:
 
 def dims_equal(a: Dim, b: Dim) -> bool:
     """Whether two dimensions are the same (as multisets of factors)."""
-    return a == b or _factors(a) == _factors(b)
+    return a == b or dim_factors(a) == dim_factors(b)
 
 
 def dim_mul(*dims: Dim) -> Dim:
@@ -102,7 +102,7 @@ def dim_mul(*dims: Dim) -> Dim:
         if isinstance(d, int):
             coef *= d
         else:
-            c, _ = _factors(d)
+            c, _ = dim_factors(d)
             coef *= c
             names.extend(p.strip() for p in d.split("*") if not p.strip().isdigit())
     if not names:
@@ -116,7 +116,7 @@ def dim_size(dim: Dim, sizes: Mapping[str, int]) -> int:
     """The size of a dimension under a binding of names to sizes."""
     if isinstance(dim, int):
         return dim
-    coef, names = _factors(dim)
+    coef, names = dim_factors(dim)
     try:
         return coef * math.prod(sizes[n] for n in names)
     except KeyError as e:
@@ -126,7 +126,7 @@ def dim_size(dim: Dim, sizes: Mapping[str, int]) -> int:
 
 def dim_names(dim: Dim) -> tuple[str, ...]:
     """The symbolic names a dimension depends on."""
-    return () if isinstance(dim, int) else _factors(dim)[1]
+    return () if isinstance(dim, int) else dim_factors(dim)[1]
 
 
 def format_dim(dim: Dim) -> str:

@@ -20,7 +20,7 @@ Grammar (every node has a positional ``shape``)::
           | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
 
 ``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
-``tests/test_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
+``tests/test_package_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
 normalized to one item per axis, new axes in place: ``("i", k)`` an integer, ``("s", start, stop,
 step)`` a slice as NumPy takes it, ``("n",)`` a new axis of size 1 (see
 :func:`indexcalc.frontend.indexing.normalize`).
@@ -459,6 +459,21 @@ _FULL_NAMED = ("s", None, None, 1)  # the whole of a named axis
 def _is_full(item: tuple, d: Dim) -> bool:
     """Whether a spec item takes the whole axis of dimension ``d``, in order."""
     return item == _FULL_NAMED or (item[0] == "s" and item[1:] == (0, d, 1) and isinstance(d, int))
+
+
+def named_bounds(spec: tuple, base: tuple) -> list[tuple[int, str, int]]:
+    """``(axis, dimension, size needed)`` for each item of ``spec`` on a named axis of ``base``:
+    the bounds that can be checked only once the dimension's size is bound."""
+    out, axis = [], 0
+    for it in spec:
+        if it[0] == "n":
+            continue
+        d = base[axis]
+        axis += 1
+        need = (it[1] + 1 if it[1] >= 0 else -it[1]) if it[0] == "i" else (it[2] or 0)
+        if not isinstance(d, int) and need > 0:
+            out.append((axis - 1, d, need))
+    return out
 
 
 def _spec_shape(spec: tuple, shape: tuple) -> tuple:

@@ -59,6 +59,8 @@ def _contract_path(equation: str, shapes: tuple, optimize: Any, cache: dict | No
     key = (equation, shapes, optimize if isinstance(optimize, str) else repr(optimize))
     hit = cache.get(key) if cache is not None else None
     if hit is None:
+        if isinstance(optimize, str) and any(0 in s for s in shapes):
+            optimize = "greedy"  # an empty axis: nothing to save, and "dp" finds no path at all
         try:
             hit = oe.contract_path(equation, *shapes, shapes=True, optimize=optimize)
         except (TypeError, KeyError, ValueError, IndexError) as e:

@@ -12,26 +12,17 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.dims import dim_size
-from ..core.nodes import Concat, Index, Scatter, TriMask, format_spec
+from ..core.nodes import Concat, Index, Scatter, TriMask, format_spec, named_bounds
 from ..core.slicing import _numpy_index
 from ..errors import BindingError
 
 
 def _check_named(node: Index | Scatter, base: tuple, sizes: dict) -> None:
     """Bounds of named dimensions, known only now that their sizes are bound."""
-    axis = 0
-    for it in node.spec:
-        if it[0] == "n":
-            continue
-        d = base[axis]
-        axis += 1
-        if isinstance(d, int):
-            continue
+    for axis, d, need in named_bounds(node.spec, base):
         n = dim_size(d, sizes)
-        need = {"i": lambda: it[1] + 1 if it[1] >= 0 else -it[1],
-                "s": lambda: it[2] or 0}[it[0]]()
         if n < need:
-            raise BindingError(f"index [{format_spec(node.spec, base)}]: axis {axis - 1} has "
+            raise BindingError(f"index [{format_spec(node.spec, base)}]: axis {axis} has "
                                f"dimension {d!r} of size {n}, but the index needs at least {need}")
 
 

@@ -14,7 +14,7 @@ from ..errors import IndexcalcError, ShapeError
 from ..core.slicing import reshaped
 from ..core.nodes import Delta, Det, Expr, Inverse, LogDet
 from .arithmetic import as_expr
-from ..core.dims import _factors, check_dim
+from ..core.dims import dim_factors, check_dim
 
 
 def _square(x: Any, what: str) -> Expr:
@@ -181,8 +181,8 @@ def reshape(x: Any, *shape: Any) -> Expr:
 
 
 def _divide_dim(total: Dim, part: Dim) -> Dim | None:
-    ct, _ = _factors(total)
-    cp, np_ = _factors(part)
+    ct, _ = dim_factors(total)
+    cp, np_ = dim_factors(part)
     names = list(dim_names_in_order(total))
     for n in np_:
         if n not in names:
