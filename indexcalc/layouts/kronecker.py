@@ -10,9 +10,11 @@ A term is read in three steps: vectors on an output axis that other factors shar
 ``diag(·)`` multipliers on their side (rows for ``F``'s axes, columns for ``X``'s); the other
 factors split into connected parts, each tying at most one axis of ``F`` to at most one axis of
 ``X`` (a part with two axes on one side only is ``vec(M)``); the parts are ordered so that the
-slow-to-fast axes of both ``F`` and ``X`` come out right. A term that does not split that way is
-the commutation matrix ``K`` when it only swaps two axes, and otherwise the explicit reshaped
-tensor (the form's notes say so) — correct, if not pretty.
+slow-to-fast axes of both ``F`` and ``X`` come out right, or right but for a side of two axes
+that comes out swapped, which a commutation matrix puts back (``∂vec(A Xᵀ B)/∂X =
+(Bᵀ ⊗ A) K``). A term that does not split that way is written as it stands, matricized
+(``mat_col[i j | k l](T)``, ``T`` in index notation; the form's notes say how to read it) —
+correct, if not pretty. Every factor of a term appears in its form, or the term is written so.
 """
 
 from __future__ import annotations
@@ -190,11 +192,12 @@ def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
     if sizes:
         scalars.append(read_product([], (), dims, 1.0, "col", sizes=sizes))
     parts = [p for p in parts if p[0] or p[1]]
-    try:
-        ordered = _order(parts, f_slow, x_slow)
-        body = kron(*[_part_form(r, c, fs, dims, vec, ()) for r, c, fs in ordered])
-    except _NoFactorization:
-        body = _commutation(parts, fl, xl, dims, vec)
+    ordered, swap_f, swap_x = _swapped_order(parts, f_slow, x_slow)
+    body = kron(*[_part_form(r, c, fs, dims, vec, ()) for r, c, fs in ordered])
+    if swap_f:  # the parts spell F's two axes fast-to-slow: K puts them back
+        body = matmul(Commutation(dims[f_slow[0]], dims[f_slow[1]]), body)
+    if swap_x:
+        body = matmul(body, Commutation(dims[x_slow[1]], dims[x_slow[0]]))
     if body is None:
         body = Identity(1) if not out else None
     used: set = set()
@@ -206,15 +209,21 @@ def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
     return scaled(coef, scalars, body)
 
 
-def _commutation(parts: list, fl: list, xl: list, dims: tuple, vec: str) -> Form:
-    """``K`` when the parts are two identities that swap the two axes of a matrix."""
-    swap = (len(fl) == 2 and len(xl) == 2 and len(parts) == 2
-            and all(len(fs) == 1 and isinstance(fs[0][0], Identity) for _, _, fs in parts)
-            and {(r[0], c[0]) for r, c, _ in parts if r and c} == {(fl[0], xl[1]), (fl[1], xl[0])})
-    if not swap:
-        raise _NoFactorization
-    m, n = dims[xl[0]], dims[xl[1]]
-    return Commutation(m, n) if vec == "col" else Commutation(n, m)
+def _swapped_order(parts: list, f_slow: list, x_slow: list) -> tuple[list, bool, bool]:
+    """Parts in Kronecker order, allowing a side of two axes to come out swapped: ``(parts,
+    F's axes swapped, X's axes swapped)``; a swap is undone by a commutation matrix ``K``."""
+    f_ways = [(list(f_slow), False)] + ([(f_slow[::-1], True)] if len(f_slow) == 2 else [])
+    x_ways = [(list(x_slow), False)] + ([(x_slow[::-1], True)] if len(x_slow) == 2 else [])
+    for n_swaps in (0, 1, 2):
+        for fs, sf in f_ways:
+            for xs, sx in x_ways:
+                if sf + sx != n_swaps:
+                    continue
+                try:
+                    return _order(parts, fs, xs), sf, sx
+                except _NoFactorization:
+                    continue
+    raise _NoFactorization
 
 
 _MAT_NOTE = {
