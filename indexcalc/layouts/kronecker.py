@@ -19,9 +19,11 @@ correct, if not pretty. Every factor of a term appears in its form, or the term 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
+from ..core.algebra import add as algebra_add
 from ..core.dims import dim_mul, dims_equal
 from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECS, check_choice, split_of
@@ -233,8 +235,10 @@ _MAT_NOTE = {
            "c over those after it, the last index fastest (row-major, as vec_row)"}
 
 
-def explicit(t: Expr, a: int, vec: str, shape: tuple) -> Explicit:
-    """The term ``t`` as it stands, matricized: ``mat_col[i j | k l](T)`` (numerator layout).
+def explicit(t: Expr, a: int, vec: str, shape: tuple, layout: str = "numerator") -> Explicit:
+    """The term ``t`` as it stands, matricized: ``mat_col[i j | k l](T)``, rows over the indices
+    before ``|`` (``F``'s in numerator layout, ``X``'s in denominator layout). Index notation's
+    own ``where`` lines (shared pieces of ``T``) follow the closing parenthesis.
 
     Examples:
         >>> import indexcalc as ic
@@ -243,9 +247,14 @@ def explicit(t: Expr, a: int, vec: str, shape: tuple) -> Explicit:
         mat_col[i | j](x[i] x[j] x[j])
     """
     names = label_names(t.shape)
-    head = f"mat_{vec}[{' '.join(names[:a])} | {' '.join(names[a:])}]".replace("[ |", "[|")
+    rows, cols = (names[:a], names[a:]) if layout == "numerator" else (names[a:], names[:a])
+    head = f"mat_{vec}[{' '.join(rows)} | {' '.join(cols)}]".replace("[ |", "[|")
     head = head.replace("| ]", "|]")
-    return Explicit(t, a, "numerator", vec, shape, f"{head}({to_index_notation(t)})")
+    main, where, lets = to_index_notation(t).partition("\nwhere\n")
+    text = f"{head}({main})" + (where + lets if where else "")
+    if layout == "denominator":
+        shape = (shape[1], shape[0])
+    return Explicit(t, a, layout, vec, shape, text)
 
 
 def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
@@ -283,7 +292,7 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
     terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
     # a large piece reached more than once is written once, in the where clause
     scope.share([f for _, t in terms for f, _ in _as_product(t)[0]])
-    forms, notes = [], []
+    forms, notes, unfactored = [], [], []
     shape = (dim_mul(*expr.shape[:a]) if a else None, dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
     for k, (c, t) in enumerate(terms):
         try:
@@ -291,10 +300,18 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
             if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
                 f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
         except (_NoFactorization, LayoutError):
-            f = explicit(t, a, vec, shape)
-            notes.append(f"term {k + 1} does not factorize into Kronecker products; it is written "
-                         f"as {f.text.partition('(')[0]}(T): the tensor T in index notation, "
-                         f"matricized: {_MAT_NOTE[vec]}")
+            unfactored.append((c, t))
+            continue
         forms.append((c, transpose(f) if layout == "denominator" else f))
+    reserved: frozenset = frozenset()
+    if unfactored:  # one explicit tensor for them all: its shared pieces are written once
+        f = explicit(algebra_add(unfactored, expr.shape), a, vec, shape, layout)
+        notes.append(f"a term that does not factorize into Kronecker products ({len(unfactored)} "
+                     f"of {len(terms)}) is written, with the others like it, as "
+                     f"{f.text.partition('(')[0]}(T): the tensor T in index notation, "
+                     f"matricized: {_MAT_NOTE[vec]}")
+        forms.append((1.0, f))  # last: index notation's where lines end the text
+        reserved = frozenset(re.findall(r"\bz\d+\b", f.text))  # its lets' names stay its own
     root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
-    return MatrixForm(root, tuple(tensors_of(expr)) + roots, layout, tuple(notes + scope.notes))
+    return MatrixForm(root, tuple(tensors_of(expr)) + roots, layout, tuple(notes + scope.notes),
+                      reserved=reserved)
