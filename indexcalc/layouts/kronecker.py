@@ -263,6 +263,9 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
 
     Args:
         expr: a derivative of shape ``F.shape + X.shape`` (from ``ic.diff``; a sum term by term).
+            Every derivative has a form: terms that do not factorize into ``⊗``, ``diag``, ``K``
+            and ``vec`` are written as the tensor itself, matricized (``mat_col[i j | k l](T)``,
+            see the form's notes), and evaluate to just that.
         layout: ``"numerator"`` (rows ``vec F``) or ``"denominator"`` (the transpose).
         vec: ``"col"`` (column-major, ``vec(AXB) = (Bᵀ ⊗ A) vec X``) or ``"row"``.
         out_ndim: how many leading axes are ``F``'s; remembered for results of ``ic.diff``.
@@ -275,6 +278,8 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         Bᵀ ⊗ A
         >>> print(ic.to_kron(ic.diff(A @ X @ B, X), vec="row"))
         A ⊗ Bᵀ
+        >>> print(ic.to_kron(ic.diff(A @ X @ X.T, X)))  # K_(q,r) vec(X) = vec(Xᵀ)
+        X ⊗ A + (I ⊗ (A X)) K_(q,r)
     """
     expr = as_expr(expr, "to_kron")
     check_choice("layout", layout, LAYOUTS)
