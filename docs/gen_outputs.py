@@ -47,13 +47,14 @@ def examples() -> list[Path]:
 
 
 #: Command-line arguments for scripts whose default run is a long batch job: a short run proves
-#: they work (tests/test_calculus_fuzz.py runs the fuzz generator's seeded batch itself).
-RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"]}
+#: they work (tests/test_calculus_fuzz.py and tests/test_layouts_reference.py run the fuzz
+#: generator's seeded batches themselves).
+RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"], "forms_fuzz": ["--count", "3", "--jobs", "1"]}
 
 
 #: Examples whose output depends on what is installed (JAX, PyTorch) or on timing, or that are
 #: tools rather than examples: pages do not show their output.
-ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch"})
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "fuzz_batch", "forms_fuzz"})
 
 
 def shown(example: Path) -> bool:
