@@ -15,7 +15,7 @@ Examples:
 from __future__ import annotations
 
 from .errors import BindingError, IndexcalcError, LayoutError, ParseError, ShapeError
-from .core.nodes import Constant, Expr, Tensor
+from .core.nodes import NODE_TYPES, Constant, Expr, Tensor
 from .core.rebuild import simplify
 from .frontend import operators
 from .frontend.arithmetic import ELEMENTWISE_FUNCTIONS as _elementwise
@@ -33,7 +33,8 @@ from .evaluation.finite_differences import check
 from .evaluation.memory import memory_limit, set_memory_limit
 from .evaluation.plan_report import Plan, plan
 from .rendering.index_notation import to_index_notation
-from .rendering.latex_notation import repr_latex, to_latex
+from .rendering.latex_notation import to_latex
+from .rendering.value_repr import repr_html, repr_latex_short, short_repr, text_html
 from .layouts.matrix_form import MatrixForm
 from .layouts.matrix_layout import to_einsum, to_matrix
 from .layouts.kronecker import to_kron
@@ -46,8 +47,16 @@ from .codegen.python_source import to_python
 operators.attach()
 Expr.evaluate = evaluate
 Expr.__str__ = to_index_notation
-Expr._repr_latex_ = repr_latex
-del operators
+Expr._repr_latex_ = repr_latex_short
+Expr._repr_html_ = repr_html
+for _node_type in NODE_TYPES:
+    if _node_type not in (Tensor, Constant):  # their own reprs are short and say what they are
+        _node_type.__repr__ = short_repr
+MatrixForm._repr_html_ = lambda self: text_html(str(self))
+Derivation._repr_latex_ = lambda self: f"$${self.latex()}$$"
+Derivation._repr_html_ = lambda self: text_html(str(self))
+Plan._repr_html_ = lambda self: text_html(str(self))
+del operators, _node_type
 globals().update(_elementwise)  # ic.exp, ic.tanh, …: one per public row of the rule table
 
 __version__ = "0.1.0"

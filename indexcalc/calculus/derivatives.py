@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.algebra import add, fresh_labels, product
 from ..core.coercion import as_expr
+from ..core.dim_meeting import renamed
 from ..core.dims import dims_equal, format_shape
 from ..core.nodes import Constant, Delta, Derivative, Expr, Tensor
 from ..errors import IndexcalcError, ShapeError
@@ -105,6 +106,7 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
     """
     f, x = _wrt(f, x, "jvp")
     t = as_expr(tangent, "jvp: tangent")
+    t = renamed(t, x.shape)
     _same_shape(t, x, "jvp: the tangent", "x")
     return forward(f, x, t, ())
 
@@ -120,6 +122,7 @@ def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
     """
     f, x = _wrt(f, x, "vjp")
     c = as_expr(cotangent, "vjp: cotangent")
+    c = renamed(c, f.shape)  # a NumPy cotangent takes f's dimension names (dim_meeting)
     _same_shape(c, f, "vjp: the cotangent", "f")
     return symmetrize(reverse(f, x, c), x, None)
 

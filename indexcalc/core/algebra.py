@@ -206,10 +206,10 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
     Examples:
         >>> import indexcalc as ic
         >>> x = ic.Tensor("x", 3)
-        >>> add([(1.0, x), (2.0, x)], (3,))
-        Sum(3.0*Tensor('x', (3,)))
+        >>> add([(1.0, x), (2.0, x)], (3,)).terms
+        ((3.0, Tensor('x', (3,))),)
         >>> add([(1.0, x), (-1.0, x)], (3,))
-        Zero(3,)
+        <Zero (3,)>
     """
     shape = tuple(shape)
     coefs: dict[Any, list] = {}  # like-term key -> [first expression seen, total coefficient]

@@ -171,3 +171,77 @@ def broadcast_shapes(*shapes: tuple[Dim, ...], what: str = "operands") -> tuple[
                     + f": axis {axis} has dimension {dim} in one and {d} in operand {i}")
         out.append(dim)
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- pins
+# A pin ``dim = size`` is what an expression learned when a named dimension met a concrete one
+# (see :mod:`indexcalc.core.dim_meeting`). Pins map the dimension, written canonically, to
+# ``(size, where)``; ``where`` says which operation fixed it, for the messages.
+
+def pin(dim: Dim, size: int, where: str) -> dict:
+    """The pins that ``dim = size`` implies: ``{}`` for an int, one name solved when it can be.
+
+    Examples:
+        >>> pin("d", 3, "here"), pin("2*n", 6, "here"), pin("n*m", 12, "here")
+        ({'d': (3, 'here')}, {'n': (3, 'here')}, {'m*n': (12, 'here')})
+    """
+    coef, names = dim_factors(dim)
+    if not names:
+        if coef != size:
+            raise ShapeError(f"dimension {dim} cannot be {size} ({where})")
+        return {}
+    if len(names) == 1:
+        if coef == 0 or size % coef:
+            raise ShapeError(f"dimension {dim} cannot be {size}: {size} is not a multiple of "
+                             f"{coef} ({where})")
+        return {names[0]: (size // coef, where)}
+    key = "*".join(([str(coef)] if coef != 1 else []) + list(names))
+    return {key: (size, where)}
+
+
+def total_meets(a: Dim, b: Dim) -> tuple[Dim, int] | None:
+    """``(named, size)`` when two totals differ by named factors on one side only (a reshape of
+    ``m*n`` to 12, or of ``m*n*m*n`` to ``12*m*n``): ``named = size`` makes them equal.
+
+    Examples:
+        >>> total_meets("m*n", 12), total_meets("m*n*m*n", "12*m*n"), total_meets("m", "n")
+        (('m*n', 12), ('m*n', 12), None)
+    """
+    (ca, na), (cb, nb) = dim_factors(a), dim_factors(b)
+    rest_a, rest_b = list(na), list(nb)
+    for n in na:
+        if n in rest_b:
+            rest_a.remove(n)
+            rest_b.remove(n)
+    if bool(rest_a) == bool(rest_b):
+        return None
+    (c, names), size = ((ca, rest_a), cb) if rest_a else ((cb, rest_b), ca)
+    if c == 0 or size % c:
+        return None
+    return "*".join(names), size // c
+
+
+def merge_pins(*maps: Mapping | None) -> dict:
+    """One map of pins from several; a name pinned to two sizes is a ``ShapeError`` naming both.
+
+    Examples:
+        >>> merge_pins({"d": (3, "a constant")}, None, {"d": (3, "another")})
+        {'d': (3, 'a constant')}
+        >>> merge_pins({"d": (3, "the left operand")}, {"d": (4, "the right operand")})
+        Traceback (most recent call last):
+        ...
+        indexcalc.errors.ShapeError: dimension 'd' is 3 by the left operand but 4 by the right operand
+    """
+    out: dict = {}
+    for m in maps:
+        if not m:
+            continue
+        if not out:
+            out = dict(m)
+            continue
+        for key, (size, where) in m.items():
+            seen = out.setdefault(key, (size, where))
+            if seen[0] != size:
+                raise ShapeError(f"dimension {key!r} is {seen[0]} by {seen[1]} but {size} by "
+                                 f"{where}")
+    return out

@@ -143,7 +143,7 @@ def apply(fn: str, x: Expr, param: float | None = None) -> Expr:
         return x
     if isinstance(x, Constant):
         with np.errstate(all="ignore"):
-            return Constant(row.numpy(np.asarray(x.value), param))
+            return Constant(row.numpy(np.asarray(x.value), param), shape=x.shape)  # keeps pins
     return Apply(fn, x, param)
 
 

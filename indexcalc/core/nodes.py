@@ -39,11 +39,28 @@ from typing import Any
 
 import numpy as np
 
-from .dims import Dim, dim_mul, dims_equal, format_shape
+from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
 
 _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
+
+#: The pins (``dim -> (size, where)``, see :mod:`indexcalc.core.dim_meeting`) of every node
+#: that has any: its own and its children's, merged when the node is built, so a conflict is
+#: found at construction and a deep graph costs one lookup per child.
+_PINS: "weakref.WeakKeyDictionary[Expr, dict]" = weakref.WeakKeyDictionary()
+
+
+def pins_of(node: "Expr") -> dict:
+    """The dimensions ``node`` fixed by meeting concrete ones: ``{dim: (size, where)}``.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> X = ic.Tensor("X", "n d")
+        >>> pins_of(X @ np.ones((3, 2)))
+        {'d': (3, 'a constant of shape (3, 2) (axis 0)')}
+    """
+    return _PINS.get(node, {})
 
 
 def _keyof(value: Any) -> Any:
@@ -62,6 +79,11 @@ def _intern(cls: type, **fields: Any) -> Any:
         node = object.__new__(cls)
         for name, value in fields.items():
             object.__setattr__(node, name, value)
+        own = node._own_pins()
+        if own or _PINS:  # no pinned node alive: nothing to merge (the common case, kept cheap)
+            pins = merge_pins(own, *(_PINS.get(c) for c in node.children()))
+            if pins:
+                _PINS[node] = pins
         _TABLE[key] = node
     return node
 
@@ -82,7 +104,7 @@ class Expr:
     """
 
     __slots__ = ("__weakref__",)
-    __array_ufunc__ = None  # NumPy defers to our reflected operators
+    __array_ufunc__ = None  # replaced by the front end's protocol (frontend/numpy_protocol.py)
     shape: tuple[Dim, ...]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Expr":
@@ -113,6 +135,10 @@ class Expr:
 
     def children(self) -> tuple["Expr", ...]:
         return ()
+
+    def _own_pins(self) -> dict | None:
+        """The dimensions this node itself fixes (a reshape of ``m*n`` to 12 fixes ``m*n``)."""
+        return None
 
     def __bool__(self) -> bool:
         raise IndexcalcError("an expression has no truth value; compare evaluated arrays instead")
@@ -169,16 +195,22 @@ class Tensor(Expr):
 class Constant(Expr):
     """A fixed NumPy value (read-only). Plain numbers and arrays are wrapped automatically.
 
+    ``shape`` may name a dimension where the value has a size (``Constant(np.ones((3, 2)),
+    shape=("d", 2))``): the constant then fixes ``d = 3`` (a pin, see
+    :mod:`indexcalc.core.dim_meeting`), and evaluation checks it.
+
     Examples:
-        >>> import indexcalc as ic
+        >>> import indexcalc as ic, numpy as np
         >>> ic.Constant(2.0).shape, ic.Constant([[1, 2, 3]]).shape
         ((), (1, 3))
+        >>> ic.Constant(np.ones((3, 2)), shape=("d", 2)).shape
+        ('d', 2)
     """
 
     __slots__ = ("value", "name", "shape", "_vkey")
-    _fields = ("value", "name")
+    _fields = ("value", "name", "shape")
 
-    def __new__(cls, value: Any, name: str | None = None) -> "Constant":
+    def __new__(cls, value: Any, name: str | None = None, shape: Any = None) -> "Constant":
         if isinstance(value, Expr):
             raise IndexcalcError("Constant() takes a number or an array, not an expression")
         try:
@@ -194,19 +226,36 @@ class Constant(Expr):
         arr.setflags(write=False)
         if name is not None and not (isinstance(name, str) and name.isidentifier()):
             raise IndexcalcError(f"a constant's name must be an identifier, got {name!r}")
+        dims, pins = _constant_shape(arr, shape)
         vkey = (arr.dtype.str, arr.shape, arr.tobytes()) if arr.size <= 4096 else ("id", id(arr))
-        node = _intern(cls, _vkey=vkey, name=name, shape=arr.shape)
+        node = _intern(cls, _vkey=vkey, name=name, shape=dims)
         if not hasattr(node, "value"):
             object.__setattr__(node, "value", arr)
+            if pins:
+                _PINS[node] = pins
         return node
 
     def __reduce__(self):
-        return (Constant, (np.array(self.value), self.name))
+        return (Constant, (np.array(self.value), self.name, self.shape))
 
     def __repr__(self) -> str:
         if self.name:
             return f"Constant({self.name})"
         return f"Constant({self.value.tolist()!r})" if self.value.size <= 6 else f"Constant(<{self.value.shape}>)"
+
+
+def _constant_shape(arr: np.ndarray, shape: Any) -> tuple[tuple, dict]:
+    """A constant's shape (the value's, or names where ``shape`` gives them) and its pins."""
+    if shape is None:
+        return arr.shape, {}
+    dims = parse_shape(shape, where="Constant")
+    if len(dims) != arr.ndim:
+        raise ShapeError(f"Constant: shape {format_shape(dims)} given for a value of shape "
+                         f"{arr.shape}")
+    where = f"a constant of shape {format_shape(arr.shape)}"
+    pins = merge_pins(*(pin(d, n, f"{where} (axis {axis})")
+                        for axis, (d, n) in enumerate(zip(dims, arr.shape))))
+    return dims, pins
 
 
 class Delta(Expr):
@@ -386,6 +435,17 @@ class Reshape(_Unary):
 
     def __new__(cls, arg: Expr, shape: tuple) -> "Reshape":
         return _intern(cls, arg=arg, shape=tuple(shape))
+
+    def _own_pins(self) -> dict | None:
+        # a reshape of named dimensions to a concrete size (``X[m,n].reshape(12)``) fixes m*n
+        before = dim_mul(*self.arg.shape) if self.arg.shape else 1
+        after = dim_mul(*self.shape) if self.shape else 1
+        meets = None if dims_equal(before, after) else total_meets(before, after)
+        if meets is None:
+            return None
+        named, size = meets
+        return pin(named, size, f"the reshape of {format_shape(self.arg.shape)} to "
+                                f"{format_shape(self.shape)}")
 
 
 class Named(_Unary):

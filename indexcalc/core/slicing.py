@@ -46,7 +46,7 @@ def index_spec(x: Expr, spec: tuple) -> Expr:
         return x
     if is_zero(x):
         return zero(_spec_shape(spec, x.shape))
-    if isinstance(x, Constant):
+    if isinstance(x, Constant) and x.shape == x.value.shape:  # (a pinned one keeps its names)
         return Constant(np.asarray(x.value)[_numpy_index(spec)])
     if isinstance(x, Sum):
         return add([(c, index_spec(t, spec)) for c, t in x.terms], _spec_shape(spec, x.shape))

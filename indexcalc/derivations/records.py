@@ -92,6 +92,13 @@ class Derivation:
     matrix: object | None
     matrix_form: object | None = None
 
+    def __repr__(self) -> str:
+        result = " ".join(self.index.text.split())
+        if len(result) > 60:
+            result = result[:60].rstrip() + " …"
+        return (f"<Derivation ∂{self.f}/∂{self.x}: {len(self.steps)} step(s), {result}; "
+                f"str() for the steps>")
+
     def _conventions(self) -> str:
         return f"{self.layout} layout, {self.vectors} vectors"
 

@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.dims import dim_names, dim_size, format_shape
+from ..core.dims import dim_names, dim_size, format_shape, merge_pins
 from ..errors import BindingError
-from ..core.nodes import Derivative, Expr, Product, Tensor
+from ..core.nodes import Derivative, Expr, Product, Tensor, pins_of
 from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from ..core.graph_walk import postorder
 from .backends import namespace
@@ -46,6 +46,7 @@ def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict, froze
     tensors: dict[str, Tensor] = {}
     variables: dict[str, Tensor] = {}
     nodes = postorder(roots) if nodes is None else nodes
+    pins = merge_pins(*(pins_of(r) for r in roots))
     for node in nodes:
         if isinstance(node, Tensor):
             _one_per_name(tensors, node)
@@ -53,7 +54,7 @@ def signature(roots: list[Expr], nodes: list | None = None) -> tuple[dict, froze
             _one_per_name(variables, node.wrt)
     for t in variables.values():
         _one_per_name(dict(tensors), t)
-    return tensors, frozenset(_dimension_names(nodes)), variables
+    return tensors, frozenset(_dimension_names(nodes)), variables, pins
 
 
 def _one_per_name(table: dict[str, Tensor], t: Tensor) -> None:
@@ -68,7 +69,7 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                    convert: Callable[[str, Any], Any] | None = None) -> tuple[dict, dict]:
     """:func:`bind` for a precomputed :func:`signature`."""
     convert = convert or _as_array
-    tensors, names, variables = sig
+    tensors, names, variables, pins = sig
     arrays: dict[str, np.ndarray] = {}
     sizes: dict[str, int] = {}
     where: dict[str, str] = {}
@@ -79,6 +80,7 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                                f"(given: {given})")
         arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
+    _bind_pins(pins, sizes, where, single=True)
     missing = names - set(sizes)
     if missing:
         _bind_extra(values, tensors, variables, missing, sizes, where, convert)
@@ -88,7 +90,26 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                 if dim_size(d, sizes) != n:
                     raise BindingError(f"tensor {name!r} axis {axis}: dimension {d!r} is "
                                        f"{dim_size(d, sizes)} by the sizes bound, got {n}")
+    _bind_pins(pins, sizes, where, single=False)
     return arrays, sizes
+
+
+def _bind_pins(pins: Mapping, sizes: dict, where: dict, single: bool) -> None:
+    """Check the sizes bound against the pins (``d = 3`` where ``d`` met a concrete 3, see
+    :mod:`indexcalc.core.dim_meeting`); bind a pinned name no value carries. ``single``: the
+    pins of one name (before the other bindings), else those of products (after them)."""
+    for dim, (size, pinned_by) in pins.items():
+        if ("*" not in dim) != single:
+            continue
+        if single and dim not in sizes:
+            sizes[dim], where[dim] = size, pinned_by
+            continue
+        if not all(n in sizes for n in dim_names(dim)):
+            continue
+        if dim_size(dim, sizes) != size:
+            got = where.get(dim) or ", ".join(where[n] for n in dim_names(dim) if n in where)
+            raise BindingError(f"dimension {dim!r} is {dim_size(dim, sizes)} by {got} but the "
+                               f"expression fixes it to {size} ({pinned_by})")
 
 
 def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
@@ -219,7 +240,8 @@ class Compiled:
             self._programs[key] = program
         return program
 
-    def __call__(self, /, **values: Any) -> Any:
+    def __call__(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> Any:
+        values = _values(values, more)
         ns = self.namespace
         if ns.name == "numpy":
             key = _shapes_key(values)
@@ -235,7 +257,10 @@ class Compiled:
             return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
-        return self.program_for(sizes, dtype).run(arrays)
+        out = self.program_for(sizes, dtype).run(arrays)
+        if _numpy_dtype(out) != dtype and hasattr(out, "astype"):
+            out = out.astype(dtype)  # float32 in, float32 out (dask's inv computes in float64)
+        return out
 
 
 def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
@@ -303,19 +328,33 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
     return Compiled(expr, backend, optimize, memory_limit)
 
 
-def evaluate(expr: Any, /, **values: Any) -> np.ndarray:
-    """The value of ``expr`` as a NumPy array; any tensor name works as a keyword.
+def evaluate(expr: Any, values: Mapping[str, Any] | None = None, /, **more: Any) -> np.ndarray:
+    """The value of ``expr`` as a NumPy array; any tensor name works as a keyword, and the values
+    may also come as one dict (``ic.evaluate(f, {"X": X})``, ``f.evaluate({"X": X})``).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
         >>> X, w = ic.tensors("X[n,d] w[d]")
         >>> ic.evaluate(X @ w, X=np.ones((2, 3)), w=np.arange(3.0))
         array([3., 3.])
+        >>> (X @ w).evaluate({"X": np.ones((2, 3)), "w": np.arange(3.0)})
+        array([3., 3.])
     """
 
+    values = _values(values, more)
     expr = as_expr(expr, "evaluate")
     compiled = _CACHE.pop(expr, None) or Compiled(expr)
     _CACHE[expr] = compiled
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return compiled(**values)
+
+
+def _values(values: Any, more: dict) -> dict:
+    """The keyword values, with those of a dict given positionally."""
+    if values is None:
+        return more
+    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+        raise BindingError(f"evaluate: give the values as keywords or one dict of tensor names "
+                           f"to arrays, got {type(values).__name__}")
+    return {**values, **more}

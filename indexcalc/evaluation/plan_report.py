@@ -65,6 +65,12 @@ class Plan:
     def largest_intermediate(self) -> int:
         return max((max(s.largest_intermediate, s.output_size) for s in self.steps), default=0)
 
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()))
+        return (f"<Plan for {sizes or 'fixed sizes'}: {len(self.steps)} contraction(s), "
+                f"{self.flops:,} FLOPs (naive {self.naive_flops:,}), largest intermediate "
+                f"{self.largest_intermediate:,}; str() for the table>")
+
     def __str__(self) -> str:
         sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()))
         lines = [f"plan for {sizes or 'fixed sizes'}: {len(self.steps)} contraction(s); naive = "

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core.algebra import add, fresh, fresh_labels, product, scale
 from ..core.coercion import as_expr
+from ..core.dim_meeting import meet, meet_broadcast
 from ..core.dims import Dim, broadcast_shapes, dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.elementwise import PUBLIC, rule
@@ -43,7 +44,7 @@ def einsum(subscripts: str, *operands: Any) -> Expr:
                              f"'ij,jk->ik', got {subscripts!r:.60}")
     ops = [as_expr(x, f"einsum operand {i}") for i, x in enumerate(operands)]
     labels, out = parse_subscripts(subscripts, [o.ndim for o in ops])
-    return _einsum_labels(subscripts, ops, labels, out)
+    return _einsum_labels(subscripts, meet(ops, labels), labels, out)
 
 
 def _einsum_labels(subscripts: str, ops: list[Expr], labels: list, out: tuple) -> Expr:
@@ -101,6 +102,7 @@ def broadcast_to(x: Expr, shape: Sequence[Dim]) -> Expr:
 
 def _broadcast(a: Any, b: Any, op: str) -> tuple[Expr, Expr, tuple]:
     a, b = as_expr(a, f"left operand of {op}"), as_expr(b, f"right operand of {op}")
+    a, b = meet_broadcast([a, b])
     shape = broadcast_shapes(a.shape, b.shape, what=f"the operands of {op}")
     return a, b, shape
 

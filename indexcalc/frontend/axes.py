@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import add, fresh, fresh_labels, product
+from ..core.dim_meeting import meet
 from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Expr, LogSumExp, Softmax
@@ -90,6 +91,7 @@ def matmul(a: Any, b: Any) -> Expr:
     i, k, j = fresh(), fresh(), fresh()
     la = (i, k) if a.ndim == 2 else (k,)
     lb = (k, j) if b.ndim == 2 else (k,)
+    a, b = meet([a, b], [la, lb])
     ka, kb = a.shape[-1], b.shape[0]
     if not dims_equal(ka, kb):
         raise ShapeError(f"@: shapes {format_shape(a.shape)} and {format_shape(b.shape)} are not "

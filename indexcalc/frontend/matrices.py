@@ -14,7 +14,7 @@ from ..errors import IndexcalcError, ShapeError
 from ..core.slicing import reshaped
 from ..core.nodes import Delta, Det, Expr, Inverse, LogDet
 from .arithmetic import as_expr
-from ..core.dims import dim_factors, check_dim
+from ..core.dims import dim_factors, check_dim, total_meets
 
 
 def _square(x: Any, what: str) -> Expr:
@@ -174,7 +174,9 @@ def reshape(x: Any, *shape: Any) -> Expr:
             raise ShapeError(f"reshape: cannot infer -1: {total} is not a multiple of {rest}")
         shape = tuple(inferred if infer(d) else d for d in shape)
     new = tuple(check_dim(d, "reshape") for d in shape)
-    if not dims_equal(dim_mul(*new) if new else 1, total):
+    after = dim_mul(*new) if new else 1
+    # named dimensions reshaped to a concrete size pin their product (X[m,n].reshape(12): m*n = 12)
+    if not (dims_equal(after, total) or total_meets(after, total)):
         raise ShapeError(f"reshape: cannot reshape {format_shape(x.shape)} (size {total}) into "
                          f"{format_shape(new)}")
     return reshaped(x, new)

@@ -14,6 +14,7 @@ from .arithmetic import add2, div, exp, log, mul, named, neg, power
 from .axes import matmul, sum, transpose
 from .indexing import index
 from .matrices import reshape
+from .numpy_protocol import array_function, array_ufunc
 
 
 def _pow(self: Expr, p: Any) -> Expr:
@@ -45,6 +46,8 @@ METHODS = {
     "sum": lambda s, axis=None: sum(s, axis),
     "reshape": reshape,
     "named": named,
+    "__array_ufunc__": array_ufunc,  # np.tanh(X), np.ones(3) - x, M @ x (numpy_protocol)
+    "__array_function__": array_function,  # np.sum(X), np.einsum(...), np.linalg.inv(A)
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import fresh, product
+from ..core.dim_meeting import meet, meet_broadcast
 from ..core.dims import dim_mul, dims_equal, format_shape, parse_shape
 from ..errors import IndexcalcError, ShapeError
 from .indexing import index
@@ -108,6 +109,8 @@ def concatenate(xs: Sequence[Any], axis: int = 0) -> Expr:
         raise ShapeError("concatenate: zero-dimensional expressions cannot be concatenated "
                          "(use ic.stack)")
     ax = _one_axis(axis, ndim, "concatenate")
+    parts = meet(parts, [tuple(("along", i) if a == ax else a for a in range(p.ndim))
+                         for i, p in enumerate(parts)])
     for i, p in enumerate(parts):
         if p.ndim != ndim:
             raise ShapeError(f"concatenate: item 0 has {ndim} axes but item {i} has {p.ndim}")
@@ -130,6 +133,7 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Expr:
     if isinstance(xs, Expr) or not isinstance(xs, (list, tuple)) or not xs:
         raise IndexcalcError("stack: give a non-empty list or tuple of expressions")
     parts = [as_expr(x, f"stack item {i}") for i, x in enumerate(xs)]
+    parts = meet(parts, [tuple(range(p.ndim)) for p in parts])
     shape = parts[0].shape
     for i, p in enumerate(parts):
         if len(p.shape) != len(shape) or not all(map(dims_equal, p.shape, shape)):
@@ -196,8 +200,10 @@ def where(mask: Any, a: Any, b: Any) -> Expr:
     values = np.asarray(m.value)
     if not np.all((values == 0) | (values == 1)):
         raise IndexcalcError("where: the mask must hold booleans (or 0/1 values)")
-    keep = Constant(1.0 - values)
-    return add2(mul(m, as_expr(a, "where: a")), mul(keep, as_expr(b, "where: b")))
+    a, b = as_expr(a, "where: a"), as_expr(b, "where: b")
+    m, a, b = meet_broadcast([m, a, b])  # the mask takes the operands' names (X[m,n], 3×4 mask)
+    keep = Constant(1.0 - values, shape=m.shape)
+    return add2(mul(m, a), mul(keep, b))
 
 
 # --------------------------------------------------------------------------- layout helpers

@@ -103,8 +103,10 @@ class Scope:
             return (e.shape[0], None) if self.mode == "col" else (None, e.shape[0])
         if e.ndim == 2:
             return tuple(e.shape)
-        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__}: {e!r:.80}) "
-                          "has no matrix form; str() shows it in index notation" + _KRON_HINT)
+        kinds = ", ".join(sorted({type(n).__name__ for n in postorder([e])}))  # the culprit's kind
+        raise LayoutError(f"a subexpression of order {e.ndim} (a {type(e).__name__} of {kinds}: "
+                          f"{e!r:.80}) has no matrix form; str() shows it in index notation"
+                          + _KRON_HINT)
 
 
 def _product(n: Product, kids: list, s: Scope) -> Form:

@@ -118,7 +118,8 @@ LATEX = LatexStyle()
 
 
 def to_latex(expr: Expr) -> str:
-    """LaTeX of ``expr`` in index notation (math mode, without ``$``).
+    """LaTeX of ``expr`` in index notation (math mode, without ``$``); of a printed form of the
+    later stages (a ``MatrixForm``, a ``Derivation``: anything with a ``latex()`` method), that.
 
     Examples:
         >>> import indexcalc as ic
@@ -127,8 +128,11 @@ def to_latex(expr: Expr) -> str:
         \\sum_{d} X_{nd} W_{dh}
         >>> print(ic.to_latex(ic.diff(ic.sigmoid(W @ v), v)))
         \\sigma'\\left(\\sum_{h'} W_{dh'} v_{h'}\\right) W_{dh}
+        >>> print(ic.to_latex(ic.to_matrix(X.T @ (X @ W))))
+        {X}^{\\top} \\, X \\, W
     """
-
+    if not isinstance(expr, Expr) and callable(getattr(expr, "latex", None)):
+        return expr.latex()  # MatrixForm, Derivation: rendering cannot import their stages
     return render(as_expr(expr, "to_latex"), LATEX)
 
 
