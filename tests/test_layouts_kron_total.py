@@ -161,3 +161,12 @@ def test_text_grows_linearly_with_the_depth_of_a_softmax_chain(by):
     lengths = {k: len(str(ic.to_kron(_softmax_chain(k, by)))) for k in (4, 8, 16)}
     # doubling the depth at most a little more than doubles the text (it was ×16 per doubling)
     assert lengths[8] <= 2.6 * lengths[4] and lengths[16] <= 2.6 * lengths[8], lengths
+
+
+def test_a_named_piece_of_order_three_is_written_explicitly():
+    x, A = ic.Tensor("x", (3,)), ic.Tensor("A", (3, 4))
+    h = ic.einsum("i,ij,k->ijk", x, A, x).named("h")
+    rng = np.random.default_rng(6)
+    texts = _assert_forms(ic.diff(2.0 * ic.tanh(h), x),
+                          {"x": rng.normal(size=3), "A": rng.normal(size=(3, 4))})
+    assert "mat_col[i j k | l](" in texts["numerator", "col"]

@@ -296,7 +296,10 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
     scope = Scope(expr, names, "col", ())
     terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
     # a large piece reached more than once is written once, in the where clause
-    scope.share([f for _, t in terms for f, _ in _as_product(t)[0]])
+    try:
+        scope.share([f for _, t in terms for f, _ in _as_product(t)[0]])
+    except LayoutError:  # a named piece of order > 2 has no matrix leaf: its terms are explicit
+        scope.uses = None
     forms, notes, unfactored = [], [], []
     shape = (dim_mul(*expr.shape[:a]) if a else None, dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
     for k, (c, t) in enumerate(terms):
