@@ -19,7 +19,6 @@ from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Numb
                           Ref, Scaled, Unary, fold)
 from ..core.nodes import Constant
 from ..evaluation.compiled import bind, evaluate
-from .vec_convention import vec_jacobian
 from .form_text import to_text
 from ..evaluation.memory import guard
 
@@ -115,7 +114,14 @@ def _eval_commutation(n: Commutation, kids, ctx: EvalContext) -> np.ndarray:
 
 
 def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
-    return vec_jacobian(evaluate(n.expr, **ctx.bound()), n.out_ndim, n.layout, n.vec)
+    """What ``mat_col[i j | k l](T)`` says: ``T``'s leading ``out_ndim`` axes flattened into
+    rows and the rest into columns, the first axis fastest (``mat_row``: the last); its
+    transpose in denominator layout."""
+    value = np.asarray(evaluate(n.expr, **ctx.bound()))
+    rows = int(np.prod(value.shape[:n.out_ndim], dtype=np.int64))
+    cols = int(np.prod(value.shape[n.out_ndim:], dtype=np.int64))
+    m = value.reshape((rows, cols), order="F" if n.vec == "col" else "C")
+    return m.T if n.layout == "denominator" else m
 
 
 def _eval_nary(n: Nary, kids, ctx):

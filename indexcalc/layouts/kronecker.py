@@ -10,29 +10,33 @@ A term is read in three steps: vectors on an output axis that other factors shar
 ``diag(·)`` multipliers on their side (rows for ``F``'s axes, columns for ``X``'s); the other
 factors split into connected parts, each tying at most one axis of ``F`` to at most one axis of
 ``X`` (a part with two axes on one side only is ``vec(M)``); the parts are ordered so that the
-slow-to-fast axes of both ``F`` and ``X`` come out right. A term that does not split that way is
-the commutation matrix ``K`` when it only swaps two axes, and otherwise the explicit reshaped
-tensor (the form's notes say so) — correct, if not pretty.
+slow-to-fast axes of both ``F`` and ``X`` come out right, or right but for a side of two axes
+that comes out swapped, which a commutation matrix puts back (``∂vec(A Xᵀ B)/∂X =
+(Bᵀ ⊗ A) K``). A term that does not split that way is written as it stands, matricized
+(``mat_col[i j | k l](T)``, ``T`` in index notation; the form's notes say how to read it) —
+correct, if not pretty. Every factor of a term appears in its form, or the term is written so.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
+from ..core.algebra import add as algebra_add
 from ..core.dims import dim_mul, dims_equal
 from ..errors import LayoutError
 from ..calculus.splits import LAYOUTS, VECS, check_choice, split_of
 from .matrix_form import MatrixForm
-from .forms import (Commutation, Explicit, Form, Identity, add, hadamard, kron,
+from .forms import (Commutation, Explicit, Form, Identity, Ones, add, hadamard, kron,
                           matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .vec_regroup import NoRegrouping, distribute, regroup
-from ..core.nodes import Expr, Product, Reshape, Sum, plain
+from ..core.nodes import Derivative, Expr, Product, Reshape, Sum, plain
 from .matrix_layout import Scope, build_form
 from ..core.graph_walk import tensors_of
 from ..core.coercion import as_expr
-from ..rendering.index_notation import to_index_notation
+from ..rendering.index_notation import label_names, to_index_notation
 
 
 class _NoFactorization(Exception):
@@ -86,31 +90,55 @@ def _part_form(rows: list, cols: list, factors: list, dims: tuple, vec: str, siz
         raise _NoFactorization
     order = rows + cols
     if len(order) == 2 and not (rows and cols):
-        m = read_product(factors, tuple(order), dims, 1.0, "col", sizes=sizes)
+        # two axes on one side: vec of the matrix over them. ``order`` is slow-to-fast; vec_col
+        # runs down columns (rows fastest), so its matrix has the fast axis on rows; vec_row
+        # runs along rows (columns fastest), so the slow axis is on rows.
+        natural = tuple(order[::-1]) if vec == "col" else tuple(order)
+        m = read_product(factors, natural, dims, 1.0, "col", sizes=sizes)
         v = unary("vec", m, (dim_mul(*(dims[l] for l in order)), None), vec)
         return v if rows else transpose(v)
     m = read_product(factors, tuple(order), dims, 1.0, "col", sizes=sizes)
     return transpose(m) if cols and not rows else m
 
 
-def _diag_side(axes_slow: list, diags: dict, dims: tuple, vec: str) -> Form | None:
-    """``diag(·)`` blocks on ``vec`` of one side, ``I`` on the axes no diagonal factor has."""
-    if not any(set(key) <= set(axes_slow) for key in diags):
+def _broadcast_vec(key: tuple, axes_slow: list, forms: list, dims: tuple, vec: str) -> Form:
+    """``vec`` over all of a side's axes of the factors over ``key`` (Hadamard), repeated along
+    the side's other axes: ``1 ⊗ v ⊗ 1``, slowest axis first (``key`` is a run of them)."""
+    d = hadamard(*forms)
+    if len(key) == 2:
+        d = unary("vec", d, (dim_mul(*(dims[l] for l in key)), None), vec)
+    start = axes_slow.index(key[0])
+    if tuple(axes_slow[start:start + len(key)]) != key:
+        raise _NoFactorization  # a diagonal over axes that are not adjacent in vec
+    pieces = [Ones((dims[l], None)) for l in axes_slow[:start]] + [d] \
+        + [Ones((dims[l], None)) for l in axes_slow[start + len(key):]]
+    return kron(*pieces) if len(pieces) > 1 else d
+
+
+def _diag_side(axes_slow: list, diags: dict, dims: tuple, vec: str, used: set) -> Form | None:
+    """``diag(·)`` of one side: blocks ``diag(v) ⊗ I`` when the diagonal factors' axes tile the
+    side without overlapping, else one ``diag`` of the Hadamard product of their vecs, each
+    repeated along the axes it lacks. Every key over this side is added to ``used``."""
+    mine = [k for k in diags if set(k) <= set(axes_slow)]
+    if not mine:
         return None
+    used.update(mine)
+    size = dim_mul(*(dims[l] for l in axes_slow))
+    if any(set(a) & set(b) for a in mine for b in mine if a != b):
+        v = hadamard(*[_broadcast_vec(k, axes_slow, diags[k], dims, vec) for k in mine])
+        return unary("diag", v, (size, size))
     blocks, i = [], 0
     while i < len(axes_slow):
-        key = next((k for k in diags if tuple(axes_slow[i:i + len(k)]) == k), None)
+        key = next((k for k in mine if tuple(axes_slow[i:i + len(k)]) == k), None)
         if key is None:
-            if any(axes_slow[i] in k for k in diags):
+            if any(axes_slow[i] in k for k in mine):
                 raise _NoFactorization  # a diagonal over axes that are not adjacent in vec
             blocks.append(Identity(dims[axes_slow[i]]))
             i += 1
             continue
-        d = hadamard(*diags[key])
-        if len(key) == 2:
-            d = unary("vec", d, (dim_mul(*(dims[l] for l in key)), None), vec)
-        size = dim_mul(*(dims[l] for l in key))
-        blocks.append(unary("diag", d, (size, size)))
+        d = _broadcast_vec(key, list(key), diags[key], dims, vec)
+        block = dim_mul(*(dims[l] for l in key))
+        blocks.append(unary("diag", d, (block, block)))
         i += len(key)
     return kron(*blocks)
 
@@ -166,27 +194,67 @@ def _term_form(t: Expr, a: int, vec: str, scope: Scope) -> Form:
     if sizes:
         scalars.append(read_product([], (), dims, 1.0, "col", sizes=sizes))
     parts = [p for p in parts if p[0] or p[1]]
-    try:
-        ordered = _order(parts, f_slow, x_slow)
-        body = kron(*[_part_form(r, c, fs, dims, vec, ()) for r, c, fs in ordered])
-    except _NoFactorization:
-        body = _commutation(parts, fl, xl, dims, vec)
+    ordered, swap_f, swap_x = _swapped_order(parts, f_slow, x_slow)
+    body = kron(*[_part_form(r, c, fs, dims, vec, ()) for r, c, fs in ordered])
+    if swap_f:  # the parts spell F's two axes fast-to-slow: K puts them back
+        body = matmul(Commutation(dims[f_slow[0]], dims[f_slow[1]]), body)
+    if swap_x:
+        body = matmul(body, Commutation(dims[x_slow[1]], dims[x_slow[0]]))
     if body is None:
         body = Identity(1) if not out else None
-    left, right = _diag_side(f_slow, diags, dims, vec), _diag_side(x_slow, diags, dims, vec)
+    used: set = set()
+    left, right = (_diag_side(f_slow, diags, dims, vec, used),
+                   _diag_side(x_slow, diags, dims, vec, used))
+    if used != set(diags):  # every factor of the term is in its form, or the term falls back
+        raise _NoFactorization
     body = matmul(*[f for f in (left, body, right) if f is not None])
     return scaled(coef, scalars, body)
 
 
-def _commutation(parts: list, fl: list, xl: list, dims: tuple, vec: str) -> Form:
-    """``K`` when the parts are two identities that swap the two axes of a matrix."""
-    swap = (len(fl) == 2 and len(xl) == 2 and len(parts) == 2
-            and all(len(fs) == 1 and isinstance(fs[0][0], Identity) for _, _, fs in parts)
-            and {(r[0], c[0]) for r, c, _ in parts if r and c} == {(fl[0], xl[1]), (fl[1], xl[0])})
-    if not swap:
-        raise _NoFactorization
-    m, n = dims[xl[0]], dims[xl[1]]
-    return Commutation(m, n) if vec == "col" else Commutation(n, m)
+def _swapped_order(parts: list, f_slow: list, x_slow: list) -> tuple[list, bool, bool]:
+    """Parts in Kronecker order, allowing a side of two axes to come out swapped: ``(parts,
+    F's axes swapped, X's axes swapped)``; a swap is undone by a commutation matrix ``K``."""
+    f_ways = [(list(f_slow), False)] + ([(f_slow[::-1], True)] if len(f_slow) == 2 else [])
+    x_ways = [(list(x_slow), False)] + ([(x_slow[::-1], True)] if len(x_slow) == 2 else [])
+    for n_swaps in (0, 1, 2):
+        for fs, sf in f_ways:
+            for xs, sx in x_ways:
+                if sf + sx != n_swaps:
+                    continue
+                try:
+                    return _order(parts, fs, xs), sf, sx
+                except _NoFactorization:
+                    continue
+    raise _NoFactorization
+
+
+_MAT_NOTE = {
+    "col": "row r and column c hold T[i,j,…,k,l,…] where r runs over the indices before '|' and "
+           "c over those after it, the first index fastest (column-major, as vec_col)",
+    "row": "row r and column c hold T[i,j,…,k,l,…] where r runs over the indices before '|' and "
+           "c over those after it, the last index fastest (row-major, as vec_row)"}
+
+
+def explicit(t: Expr, a: int, vec: str, shape: tuple, layout: str = "numerator") -> Explicit:
+    """The term ``t`` as it stands, matricized: ``mat_col[i j | k l](T)``, rows over the indices
+    before ``|`` (``F``'s in numerator layout, ``X``'s in denominator layout). Index notation's
+    own ``where`` lines (shared pieces of ``T``) follow the closing parenthesis.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> x = ic.Tensor("x", (3,))
+        >>> print(explicit(ic.outer(x, x * x), 1, "col", (3, 3)).text)
+        mat_col[i | j](x[i] x[j] x[j])
+    """
+    names = label_names(t.shape)
+    rows, cols = (names[:a], names[a:]) if layout == "numerator" else (names[a:], names[:a])
+    head = f"mat_{vec}[{' '.join(rows)} | {' '.join(cols)}]".replace("[ |", "[|")
+    head = head.replace("| ]", "|]")
+    main, where, lets = to_index_notation(t).partition("\nwhere\n")
+    text = f"{head}({main})" + (where + lets if where else "")
+    if layout == "denominator":
+        shape = (shape[1], shape[0])
+    return Explicit(t, a, layout, vec, shape, text)
 
 
 def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
@@ -195,6 +263,9 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
 
     Args:
         expr: a derivative of shape ``F.shape + X.shape`` (from ``ic.diff``; a sum term by term).
+            Every derivative has a form: terms that do not factorize into ``⊗``, ``diag``, ``K``
+            and ``vec`` are written as the tensor itself, matricized (``mat_col[i j | k l](T)``,
+            see the form's notes), and evaluate to just that.
         layout: ``"numerator"`` (rows ``vec F``) or ``"denominator"`` (the transpose).
         vec: ``"col"`` (column-major, ``vec(AXB) = (Bᵀ ⊗ A) vec X``) or ``"row"``.
         out_ndim: how many leading axes are ``F``'s; remembered for results of ``ic.diff``.
@@ -207,6 +278,8 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         Bᵀ ⊗ A
         >>> print(ic.to_kron(ic.diff(A @ X @ B, X), vec="row"))
         A ⊗ Bᵀ
+        >>> print(ic.to_kron(ic.diff(A @ X @ X.T, X)))  # K_(q,r) vec(X) = vec(Xᵀ)
+        X ⊗ A + (I ⊗ (A X)) K_(q,r)
     """
     expr = as_expr(expr, "to_kron")
     check_choice("layout", layout, LAYOUTS)
@@ -216,10 +289,18 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         raise LayoutError("to_kron needs to know which axes belong to F: pass out_ndim= (the "
                           "number of leading axes of the function differentiated); results of "
                           "ic.diff carry it")
+    # the derivative itself binds the dimensions its value lost (from its variable's value or
+    # a size given by name): the form's identities and ones may be sized by them
+    roots = (expr,) if isinstance(expr, Derivative) else ()
     expr = plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col", ())
     terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
-    forms, notes = [], []
+    # a large piece reached more than once is written once, in the where clause
+    try:
+        scope.share([f for _, t in terms for f, _ in _as_product(t)[0]])
+    except LayoutError:  # a named piece of order > 2 has no matrix leaf: its terms are explicit
+        scope.uses = None
+    forms, notes, unfactored = [], [], []
     shape = (dim_mul(*expr.shape[:a]) if a else None, dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
     for k, (c, t) in enumerate(terms):
         try:
@@ -227,10 +308,18 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
             if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
                 f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
         except (_NoFactorization, LayoutError):
-            text = f"mat({to_index_notation(t)})"
-            f = Explicit(t, a, "numerator", vec, shape, text)
-            notes.append(f"term {k + 1} does not factorize into Kronecker products; it is written "
-                         "as the derivative tensor reshaped to ∂vec(F)/∂vec(X)")
+            unfactored.append((c, t))
+            continue
         forms.append((c, transpose(f) if layout == "denominator" else f))
+    reserved: frozenset = frozenset()
+    if unfactored:  # one explicit tensor for them all: its shared pieces are written once
+        f = explicit(algebra_add(unfactored, expr.shape), a, vec, shape, layout)
+        notes.append(f"a term that does not factorize into Kronecker products ({len(unfactored)} "
+                     f"of {len(terms)}) is written, with the others like it, as "
+                     f"{f.text.partition('(')[0]}(T): the tensor T in index notation, "
+                     f"matricized: {_MAT_NOTE[vec]}")
+        forms.append((1.0, f))  # last: index notation's where lines end the text
+        reserved = frozenset(re.findall(r"\bz\d+\b", f.text))  # its lets' names stay its own
     root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, tuple(notes + scope.notes))
+    return MatrixForm(root, tuple(tensors_of(expr)) + roots, layout, tuple(notes + scope.notes),
+                      reserved=reserved)
