@@ -28,7 +28,7 @@ API_PAGE = ROOT / "docs" / "api.md"
 #: API page sections: (title, the modules whose public names it lists). A public name defined in
 #: a module not listed here goes to the last section, so a new module never drops out.
 API_SECTIONS = (
-    ("Building expressions", ("indexcalc.core.nodes", "indexcalc.frontend.declare", "indexcalc.formula.reader")),
+    ("Building expressions", ("indexcalc.core.nodes", "indexcalc.core.expr", "indexcalc.frontend.declare", "indexcalc.formula.reader")),
     ("Operations", ("indexcalc.frontend.arithmetic", "indexcalc.frontend.axes", "indexcalc.frontend.matrices")),
     ("Reshaping, indexing and structure", ("indexcalc.frontend.shaping",)),
     ("Differentiating", ("indexcalc.calculus.derivatives", "indexcalc.evaluation.finite_differences")),
