@@ -15,7 +15,7 @@ import pytest
 
 import indexcalc as ic
 from indexcalc.cli import main
-from indexcalc.calculus.splits import split_of, transposes
+from indexcalc.layouts.conventions import split_of, transposes
 
 
 def _recurrence(steps: int):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import indexcalc as ic
-from indexcalc.calculus.splits import split_of
+from indexcalc.layouts.conventions import split_of
 
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import indexcalc as ic
 from _latex import assert_well_formed
-from indexcalc.calculus.splits import split_of, transposes
+from indexcalc.layouts.conventions import split_of, transposes
 from indexcalc.core.graph_walk import postorder
 from indexcalc.core.nodes import Concat, Index, Reshape, Scatter, TriMask
 from indexcalc.frontend.shaping import kron_name

@@ -26,7 +26,7 @@ from typing import Any
 from ..core.algebra import add as algebra_add
 from ..core.dims import dim_mul, dims_equal
 from ..errors import LayoutError
-from ..calculus.splits import LAYOUTS, VECS, check_choice, split_of
+from .conventions import LAYOUTS, VECS, check_choice, split_of
 from .matrix_form import MatrixForm
 from .forms import (Commutation, Explicit, Form, Identity, Ones, add, hadamard, kron,
                           matmul, scaled, transpose, unary)

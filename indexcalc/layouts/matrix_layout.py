@@ -4,7 +4,7 @@ Each node of the expression becomes a form (:mod:`indexcalc.layouts.forms`) bott
 is read as a graph by :mod:`indexcalc.layouts.product_reading`, a sum term by term, an elementwise function
 as ``f(·)``, an inverse as ``⁻¹``. A subexpression that a ``Named`` node in scope defines prints
 by its name (``h``, ``ŷ``); ``σ'(x)`` prints ``h∘(1 − h)`` when ``h`` names ``σ(x)``. The layout
-(see :mod:`indexcalc.calculus.splits`) decides whether each term is transposed.
+(see :mod:`indexcalc.layouts.conventions`) decides whether each term is transposed.
 
 A subexpression the walk reaches more than once (a ``Shared`` cotangent of reverse accumulation,
 the hidden state of a recurrence) whose text is longer than :data:`SHARE_ABOVE` becomes a
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import LayoutError
-from ..calculus.splits import LAYOUTS, VECTORS, check_choice, split_of, transposes
+from .conventions import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
 from .matrix_form import MatrixForm
 from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
@@ -338,7 +338,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         vectors: ``"column"`` or ``"row"`` — how a vector is written (``uᵀ`` becomes ``u``).
         out_ndim: how many leading axes belong to the function differentiated; remembered for
             results of ``ic.diff``/``ic.grad``/``ic.hessian``. An expression that is no derivative
-            is written as is in both layouts (see :mod:`indexcalc.calculus.splits` for the rule).
+            is written as is in both layouts (see :mod:`indexcalc.layouts.conventions` for the rule).
         names: extra named expressions (``ic.softmax(z).named("ŷ")``): wherever their definition
             occurs it prints by name. Named nodes inside ``expr`` are always in scope.
         normalized: names of tensors known to sum to 1 (one-hot labels, probabilities): a full

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calculus.splits import LAYOUTS, VECS, check_choice
+from .conventions import LAYOUTS, VECS, check_choice
 from ..errors import LayoutError
 
 

@@ -1,4 +1,4 @@
-"""Layout conventions shared by the matrix and Kronecker renderers.
+"""Layout conventions shared by the matrix and Kronecker renderers: the choices and the split.
 
 A derivative tensor ``D`` of shape ``F.shape + X.shape`` does not say where ``F``'s axes end:
 ``out_ndim`` is that number. ``ic.diff``, ``ic.grad`` and ``ic.hessian`` return a
