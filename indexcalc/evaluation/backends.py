@@ -190,9 +190,7 @@ def _dask_namespace() -> Namespace:
                                  "expression with backend='numpy'")
         return fail
 
-    def inv(a):  # dask's inv takes one matrix; a stack is inverted block by block, whole matrices
-        if a.ndim == 2:
-            return da.linalg.inv(a)
+    def inv(a):  # each matrix whole in one block, inverted by NumPy (dask's own inv needs SciPy)
         whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
         return whole.map_blocks(np.linalg.inv, dtype=a.dtype)
 
