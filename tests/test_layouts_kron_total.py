@@ -170,3 +170,18 @@ def test_a_named_piece_of_order_three_is_written_explicitly():
     texts = _assert_forms(ic.diff(2.0 * ic.tanh(h), x),
                           {"x": rng.normal(size=3), "A": rng.normal(size=(3, 4))})
     assert "mat_col[i j k | l](" in texts["numerator", "col"]
+
+
+def test_a_scalar_part_of_a_kronecker_product_multiplies_it():
+    """Regression (forms fuzz, seed 938): a part that reduces to 1 × 1 (Σ v over a unit axis) was
+    dropped from ⊗ as if it were the number 1."""
+    S, v = ic.Tensor("S", (4, 5)), ic.Tensor("v", (3,))
+    D = ic.diff(ic.einsum("ab,cd->cb", v[:, None], S), S)
+    rng = np.random.default_rng(3)
+    values = {"S": rng.normal(size=(4, 5)), "v": rng.normal(size=3)}
+    dense = D.evaluate(**values)  # shape (4, 1, 4, 5)
+    for vec, order in (("col", "F"), ("row", "C")):
+        reference = dense.reshape(4, 20, order=order)  # ∂vec(F)/∂vec(S), numerator layout
+        form = ic.to_kron(D, vec=vec)
+        assert "v" in str(form), str(form)
+        np.testing.assert_allclose(form.evaluate(**values), reference, rtol=1e-12, atol=1e-12)

@@ -228,8 +228,15 @@ def hadamard(*fs: Form) -> Form:
 
 
 def kron(*fs: Form) -> Form:
-    """``f₁ ⊗ f₂ ⊗ ⋯`` (a 1 × 1 factor is dropped)."""
-    kept = [f for f in fs if not is_scalar(f)] or list(fs[:1])
+    """``f₁ ⊗ f₂ ⊗ ⋯``; a scalar factor multiplies the product (it is never dropped)."""
+    scalars = [f for f in fs if is_scalar(f)]
+    kept = [f for f in fs if not is_scalar(f)]
+    if scalars and kept:
+        return scaled(1.0, scalars, kron(*kept))
+    if not fs:
+        return Identity(1)  # the empty Kronecker product
+    if not kept:
+        return scaled(1.0, scalars[1:], scalars[0]) if len(scalars) > 1 else scalars[0]
     if len(kept) == 1:
         return kept[0]
     if all(isinstance(f, Identity) for f in kept):
