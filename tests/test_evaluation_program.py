@@ -178,3 +178,26 @@ def test_logistic_hessians_stay_exact_where_the_sigmoid_saturates(key, z):
     sigma_prime = np.exp(-abs(z)) / (1 + np.exp(-abs(z))) ** 2
     assert bw.sigmoid_prime(np.array(z)) == pytest.approx(sigma_prime, rel=1e-14)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
+def test_a_product_with_more_labels_than_ascii_letters_evaluates():
+    """Regression (forms fuzz, seed 5518): opt_einsum names the 53rd and later labels with other
+    Unicode letters, which numpy.einsum refused with a bare UnicodeEncodeError."""
+    rng = np.random.default_rng(5)
+    cases = [("éé", "éb", "b"),   # a diagonal inside an operand
+             ("aé", "é", "a"),    # many matrix–vector products (einsum's loop)
+             ("éb", "b", "é")]
+    size = {"a": 3, "b": 4, "é": 5}
+    for sa, sb, so in cases:
+        a = rng.normal(size=tuple(size[c] for c in sa))
+        b = rng.normal(size=tuple(size[c] for c in sb))
+        kernel, _ = pair_kernel(sa, sb, so, size)
+        ascii_eq = f"{sa},{sb}->{so}".replace("é", "z")
+        np.testing.assert_allclose(kernel(a, b), np.einsum(ascii_eq, a, b), rtol=1e-12)
+    mats = [ic.Tensor(f"A{k}", (2, 2)) for k in range(60)]
+    chain = mats[0]
+    for m in mats[1:]:  # one product of 60 factors: 61 labels
+        chain = chain @ m
+    values = {m.name: rng.normal(size=(2, 2)) / 1.5 for m in mats}
+    expected = np.linalg.multi_dot([values[m.name] for m in mats])
+    np.testing.assert_allclose(ic.trace(chain).evaluate(**values), np.trace(expected), rtol=1e-10)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.elementwise import ArrayNamespace, natives, rule
 from ..errors import IndexcalcError
+from .kernels import ascii_equation
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _index_arrays(xp: Any, full: str, target: str, shape: tuple) -> tuple:
 
 def _numpy_write_diagonal(res, full: str, target: str, shape: tuple):
     out = np.zeros(shape, dtype=np.result_type(res, np.float32))
-    np.einsum(f"{full}->{target}", out)[...] = res  # a strided view of the diagonal
+    np.einsum(ascii_equation(f"{full}->{target}"), out)[...] = res  # a strided view of the diagonal
     return out
 
 

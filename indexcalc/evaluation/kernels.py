@@ -10,12 +10,35 @@ an output axis. Doing the dispatch once removes opt_einsum's per-call parsing an
 
 from __future__ import annotations
 
+import string
 from typing import Callable
 
 import numpy as np
 
+from ..errors import IndexcalcError
+
+ASCII_LETTERS = string.ascii_letters
+
 Kernel = Callable[..., np.ndarray]
 
+
+
+def ascii_equation(equation: str) -> str:
+    """``equation`` with its index symbols renamed to ASCII letters, first seen first.
+
+    opt_einsum names the 53rd and later labels of a product with other Unicode letters, which
+    ``numpy.einsum`` does not read; one pairwise step or diagonal uses far fewer than 52.
+
+    Examples:
+        >>> ascii_equation("aé,éb->ab")
+        'ab,bc->ac'
+    """
+    letters = dict.fromkeys(c for c in equation if c not in ",->.")
+    if len(letters) > len(ASCII_LETTERS):
+        raise IndexcalcError(f"an einsum step with {len(letters)} distinct indices: NumPy reads "
+                             f"at most {len(ASCII_LETTERS)}")
+    rename = dict(zip(letters, ASCII_LETTERS))
+    return "".join(rename.get(c, c) for c in equation)
 
 def _identity_perm(perm: list) -> bool:
     return perm == sorted(perm)
@@ -58,7 +81,7 @@ def _matrix(sub: str, rows: list, cols: list, size: dict) -> Callable[[np.ndarra
 def pair_kernel(sa: str, sb: str, so: str, size: dict) -> tuple[Kernel, bool]:
     """A kernel computing ``einsum(f"{sa},{sb}->{so}", a, b)``; and whether it returns new memory."""
     if len(set(sa)) < len(sa) or len(set(sb)) < len(sb):  # a diagonal inside an operand
-        eq = f"{sa},{sb}->{so}"
+        eq = ascii_equation(f"{sa},{sb}->{so}")
         return (lambda a, b: np.einsum(eq, a, b)), True
     ka, axes_a = _presum(sa, sb + so)
     kb, axes_b = _presum(sb, sa + so)
@@ -96,7 +119,7 @@ def _dot_kernel(sa: str, sb: str, so: str, contracted: list, size: dict) -> Kern
     unpermute = (lambda r: r) if _identity_perm(back) else (lambda r: r.transpose(back))
     if batch:
         if all(size[c] == 1 for c in fa) or all(size[c] == 1 for c in fb):
-            eq = f"{sa},{sb}->{so}"  # many matrix–vector products: einsum's loop is faster
+            eq = ascii_equation(f"{sa},{sb}->{so}")  # many matrix–vector products: einsum's loop
             return lambda a, b: np.einsum(eq, a, b)
         nb = int(np.prod([size[c] for c in batch]))
         na = int(np.prod([size[c] for c in fa]))
@@ -118,7 +141,7 @@ def unary_kernel(sa: str, so: str) -> tuple[Kernel, bool]:
     if sorted(sa) == sorted(so) and len(set(sa)) == len(sa):
         perm = [sa.index(c) for c in so]
         return (lambda a: a.transpose(perm)), False
-    eq = f"{sa}->{so}"
+    eq = ascii_equation(f"{sa}->{so}")
     return (lambda a: np.einsum(eq, a)), False  # may be a view (a diagonal): never written to
 
 
