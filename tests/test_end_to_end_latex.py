@@ -2,26 +2,11 @@
 motivating problems is well formed (balanced, only known commands: ``tests/_latex.py``).
 """
 
-import numpy as np
 import pytest
 
 import indexcalc as ic
 from _latex import assert_well_formed
-
-
-# --------------------------------------------------------------------------- explain
-
-def _rnn_lm():
-    h_prev, H, e, I, b1, U, b2, y = ic.tensors(
-        "h_prev[q] H[q,q] e[p] I[p,q] b1[q] U[q,r] b2[r] y[r]")
-    h = ic.sigmoid(h_prev @ H + e @ I + b1).named("h")
-    z = h @ U + b2
-    rng = np.random.default_rng(11)
-    sizes = {"q": 3, "p": 2, "r": 5}
-    vals = {t.name: rng.normal(size=tuple(sizes[s] for s in t.shape))
-            for t in (h_prev, H, e, I, b1, U, b2)}
-    vals["y"] = np.eye(5)[3]  # one-hot, as declared by normalized=("y",)
-    return h_prev, H, y, z, vals
+from test_derivations_explain_options import _rnn_lm
 
 
 # --------------------------------------------------------------------------- LaTeX of the four problems
