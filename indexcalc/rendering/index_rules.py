@@ -205,20 +205,16 @@ def _softmax(node: Softmax, names, ctx):
     return [start] + body + [f", axis={node.axis}", end + ctx.style.indexed("", ctx.idx(names))], bound
 
 
-def _logsumexp(node: LogSumExp, names, ctx):
-    bound = ctx.bind([node.arg.shape[a] for a in node.axes])
-    it, ib = iter(names), iter(bound)
-    inner = tuple(next(ib) if a in node.axes else next(it) for a in range(node.arg.ndim))
-    start, end = ctx.style.call("logsumexp", bound)
-    return [start, (node.arg, inner), end], bound
-
-
-def _max(node: Max, names, ctx):
-    bound = ctx.bind([node.arg.shape[a] for a in node.axes])
-    it, ib = iter(names), iter(bound)
-    inner = tuple(next(ib) if a in node.axes else next(it) for a in range(node.arg.ndim))
-    start, end = ctx.style.call("max", bound)
-    return [start, (node.arg, inner), end], bound
+def _reduction(name: str):
+    """The rule of a reduction over ``node.axes`` (logsumexp, max): its bound letters are the
+    reduced axes' and the call carries them."""
+    def rule(node: LogSumExp | Max, names, ctx):
+        bound = ctx.bind([node.arg.shape[a] for a in node.axes])
+        it, ib = iter(names), iter(bound)
+        inner = tuple(next(ib) if a in node.axes else next(it) for a in range(node.arg.ndim))
+        start, end = ctx.style.call(name, bound)
+        return [start, (node.arg, inner), end], bound
+    return rule
 
 
 def _inverse(node: Inverse, names, ctx):
@@ -317,8 +313,8 @@ RULES: dict[type, Callable] = {
     Sum: _sum,
     Apply: _apply,
     Softmax: _softmax,
-    LogSumExp: _logsumexp,
-    Max: _max,
+    LogSumExp: _reduction("logsumexp"),
+    Max: _reduction("max"),
     Inverse: _inverse,
     Det: _det(False),
     LogDet: _det(True),
