@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from ..core.algebra import add, fresh, fresh_labels, full, product, size_factors
 from ..core.elementwise import rule
+from ..core.nodes import Decomposition
+from .spectral_rules import forward_decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, Max,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
                           TriMask, zero)
@@ -231,6 +233,7 @@ FORWARD: dict[type, Callable] = {
     Index: _fw_index,
     Scatter: _fw_scatter,
     Concat: _fw_concat,
+    Decomposition: forward_decomposition,
 }
 
 

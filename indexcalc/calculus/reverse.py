@@ -12,6 +12,8 @@ from collections.abc import Callable
 from ..core.algebra import add, fresh_labels, product, scale, size_factors
 from .forward import _dims, _spread, batch_labels, depends, local_derivative, max_weights, softmax_over
 from ..core.dims import Dim
+from ..core.nodes import Decomposition
+from .spectral_rules import reverse_decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           zero)
@@ -154,6 +156,7 @@ REVERSE: dict[type, Callable] = {
     Index: lambda node, ct, dep: [(node.arg, scatter_spec(ct, node.spec, node.arg.shape))],
     Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
     Concat: _rv_concat,
+    Decomposition: reverse_decomposition,
 }
 
 

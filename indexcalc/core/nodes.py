@@ -19,6 +19,7 @@ Grammar (every node has a positional ``shape``)::
           | Scatter(arg, spec, shape)           zeros of ``shape`` with ``arg`` written at [spec]
           | Concat(parts, axis)                 numpy.concatenate
           | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
+          | Decomposition(kind, arg, part)      one part of eigh(arg) or svd(arg) (a stack too)
 
 ``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
 ``tests/test_package_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
@@ -538,9 +539,70 @@ class TriMask(Expr):
         return f"TriMask({self.rows!r}, {self.cols!r}, k={self.k}, upper={self.upper})"
 
 
+#: kind -> its parts, each ``part -> shape of one matrix's part from (m, n, k)`` (``k = min(m, n)``).
+#: ``gaps`` and ``inv_s`` are what the derivatives need (and refuse where they do not exist):
+#: eigh's ``gaps[i,j] = 1/(λ_j − λ_i)``, svd's ``gaps[i,j] = 1/(s_j² − s_i²)`` (0 on the
+#: diagonal) and ``inv_s = 1/s``.
+DECOMPOSITION_PARTS = {
+    "eigh": {"values": lambda m, n, k: (n,), "vectors": lambda m, n, k: (n, n),
+             "gaps": lambda m, n, k: (n, n)},
+    "svd": {"U": lambda m, n, k: (m, k), "s": lambda m, n, k: (k,), "Vh": lambda m, n, k: (k, n),
+            "gaps": lambda m, n, k: (k, k), "inv_s": lambda m, n, k: (k,)},
+}
+
+#: (kind, part) -> the name a part prints by (index notation, LaTeX, matrix form)
+DECOMPOSITION_CALLS = {
+    ("eigh", "values"): "eigvalsh", ("eigh", "vectors"): "eigvecsh", ("eigh", "gaps"): "eiggaps",
+    ("svd", "U"): "svd_U", ("svd", "s"): "svdvals", ("svd", "Vh"): "svd_Vh",
+    ("svd", "gaps"): "svdgaps", ("svd", "inv_s"): "svdvals_inv",
+}
+
+
+def min_dim(m: Dim, n: Dim) -> Dim:
+    """``min(m, n)`` of two dimensions: ints, or two equal ones; otherwise a ``ShapeError``."""
+    if dims_equal(m, n):
+        return m
+    if isinstance(m, int) and isinstance(n, int):
+        return min(m, n)
+    raise ShapeError(f"svd: the number of singular values, min({m}, {n}), is unknown for a "
+                     f"matrix of shape ({m}, {n}); give its sizes as ints or make it square")
+
+
+class Decomposition(_Unary):
+    """One ``part`` of the decomposition ``kind`` of ``arg`` (of each matrix of a stack: over the
+    last two axes), a row of :data:`DECOMPOSITION_PARTS`.
+
+    ``eigh``: ``values`` (ascending) and ``vectors`` (as columns) of a symmetric matrix, as
+    ``numpy.linalg.eigh``; ``svd``: ``U``, ``s`` (descending) and ``Vh`` of the thin SVD, as
+    ``numpy.linalg.svd(full_matrices=False)``. The parts of one ``(kind, arg)`` are computed by
+    one decomposition. Build them with ``ic.eigh``/``ic.svd`` and their kin.
+    """
+
+    __slots__ = ("kind", "part")
+    _fields = ("kind", "arg", "part")
+
+    def __new__(cls, kind: str, arg: Expr, part: str) -> "Decomposition":
+        parts = DECOMPOSITION_PARTS.get(kind)
+        if parts is None or part not in parts:
+            raise IndexcalcError(f"internal: no part {part!r} of decomposition {kind!r}")
+        if arg.ndim < 2:
+            raise ShapeError(f"{kind}: needs a matrix (or a stack of them), got shape "
+                             f"{format_shape(arg.shape)}")
+        m, n = arg.shape[-2:]
+        if kind == "eigh" and not dims_equal(m, n):
+            raise ShapeError(f"eigh: needs a square matrix, got shape {format_shape(arg.shape)}")
+        k = min_dim(m, n)
+        return _intern(cls, kind=kind, arg=arg, part=part,
+                       shape=arg.shape[:-2] + parts[part](m, n, k))
+
+    def __repr__(self) -> str:
+        return f"Decomposition({self.kind}, {_brief(self.arg)}, {self.part})"
+
+
 #: Every concrete node type: the closed set each stage's table covers, row by row.
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
-              LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask, Max)
+              LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask, Max,
+              Decomposition)
 
 
 def zero(shape: tuple) -> Sum:

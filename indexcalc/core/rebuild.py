@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .algebra import add, product, size_factors
+from .nodes import Decomposition
 from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                     Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .coercion import as_expr
@@ -58,6 +59,7 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Scatter: lambda node, done: scatter_spec(done(node.arg), node.spec, node.shape),
     Concat: lambda node, done: concat([done(p) for p in node.parts], node.axis),
     TriMask: lambda node, done: node,
+    Decomposition: lambda node, done: Decomposition(node.kind, done(node.arg), node.part),
 }
 
 

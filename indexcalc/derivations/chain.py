@@ -24,6 +24,7 @@ from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
 from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError, LayoutError
+from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
@@ -45,6 +46,7 @@ ROLES: dict[type, str] = {
     Inverse: "nonlinear",
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
+    Decomposition: "nonlinear",
 }
 NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
 DIRECTIONS = ("auto", "reverse", "forward")

@@ -20,8 +20,10 @@ from .kernels import path_kernel
 from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
+from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .spectral_steps import decomposition_step
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -31,6 +33,7 @@ class Context:
 
     def __init__(self, sizes: dict, dtype: np.dtype, ns: Namespace, plans: dict):
         self.sizes, self.dtype, self.ns, self.plans = sizes, dtype, ns, plans
+        self.shared: dict = {}  # one run's values that several steps share (a decomposition)
 
     def shape(self, node: Expr) -> tuple:
         return tuple(dim_size(d, self.sizes) for d in node.shape)
@@ -229,6 +232,7 @@ BUILDERS: dict[type, Callable] = {
     Scatter: scatter_step,
     Concat: concat_step,
     TriMask: trimask_value,
+    Decomposition: decomposition_step,
 }
 
 #: Nodes that are another node's value under a new name: no step, the same slot.
@@ -317,11 +321,15 @@ class Program:
             vals[s] = v
         for name, s in self.inputs:
             vals[s] = arrays[name]
-        with np.errstate(over="ignore", under="ignore"):
-            for fn, args, out, release in self.steps:
-                vals[out] = fn(*[vals[a] for a in args])
-                for s in release:
-                    vals[s] = None
+        self._ctx.shared.clear()
+        try:
+            with np.errstate(over="ignore", under="ignore"):
+                for fn, args, out, release in self.steps:
+                    vals[out] = fn(*[vals[a] for a in args])
+                    for s in release:
+                        vals[s] = None
+        finally:
+            self._ctx.shared.clear()
         return vals[self.output]
 
 

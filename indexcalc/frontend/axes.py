@@ -15,6 +15,7 @@ from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Expr, LogSumExp, Softmax
 from .arithmetic import apply, as_expr, einsum, mul
+from .spectral import matrix_norm
 
 
 def normalize_axes(axis: Any, ndim: int, what: str) -> tuple[int, ...]:
@@ -173,11 +174,12 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Expr:
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Expr:  # noqa: A002
     """Norms as ``numpy.linalg.norm``: 2-norm of a vector, Frobenius norm of a matrix.
 
-    Without ``axis``: ``ord=None``/``2``/``"fro"`` the 2-norm of all entries (a matrix's
-    spectral norm, ``ord=2`` on a matrix, is refused), ``ord=1`` the sum of absolute values.
+    Without ``axis``: ``ord=None``/``2``/``"fro"`` the 2-norm of all entries (but ``ord=2`` of a
+    matrix is its spectral norm, as NumPy's), ``ord=1`` the sum of absolute values.
     With an int ``axis``: the vector norm along it, ``ord`` a number ``p ≥ 1`` (``Σ|x|^p)^(1/p)``,
     ``None`` is 2). With a pair of axes: the Frobenius norm over both (``ord=None`` or ``"fro"``).
-    ``ord=inf`` (a maximum) and the nuclear norm are refused. At ``x = 0`` the 2-norm's
+    ``ord=inf`` (a maximum) is refused. A matrix's ``ord=2`` (spectral) and ``ord="nuc"``
+    (nuclear) norms come from its singular values (:func:`indexcalc.svd`). At ``x = 0`` the 2-norm's
     derivative is ``nan``, as JAX's.
 
     Examples:
@@ -199,13 +201,19 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> E
             ones = fresh_labels(x.ndim)  # every axis kept with size 1
             return product([(norm(x, ord), ())], ones, dict.fromkeys(ones, 1))
         if ord in (None, 2, "fro"):
-            if ord == 2 and x.ndim > 1:
-                raise IndexcalcError("norm: ord=2 of a matrix (the spectral norm) is not "
-                                     "supported; ord=None gives the Frobenius norm")
+            if ord == 2 and x.ndim == 2:
+                return matrix_norm(x, 2)
+            if ord == 2 and x.ndim > 2:
+                raise IndexcalcError("norm: ord=2 of an array of more than 2 axes is not "
+                                     "defined (numpy refuses it too); ord=None gives the 2-norm of "
+                                     "all entries")
             return apply("sqrt", sum(mul(x, x)))
         if ord == 1:
             return sum(apply("abs", x))
-        raise IndexcalcError(f"norm: ord must be None, 2, 'fro' or 1 without axis, got {ord!r}")
+        if ord == "nuc":
+            return matrix_norm(x, "nuc")
+        raise IndexcalcError(f"norm: ord must be None, 2, 'fro', 'nuc' or 1 without axis, got "
+                             f"{ord!r}")
     axes = normalize_axes(axis, x.ndim, "norm")
     if len(axes) == 2:
         if ord not in (None, "fro"):

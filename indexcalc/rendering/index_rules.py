@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.dims import format_shape
+from ..core.nodes import DECOMPOSITION_CALLS, Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec)
@@ -301,6 +302,11 @@ def _trimask(node: TriMask, sub, style: Style) -> str:
     return f"{start}1{f', k={node.k}' if node.k else ''}{end}"
 
 
+def _decomposition(node: Decomposition, sub, style: Style) -> str:
+    start, end = style.call(DECOMPOSITION_CALLS[(node.kind, node.part)])
+    return f"{start}{sub(node.arg)}{end}"
+
+
 #: One printing rule per node type (``NODE_TYPES``), for text and LaTeX alike (the style differs):
 #: ``(node, index names, context) -> (pieces, bound names)``; a piece is text or
 #: ``(child, its index names)``.
@@ -325,4 +331,5 @@ RULES: dict[type, Callable] = {
     Scatter: _whole(_scatter),
     Concat: _whole(_concat),
     TriMask: _whole(_trimask),
+    Decomposition: _whole(_decomposition),
 }
