@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from ..core.elementwise import rule
+from ..core.nodes import DECOMPOSITION_CALLS
 from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
                           Ref, Scaled, Unary, fold)
 
@@ -58,6 +59,8 @@ def _text_unary(n: Unary, kids, _):
         return f"{n.op}({kid[0]}{f', {n.param}' if n.param else ''})", ATOM
     if n.op == "unvec":
         return f"unvec{'' if n.param[0] == 'col' else '_row'}({kid[0]})", ATOM
+    if n.op == "spectral":  # a part of eigh/svd: eigvecsh(A), svdvals(A), …
+        return f"{DECOMPOSITION_CALLS[n.param]}({kid[0]})", ATOM
     if n.op in ("softmax", "logsumexp", "max") and n.param is not None:  # a matrix: the axis it reads
         return f"{n.op}({kid[0]}, axis={n.param})", ATOM
     return f"{_CALLS[n.op]}({kid[0]})", ATOM
@@ -175,6 +178,8 @@ def _latex_unary(n: Unary, kids, _):
             return "{" + _wrap(kid, ATOM, True) + rf"}}^{{\circ {_num(p)}}}", POST
         before, after = rule(fn).latex_call
         return before + kid[0] + after, ATOM
+    if n.op == "spectral":
+        return rf"\operatorname{{{DECOMPOSITION_CALLS[n.param]}}}\left({kid[0]}\right)", ATOM
     if n.op in ("softmax", "logsumexp", "max") and n.param is not None:
         return rf"{_LATEX_CALLS[n.op]}_{{{n.param}}}\left({kid[0]}\right)", ATOM
     if n.op in ("tril", "triu"):

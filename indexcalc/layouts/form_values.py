@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.dims import Dim, dim_size
 from ..core.elementwise import rule
+from ..evaluation.spectral_steps import numpy_part
 from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
                           Ref, Scaled, Unary, fold)
 from ..core.nodes import Constant
@@ -100,6 +101,7 @@ _UNARY_EVAL: dict[str, Callable] = {
     "logsumexp": _logsumexp,
     "max": lambda a, n, ctx: ctx.shaped(a.max(axis=n.param, keepdims=True), n.shape),
     "vec": lambda a, n, ctx: _vec(a, n.param),
+    "spectral": lambda a, n, ctx: ctx.shaped(numpy_part(*n.param, a), n.shape),
     "tril": lambda a, n, ctx: np.tril(a, n.param),
     "triu": lambda a, n, ctx: np.triu(a, n.param),
     "unvec": lambda a, n, ctx: a.reshape(ctx.size(n.shape[0]), ctx.size(n.shape[1]),

@@ -26,6 +26,7 @@ from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Sca
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .reassociation import reassociate
+from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
@@ -246,6 +247,7 @@ BUILD = {
     Scatter: _scatter,
     Concat: _concat,
     TriMask: _trimask,
+    Decomposition: lambda n, kids, s: unary("spectral", kids[0], s.shape(n), (n.kind, n.part)),
 }
 
 
