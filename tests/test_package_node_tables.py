@@ -72,6 +72,8 @@ CASES = {
     "Concat": (ic.concatenate([X, Z], axis=0), Z),
     "TriMask": (ic.triu(X @ W, 1) + ic.tril(X @ W, -1), X),
     "Max": (ic.max(X @ W, axis=0) + ic.maximum(x, 0.1) @ W, W),
+    "Decomposition": (ic.eigh(A + A.T)[1] @ ic.diag(ic.tanh(ic.eigvalsh(A + A.T)))
+                      + ic.svd(X)[0] @ ic.diag(ic.svdvals(X)), A),
     # the other public constructors of structure: stack is a Concat of indexed items, where a
     # product with a constant mask
     "stack": (ic.stack([x, 2 * x, ic.tanh(x)], axis=1), x),
@@ -93,7 +95,7 @@ def _concrete_node_types() -> set:
 
 def test_node_types_is_every_concrete_node_class():
     assert set(NODE_TYPES) == _concrete_node_types()
-    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 20  # Max: the 20th (issue 16)
+    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 21  # Decomposition: the 21st (issue 17)
 
 
 @pytest.mark.parametrize("table", list(TABLES))

@@ -42,8 +42,10 @@ from ..core.algebra import delta_classes
 from ..core.elementwise import RULES, rule
 from ..core.dims import Dim, dim_factors, dim_names
 from ..errors import BindingError, IndexcalcError
+from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .spectral_source import emit_decomposition
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
 from ..core.graph_walk import postorder
 from ..core.coercion import as_expr
@@ -119,6 +121,7 @@ class _Writer:
         self.imports: list[str] = []
         self.dtype = self.take("dtype")
         self.lines: list[str] = []
+        self.decompositions: dict = {}  # (kind, id(argument)) -> the variable holding it
         self.var: dict[int, str] = {}
         self.size_var: dict[str, str] = {}
         self.keywords: list[str] = []     # dimensions the caller passes by name
@@ -415,5 +418,6 @@ _EMIT = {
     Scatter: emit_scatter,
     Concat: emit_concat,
     TriMask: emit_trimask,
+    Decomposition: emit_decomposition,
 }
 _NAMES = (Tensor, Named, Shared, Derivative)
