@@ -22,7 +22,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .dims import Dim, dims_equal
-from .orthogonality import cancel_orthogonal
+from .orthogonality import cancel_orthogonal, vanishes
 from .normal_form import merge_powers, orient_symmetric, term_key
 from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, plain, zero
 
@@ -89,6 +89,8 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
         return zero(shape)
     kept = cancel_orthogonal(kept, out)
     kept, out = _eliminate_deltas(kept, out, dims)
+    if vanishes(kept):
+        return zero(shape)
     kept, freed = merge_powers(kept)
     kept = orient_symmetric(kept, out) + [(_SIZE, (l,)) for l in freed]
     size_labels = list(dict.fromkeys(ls[0] for f, ls in kept if f is _SIZE))  # each label once

@@ -5,7 +5,11 @@ A rewrite of :func:`indexcalc.core.algebra.product`: two factors that are the sa
 over their row (column) label and nothing else — the label in no other factor and not in the
 output, every other label but one shared — are the identity on the remaining pair of labels: a
 delta, which delta elimination then renames away. So ``∂(Σλ)/∂A`` is ``I`` and ``∂tr(Uᵀ U)`` is
-zero. Shrinks: two factors become one delta.
+zero. Shrinks: two factors become one delta (or none: ``Σ_k V[k,i] V[k,i] = 1`` where ``i`` is
+used elsewhere).
+
+:func:`vanishes` says when a product is zero because it reads the diagonal of a gap matrix
+(``F[k,k] = 0``): the eigenvector terms of the derivative of a function of the eigenvalues alone.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def cancel_orthogonal(factors: list, out: tuple) -> list:
                 pair = _contracted_pair(f, ls, ms, axes, count, out)
                 if pair is not None:
                     rest = [x for k, x in enumerate(factors) if k not in (i, j)]
-                    factors = rest + [pair]
+                    factors = rest + [p for p in (pair,) if p is not _ONE]
                     changed = True
                     break
             if changed:
@@ -59,9 +63,22 @@ def _contracted_pair(f: Decomposition, ls: tuple, ms: tuple, axes: tuple, count:
     for axis in axes:
         free = -1 if axis == -2 else -2
         c = ls[axis]
-        if ms[axis] != c or c in out or count[c] != 2 or ls[free] == ms[free]:
+        if ms[axis] != c or c in out or count[c] != 2:
             continue
         if ls[:-2] != ms[:-2] or c in ls[:-2] or ls.count(c) != 1:
             continue
+        if ls[free] == ms[free]:  # a column's squared norm: 1, if its label lives on elsewhere
+            if ls[free] in out or count[ls[free]] > 2 or ls[free] in ls[:-2]:
+                return _ONE
+            continue
         return (Delta(f.shape[free], 2), (ls[free], ms[free]))
     return None
+
+
+_ONE = object()  # a pair whose product is 1
+
+
+def vanishes(factors: list) -> bool:
+    """Whether a factor is the diagonal of a gap matrix (zero there by definition)."""
+    return any(isinstance(f, Decomposition) and f.part == "gaps" and ls[-1] == ls[-2]
+               for f, ls in factors)
