@@ -31,6 +31,7 @@ API_SECTIONS = (
     ("Building expressions", ("indexcalc.core.nodes", "indexcalc.core.expr", "indexcalc.frontend.declare", "indexcalc.formula.reader")),
     ("Operations", ("indexcalc.frontend.arithmetic", "indexcalc.frontend.axes", "indexcalc.frontend.matrices")),
     ("Reshaping, indexing and structure", ("indexcalc.frontend.shaping",)),
+    ("Spectral decompositions", ("indexcalc.frontend.spectral",)),
     ("Differentiating", ("indexcalc.calculus.derivatives", "indexcalc.evaluation.finite_differences")),
     ("Evaluating and planning", ("indexcalc.evaluation.compiled", "indexcalc.evaluation.plan_report")),
     ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms", "indexcalc.layouts.matrix_form", "indexcalc.layouts.vec_convention",
