@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from ..frontend import arithmetic, axes, extrema, matrices, statistics
+from ..frontend import arithmetic, axes, extrema, matrices, spectral, statistics
 from ..core.elementwise import PUBLIC
 from ..core.nodes import Expr
 
@@ -67,6 +68,7 @@ FUNCTIONS: dict[str, Fn] = {
     "transpose": Fn(axes.transpose, (_X,), "axis"),
     "reshape": Fn(matrices.reshape, (_X,), "dim"),
     "einsum": Fn(arithmetic.einsum, (("subscripts", "str", True),), "expr"),
+    **{name: Fn(partial(spectral.part_by_name, name)) for name in spectral.PARTS_BY_NAME},
 }
 ELEMENTWISE = frozenset(PUBLIC)
 

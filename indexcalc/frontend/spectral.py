@@ -24,7 +24,7 @@ from typing import Any
 from ..core.algebra import fresh_labels, product
 from ..core.coercion import as_expr
 from ..core.dims import dims_equal, format_shape
-from ..core.nodes import Decomposition, Expr
+from ..core.nodes import DECOMPOSITION_CALLS, Decomposition, Expr
 from ..core.slicing import index_spec
 from ..errors import IndexcalcError, ShapeError
 
@@ -112,6 +112,23 @@ def svdvals(a: Any) -> Expr:
         array([2., 1.])
     """
     return svd(a, compute_uv=False)
+
+
+#: a part's printed name -> (kind, part): what formulas may call (printed forms parse back)
+PARTS_BY_NAME = {name: key for key, name in DECOMPOSITION_CALLS.items()}
+
+
+def part_by_name(name: str, a: Any) -> Expr:
+    """The part a printed name stands for: ``part_by_name("svd_U", A)`` is ``ic.svd(A)[0]``.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A = ic.Tensor("A", (3, 2))
+        >>> part_by_name("svd_Vh", A) is ic.svd(A)[2]
+        True
+    """
+    kind, part = PARTS_BY_NAME[name]
+    return Decomposition(kind, _matrix(a, name, square=kind == "eigh"), part)
 
 
 def matrix_norm(x: Expr, ord: Any) -> Expr:  # noqa: A002 - mirrors numpy.linalg.norm
