@@ -219,6 +219,17 @@ def test_repeated_and_zero_singular_values_refuse_the_vector_derivatives():
     assert np.all(np.isfinite(ic.diff(s, Y).evaluate(Y=rank2)))
 
 
+def test_values_the_decomposition_cannot_take_are_refused():
+    A = ic.Tensor("A", (3, 3))
+    for value in (np.full((3, 3), np.nan), np.full((3, 3), np.inf)):
+        for f in (ic.eigvalsh(A), ic.svdvals(A), ic.diff(ic.svd(A)[0], A)):
+            with pytest.raises(ic.IndexcalcError, match="decomposition failed"):
+                f.evaluate(A=value)
+    for shape in [(0, 0), (2, 0, 0), (0, 3)]:  # empty matrices and stacks: empty answers
+        X = ic.Tensor("X", shape)
+        assert ic.diff(ic.svd(X)[0], X).evaluate(X=np.ones(shape)).size == 0
+
+
 def test_construction_refusals():
     with pytest.raises(ic.ShapeError, match="min\\(m, n\\)"):
         ic.svd(ic.Tensor("X", "m n"))
@@ -228,6 +239,10 @@ def test_construction_refusals():
         ic.svdvals(ic.Tensor("x", 3))
     with pytest.raises(ic.IndexcalcError, match="full_matrices"):
         ic.svd(ic.Tensor("X", (3, 4)), full_matrices=True)
+    with pytest.raises(ic.IndexcalcError, match="True or False"):
+        ic.svd(ic.Tensor("X", (3, 4)), np.ones(3))
+    with pytest.raises(ic.ShapeError, match="ord=2.*Frobenius"):
+        ic.norm(ic.Tensor("X", "n d"), 2)
     with pytest.raises(ic.IndexcalcError, match="ord=2"):
         ic.norm(ic.Tensor("T", (2, 3, 4)), 2)
     assert ic.svd(ic.Tensor("X", "n n"))[1].shape == ("n",)

@@ -31,8 +31,9 @@ ASYMMETRY = 1.5e-8
 # --------------------------------------------------------------------------- checks (NumPy)
 
 def _check_symmetric(a: np.ndarray) -> None:
-    scale = float(np.max(np.abs(a))) if a.size else 0.0
-    gap = float(np.max(np.abs(a - np.swapaxes(a, -1, -2)))) if a.size else 0.0
+    with np.errstate(invalid="ignore"):  # inf − inf: NaN, left to the decomposition to refuse
+        scale = float(np.max(np.abs(a))) if a.size else 0.0
+        gap = float(np.max(np.abs(a - np.swapaxes(a, -1, -2)))) if a.size else 0.0
     if gap > ASYMMETRY * scale:
         raise IndexcalcError(
             f"eigh: the matrix is not symmetric (largest |A − Aᵀ| = {gap:.3g}, largest |A| = "
@@ -85,7 +86,7 @@ def _eigh_gaps(w: Any, xp: Any) -> Any:
     """``F[i,j] = 1/(λ_j − λ_i)`` off the diagonal, 0 on it."""
     d = w[..., None, :] - w[..., :, None]
     values = _concrete(w)
-    if values is not None:
+    if values is not None and values.shape[-1] > 1 and values.size:
         _check_gaps(_concrete(d), np.max(np.abs(values), axis=-1), "eigh")
     return _off_diagonal_reciprocal(d, xp)
 
@@ -95,8 +96,8 @@ def _svd_gaps(s: Any, xp: Any) -> Any:
     s2 = s * s
     d = s2[..., None, :] - s2[..., :, None]
     values = _concrete(s2)
-    if values is not None:
-        _check_gaps(_concrete(d), np.max(values, axis=-1) if values.size else values, "svd")
+    if values is not None and values.shape[-1] > 1 and values.size:
+        _check_gaps(_concrete(d), np.max(values, axis=-1), "svd")
     return _off_diagonal_reciprocal(d, xp)
 
 
@@ -145,12 +146,16 @@ def _library_decompose(linalg: Any, transpose: Callable) -> Callable:
     """The decomposition with a library's ``eigh``/``svd`` (jax.numpy, torch, cupy)."""
     def decompose(kind: str, a: Any) -> dict:
         value = _concrete(a)
-        if kind == "eigh":
-            if value is not None:
-                _check_symmetric(value)
-            w, v = linalg.eigh((a + transpose(a)) / 2)
-            return {"values": w, "vectors": v}
-        u, s, vh = linalg.svd(a, full_matrices=False)
+        if kind == "eigh" and value is not None:
+            _check_symmetric(value)
+        try:
+            if kind == "eigh":
+                w, v = linalg.eigh((a + transpose(a)) / 2)
+                return {"values": w, "vectors": v}
+            u, s, vh = linalg.svd(a, full_matrices=False)
+        except Exception as e:  # torch's LinAlgError (a RuntimeError), cupy's, …
+            raise IndexcalcError(f"{kind}: the decomposition failed at these values "
+                                 f"({type(e).__name__}: {str(e)[:200]})") from None
         return {"U": u, "s": s, "Vh": vh}
     return decompose
 
@@ -189,27 +194,27 @@ def _unpack(kind: str, packed: np.ndarray, rows: int) -> dict:
 
 
 def _dask_step(node: Decomposition, ctx: Any) -> Callable:
-    import dask.array as da
-
+    """Each matrix whole in one block, decomposed by NumPy into the packed array (once per run
+    and argument), the part unpacked from it block by block."""
     kind, part = node.kind, node.part
-    rows = ctx.shape(node.arg)[-1 if kind == "eigh" else -2]
+    m, n = ctx.shape(node.arg)[-2:]
+    packed_rows = n + 1 if kind == "eigh" else m + n + 1
     shape = ctx.shape(node)
     key = ("dask", kind, id(node.arg))
 
     def run(a):
-        whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
         entry = ctx.shared.get(key)
         if entry is None or entry[0] is not a:
-            k = rows if kind == "eigh" else min(a.shape[-2:])
-            chunks = whole.chunks[:-2] + ((a.shape[-1] + 1 if kind == "eigh" else sum(a.shape[-2:]) + 1,), (k,))
+            whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
+            chunks = whole.chunks[:-2] + ((packed_rows,), (min(m, n),))
             entry = (a, whole.map_blocks(lambda b: _pack(kind, b), dtype=a.dtype, chunks=chunks))
             ctx.shared[key] = entry
         packed = entry[1]
-        lead = packed.chunks[:packed.ndim - 2]
-        out_chunks = lead + tuple((n,) for n in shape[len(lead):])
+        lead = packed.chunks[:-2]
+        chunks = lead + tuple((d,) for d in shape[len(lead):])
         drop = (packed.ndim - 1,) if len(shape) == packed.ndim - 1 else ()
-        return packed.map_blocks(lambda b: _part(kind, part, _unpack(kind, b, rows), np),
-                                 dtype=a.dtype, chunks=out_chunks, drop_axis=drop)
+        return packed.map_blocks(lambda b: _part(kind, part, _unpack(kind, b, m), np),
+                                 dtype=a.dtype, chunks=chunks, drop_axis=drop)
     return run
 
 

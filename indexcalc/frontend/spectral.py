@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..core.algebra import fresh_labels, product
 from ..core.coercion import as_expr
 from ..core.dims import dims_equal, format_shape
@@ -92,6 +94,9 @@ def svd(a: Any, full_matrices: bool = False, compute_uv: bool = True) -> Any:
         >>> s.evaluate(A=np.array([[3.0, 0.0], [0.0, -4.0], [0.0, 0.0]]))
         array([4., 3.])
     """
+    if not isinstance(full_matrices, (bool, np.bool_)) or not isinstance(compute_uv, (bool, np.bool_)):
+        raise IndexcalcError(f"svd: full_matrices and compute_uv must be True or False, got "
+                             f"{full_matrices!r:.40} and {compute_uv!r:.40}")
     if full_matrices:
         raise IndexcalcError("svd: full_matrices=True is not supported (the completed basis is "
                              "not unique, nor differentiable); use full_matrices=False")
@@ -145,7 +150,13 @@ def matrix_norm(x: Expr, ord: Any) -> Expr:  # noqa: A002 - mirrors numpy.linalg
     """
     if x.ndim != 2:
         raise ShapeError(f"norm: ord={ord!r} is a matrix norm; got shape {format_shape(x.shape)}")
-    s = svdvals(x)
+    try:
+        s = svdvals(x)
+    except ShapeError:
+        raise ShapeError(f"norm: ord={ord!r} of a matrix of shape {format_shape(x.shape)} comes "
+                         "from its min(m, n) singular values, a number unknown for two different "
+                         "named dimensions: give the sizes as ints, or use ord=None (the "
+                         "Frobenius norm)") from None
     if ord == 2:
         return index_spec(s, (("i", 0),))
     (i,) = fresh_labels(1)
