@@ -57,7 +57,7 @@ def eigh(a: Any) -> tuple[Expr, Expr]:
         >>> w.evaluate(A=np.array([[2.0, 1.0], [1.0, 2.0]]))
         array([1., 3.])
         >>> print(ic.grad(ic.sum(w * w), A))
-        Σ_n' 2 eigvecsh(A)[n,n'] eigvalsh(A)[n'] eigvecsh(A)[n'',n']
+        2 Σ_n'' eigvecsh(A)[n,n''] eigvecsh(A)[n',n''] eigvalsh(A)[n'']
     """
     a = _matrix(a, "eigh", square=True)
     return Decomposition("eigh", a, "values"), Decomposition("eigh", a, "vectors")
