@@ -142,6 +142,22 @@ def _scalar_of_square(node, sizes) -> None:
     assert node.shape == node.arg.shape[:-2], node.shape  # one per matrix of a stack
 
 
+def _decomposition(node, sizes) -> None:
+    """A part of eigh (of a square matrix) or of the thin svd, k = min(m, n), per matrix of a stack."""
+    assert node.arg.ndim >= 2, node.arg.shape
+    m, n = node.arg.shape[-2:]
+    if node.kind == "eigh":
+        _square(node)
+        k = n
+    else:
+        assert node.kind == "svd", node.kind
+        k = m if dims_equal(m, n) else min(m, n)  # (named dimensions only when equal)
+    own = {"eigh": {"values": (k,), "vectors": (n, k), "gaps": (k, k)},
+           "svd": {"U": (m, k), "s": (k,), "Vh": (k, n), "gaps": (k, k), "inv_s": (k,)}}
+    assert node.part in own[node.kind], node.part
+    assert _same_shape(node.shape, node.arg.shape[:-2] + own[node.kind][node.part]), node.shape
+
+
 def _reshape(node, sizes) -> None:
     before = [_size(d, sizes) for d in node.arg.shape]
     after = [_size(d, sizes) for d in node.shape]
@@ -224,6 +240,7 @@ RULES_BY_TYPE: dict[str, Callable[[Any, Mapping[str, int]], None]] = {
     "Named": _unary_same_shape, "Shared": _unary_same_shape, "Derivative": _derivative,
     "Index": _index,
     "Scatter": _scatter, "Concat": _concat, "TriMask": _trimask,
+    "Decomposition": _decomposition,
 }
 
 

@@ -15,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 import indexcalc as ic
 
+import graph_check
 from _fd import assert_close, fd_jacobian
 
 
@@ -114,6 +115,7 @@ def test_second_derivatives_through_the_gaps():
     for f, x, value in [(ic.sum(V ** 4) + ic.sum(w ** 3), A, symmetric_value(4, 1)),
                         (ic.sum(U ** 4) + ic.sum(Vh ** 4) + ic.sum(s ** 3), X, matrix_value(5, 3, 2))]:
         g = ic.grad(f, x)
+        graph_check.check(ic.hessian(f, x))  # every node of the result keeps its invariants
         assert_close(ic.evaluate(ic.hessian(f, x), **{x.name: value}),
                      fd_jacobian(g, x, {x.name: value}), 1e-5, f"hessian by {x.name}")
 

@@ -34,6 +34,7 @@ class Context:
     def __init__(self, sizes: dict, dtype: np.dtype, ns: Namespace, plans: dict):
         self.sizes, self.dtype, self.ns, self.plans = sizes, dtype, ns, plans
         self.shared: dict = {}  # one run's values that several steps share (a decomposition)
+        self.parts_used: dict = {}  # (kind, id(argument)) -> the parts of it the program uses
 
     def shape(self, node: Expr) -> tuple:
         return tuple(dim_size(d, self.sizes) for d in node.shape)

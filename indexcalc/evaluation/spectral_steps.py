@@ -41,6 +41,13 @@ def _check_symmetric(a: np.ndarray) -> None:
             "the variable with symmetric=True and bind a symmetric value")
 
 
+def _check_finite(kind: str, a: np.ndarray) -> None:
+    """LAPACK returns NaN for some non-finite inputs and refuses others: refuse them all."""
+    if not np.all(np.isfinite(a)):
+        raise IndexcalcError(f"{kind}: the decomposition failed at these values: the matrix has "
+                             "NaN or infinite entries")
+
+
 def _check_gaps(d: np.ndarray, scale: np.ndarray, what: str) -> None:
     n = d.shape[-1]
     if n < 2 or d.size == 0:
@@ -125,12 +132,22 @@ def _part(kind: str, part: str, parts: dict, xp: Any) -> Any:
 
 # --------------------------------------------------------------------------- decompositions
 
-def _numpy_decompose(kind: str, a: np.ndarray) -> dict:
+#: the parts that need the vectors: without them a program calls eigvalsh (svd without U, V)
+VECTOR_PARTS = frozenset({"vectors", "U", "Vh"})
+
+
+def _numpy_decompose(kind: str, a: np.ndarray, vectors: bool = True) -> dict:
+    _check_finite(kind, a)
     try:
         if kind == "eigh":
             _check_symmetric(a)
-            w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)
+            sym = (a + np.swapaxes(a, -1, -2)) / 2
+            if not vectors:
+                return {"values": np.linalg.eigvalsh(sym)}
+            w, v = np.linalg.eigh(sym)
             return {"values": w, "vectors": v}
+        if not vectors:
+            return {"s": np.linalg.svd(a, compute_uv=False)}
         u, s, vh = np.linalg.svd(a, full_matrices=False)
         return {"U": u, "s": s, "Vh": vh}
     except np.linalg.LinAlgError as e:
@@ -144,14 +161,24 @@ def numpy_part(kind: str, part: str, a: np.ndarray) -> np.ndarray:
 
 def _library_decompose(linalg: Any, transpose: Callable) -> Callable:
     """The decomposition with a library's ``eigh``/``svd`` (jax.numpy, torch, cupy)."""
-    def decompose(kind: str, a: Any) -> dict:
+    def svdvals(a):
+        own = getattr(linalg, "svdvals", None)
+        return own(a) if own is not None else linalg.svd(a, compute_uv=False)
+
+    def decompose(kind: str, a: Any, vectors: bool = True) -> dict:
         value = _concrete(a)
+        if value is not None:
+            _check_finite(kind, value)
         if kind == "eigh" and value is not None:
             _check_symmetric(value)
         try:
+            if kind == "eigh" and not vectors:
+                return {"values": linalg.eigvalsh((a + transpose(a)) / 2)}
             if kind == "eigh":
                 w, v = linalg.eigh((a + transpose(a)) / 2)
                 return {"values": w, "vectors": v}
+            if not vectors:
+                return {"s": svdvals(a)}
             u, s, vh = linalg.svd(a, full_matrices=False)
         except Exception as e:  # torch's LinAlgError (a RuntimeError), cupy's, …
             raise IndexcalcError(f"{kind}: the decomposition failed at these values "
@@ -221,16 +248,24 @@ def _dask_step(node: Decomposition, ctx: Any) -> Callable:
 # --------------------------------------------------------------------------- the step
 
 def decomposition_step(node: Decomposition, ctx: Any) -> Callable:
-    """The step of one part: decompose (once per run for all parts of the argument), pick."""
+    """The step of one part: decompose (once per run for all parts of the argument), pick.
+
+    Each part's builder records its part in ``ctx.parts_used``; by the first run every part of the
+    program has, so a program that needs no vectors asks for the values alone (``eigvalsh``,
+    ``svd(compute_uv=False)``). A folded constant decomposed before a later part asked for the
+    vectors is decomposed again, in full."""
     if ctx.ns.name == "dask":
         return _dask_step(node, ctx)
     decompose, xp = _decomposer(ctx.ns.name), ctx.ns.xp
     kind, part, key = node.kind, node.part, (node.kind, id(node.arg))
+    used = ctx.parts_used.setdefault(key, set())
+    used.add(part)
+    need = "vectors" if kind == "eigh" else "U"
 
     def run(a):
         entry = ctx.shared.get(key)
-        if entry is None or entry[0] is not a:
-            entry = (a, decompose(kind, a))
+        if entry is None or entry[0] is not a or (part in VECTOR_PARTS and need not in entry[1]):
+            entry = (a, decompose(kind, a, vectors=bool(used & VECTOR_PARTS)))
             ctx.shared[key] = entry
         return _part(kind, part, entry[1], xp)
     return run
