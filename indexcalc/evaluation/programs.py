@@ -21,7 +21,8 @@ from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .scan_steps import body_plans, scan_step
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -206,6 +207,16 @@ def _alias(node: Named | Shared | Derivative, ctx: Context) -> None:
     return None
 
 
+def _scan_step(node: Scan, ctx: Context) -> Callable:
+    return scan_step(node, ctx, _body_program)
+
+
+def _body_program(root: Expr, ctx: Context) -> "Program":
+    """A scan's body compiled as a program of its own (planned once, run at every step)."""
+    order, plans = body_plans(root, ctx.sizes)
+    return Program(order, root, Context(ctx.sizes, ctx.dtype, ctx.ns, plans), None)
+
+
 #: One row per node type (``NODE_TYPES``): ``(node, ctx) -> step function of the children's
 #: values``, or ``None`` for the rows :func:`_input` and :func:`_alias`, which take no step.
 BUILDERS: dict[type, Callable] = {
@@ -229,6 +240,7 @@ BUILDERS: dict[type, Callable] = {
     Scatter: scatter_step,
     Concat: concat_step,
     TriMask: trimask_value,
+    Scan: _scan_step,
 }
 
 #: Nodes that are another node's value under a new name: no step, the same slot.
