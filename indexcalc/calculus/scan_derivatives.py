@@ -38,7 +38,7 @@ def scan_tangent(node: Scan, tan: Callable, E: tuple, forward: Callable) -> Expr
     dc = fresh_placeholder("d" + node.carry.name, node.carry.shape + extra, taken)
     taken.append(dc)
     seqs = list(node.seqs) + [(node.carry, previous_carries(node))]
-    lagged = list(node.lagged) + [True]
+    shown = list(node.shown) + [(node.carry.name, 1 if node.reverse else -1)]
     consts = list(node.consts)
     seeds = [(node.carry, dc)]
     for pairs, into in ((node.seqs, seqs), (node.consts, consts)):
@@ -49,7 +49,7 @@ def scan_tangent(node: Scan, tan: Callable, E: tuple, forward: Callable) -> Expr
             dp = fresh_placeholder("d" + p.name, p.shape + extra, taken)
             taken.append(dp)
             into.append((dp, te))
-            lagged += [False] if into is seqs else []
+            shown += [(dp.name, 0)] if into is seqs else []
             seeds.append((p, dp))
 
     def tangent_of(g: Expr) -> Expr:
@@ -59,7 +59,7 @@ def scan_tangent(node: Scan, tan: Callable, E: tuple, forward: Callable) -> Expr
     init = zero(node.carry.shape + extra) if init is None else init
     emit = tangent_of(node.emit) if node.emit is not None else None
     return Scan(tangent_of(node.body), emit, dc, init, tuple(seqs), tuple(consts), node.reverse,
-                tuple(lagged))
+                tuple(shown))
 
 
 def scan_cotangents(node: Scan, ct: Expr, dep: set, reverse: Callable) -> list:
@@ -73,9 +73,9 @@ def scan_cotangents(node: Scan, ct: Expr, dep: set, reverse: Callable) -> list:
         return p
 
     out_shape = node.shape[1:]
-    lam = placeholder("lam", node.carry.shape)    # the cotangent of the new carry at step t
-    g = placeholder("g" + node.carry.name, out_shape)  # the output's cotangent at step t
-    mu = placeholder("g" + node.carry.name + "_next", node.carry.shape)  # μ_t, from step t + 1
+    lam = placeholder("lam", node.carry.shape)  # the cotangent of the new carry at step t
+    g = placeholder("dy", out_shape)            # the output's own cotangent at step t
+    mu = placeholder("g", node.carry.shape)     # the new carry's cotangent from the later steps
 
     def vjp(v: Tensor) -> Expr:
         part = reverse(node.body, v, lam)
@@ -88,17 +88,18 @@ def scan_cotangents(node: Scan, ct: Expr, dep: set, reverse: Callable) -> list:
     at_step = {node.carry: prev, g: ct}  # placeholder -> its stacked value
     at_step.update({p: e for p, e in node.seqs})
     seqs = [(node.carry, prev)] + list(node.seqs) + [(g, ct)]
-    lagged = [True] + list(node.lagged) + [False]
+    lag = 1 if node.reverse else -1
+    shown = [(node.carry.name, lag)] + list(node.shown) + [(g.name, 0)]
     new_carry = {}
     if node.emit is None:  # the step's own value (tanh(…) in tanh′ = 1 − tanh²) is read, not recomputed
         y = placeholder(node.carry.name + "_new", node.carry.shape)
         new_carry = {node.body: y}
         seqs.append((y, node))
-        lagged.append(False)
+        shown.append((node.carry.name, 0))
         at_step[y] = node
     back_body = substitute(vjp(node.carry), {**new_carry, lam: lam_value})
     backward = Scan(back_body, lam_value, mu, zero(node.carry.shape), tuple(seqs), node.consts,
-                    not node.reverse, tuple(lagged))
+                    not node.reverse, tuple(shown))
     at_step[lam] = backward
     steps = node.shape[0]
     out = []

@@ -19,7 +19,7 @@ Grammar (every node has a positional ``shape``)::
           | Scatter(arg, spec, shape)           zeros of ``shape`` with ``arg`` written at [spec]
           | Concat(parts, axis)                 numpy.concatenate
           | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
-          | Scan(body, emit, carry, init, seqs, consts, reverse, lagged)   a recurrence over time
+          | Scan(body, emit, carry, init, seqs, consts, reverse, shown)   a recurrence over time
 
 ``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
 ``tests/test_package_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
@@ -547,16 +547,17 @@ class Scan(Expr):
     is the outer expression, time its leading axis), each ``consts`` placeholder for its outer
     expression (a closed-over parameter is its own placeholder). The node's value stacks, over
     ``t``, the new carry (or ``emit``, written in the previous carry and the sequences, when it is
-    given). ``reverse`` runs ``t`` from the last step to the first. ``lagged[k]`` marks a sequence
-    that holds the previous carries (``h_{t−1}``; printing only). The children are ``init``, the
+    given). ``reverse`` runs ``t`` from the last step to the first. ``shown[k]`` is how the
+    printers write sequence ``k`` at step ``t``: ``(name, lag)`` for ``name_{t+lag}`` (the previous
+    carries are ``(h, -1)``, ``h_{t−1}``). The children are ``init``, the
     sequences and the constants; the nested graphs are not. Build it with ``ic.scan``.
     """
 
-    __slots__ = ("body", "emit", "carry", "init", "seqs", "consts", "reverse", "lagged", "shape")
-    _fields = ("body", "emit", "carry", "init", "seqs", "consts", "reverse", "lagged")
+    __slots__ = ("body", "emit", "carry", "init", "seqs", "consts", "reverse", "shown", "shape")
+    _fields = ("body", "emit", "carry", "init", "seqs", "consts", "reverse", "shown")
 
     def __new__(cls, body: Expr, emit: "Expr | None", carry: Tensor, init: Expr, seqs: tuple,
-                consts: tuple, reverse: bool = False, lagged: tuple | None = None) -> "Scan":
+                consts: tuple, reverse: bool = False, shown: tuple | None = None) -> "Scan":
         seqs = tuple((p, e) for p, e in seqs)
         consts = tuple((p, e) for p, e in consts)
         if not seqs:
@@ -573,10 +574,11 @@ class Scan(Expr):
         if not (body.ndim == carry.ndim and all(map(dims_equal, body.shape, carry.shape))):
             raise ShapeError(f"scan: the step returns shape {format_shape(body.shape)} for a carry of "
                              f"shape {format_shape(carry.shape)}; a carry keeps its shape")
-        lagged = tuple(bool(b) for b in lagged) if lagged is not None else (False,) * len(seqs)
+        shown = (tuple((str(n), int(k)) for n, k in shown) if shown is not None
+                 else tuple((p.name, 0) for p, _ in seqs))
         out = (emit if emit is not None else body).shape
         return _intern(cls, body=body, emit=emit, carry=carry, init=init, seqs=seqs, consts=consts,
-                       reverse=bool(reverse), lagged=lagged, shape=(steps,) + tuple(out))
+                       reverse=bool(reverse), shown=shown, shape=(steps,) + tuple(out))
 
     def children(self) -> tuple[Expr, ...]:
         return (self.init,) + tuple(e for _, e in self.seqs) + tuple(e for _, e in self.consts)

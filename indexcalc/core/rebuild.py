@@ -61,7 +61,7 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Scan: lambda node, done: Scan(node.body, node.emit, node.carry, done(node.init),
                                   tuple((p, done(e)) for p, e in node.seqs),
                                   tuple((p, done(e)) for p, e in node.consts), node.reverse,
-                                  node.lagged),
+                                  node.shown),
 }
 
 

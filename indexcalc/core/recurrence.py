@@ -58,7 +58,7 @@ def previous_carries(node: Scan) -> Expr:
     cannot be sliced to ``T − 1``, so it is a scan itself (it emits the carry it was given).
     """
     carries = node if node.emit is None else Scan(node.body, None, node.carry, node.init,
-                                                  node.seqs, node.consts, node.reverse, node.lagged)
+                                                  node.seqs, node.consts, node.reverse, node.shown)
     steps = carries.shape[0]
     rest = _full_items(carries.shape[1:])
     if isinstance(steps, int):

@@ -23,6 +23,8 @@ from ..core.algebra import add, delta_classes, fresh, inline, product
 from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
 from ..calculus.forward import FORWARD, depends, identity_seed
+from ..calculus.reverse import REVERSE
+from ..core.nodes import Scan
 from ..errors import IndexcalcError, LayoutError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
@@ -35,7 +37,8 @@ from ..rendering.latex_notation import LATEX, latex_name
 #: How the explanation treats each node type (``NODE_TYPES``), ``type -> role``:
 #: ``"leaf"`` has no children (the variable, or a constant); ``"linear"`` is passed through, its
 #: local derivative folded into the step of the nearest intermediate above it; ``"nonlinear"``
-#: is an intermediate, and so is its argument; ``"named"`` is an intermediate by its name.
+#: is an intermediate, and so is its argument; ``"named"`` is an intermediate by its name;
+#: ``"recurrence"`` (a scan) is an intermediate, differentiated in reverse through time (BPTT).
 #: Local derivatives come from the forward rules (:data:`FORWARD`), one row per type as well.
 ROLES: dict[type, str] = {
     Tensor: "leaf", Constant: "leaf", Delta: "leaf", TriMask: "leaf",
@@ -45,6 +48,7 @@ ROLES: dict[type, str] = {
     Inverse: "nonlinear",
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
+    Scan: "recurrence",
 }
 NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
 DIRECTIONS = ("auto", "reverse", "forward")
@@ -66,7 +70,7 @@ def _intermediates(f: Expr, x: Tensor, dep: set[int]) -> list[Expr]:
     for n in nodes:
         inner = n.arg if isinstance(n, Named) else n
         role = ROLES[type(n)]
-        if role == "named" or (role == "nonlinear" and id(n) not in wrapped):
+        if role in ("named", "recurrence") or (role == "nonlinear" and id(n) not in wrapped):
             cut.add(id(n))
         if ROLES[type(inner)] == "nonlinear" and id(_unshared(inner.arg)) in dep:
             cut.add(id(_unshared(inner.arg)))
@@ -303,7 +307,33 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         layout=layout, vectors=vectors,
         definitions=tuple(ctx.definition(n) for n in cut if n is not x), steps=tuple(steps),
         result=Derivative(result, f, x, f.ndim), index=final, full=str(result),
-        matrix=_shown(form), matrix_form=None if isinstance(form, Shown) else form)
+        matrix=_shown(form), matrix_form=None if isinstance(form, Shown) else form,
+        notes=_recurrence_notes(cut, names, reverse))
+
+
+def _through_time(b: Expr, c: Expr, ct: Expr) -> Expr | None:
+    """The cotangent a scan ``b`` with cotangent ``ct`` passes to its child ``c``:
+    backpropagation through time, a scan run backwards (``None`` if ``b`` is no scan over ``c``)."""
+    scan = _unshared(b)
+    if not isinstance(scan, Scan) or c not in scan.children():
+        return None
+    parts = [v for child, v in REVERSE[Scan](scan, ct, {id(c)}) if child is c]
+    return add([(1.0, v) for v in parts], c.shape)
+
+
+def _recurrence_notes(cut: list, names, reverse: bool) -> tuple:
+    """One line per scan among the intermediates: how its derivative runs."""
+    notes = []
+    for n in cut:
+        if isinstance(_unshared(n), Scan):
+            name = names.text.get(n, str(n))
+            how = ("backpropagation through time: the cotangent runs backwards through the steps, "
+                   "a scan of the step's vector-Jacobian product (the recurrence g_{t-1} = "
+                   "(∂h_t/∂h_{t-1})ᵀ g_t, plus each step's own cotangent)" if reverse else
+                   "forward through time: the tangent obeys the recurrence dh_t = "
+                   "(∂h_t/∂h_{t-1}) dh_{t-1} + (∂h_t/∂x_t) dx_t, a scan of its own")
+            notes.append(f"{name} is a recurrence (a scan over t); it is differentiated by {how}.")
+    return tuple(notes)
 
 
 class _Build:
@@ -406,7 +436,9 @@ class _Build:
                 acc = self.acc[id(other)]
                 marker = self._marker(*cat((other,), (end,)), acc)
                 raws.append(_raw(cat([(L, cat(N, O))], [(marker, cat(O, E))]), out, dims))
-                terms.append(product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
+                through_time = _through_time(other, node, acc) if reverse and not E else None
+                terms.append(through_time if through_time is not None else
+                             product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
             top, bottom = cat((node,), (end,))
             step = self._step(node, top, bottom, top.ndim, locals_, raws, terms)
             self.acc[id(node)] = step.result

@@ -68,6 +68,7 @@ class Derivation:
         index: the result in index notation, intermediates by name; ``full``: without them.
         matrix: the result in matrix form for the layout (``Shown``: text and LaTeX), or ``None``
             where no layout module is installed; ``matrix_form``: the ``MatrixForm`` itself.
+        notes: remarks on how some intermediates are differentiated (a recurrence: through time).
 
     Examples:
         >>> import indexcalc as ic
@@ -91,6 +92,7 @@ class Derivation:
     full: str
     matrix: object | None
     matrix_form: object | None = None
+    notes: tuple = ()
 
     def __repr__(self) -> str:
         result = " ".join(self.index.text.split())
@@ -125,6 +127,7 @@ class Derivation:
             if s.matrix is not None:
                 lines.append(f"  matrix form ({self._conventions()}): {s.matrix.text}")
             lines.append("")
+        lines += [f"Note: {n}" for n in self.notes] + ([""] if self.notes else [])
         lines.append("Result:")
         lines.append(f"  {self.index.text}")
         if self.full != self.index.text.split(" = ", 1)[-1]:
@@ -148,6 +151,8 @@ class Derivation:
             rows.append(r"\quad " + s.index.latex)
             if s.matrix is not None:
                 rows.append(r"\quad " + s.matrix.latex)
+        rows += [r"\text{Note: " + n.replace("\\", "").replace("{", r"\{").replace("}", r"\}")
+                 .replace("_", r"\_") + "}" for n in self.notes]
         rows.append(r"\text{Result:}")
         rows.append(r"\quad " + self.index.latex)
         if self.matrix is not None:
