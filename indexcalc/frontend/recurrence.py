@@ -114,8 +114,8 @@ def _parameter_names(step: Callable, n_seqs: int) -> list[str]:
 def _trace(step: Callable, carry: Tensor, x: Any) -> tuple[Expr, Expr | None]:
     try:
         out = step(carry, x)
-    except IndexcalcError:
-        raise
+    except IndexcalcError as e:  # say where it came from, keep the kind (a ShapeError stays one)
+        raise type(e)(f"scan: the step could not be traced: {e}") from None
     except Exception as e:  # the user's function failed on placeholders: say why
         raise IndexcalcError(f"scan: the step could not be traced with indexcalc placeholders "
                              f"({type(e).__name__}: {e}); write it with indexcalc operations "
