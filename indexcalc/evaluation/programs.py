@@ -211,9 +211,10 @@ def _scan_step(node: Scan, ctx: Context) -> Callable:
     return scan_step(node, ctx, _body_program)
 
 
-def _body_program(root: Expr, ctx: Context) -> "Program":
-    """A scan's body compiled as a program of its own (planned once, run at every step)."""
-    order, plans = body_plans(root, ctx.sizes)
+def _body_program(roots: list, root: Expr, ctx: Context) -> "Program":
+    """A scan's body (all of ``roots``, output ``root``) compiled as a program of its own,
+    planned once and run at every step."""
+    order, plans = body_plans(roots, ctx.sizes)
     return Program(order, root, Context(ctx.sizes, ctx.dtype, ctx.ns, plans), None)
 
 
@@ -294,6 +295,10 @@ class Program:
         self.size = len(self._slot) + 1
         self.output = self._slot[id(root)]
         self.steps = _with_releases(self._steps, self.output)
+
+    def slot_of(self, node: Expr) -> int:
+        """The slot that holds ``node``'s value (a node of the program's graph)."""
+        return self._slot[id(node)]
 
     def _new_slot(self, node: Expr) -> int:
         self._slot[id(node)] = s = len(self._slot)
