@@ -11,7 +11,9 @@ Issue 18, item 1. The recurrence ``h_t = tanh(W h_{t−1} + U x_t)`` with the lo
 * **jax** — ``jax.jit(jax.grad(L))`` of ``L`` written with ``jax.lax.scan`` (in a child process,
   so that its thread pool never shares the cores with the NumPy measurements).
 
-Times are medians of repeated calls after a warm-up call; numpy and indexcalc alternate rounds
+Run as a script, the BLAS uses one thread unless ``OPENBLAS_NUM_THREADS`` (or ``OMP_``/``MKL_``)
+says otherwise; the table prints the setting. Times are medians of repeated calls after a
+warm-up call; numpy and indexcalc alternate rounds
 and keep their fastest round. Every value is compared with the NumPy loop's (a disagreement
 raises). ``rows()`` returns ``(name, ratio to NumPy, ratio to JAX)`` for the collected benchmark;
 run the file for a table::
@@ -33,6 +35,11 @@ from typing import Callable
 
 import numpy as np
 
+if __name__ == "__main__":
+    # one BLAS thread unless told otherwise: on a shared 2-core machine OpenBLAS's threads made a
+    # (1000 × 32)·(32 × 64) product 25x slower, penalizing whichever side batches its products
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 if __package__ in (None, ""):  # run as a script from anywhere in a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -175,7 +182,10 @@ def main(argv: list[str] | None = None) -> None:
     results = measure(lengths, budget)
     head = f"{'T':>5} {'numpy loop':>11} {'ic.scan':>9} {'unrolled':>9} {'jax scan':>9}" \
            f" {'scan/numpy':>11} {'scan/jax':>9} {'unrolled/numpy':>15}"
-    print(f"RNN h_t = tanh(W h_t-1 + U x_t), dL/dW, n = {N}, d = {D} (times in ms)")
+    threads = ", ".join(f"{v}={os.environ[v]}" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                         "MKL_NUM_THREADS") if v in os.environ)
+    print(f"RNN h_t = tanh(W h_t-1 + U x_t), dL/dW, n = {N}, d = {D} (times in ms; "
+          f"{threads or 'BLAS threads: default'})")
     print(head)
     for r in results:
         jax, unrolled = r["jax"], r.get("unrolled")

@@ -11,6 +11,7 @@ largest array the program will create with the limit.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -208,7 +209,7 @@ def _alias(node: Named | Shared | Derivative, ctx: Context) -> None:
 
 
 def _scan_step(node: Scan, ctx: Context) -> Callable:
-    return scan_step(node, ctx, _body_program)
+    return scan_step(node, ctx, _SCAN_TOOLS)
 
 
 def _body_program(roots: list, root: Expr, ctx: Context) -> "Program":
@@ -246,6 +247,17 @@ BUILDERS: dict[type, Callable] = {
 
 #: Nodes that are another node's value under a new name: no step, the same slot.
 ALIASES = tuple(t for t, row in BUILDERS.items() if row is _alias)
+
+
+def _node_step(node: Expr, ctx: Context, plans: dict) -> tuple[Callable, tuple]:
+    """The step of one node of a scan's body, and the nodes it takes (the body's own plans)."""
+    return BUILDERS[type(node)](node, Context(ctx.sizes, ctx.dtype, ctx.ns, plans)), _operands(node)
+
+
+#: What a scan's loop borrows from the programs (see :func:`indexcalc.evaluation.scan_steps.scan_step`).
+_SCAN_TOOLS = SimpleNamespace(program=lambda roots, root, ctx: _body_program(roots, root, ctx),
+                              step=_node_step, operands=lambda node: _operands(node),
+                              is_alias=lambda node: isinstance(node, ALIASES))
 
 
 # --------------------------------------------------------------------------- the program
@@ -295,10 +307,6 @@ class Program:
         self.size = len(self._slot) + 1
         self.output = self._slot[id(root)]
         self.steps = _with_releases(self._steps, self.output)
-
-    def slot_of(self, node: Expr) -> int:
-        """The slot that holds ``node``'s value (a node of the program's graph)."""
-        return self._slot[id(node)]
 
     def _new_slot(self, node: Expr) -> int:
         self._slot[id(node)] = s = len(self._slot)

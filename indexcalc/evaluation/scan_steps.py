@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core.dims import dim_size
 from ..core.graph_walk import postorder
-from ..core.nodes import Constant, Delta, Expr, Product, Scan, Tensor, TriMask
+from ..core.nodes import Constant, Delta, Expr, Product, Scan, Sum, Tensor, TriMask
 from ..core.recurrence import fresh_placeholder, over_time, substitute
 from .product_plans import plan_product
 
@@ -80,33 +80,107 @@ def split_loop(node: Scan) -> tuple[list, list, list, dict]:
     return new_roots, per_step, once, whole
 
 
-class _Loop:
-    """A body program prepared for a loop: the slot list filled once with what never changes."""
+def _pair_code(sa: str, sb: str, so: str, a: str, b: str) -> str | None:
+    """NumPy source for ``einsum(f"{sa},{sb}->{so}", a, b)`` when it is an elementwise product,
+    a matrix–vector or a matrix–matrix product (else ``None``)."""
+    if sa == sb == so:
+        return f"{a} * {b}"
+    if len(sb) == 2 and len(sa) == 1:
+        sa, sb, a, b = sb, sa, b, a
+    if len(sa) == 2 and len(sb) == 1 and sb in sa and len(so) == 1 and so in sa and so != sb:
+        return f"dot({a}, {b})" if sa[1] == sb else f"dot({b}, {a})"
+    if len(sa) == len(sb) == len(so) == 2:
+        shared = set(sa) & set(sb)
+        if len(shared) != 1 or set(so) != set(sa + sb) - shared:
+            return None
+        k = shared.pop()
+        i, j = sa.replace(k, ""), sb.replace(k, "")
+        left = a if sa == i + k else f"{a}.T"
+        right = b if sb == k + j else f"{b}.T"
+        return f"dot({left}, {right})" if so == i + j else f"dot({left}, {right}).T"
+    return None
 
-    def __init__(self, program: Any, outputs: list[int]):
-        self.steps = [(fn, args, out) for fn, args, out, _ in program.steps]
-        self.outputs = outputs
-        self.template = [None] * program.size
-        for slot, value in program.constants.items():
-            self.template[slot] = value
-        self.slots = dict(program.inputs)
 
-    def fix(self, values: dict) -> None:
-        for name, value in values.items():
-            if name in self.slots:
-                self.template[self.slots[name]] = value
+def _product_code(node: Product, plan: Any, operands: list[str]) -> str | None:
+    """NumPy source for a product whose planned pairwise steps are all :func:`_pair_code`'s."""
+    if plan.info is None or not (plan.compact == plan.target == plan.full):
+        return None
+    ops = list(operands)
+    for entry in plan.info.contraction_list:
+        positions, equation = entry[0], entry[2]
+        inputs, out = equation.split("->")
+        subs = inputs.split(",")
+        args = [ops.pop(p) for p in positions]
+        code = _pair_code(subs[0], subs[1], out, *args) if len(subs) == 2 else None
+        if code is None:
+            return None
+        ops.append(f"({code})")
+    scale = plan.multiplier * node.coef
+    return ops[0] if scale == 1.0 else f"{scale!r} * {ops[0]}"
 
 
-def scan_step(node: Scan, ctx: Any, compile_body: Callable) -> Callable:
+def _loop_function(roots: list, node: Scan, ctx: Any, fixed: list, per_step: list,
+                   tools: Any) -> Callable:
+    """``loop(c, order, out, *fixed values, *sequences) -> c``: the body written out as one
+    Python function run for each ``t`` of ``order``, built once per set of sizes.
+
+    Each node is one line: products of one or two matrices and vectors and sums as NumPy
+    expressions (on the NumPy backend), any other node as a call of the step the enclosing
+    programs would take; nodes that depend on no tensor are computed here, once. ``fixed`` and
+    ``per_step`` are the names of the tensors passed whole and per step, in order.
+    """
+    order, plans = body_plans(roots, ctx.sizes)
+    env: dict = {"dot": np.dot}
+    var: dict[int, str] = {}
+    params = {name: f"p{k}" for k, name in enumerate(fixed + per_step + [node.carry.name])}
+    lines: list[str] = []
+    on_tensor = _depends(roots, [n for n in order if isinstance(n, Tensor)])
+    direct = ctx.ns.name == "numpy"
+    for k, n in enumerate(order):
+        v = f"v{k}"
+        if isinstance(n, Tensor):
+            var[id(n)] = params[n.name]
+            continue
+        if tools.is_alias(n):
+            var[id(n)] = var[id(n.arg)]
+            continue
+        if id(n) not in on_tensor:  # a constant of the body: computed once, now
+            env[v] = tools.program([n], n, ctx).run({})
+            var[id(n)] = v
+            continue
+        code = None
+        if isinstance(n, Sum) and n.terms:
+            code = " + ".join(var[id(t)] if c == 1.0 else f"{c!r} * {var[id(t)]}" for c, t in n.terms)
+        elif direct and isinstance(n, Product):
+            code = _product_code(n, plans[id(n)], [var[id(f)] for f in tools.operands(n)])
+        if code is None:
+            fn, operands = tools.step(n, ctx, plans)
+            env[f"f{k}"] = fn
+            code = f"f{k}({', '.join(var[id(o)] for o in operands)})"
+        lines.append(f"{v} = {code}")
+        var[id(n)] = v
+    out = var[id(roots[1])] if node.emit is not None else "c"
+    head = ", ".join(["c", "order", "out"] + [params[n] for n in fixed] +
+                     [f"s{k}" for k in range(len(per_step))])
+    src = "\n".join([f"def loop({head}):", "    for t in order:",
+                      f"        {params[node.carry.name]} = c",
+                      *(f"        {params[n]} = s{k}[t]" for k, n in enumerate(per_step)),
+                      *("        " + line for line in lines),
+                      f"        c = {var[id(roots[0])]}", f"        out[t] = {out}",
+                      "    return c"])
+    exec(compile(src, "<indexcalc scan loop>", "exec"), env)  # noqa: S102 (our own source)
+    return env["loop"]
+
+
+def scan_step(node: Scan, ctx: Any, tools: Any) -> Callable:
     """``(init, *sequences, *constants) -> stacked values``: the loop, with the body planned once.
 
-    ``compile_body(roots, root, ctx)`` is the program of a body (the programs module passes a
-    builder of its own ``Program``).
+    ``tools`` is what the programs module lends: ``program(roots, root, ctx)`` (a straight-line
+    program), ``step(node, ctx, plans) -> (function, operand nodes)``, ``operands(node)`` and
+    ``is_alias(node)``.
     """
     roots, per_step, once, whole = split_loop(node)
-    program = compile_body(roots, roots[0], ctx)
-    emit_slot = program.slot_of(roots[1]) if node.emit is not None else None
-    before = [compile_body([v], v, ctx) for _, v in per_step + once]
+    before = [tools.program([v], v, ctx) for _, v in per_step + once]
     before_names = [q.name for q, _ in per_step + once]
     n_per_step = len(per_step)
     carry = node.carry.name
@@ -114,9 +188,15 @@ def scan_step(node: Scan, ctx: Any, compile_body: Callable) -> Callable:
     whole_names = [whole[p].name for p, _ in node.seqs]
     const_names = [p.name for p, _ in node.consts]
     n_seqs = len(seq_names)
+    per_step_names = seq_names + before_names[:n_per_step]
     out_shape = ctx.shape(node)
     reverse, xp, zeros, dtype = node.reverse, ctx.ns.xp, ctx.ns.ops.zeros, ctx.dtype
     steps = dim_size(node.shape[0], ctx.sizes)
+
+    used = {n.name for n in postorder(roots) if isinstance(n, Tensor)}
+    fixed = [n for n in const_names + before_names[n_per_step:] if n in used]
+    sequences = [n for n in per_step_names if n in used]
+    loop = _loop_function(roots, node, ctx, fixed, sequences, tools)
 
     def run(init, *operands):
         seqs, consts = operands[:n_seqs], operands[n_seqs:]
@@ -125,26 +205,11 @@ def scan_step(node: Scan, ctx: Any, compile_body: Callable) -> Callable:
         given = dict(zip(const_names, consts))
         given.update(zip(whole_names, seqs))
         computed = [p.run(given) for p in before]
-        loop = _Loop(program, [program.output] if emit_slot is None else [program.output, emit_slot])
-        loop.fix(given)
-        loop.fix(dict(zip(before_names[n_per_step:], computed[n_per_step:])))
-        per_t = [(loop.slots[n], s) for n, s in zip(seq_names, seqs) if n in loop.slots]
-        per_t += [(loop.slots[n], s) for n, s in zip(before_names, computed[:n_per_step])
-                  if n in loop.slots]
-        carry_slot = loop.slots.get(carry)
-        template, body_steps, (out_slot, *emit) = loop.template, loop.steps, loop.outputs
+        given.update(zip(before_names, computed))
+        given.update(zip(seq_names, seqs))
         out = [None] * steps
-        c = init
         with np.errstate(over="ignore", under="ignore"):
-            for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-                vals = template.copy()
-                if carry_slot is not None:
-                    vals[carry_slot] = c
-                for slot, s in per_t:
-                    vals[slot] = s[t]
-                for fn, args, slot in body_steps:
-                    vals[slot] = fn(*[vals[a] for a in args])
-                c = vals[out_slot]
-                out[t] = vals[emit[0]] if emit else c
+            loop(init, range(steps - 1, -1, -1) if reverse else range(steps), out,
+                 *[given[name] for name in fixed], *[given[name] for name in sequences])
         return xp.stack(out)
     return run
