@@ -43,3 +43,27 @@ print("dx2/dx0 == (W diag(s'(x1))) (W diag(s'(x0))):",
 print("its transpose == (diag(s'(x0)) W.T) (diag(s'(x1)) W.T):",
       np.allclose(through.T, np.diag(dsig0) @ Wv.T @ np.diag(dsig1) @ Wv.T))
 print("matches central finite differences:", ic.check(x2, x0, **values) < 1e-6)
+
+# The whole recurrence as one call: ic.scan traces the step once; the gradient is a reverse scan
+# (backpropagation through time) whose step is the VJP of this one, printed as the recurrence.
+us, c = ic.tensors("us[T,m] c[n]")
+X = ic.scan(lambda x, u: W @ ic.sigmoid(x) + W_in @ u + b, x0, us)  # X[t] = x_t, x_{-1} = x0
+loss = c @ X[-1]
+print()
+print("X =", X)
+g = ic.grad(loss, W)
+print("dL/dW, denominator layout:", ic.to_matrix(g, layout="denominator"))
+print("dL/dW, numerator layout:  ", ic.to_matrix(g, layout="numerator"))
+print(ic.explain(loss, W).notes[0])
+
+T = 6
+seq = dict(values, us=rng.normal(size=(T, m)), c=rng.normal(size=n))
+xs_np = [seq["x0"]]
+for t in range(T):                                           # the forward pass, kept
+    xs_np.append(Wv @ sig(xs_np[-1]) + seq["W_in"] @ seq["us"][t] + seq["b"])
+dW, gx = np.zeros((n, n)), seq["c"]                         # backward through time, by hand
+for t in range(T, 0, -1):
+    dW += np.outer(gx, sig(xs_np[t - 1]))
+    gx = sig(xs_np[t - 1]) * (1 - sig(xs_np[t - 1])) * (Wv.T @ gx)
+print("equals the hand-written BPTT loop:", np.allclose(g.evaluate(**seq), dW))
+print("matches central finite differences:", ic.check(loss, W, **seq) < 1e-6)

@@ -68,9 +68,9 @@ def previous_carries(node: Scan) -> Expr:
         if node.reverse:
             return concat([index_spec(carries, (("s", 1, steps, 1),) + rest), head], 0)
         return concat([head, index_spec(carries, (("s", 0, steps - 1, 1),) + rest)], 0)
-    step_value = Tensor(_unused_name("c_next", [carries]), node.carry.shape)
+    step_value = Tensor(_unused_name(node.carry.name + "_new", [carries]), node.carry.shape)
     return Scan(step_value, node.carry, node.carry, node.init, ((step_value, carries),), (),
-                node.reverse)
+                node.reverse, ((node.carry.name, 0),))
 
 
 def _unused_name(base: str, graphs: list) -> str:
