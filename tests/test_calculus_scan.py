@@ -13,6 +13,7 @@ import indexcalc as ic
 from indexcalc.core.graph_walk import postorder
 from indexcalc.core.nodes import Scan
 
+import graph_check
 from _fd import assert_close, fd_jacobian
 from _latex import assert_well_formed
 
@@ -139,6 +140,7 @@ def test_derivation_does_not_grow_with_the_length():
     for T in (5, 500):
         _, loss, (W, U, h0, xs) = _rnn(T)
         g = ic.grad(loss, W)
+        graph_check.check(g)
         sizes.append(len(postorder([g])))
         assert sum(isinstance(n, Scan) for n in postorder([g])) <= 3  # no unrolling
     assert sizes[0] == sizes[1]

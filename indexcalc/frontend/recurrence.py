@@ -56,7 +56,7 @@ def scan(step: Callable, init: Any, xs: Any) -> Any:
         >>> H.shape
         ('T', 'n')
         >>> print(H)
-        scan_t(h_t[i] = tanh(Σ_j W[i,j] h_{t-1}[j] + Σ_d U[i,d] x_t[d]); h_{-1}[i] = h0[i]; x_t[d] = xs[t,d])[T,i]
+        scan_t(h_t[n] = tanh(Σ_n' W[n,n'] h_{t-1}[n'] + Σ_d' U[n,d'] x_t[d']); h_{-1}[n] = h0[n]; x_t[d] = xs[t,d])[T,n]
     """
     init = as_expr(init, "scan init")
     several = isinstance(xs, (tuple, list))
