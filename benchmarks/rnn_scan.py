@@ -9,7 +9,9 @@ Issue 18, item 1. The recurrence ``h_t = tanh(W h_{t−1} + U x_t)`` with the lo
   gradient is a reverse scan over the step's VJP and one contraction over time);
 * **unrolled** — the same RNN unrolled with indexcalc (one node per step; T ≤ 100 by default);
 * **jax** — ``jax.jit(jax.grad(L))`` of ``L`` written with ``jax.lax.scan`` (in a child process,
-  so that its thread pool never shares the cores with the NumPy measurements).
+  so that its thread pool never shares the cores with the NumPy measurements);
+* **scan (jax backend)** — the same ``ic.scan`` gradient compiled with ``backend="jax"``, where
+  the loop is one jitted ``jax.lax.scan`` (measured in the JAX child process, float64).
 
 Run as a script, the BLAS uses one thread unless ``OPENBLAS_NUM_THREADS`` (or ``OMP_``/``MKL_``)
 says otherwise; the table prints the setting. Times are medians of repeated calls after a
@@ -70,11 +72,11 @@ def numpy_bptt(W, U, h0, xs, C):
     return dW
 
 
-def scan_gradient(T: int) -> Callable:
+def scan_gradient(T: int, backend: str = "numpy") -> Callable:
     W, U, h0 = ic.tensors(f"W[{N},{N}] U[{N},{D}] h0[{N}]")
     xs, C = ic.Tensor("xs", (T, D)), ic.Tensor("C", (T, N))
     H = ic.scan(lambda h, x: ic.tanh(W @ h + U @ x), h0, xs)
-    return ic.compile(ic.grad(ic.sum(H * C), W))
+    return ic.compile(ic.grad(ic.sum(H * C), W), backend=backend)
 
 
 def unrolled_gradient(T: int) -> Callable:
@@ -125,6 +127,10 @@ def _jax_times(lengths: tuple, budget: float) -> dict:
         if not np.allclose(got, ref, rtol=1e-9, atol=1e-9):
             raise AssertionError(f"jax disagrees with the NumPy loop at T = {T}")
         out[T] = _median_time(lambda **kw: grad(**kw).block_until_ready(), v, budget)
+        ours = scan_gradient(T, backend="jax")  # ic.scan on the jax backend: a jitted lax.scan
+        if not np.allclose(np.asarray(ours(**v)), ref, rtol=1e-9, atol=1e-9):
+            raise AssertionError(f"ic.scan on the jax backend disagrees at T = {T}")
+        out[("scan-jax", T)] = _median_time(lambda **kw: ours(**kw).block_until_ready(), v, budget)
     return out
 
 
@@ -159,6 +165,8 @@ def measure(lengths: tuple = LENGTHS, budget: float = 1.0,
     results = _measure(tuple(lengths), budget, unrolled_up_to)
     for row in results:
         row["jax"] = jax_times.get(row["T"])
+        if ("scan-jax", row["T"]) in jax_times:
+            row["scan (jax backend)"] = jax_times["scan-jax", row["T"]]
     return results
 
 
@@ -167,7 +175,7 @@ def rows(lengths: tuple = LENGTHS, budget: float = 1.0) -> list[tuple]:
     JAX ratio is ``None`` where JAX is not installed)."""
     out = []
     for r in measure(lengths, budget):
-        for name in ("scan", "unrolled"):
+        for name in ("scan", "unrolled", "scan (jax backend)"):
             if name in r:
                 out.append((f"RNN grad, n={N}, T={r['T']} ({name})", r[name] / r["numpy"],
                             r[name] / r["jax"] if r["jax"] else None))
@@ -181,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     lengths, budget = ((10, 100), 0.3) if args.quick else (LENGTHS, 1.0)
     results = measure(lengths, budget)
     head = f"{'T':>5} {'numpy loop':>11} {'ic.scan':>9} {'unrolled':>9} {'jax scan':>9}" \
-           f" {'scan/numpy':>11} {'scan/jax':>9} {'unrolled/numpy':>15}"
+           f" {'scan/numpy':>11} {'scan/jax':>9} {'unrolled/numpy':>15} {'ic.scan on jax/jax':>19}"
     threads = ", ".join(f"{v}={os.environ[v]}" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                                          "MKL_NUM_THREADS") if v in os.environ)
     print(f"RNN h_t = tanh(W h_t-1 + U x_t), dL/dW, n = {N}, d = {D} (times in ms; "
@@ -192,8 +200,9 @@ def main(argv: list[str] | None = None) -> None:
         cells = [f"{r['numpy'] * 1e3:.3f}", f"{r['scan'] * 1e3:.3f}",
                  f"{unrolled * 1e3:.3f}" if unrolled else "—", f"{jax * 1e3:.3f}" if jax else "n/a",
                  f"{r['scan'] / r['numpy']:.2f}x", f"{r['scan'] / jax:.2f}x" if jax else "n/a",
-                 f"{unrolled / r['numpy']:.2f}x" if unrolled else "—"]
-        widths = (11, 9, 9, 9, 11, 9, 15)
+                 f"{unrolled / r['numpy']:.2f}x" if unrolled else "—",
+                 f"{r['scan (jax backend)'] / jax:.2f}x" if "scan (jax backend)" in r else "n/a"]
+        widths = (11, 9, 9, 9, 11, 9, 15, 19)
         print(f"{r['T']:>5} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
 
 if __name__ == "__main__":

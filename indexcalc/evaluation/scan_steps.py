@@ -12,6 +12,7 @@ enclosing program.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -120,9 +121,10 @@ def _product_code(node: Product, plan: Any, operands: list[str]) -> str | None:
 
 
 def _loop_function(roots: list, node: Scan, ctx: Any, fixed: list, per_step: list,
-                   tools: Any) -> Callable:
+                   tools: Any) -> tuple[Callable, Callable]:
     """``loop(c, order, out, *fixed values, *sequences) -> c``: the body written out as one
-    Python function run for each ``t`` of ``order``, built once per set of sizes.
+    Python function run for each ``t`` of ``order``, built once per set of sizes; and the body as
+    one ``step`` function, for a backend that loops by itself.
 
     Each node is one line: products of one or two matrices and vectors and sums as NumPy
     expressions (on the NumPy backend), any other node as a call of the step the enclosing
@@ -168,8 +170,26 @@ def _loop_function(roots: list, node: Scan, ctx: Any, fixed: list, per_step: lis
                       *("        " + line for line in lines),
                       f"        c = {var[id(roots[0])]}", f"        out[t] = {out}",
                       "    return c"])
+    # the same body as one step, ``step(c, *fixed, *per-step values) -> (new c, output)``, for
+    # a backend with a loop of its own (``jax.lax.scan``)
+    out = var[id(roots[1])] if node.emit is not None else var[id(roots[0])]
+    step_head = ", ".join(["c"] + [params[n] for n in fixed] + [params[n] for n in per_step])
+    src += "\n".join(["\n", f"def step({step_head}):", f"    {params[node.carry.name]} = c",
+                       *("    " + line for line in lines),
+                       f"    return {var[id(roots[0])]}, {out}"])
     exec(compile(src, "<indexcalc scan loop>", "exec"), env)  # noqa: S102 (our own source)
-    return env["loop"]
+    return env["loop"], env["step"]
+
+
+def _jax_scan(step: Callable, reverse: bool) -> Callable:
+    """``(init, fixed, sequences) -> stacked outputs`` as one jitted ``jax.lax.scan`` of ``step``
+    (compiled once per shapes: the loop runs inside XLA, with no per-step interpreter cost)."""
+    jax = importlib.import_module("jax")  # the jax backend is in use: it is installed
+
+    def scan(init, fixed, sequences):
+        return jax.lax.scan(lambda c, xs: step(c, *fixed, *xs), init, sequences,
+                            reverse=reverse)[1]
+    return jax.jit(scan)
 
 
 def scan_step(node: Scan, ctx: Any, tools: Any) -> Callable:
@@ -196,7 +216,8 @@ def scan_step(node: Scan, ctx: Any, tools: Any) -> Callable:
     used = {n.name for n in postorder(roots) if isinstance(n, Tensor)}
     fixed = [n for n in const_names + before_names[n_per_step:] if n in used]
     sequences = [n for n in per_step_names if n in used]
-    loop = _loop_function(roots, node, ctx, fixed, sequences, tools)
+    loop, step = _loop_function(roots, node, ctx, fixed, sequences, tools)
+    scan_loop = _jax_scan(step, reverse) if ctx.ns.name == "jax" else None
 
     def run(init, *operands):
         seqs, consts = operands[:n_seqs], operands[n_seqs:]
@@ -207,6 +228,9 @@ def scan_step(node: Scan, ctx: Any, tools: Any) -> Callable:
         computed = [p.run(given) for p in before]
         given.update(zip(before_names, computed))
         given.update(zip(seq_names, seqs))
+        if scan_loop is not None:
+            return scan_loop(init, tuple(given[name] for name in fixed),
+                             tuple(given[name] for name in sequences))
         out = [None] * steps
         with np.errstate(over="ignore", under="ignore"):
             loop(init, range(steps - 1, -1, -1) if reverse else range(steps), out,
