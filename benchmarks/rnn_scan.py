@@ -35,13 +35,14 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable
 
-import numpy as np
-
-if __name__ == "__main__":
+if __name__ == "__main__":  # before NumPy loads its BLAS
     # one BLAS thread unless told otherwise: on a shared 2-core machine OpenBLAS's threads made a
     # (1000 × 32)·(32 × 64) product 25x slower, penalizing whichever side batches its products
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+
 if __package__ in (None, ""):  # run as a script from anywhere in a checkout
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
