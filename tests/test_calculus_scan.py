@@ -146,6 +146,22 @@ def test_derivation_does_not_grow_with_the_length():
     assert sizes[0] == sizes[1]
 
 
+@pytest.mark.parametrize("named", [False, True])
+def test_no_steps_at_all(named):
+    T = "T" if named else 0
+    W, h0, xs = ic.Tensor("W", (N, N)), ic.Tensor("h0", N), ic.Tensor("xs", (T, N))
+    H = ic.scan(lambda h, x: ic.tanh(W @ h + x), h0, xs)
+    v = {"W": np.eye(N), "h0": np.ones(N), "xs": np.ones((0, N))}
+    assert ic.evaluate(H, **v).shape == (0, N)
+    np.testing.assert_array_equal(ic.evaluate(ic.grad(ic.sum(H), W), **v), np.zeros((N, N)))
+    assert ic.evaluate(ic.diff(H, h0), **v).shape == (0, N, N)
+    if named:  # the first step's VJP reads step 0, which a length bound to 0 does not have
+        with pytest.raises(ic.BindingError, match="'T' of size 0"):
+            ic.evaluate(ic.grad(ic.sum(H), h0), **v)
+    else:
+        np.testing.assert_array_equal(ic.evaluate(ic.grad(ic.sum(H), h0), **v), np.zeros(N))
+
+
 def test_to_python_writes_the_loop():
     _, loss, (W, U, h0, xs) = _rnn(5)
     v = _values(5, seed=7)

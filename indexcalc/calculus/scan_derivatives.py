@@ -34,6 +34,8 @@ def _graphs(node: Scan) -> list:
 def scan_tangent(node: Scan, tan: Callable, E: tuple, forward: Callable) -> Expr:
     """The tangent of ``node`` (shape ``node.shape + E``): a scan of the tangent recurrence."""
     extra = tuple(d for _, d in E)
+    if node.shape[0] == 0:  # no step: nothing depends on anything
+        return zero(node.shape + extra)
     taken = _graphs(node)
     dc = fresh_placeholder("d" + node.carry.name, node.carry.shape + extra, taken)
     taken.append(dc)
@@ -65,6 +67,8 @@ def scan_tangent(node: Scan, tan: Callable, E: tuple, forward: Callable) -> Expr
 def scan_cotangents(node: Scan, ct: Expr, dep: set, reverse: Callable) -> list:
     """``[(child, its cotangent)]`` for the children of ``node`` that depend on the variable:
     backpropagation through time, the backward recurrence a scan of the step's VJP."""
+    if node.shape[0] == 0:  # no step: every cotangent is zero
+        return []
     taken = _graphs(node)
 
     def placeholder(base: str, shape: tuple) -> Tensor:

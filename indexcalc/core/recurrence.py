@@ -61,6 +61,8 @@ def previous_carries(node: Scan) -> Expr:
                                                   node.seqs, node.consts, node.reverse, node.shown)
     steps = carries.shape[0]
     rest = _full_items(carries.shape[1:])
+    if steps == 0:  # no step: no previous carry either
+        return carries
     if isinstance(steps, int):
         head = index_spec(node.init, (("n",),) + rest)
         if steps == 1:
