@@ -19,19 +19,22 @@ from ..core.coercion import as_expr
 from ..core.dim_meeting import renamed
 from ..core.dims import dims_equal, format_shape
 from ..core.graph_walk import one_tensor_per_name, tensors_of
-from ..core.nodes import Constant, Delta, Derivative, Expr, Tensor
+from ..core.nodes import Constant, Delta, Derivative, Expr, Named, Tensor
 from ..errors import IndexcalcError, ShapeError
 from ..formula.reader import formula_and_variable
 from .forward import _dims, forward, identity_seed
+from .named_variables import restore, stand_in
 from .reverse import reverse
 
 
 def _wrt(f: Any, x: Any, what: str) -> tuple[Expr, Tensor]:
     f = as_expr(f, f"{what}: the function")
+    if isinstance(x, Named):  # a named intermediate: by a stand-in tensor (named_variables)
+        f, x = stand_in(f, x, what)
     if not isinstance(x, Tensor):
-        raise IndexcalcError(f"{what}: differentiate by a variable (ic.Tensor), got "
-                             f"{type(x).__name__}; name intermediate results with ic.Tensor or "
-                             f"differentiate by the tensors they are built from")
+        raise IndexcalcError(f"{what}: differentiate by a variable (ic.Tensor) or a named "
+                             f"intermediate, got {type(x).__name__}; name the intermediate "
+                             f"(expr.named('H')) or differentiate by the tensors it is built from")
     one_tensor_per_name([x, *tensors_of(f)], what)
     return f, x
 
@@ -89,9 +92,12 @@ def diff(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
         >>> print(D)
         X[n,d] δ[h,h']
     """
-    f, x = _wrt(*_strings(f, x, shapes), "diff")
+    f, x = _strings(f, x, shapes)
+    named = x if isinstance(x, Named) else None
+    f, x = _wrt(f, x, "diff")
     seed, E = identity_seed(x)
-    return Derivative(symmetrize(forward(f, x, seed, E), x, convention), f, x, f.ndim)
+    d = symmetrize(forward(f, x, seed, E), x, convention)
+    return Derivative(d if named is None else restore(d, x, named), f, x, f.ndim)
 
 
 jacobian = diff
@@ -145,12 +151,15 @@ def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
         ...                                                  "y": "n"}) is g
         True
     """
-    f, x = _wrt(*_strings(f, x, shapes), "grad")
+    f, x = _strings(f, x, shapes)
+    named = x if isinstance(x, Named) else None
+    f, x = _wrt(f, x, "grad")
     if f.shape != ():
         raise ShapeError(f"grad applies to scalar functions; this one has shape "
                          f"{format_shape(f.shape)}. Try ic.jacobian (the full derivative), ic.vjp, "
                          f"or sum the function first")
-    return Derivative(symmetrize(reverse(f, x, Constant(1.0)), x, convention), f, x, 0)
+    g = symmetrize(reverse(f, x, Constant(1.0)), x, convention)
+    return Derivative(g if named is None else restore(g, x, named), f, x, 0)
 
 
 def hessian(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:

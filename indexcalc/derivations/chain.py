@@ -25,6 +25,7 @@ from .display import by_value_table, for_display, placeholder
 from .readings import contraction_reading, devec_line, form_of, kron_reading, label, matrix_line
 from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
+from ..calculus.named_variables import restore
 from ..calculus.forward import FORWARD, depends, identity_seed
 from ..errors import IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
@@ -199,12 +200,14 @@ INLINE_UP_TO = 160
 
 # --------------------------------------------------------------------------- the derivation
 
-def _final_form(f: Expr, x: Tensor, result: Expr, options: dict, user: list):
+def _final_form(f: Expr, x: Tensor, result: Expr, options: dict, user: list,
+                named_x: Named | None = None):
     """The result's matrix form: as accumulated, or as ``ic.grad`` writes the same tensor
     (distributed: ``ŷ∘ŷ⁻¹`` cancels there), whichever reads shorter."""
     forms = [form_of(result, f.ndim, options, user)[0]]
     if f.ndim == 0 and f is not x and isinstance(x, Tensor):
-        forms.append(form_of(grad(f, x), 0, options, user)[0])
+        g = grad(f, x) if named_x is None else restore(grad(f, x), x, named_x)
+        forms.append(form_of(g, 0, options, user)[0])
     forms = [m for m in forms if m is not None]
     return min(forms, key=lambda m: len(str(m))) if forms else None
 
@@ -276,6 +279,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         >>> print(d.steps[2].index)
         df/dv[h] = Σ_d (1 - z2[d] z2[d]) W[d,h]
     """
+    named_x = x if isinstance(x, Named) else None
     f, x = _wrt(f, x, "explain")
     user = _user_names(names)
     options = _options(layout, vectors, vec, normalized)
@@ -302,7 +306,9 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     own = [Named(names.text[n], n) for n in cut
            if n is not f and n is not x and not isinstance(n, (Tensor, Named))
            and not (isinstance(n, Apply) and n.fn in _BY_VALUE_ROWS)]
-    form = _final_form(f, x, result, options, user + own) if ctx.has_layouts else None
+    if named_x is not None:  # by a named intermediate: its value from its definition again
+        result = restore(result, x, named_x)
+    form = _final_form(f, x, result, options, user + own, named_x)
     head, shown, _ = matrix_line(f_name, x.name, result, f.ndim, options, user + own, "d")
     if form is not None:
         shown = Shown(str(form), form.latex())
@@ -365,7 +371,6 @@ class _Build:
         self.f, self.x, self.names, self.cut = f, x, names, cut
         self.options, self.latex = options, LATEX
         self.user = list(user)
-        self.has_layouts = True
         self.acc: dict[int, Expr] = {}  # the exact accumulated derivative of each node
         self.leaves: dict[int, Expr] = {}  # node id -> the leaf it prints as
         self.latex_of: dict[Expr, str] = {}  # leaf -> its LaTeX

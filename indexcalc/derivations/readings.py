@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..core.algebra import fresh, product
 from ..core.dims import format_shape
 from ..core.nodes import Expr, Tensor
@@ -61,11 +63,18 @@ def matrix_line(top: str, bottom: str, e: Expr, out_ndim: int, options: dict, na
 
 
 def kron_reading(text: str) -> str | None:
-    """The sentence that reads a Kronecker form, or ``None`` where it has no ``⊗``."""
+    """The sentence that reads a Kronecker form (block ``(i, j)`` of ``A ⊗ B`` is ``A_ij·B``),
+    with the form's own vectors where it has them; ``None`` where it has no ``⊗``."""
     if "⊗" not in text:
         return None
-    return ("A ⊗ B is the block matrix whose block (i, j) is A_ij·B: "
-            "eᵀ ⊗ I is the row of blocks e_1·I, e_2·I, …, and e ⊗ I their column")
+    said = []
+    for a in dict.fromkeys(re.findall(r"([^\Wᵀ]+)ᵀ ⊗ I\b", text)):
+        said.append(f"{a}ᵀ ⊗ I is the row of blocks {a}_1·I, {a}_2·I, …")
+    for a in dict.fromkeys(re.findall(r"(?<![\w)])([^\Wᵀ]+) ⊗ I\b", text)):
+        said.append(f"{a} ⊗ I is the column of blocks {a}_1·I, {a}_2·I, …")
+    for a in dict.fromkeys(re.findall(r"\bI(?:_[^\Wᵀ]+)? ⊗ ([^\Wᵀ]+ᵀ?)", text)):
+        said.append(f"I ⊗ {a} is block-diagonal, {a} on the diagonal")
+    return "; ".join(["A ⊗ B is the block matrix whose block (i, j) is A_ij·B"] + said)
 
 
 def contraction_reading(local_order: int, other: str, contracted: Shown, shape: tuple) -> str:

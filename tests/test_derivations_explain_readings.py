@@ -1,0 +1,144 @@
+"""``ic.explain`` as its readers need it (issue 15): every step's value recomputed from the
+definitions with NumPy and central differences; labelled forms, notes, readings, the de-vec;
+derivatives by a named intermediate; output that grows linearly with the graph's depth."""
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+
+from _fd import assert_close
+
+rng = np.random.default_rng(15)
+NH, NE, NV = 3, 4, 5  # distinct sizes: a transposed axis cannot hide
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _rnn_lm():
+    h_prev, e, H, W_e, b1, U, b2, y = ic.tensors(
+        "h_prev[nh] e[ne] H[nh,nh] W_e[ne,nh] b1[nh] U[nh,nv] b2[nv] y[nv]")
+    h = ic.sigmoid(h_prev @ H + e @ W_e + b1).named("h")
+    y_hat = ic.softmax(h @ U + b2).named("ŷ")
+    J = -ic.sum(y * ic.log(y_hat))  # the asker's literal loss
+    sizes = dict(h_prev=(NH,), e=(NE,), H=(NH, NH), W_e=(NE, NH), b1=(NH,), U=(NH, NV), b2=(NV,))
+    vals = {k: rng.normal(size=s) for k, s in sizes.items()}
+    vals["y"] = np.eye(NV)[2]
+    return J, H, h, vals
+
+
+def _loss_of_h(hv, vals):  # J as a NumPy function of the hidden state alone
+    s = hv @ vals["U"] + vals["b2"]
+    log_softmax = s - s.max() - np.log(np.exp(s - s.max()).sum())
+    return -np.sum(vals["y"] * log_softmax)
+
+
+def _central(fun, x0, step=1e-6):
+    out = np.zeros(x0.shape)
+    for j in np.ndindex(x0.shape):
+        e = np.zeros(x0.shape)
+        e[j] = step
+        out[j] = (fun(x0 + e) - fun(x0 - e)) / (2 * step)
+    return out
+
+
+def _step(d, target):
+    return next(s for s in d.steps if s.target == target)
+
+
+def test_each_step_of_the_rnn_language_model_has_the_value_of_its_total_derivative():
+    J, H, h, vals = _rnn_lm()
+    d = ic.explain(J, H, vectors="row", normalized=["y"])
+    z = vals["h_prev"] @ vals["H"] + vals["e"] @ vals["W_e"] + vals["b1"]
+    hv = _sigmoid(z)
+    dJ_dh = _central(lambda t: _loss_of_h(t, vals), hv)
+    assert_close(_step(d, "df/dh").result.evaluate(**vals), dJ_dh, what="dJ/dh")
+    dJ_dz1 = _central(lambda t: _loss_of_h(_sigmoid(t), vals), z)
+    assert_close(_step(d, "df/dz1").result.evaluate(**vals), dJ_dz1, what="dJ/dz1")
+    dJ_dH = _central(lambda W: _loss_of_h(_sigmoid(vals["h_prev"] @ W + z - vals["h_prev"] @ vals["H"]), vals), vals["H"])
+    assert_close(d.matrix_form.evaluate(**vals), dJ_dH, what="dJ/dH")
+    # the printed chain of ∂ŷ/∂z2 with J's cotangent: simplified as far as the result, y − ŷ
+    text = str(d)
+    assert _step(d, "df/dz2").matrix.text.replace(" ", "") in ("−y+ŷ", "ŷ−y")
+    assert "ŷ^∘-1" not in _step(d, "df/dz2").matrix.text
+    # names agree between the steps and the result: σ' is written through h everywhere
+    assert "σ'" not in text.split("Result:")[0] and "h∘(1 − h)" in text
+    assert "summing over nothing" not in text and "vanishes" not in text
+    assert "note: assumes Σ y = 1" in text  # the assumption normalized=["y"] makes
+    assert text.startswith("df/dH") and "∂h/∂z1" in text  # totals d, locals ∂
+    third = next(l for s in d.steps for l in s.locals if l.order == 3)
+    assert "never built" in third.reading and "h_prev" in third.reading
+    assert "df/dH, denominator layout, row vectors, nh × nh" in text
+
+
+@pytest.mark.parametrize("layout, vec", [("numerator", "col"), ("denominator", "row")])
+def test_rnn_step_kronecker_form_is_labelled_and_is_the_tensor_reshaped(layout, vec):
+    e, W_hx, W_hh, h0 = ic.tensors("e[ni] W_hx[ni,nh] W_hh[nh,nh] h0[nh]")
+    h = ic.tanh(W_hx.T @ e + W_hh.T @ h0).named("h")
+    d = ic.explain(h, W_hx, layout=layout, vec=vec)
+    ni, nh = 3, 4
+    vals = dict(e=rng.normal(size=ni), W_hx=rng.normal(size=(ni, nh)),
+                W_hh=rng.normal(size=(nh, nh)), h0=rng.normal(size=nh))
+    hv = np.tanh(vals["W_hx"].T @ vals["e"] + vals["W_hh"].T @ vals["h0"])
+    D = np.einsum("a,b,ac->abc", 1 - hv**2, vals["e"], np.eye(nh))  # (1 − h_a²) e_b δ_ac
+    order = "F" if vec == "col" else "C"  # the contract's vec: Fortran order is column-major
+    M = np.stack([D[a].reshape(-1, order=order) for a in range(nh)])  # rows follow vec(h)
+    if layout == "denominator":
+        M = M.T
+    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), M, rtol=1e-12)
+    words = "row-major vec = vec(W_hxᵀ)" if vec == "row" else "column-major vec"
+    assert f"dvec(h)/dvec(W_hx), {layout} layout" in d.matrix_label and words in d.matrix_label
+    assert "⊗ I" in d.matrix.text or "I ⊗" in d.matrix.text
+    assert "block" in d.steps[-1].kron_reading
+    # back to ∂L/∂W_hx: Σ_a g_a ∂h_a/∂W_hx, checked against NumPy for a random g
+    assert d.devec is not None and "∂L/∂W_hx = e (g∘(1 − h∘h))ᵀ" in d.devec.text
+    g = rng.normal(size=nh)
+    np.testing.assert_allclose(np.einsum("a,abc->bc", g, D),
+                               np.outer(vals["e"], g * (1 - hv**2)), rtol=1e-12)
+
+
+def test_derivatives_by_a_named_intermediate():
+    X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+    H = (X @ W).named("H")
+    y_hat = (H @ v).named("ŷ")
+    l = 0.5 * ic.sum((y_hat - y) ** 2)
+    n, dd, hh = 5, 3, 4
+    vals = dict(X=rng.normal(size=(n, dd)), W=rng.normal(size=(dd, hh)), v=rng.normal(size=hh),
+                y=rng.normal(size=n))
+    Hv = vals["X"] @ vals["W"]
+    np.testing.assert_allclose(ic.diff(y_hat, H).evaluate(**vals, n=n),
+                               np.einsum("h,nm->nmh", vals["v"], np.eye(n)), rtol=1e-12)
+    dl_dH = _central(lambda t: 0.5 * np.sum((t @ vals["v"] - vals["y"]) ** 2), Hv)
+    assert_close(ic.grad(l, H).evaluate(**vals), dl_dH, what="dl/dH")
+    d = ic.explain(l, H)
+    assert d.steps[-1].target == "df/dH"
+    assert_close(d.matrix_form.evaluate(**vals), dl_dH, what="explain dl/dH")
+    np.testing.assert_allclose(ic.diff(H, W).evaluate(X=vals["X"], h=hh),
+                               np.einsum("nd,hk->nhdk", vals["X"], np.eye(hh)), rtol=1e-12)
+    with pytest.raises(ic.IndexcalcError, match="name"):
+        ic.diff(ic.sum(X @ W), (X @ W).named("X"))  # clashes with the tensor X
+
+
+def test_explanation_grows_linearly_with_depth():
+    x = ic.Tensor("x", "n")
+    e = x
+    for _ in range(120):
+        e = ic.sin(e)
+    d = ic.explain(ic.sum(e), x)
+    steps = str(d).split("Result:")[0].splitlines()  # the result itself is one long product
+    assert len(d.steps) == 121 and max(len(line) for line in steps) < 400
+    v = np.array([0.1, 0.3, 0.5])
+    expected = np.ones(3)
+    for _ in range(120):
+        expected, v = expected * np.cos(v), np.sin(v)
+    np.testing.assert_allclose(d.result.evaluate(x=np.array([0.1, 0.3, 0.5])), expected, rtol=1e-10)
+
+
+def test_explain_refuses_bad_options_by_name():
+    x = ic.Tensor("x", 3)
+    with pytest.raises(ic.IndexcalcError, match="vec"):
+        ic.explain(ic.sum(ic.exp(x)), x, vec="diagonal")
+    with pytest.raises(ic.IndexcalcError, match="normalized"):
+        ic.explain(ic.sum(ic.exp(x)), x, normalized=[3])
