@@ -51,7 +51,9 @@ def test_rnn_cell_by_input_weights():
     assert d.direction == "reverse" and [s.target for s in d.steps] == ["dh/dz1", "dh/dW_hx"]
     pre = local(d, "z1", "W_hx")  # the pre-activation by W_hx: 3rd order, with its delta
     assert (pre.order, pre.shape) == (3, ("nh", "ni", "nh"))
-    assert pre.index.text == "∂z1/∂W_hx[nh,ni,nh'] = e[ni] δ[nh,nh']"
+    # the local line names each axis as the chain line does: z1's axis is the summed nh''
+    assert pre.index.text == "∂z1/∂W_hx[nh'',ni,nh'] = e[ni] δ[nh'',nh']"
+    assert "δ[nh'',nh']" in d.steps[-1].chain.text
     act = local(d, "h", "z1")
     assert (act.order, act.shape) == (2, ("nh", "nh"))
     assert d.steps[-1].collapses[0].text == "δ[nh'',nh']: nh'' → nh'"
@@ -70,7 +72,7 @@ def test_rnn_language_model_by_hidden_weights():
     assert [s.node for s in d.steps] == ["z3", "z2", "h", "z1", "H"]  # from f inward
     pre = local(d, "z1", "H")
     assert (pre.order, pre.shape) == (3, ("nh", "nh", "nh"))
-    assert pre.index.text == "∂z1/∂H[nh,nh',nh''] = h_prev[nh'] δ[nh,nh'']"
+    assert pre.index.text == "∂z1/∂H[nh'',nh,nh'] = h_prev[nh] δ[nh'',nh']"
     assert local(d, "h", "z1").order == 2 and local(d, "z2", "h").order == 2
     assert local(d, "z3", "z2").shape == ("nv",)  # ∂ logsumexp / ∂ logits: the softmax
     last = d.steps[-1]
@@ -104,7 +106,9 @@ def test_recurrence_jacobian(direction):
     d = ic.explain(x_next, x, layout="numerator", direction=direction)
     assert d.direction == direction
     act = local(d, "z1", "x")
-    assert act.index.text == "∂z1/∂x[n,n'] = σ'(x[n]) δ[n,n']" and act.order == 2
+    want = {"reverse": "∂z1/∂x[n'',n'] = σ'(x[n'']) δ[n'',n']",  # z1's axis summed: n''
+            "forward": "∂z1/∂x[n,n'] = σ'(x[n]) δ[n,n']"}[direction]  # z1's axis first: n
+    assert act.index.text == want and act.order == 2
     assert d.index.text == "df/dx[n,n'] = W[n,n'] σ'(x[n'])"
     assert_result(d, x_next, x, {"n": 3, "m": 2})
 

@@ -270,8 +270,8 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         >>> d = ic.explain(ic.sum(ic.tanh(W @ v)), v)
         >>> [(s.target, s.order) for s in d.steps]
         [('df/dz2', 1), ('df/dz1', 1), ('df/dv', 1)]
-        >>> print(d.steps[1].locals[0].index)
-        ∂z2/∂z1[d,d'] = (1 - z2[d] z2[d]) δ[d,d']
+        >>> print(d.steps[1].locals[0].index)  # each axis named as in the chain line below
+        ∂z2/∂z1[d',d] = (1 - z2[d'] z2[d']) δ[d',d]
         >>> print(d.steps[1].chain)
         df/dz1[d] = Σ_d' df/dz2[d'] (1 - z2[d'] z2[d']) δ[d',d]
         >>> d.steps[1].collapses[0].text
@@ -401,12 +401,14 @@ class _Build:
     def aliases(self, style: Style) -> dict:
         return {} if style is TEXT else dict(self.latex_of)
 
-    def show(self, e: Expr, lhs: tuple[str, str] | None = None) -> Shown:
-        """``e`` (already rewritten for display) in both styles, as ``lhs[idx] = …`` if given."""
+    def show(self, e: Expr, lhs: tuple[str, str] | None = None, axes: list | None = None) -> Shown:
+        """``e`` (already rewritten for display) in both styles, as ``lhs[idx] = …`` if given;
+        ``axes``: the index names of its axes (default: as it prints on its own)."""
         texts = []
+        axes = label_names(e.shape) if axes is None else axes
         for style, head in ((TEXT, lhs and lhs[0]), (self.latex, lhs and lhs[1])):
-            body = render(e, style, self.aliases(style))
-            texts.append(f"{style.indexed(head, label_names(e.shape))} = {body}" if head else body)
+            body = render(e, style, self.aliases(style), axes)
+            texts.append(f"{style.indexed(head, axes)} = {body}" if head else body)
         return Shown(*texts)
 
     def definition(self, n: Expr) -> tuple[str, Shown]:
@@ -426,7 +428,8 @@ class _Build:
             self.marker[id(node)] = leaf
         return self.marker[id(node)]
 
-    def _local_record(self, b: Expr, c: Expr, L: Expr, contracted: tuple | None) -> LocalDerivative:
+    def _local_record(self, b: Expr, c: Expr, L: Expr, contracted: tuple | None,
+                      axes: list | None = None) -> LocalDerivative:
         of, by = self.names.text[b], self.names.text[c]
         lhs = (_partial(of, by, TEXT), _partial(self.names.latex[b], self.names.latex[c], self.latex))
         reading = None
@@ -435,7 +438,7 @@ class _Build:
             shown = self._matrix_text(value)
             if shown is not None:
                 reading = contraction_reading(L.ndim, other, shown, value.shape)
-        return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(self.display(L), lhs),
+        return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(self.display(L), lhs, axes),
                                reading)
 
     def _matrix_text(self, e: Expr) -> Shown | None:
@@ -506,8 +509,15 @@ class _Build:
                 chain_factors = cat([(shown_L, cat(N, O))], [(marker, cat(O, E))])
                 by_name = product(chain_factors, out, dims)
                 name = _partial(self.names.text[top_], self.names.text[bottom_], TEXT, "d")
-                locals_.append(self._local_record(b, c, L, (name, by_name)))
                 raws.append(_raw(chain_factors, out, dims))
+                # the local line names each axis as the chain line does (node's axes as in the
+                # result, the other's as the indices summed): one name per axis in the step
+                r = raws[-1]
+                printed = product_label_names(r)
+                position = dict(zip(cat(N, E), r.out))
+                position.update(zip(cat(O, E), next(ls for g, ls in r.factors if g is marker)))
+                axes = [printed[position[l]] for l in cat(N, O)]
+                locals_.append(self._local_record(b, c, L, (name, by_name), axes))
                 by_names.append(by_name)
                 acc = self.acc[id(other)]
                 if id(other) in self.long:  # written by name; kept whole, never copied
