@@ -22,7 +22,7 @@ from typing import Any
 from ..core.algebra import add, delta_classes, fresh, inline, product, size_factors
 from ..core.elementwise import RULES as ELEMENTWISE_RULES
 from .display import by_value_table, for_display, placeholder
-from .readings import contraction_reading, devec_line, form_of, kron_reading, label, matrix_line
+from .readings import contraction_reading, d_vec, devec_line, form_of, kron_reading, label, matrix_line
 from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
 from ..calculus.named_variables import restore
@@ -433,11 +433,18 @@ class _Build:
         of, by = self.names.text[b], self.names.text[c]
         lhs = (_partial(of, by, TEXT), _partial(self.names.latex[b], self.names.latex[c], self.latex))
         reading = None
-        if L.ndim > 2 and contracted is not None:
-            other, value = contracted
-            shown = self._matrix_text(value)
-            if shown is not None:
-                reading = contraction_reading(L.ndim, other, shown, value.shape)
+        if L.ndim > 2:  # say what it is as a matrix, and what the chain makes of it
+            parts = [f"order {L.ndim}, never built"]
+            form, _ = form_of(self.display(L), b.ndim, self.options, [])
+            if form is not None:
+                parts.append(f"as {d_vec(of, by, self.options)} it is {form}"
+                             + (f" ({kron_reading(str(form), short=True)})"
+                                if kron_reading(str(form), short=True) else ""))
+            if contracted is not None and contracted[1].ndim <= 2:
+                shown = self._matrix_text(contracted[1])
+                if shown is not None:
+                    parts.append(contraction_reading(contracted[0], shown, contracted[1].shape))
+            reading = "; ".join(parts)
         return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(self.display(L), lhs, axes),
                                reading)
 

@@ -76,4 +76,13 @@ def for_display(e: Expr, leaves: Mapping[int, Expr], by_value: Mapping) -> Expr:
             done[id(n)] = n
         else:
             done[id(n)] = _raw_rebuild(n, lambda c: done[id(c)])
-    return done[id(e)]
+    return _one_term(done[id(e)])
+
+
+def _one_term(e: Expr) -> Expr:
+    """``c·p`` for a sum of one product term ``p`` is the product with coefficient ``c·p.coef``
+    (index notation printed the sum ``0.5·1[n]`` as ``(0.5 1) 1[n]``)."""
+    if isinstance(e, Sum) and len(e.terms) == 1 and isinstance(e.terms[0][1], Product):
+        c, p = e.terms[0]
+        return Product(c * p.coef, p.factors, p.out, p.dims)
+    return e

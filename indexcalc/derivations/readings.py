@@ -62,9 +62,10 @@ def matrix_line(top: str, bottom: str, e: Expr, out_ndim: int, options: dict, na
     return head, Shown(str(form), form.latex()), form
 
 
-def kron_reading(text: str) -> str | None:
+def kron_reading(text: str, short: bool = False) -> str | None:
     """The sentence that reads a Kronecker form (block ``(i, j)`` of ``A ⊗ B`` is ``A_ij·B``),
-    with the form's own vectors where it has them; ``None`` where it has no ``⊗``."""
+    with the form's own vectors where it has them; ``None`` where it has no ``⊗``; ``short``:
+    only the sentences about the form's own factors."""
     if "⊗" not in text:
         return None
     said = []
@@ -74,13 +75,20 @@ def kron_reading(text: str) -> str | None:
         said.append(f"{a} ⊗ I is the column of blocks {a}_1·I, {a}_2·I, …")
     for a in dict.fromkeys(re.findall(r"\bI(?:_[^\Wᵀ]+)? ⊗ ([^\Wᵀ]+ᵀ?)", text)):
         said.append(f"I ⊗ {a} is block-diagonal, {a} on the diagonal")
+    if short:
+        return "; ".join(said) or None
     return "; ".join(["A ⊗ B is the block matrix whose block (i, j) is A_ij·B"] + said)
 
 
-def contraction_reading(local_order: int, other: str, contracted: Shown, shape: tuple) -> str:
-    """``order 3, never built: contracting it with dJ/dz1 gives h_prevᵀ dJ/dz1 (nh × nh)``."""
-    return (f"order {local_order}, never built: contracting it with {other} gives "
-            f"{contracted.text}, of shape {format_shape(shape)}")
+def d_vec(top: str, bottom: str, options: dict) -> str:
+    """``∂vec(H)/∂vec(W) (denominator layout, column-major vec)``."""
+    vec = "column-major" if options["vec"] == "col" else "row-major"
+    return f"∂vec({top})/∂vec({bottom}) ({options['layout']} layout, {vec} vec)"
+
+
+def contraction_reading(other: str, contracted: Shown, shape: tuple) -> str:
+    """``contracting it with dJ/dz1 gives h_prevᵀ dJ/dz1, of shape (nh, nh)``."""
+    return f"contracting it with {other} gives {contracted.text}, of shape {format_shape(shape)}"
 
 
 def devec_line(f_name: str, x_name: str, derivative: Expr, f_ndim: int, taken: set,
