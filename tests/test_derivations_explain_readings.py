@@ -8,6 +8,7 @@ import pytest
 import indexcalc as ic
 
 from _fd import assert_close
+from _latex import assert_well_formed
 
 rng = np.random.default_rng(15)
 NH, NE, NV = 3, 4, 5  # distinct sizes: a transposed axis cannot hide
@@ -142,3 +143,22 @@ def test_explain_refuses_bad_options_by_name():
         ic.explain(ic.sum(ic.exp(x)), x, vec="diagonal")
     with pytest.raises(ic.IndexcalcError, match="normalized"):
         ic.explain(ic.sum(ic.exp(x)), x, normalized=[3])
+
+
+def test_latex_carries_the_readings_labels_and_notes():
+    J, H, h, vals = _rnn_lm()
+    d = ic.explain(J, H, vectors="row", normalized=["y"])
+    tex = d.latex()
+    assert_well_formed(tex)
+    assert r"\text{reading: order 3, never built" in tex
+    assert r"\text{note: assumes Σ y = 1 (declared normalized)}" in tex
+    assert r"\text{df/dH, denominator layout, row vectors, nh × nh}" in tex
+    assert r"\mathrm{z1}" not in tex and "{z_{1}}" in tex  # the index lines' names in the forms
+
+
+def test_names_agree_without_a_named_hidden_state():
+    h_prev, H, U, y = ic.tensors("h_prev[nh] H[nh,nh] U[nh,nv] y[nv]")
+    J = -ic.sum(y * ic.log(ic.softmax(ic.sigmoid(h_prev @ H) @ U)))
+    text = str(ic.explain(J, H, vectors="row"))
+    # σ(z1) is not named: σ'(z1) everywhere, never z2∘(1 − z2) in one line and σ' in another
+    assert "σ'(z1" in text and "(1 − z2)" not in text and "(1 - z2" not in text

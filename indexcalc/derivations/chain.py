@@ -32,6 +32,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
+from ..layouts.form_text import latex_name as form_latex_name
 from ..rendering.latex_notation import LATEX, latex_name
 
 #: How the explanation treats each node type (``NODE_TYPES``), ``type -> role``:
@@ -309,10 +310,11 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     if named_x is not None:  # by a named intermediate: its value from its definition again
         result = restore(result, x, named_x)
     form = _final_form(f, x, result, options, user + own, named_x)
-    head, shown, _ = matrix_line(f_name, x.name, result, f.ndim, options, user + own, "d")
     if form is not None:
-        shown = Shown(str(form), form.latex())
+        shown = Shown(str(form), ctx.tex(form.latex()))
         head = label(f_name, x.name, result, f.ndim, form, options, "d")
+    else:
+        head, shown, _ = matrix_line(f_name, x.name, result, f.ndim, options, user + own, "d")
     notes = tuple(dict.fromkeys(n for s in steps for n in s.notes))
     if form is not None:
         notes = tuple(dict.fromkeys(notes + form.notes))
@@ -394,6 +396,16 @@ class _Build:
                 named[u] = leaf
         self.by_value = by_value_table(named)
 
+    def tex(self, latex: str) -> str:
+        """A matrix form's LaTeX with the explanation's names as its index lines write them
+        (``z_{1}``, not the matrix printer's ``\\mathrm{z1}``)."""
+        table = {form_latex_name(n.name): t for n, t in self.latex_of.items()}
+        table.update({form_latex_name(self.names.text[n]): self.names.latex[n] for n in self.cut})
+        for plain in sorted(table, key=len, reverse=True):
+            if plain != table[plain] and plain.startswith("\\mathrm{"):
+                latex = latex.replace(plain, "{" + table[plain] + "}")
+        return latex
+
     def display(self, e: Expr) -> Expr:
         """``e`` as it prints: intermediates and long earlier results by name."""
         return for_display(e, self.leaves, self.by_value)
@@ -450,7 +462,7 @@ class _Build:
 
     def _matrix_text(self, e: Expr) -> Shown | None:
         form, _ = form_of(e, 0, dict(self.options, layout="denominator"), [])
-        return None if form is None else Shown(str(form), form.latex())
+        return None if form is None else Shown(str(form), self.tex(form.latex()))
 
     def _step(self, node: Expr, top: Expr, bottom: Expr, locals_: list, raws: list,
               exact: Expr, short: Expr) -> Step:
@@ -466,6 +478,7 @@ class _Build:
                                                                _collapses(r, self.latex))]
         index = self.show(short, lhs)
         head, matrix, form = matrix_line(t, b, short, top.ndim, self.options, [], "d")
+        matrix = Shown(matrix.text, self.tex(matrix.latex))
         kron = kron_reading(matrix.text) if short.ndim > 2 else None
         notes = () if form is None else form.notes
         return Step(self.names.text[node], lhs[0], exact.ndim, exact.shape, tuple(locals_),

@@ -179,13 +179,18 @@ class Derivation:
             rows += [r"\quad " + shown.latex for _, shown in self.definitions]
         for k, s in enumerate(self.steps, 1):
             rows.append(rf"\text{{Step {k}, order {s.order}:}}")
-            rows += [r"\quad " + d.index.latex for d in s.locals]
+            for d in s.locals:
+                rows.append(r"\quad " + d.index.latex)
+                if d.reading:
+                    rows.append(r"\quad\quad " + _text("reading: " + d.reading))
             if not _same_body(s):
                 rows.append(r"\quad " + s.chain.latex)
             rows += [r"\quad " + c.latex for c in s.collapses]
             rows.append(r"\quad " + s.index.latex)
             if s.matrix is not None:
                 rows.append(r"\quad " + _text(s.matrix_label) + r":\ " + s.matrix.latex)
+            if s.kron_reading:
+                rows.append(r"\quad " + _text("reading: " + s.kron_reading))
             rows += [r"\quad " + _text("note: " + n) for n in s.notes]
         rows.append(r"\text{Result:}")
         rows.append(r"\quad " + self.index.latex)
