@@ -144,7 +144,8 @@ def _kron_kwargs(args: argparse.Namespace) -> dict:
 
 
 def _explain_kwargs(args: argparse.Namespace) -> dict:
-    return {**_matrix_kwargs(args), **({} if args.vec is None else {"vec": args.vec})}
+    return {**_matrix_kwargs(args), **({} if args.vec is None else {"vec": args.vec}),
+            "direction": args.direction}
 
 
 def _optional(render: Callable, d: Any, args: argparse.Namespace) -> str | None:
@@ -350,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=tuple(FORMATS), default="text",
                    help="output format (default: text, the index notation)")
     d.add_argument("--explain", action="store_true", help="show the chain rule step by step")
+    d.add_argument("--direction", choices=("auto", "reverse", "forward"), default="auto",
+                   help="--explain accumulates from the function inward (reverse) or from the "
+                        "variable outward (forward); auto: reverse when the function has no more "
+                        "axes than the variable")
     d.add_argument("--check", action="store_true",
                    help="compare with finite differences on random data (exit 1 on FAIL)")
     d.set_defaults(run=run_diff)

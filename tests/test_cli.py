@@ -215,6 +215,10 @@ def test_kron_and_explain_by_a_let_intermediate(capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "row-major vec = vec(W_hxᵀ)" in out and "de-vec" in out
+    assert main(["diff", "W @ sigmoid(x)", "--wrt", "x", "--shape", "W=n n", "--shape", "x=n",
+                 "--explain", "--direction", "forward", "--layout", "numerator"]) == 0
+    out = capsys.readouterr().out
+    assert "accumulated forward, from x outward" in out and "W diag(σ'(x))" in out
     assert main(["diff", "sum(tanh(z))", "--let", "z=A @ x", "--wrt", "z", "--shape", "A=m n",
                  "--shape", "x=n", "--format", "matrix"]) == 0
     assert capsys.readouterr().out.strip() == "1 − tanh(z)∘tanh(z)"
