@@ -79,18 +79,23 @@ def diff(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
 
     Args:
         f: an expression.
-        x: the variable (an ``ic.Tensor``).
+        x: the variable (an ``ic.Tensor``), or a named intermediate of ``f``
+            (``(X @ W).named("H")``): the derivative by it as if it were a variable, which
+            evaluates from its definition (see :mod:`indexcalc.calculus.named_variables`).
         convention: for a symmetric ``x``: ``"symmetric"`` (default) or ``"cookbook"``.
         shapes: tensor shapes when ``f`` is a formula string (``x`` may then be a name).
 
     Examples:
         >>> import indexcalc as ic
-        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> X, W, v = ic.tensors("X[n,d] W[d,h] v[h]")
         >>> D = ic.diff(X @ W, W)
         >>> D.shape
         ('n', 'h', 'd', 'h')
         >>> print(D)
         X[n,d] δ[h,h']
+        >>> H = (X @ W).named("H")
+        >>> print(ic.diff(H @ v, H))  # by the named intermediate H
+        v[h] δ[n,n']
     """
     f, x = _strings(f, x, shapes)
     named = x if isinstance(x, Named) else None
