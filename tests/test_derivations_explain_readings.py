@@ -162,3 +162,12 @@ def test_names_agree_without_a_named_hidden_state():
     text = str(ic.explain(J, H, vectors="row"))
     # σ(z1) is not named: σ'(z1) everywhere, never z2∘(1 − z2) in one line and σ' in another
     assert "σ'(z1" in text and "(1 − z2)" not in text and "(1 - z2" not in text
+
+
+def test_the_function_itself_is_named_alike_in_the_steps_and_the_result():
+    W, x = ic.tensors("W[m,n] x[n]")
+    d = ic.explain(ic.tanh(W @ x), x, layout="numerator")
+    assert d.steps[-1].matrix.text == d.matrix.text == "diag(1 − f∘f) W"
+    vals = {"W": rng.normal(size=(4, 3)), "x": rng.normal(size=3)}
+    t = np.tanh(vals["W"] @ vals["x"])
+    np.testing.assert_allclose(d.matrix_form.evaluate(**vals), (1 - t**2)[:, None] * vals["W"])

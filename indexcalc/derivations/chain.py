@@ -305,7 +305,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     # rule table reads by value (σ(a), whose σ'(a) would turn into z∘(1 − z)) keeps its formula
     # so that the result reads as the steps do
     own = [Named(names.text[n], n) for n in cut
-           if n is not f and n is not x and not isinstance(n, (Tensor, Named))
+           if n is not x and not isinstance(n, (Tensor, Named))
            and not (isinstance(n, Apply) and n.fn in _BY_VALUE_ROWS)]
     if named_x is not None:  # by a named intermediate: its value from its definition again
         result = restore(result, x, named_x)
