@@ -222,3 +222,14 @@ def test_kron_and_explain_by_a_let_intermediate(capsys):
     assert main(["diff", "sum(tanh(z))", "--let", "z=A @ x", "--wrt", "z", "--shape", "A=m n",
                  "--shape", "x=n", "--format", "matrix"]) == 0
     assert capsys.readouterr().out.strip() == "1 − tanh(z)∘tanh(z)"
+
+
+def test_names_prints_a_subexpression_by_name(capsys):
+    argv = ["diff", "-sum(y * log(softmax(sigmoid(h_prev @ H) @ U)))", "--names",
+            "yhat=softmax(sigmoid(h_prev @ H) @ U)", "--wrt", "H", "--shape", "h_prev=nh",
+            "--shape", "H=nh nh", "--shape", "U=nh nv", "--shape", "y=nv", "--vectors", "row",
+            "--normalized", "y", "--explain", "--format", "matrix"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "yhat[nv] = softmax_nv(" in out
+    assert out.strip().splitlines()[-2].replace(" ", "") == "h_prevᵀ(−y+yhat)Uᵀdiag(σ'(h_prevH))"

@@ -171,3 +171,14 @@ def test_the_function_itself_is_named_alike_in_the_steps_and_the_result():
     vals = {"W": rng.normal(size=(4, 3)), "x": rng.normal(size=3)}
     t = np.tanh(vals["W"] @ vals["x"])
     np.testing.assert_allclose(d.matrix_form.evaluate(**vals), (1 - t**2)[:, None] * vals["W"])
+
+
+def test_a_name_given_by_names_is_the_intermediates_name_in_every_line():
+    h_prev, H, U, y = ic.tensors("h_prev[nh] H[nh,nh] U[nh,nv] y[nv]")
+    z = ic.sigmoid(h_prev @ H) @ U
+    J = -ic.sum(y * ic.log(ic.softmax(z)))
+    d = ic.explain(J, H, vectors="row", names=[ic.softmax(z).named("ŷ")], normalized=["y"])
+    text = str(d)
+    assert "ŷ[nv] = softmax_nv(" in text and "df/dŷ" in text
+    assert all("ŷ" in s.matrix.text for s in d.steps if s.node in ("z2", "h", "H"))
+    assert d.matrix.text.replace(" ", "") == "h_prevᵀ(−y+ŷ)Uᵀdiag(σ'(z1))"

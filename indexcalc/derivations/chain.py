@@ -167,13 +167,19 @@ class _Names:
         return self.text[e]
 
 
-def _display_names(f: Expr, x: Tensor, cut: list[Expr]) -> _Names:
+def _display_names(f: Expr, x: Tensor, cut: list[Expr], user: list = ()) -> _Names:
+    """Each intermediate's name: its own (a tensor, a named node), the one ``names=`` gives its
+    definition, or ``z1, z2, …`` from ``x`` outward."""
     taken = {n.name for n in postorder([f]) if isinstance(n, (Tensor, Named))}
+    given = {id(u.arg): u.name for u in user}
+    taken |= set(given.values())
     text: dict = {}
     k = 0
     for n in cut:
         if isinstance(n, (Tensor, Named)):
             text[n] = n.name
+        elif id(n) in given:
+            text[n] = given[id(n)]
         elif n is f:
             text[n] = "f" if "f" not in taken else "F"
         else:
@@ -289,7 +295,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     reverse = direction == "reverse" or (direction == "auto" and f.ndim <= x.ndim)
     dep = depends(f, x)
     cut = _intermediates(f, x, dep) if id(f) in dep else []
-    names = _display_names(f, x, cut)
+    names = _display_names(f, x, cut, user)
     ids = {id(n) for n in cut}
     inputs = {id(b): _inputs(b, ids, dep) for b in cut if b is not x}
     local = {(id(b), id(c)): _local(b, c, ids) for b in cut if b is not x for c in inputs[id(b)]}
