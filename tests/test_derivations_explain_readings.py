@@ -182,3 +182,29 @@ def test_a_name_given_by_names_is_the_intermediates_name_in_every_line():
     assert "ŷ[nv] = softmax_nv(" in text and "df/dŷ" in text
     assert all("ŷ" in s.matrix.text for s in d.steps if s.node in ("z2", "h", "H"))
     assert d.matrix.text.replace(" ", "") == "h_prevᵀ(−y+ŷ)Uᵀdiag(σ'(z1))"
+
+
+def test_second_order_and_products_by_a_named_intermediate():
+    X, W, v, y, u = ic.tensors("X[n,d] W[d,h] v[h] y[n] u[n,h]")
+    H = (X @ W).named("H")
+    l = 0.5 * ic.sum((ic.tanh(H @ v) - y) ** 2)
+    vals = dict(X=rng.normal(size=(5, 3)), W=rng.normal(size=(3, 4)), v=rng.normal(size=4),
+                y=rng.normal(size=5), u=rng.normal(size=(5, 4)))
+    Hv = vals["X"] @ vals["W"]
+
+    def loss(Hm):
+        return 0.5 * np.sum((np.tanh(Hm @ vals["v"]) - vals["y"]) ** 2)
+
+    def gradient(Hm):
+        return _central(loss, Hm)
+
+    step = 1e-4
+    fd_hvp = (gradient(Hv + step * vals["u"]) - gradient(Hv - step * vals["u"])) / (2 * step)
+    assert_close(ic.hvp(l, H, u).evaluate(**vals), fd_hvp, rtol=1e-4, what="hvp by H")
+    hess = ic.hessian(l, H).evaluate(**vals)
+    assert_close(np.einsum("abcd,cd->ab", hess, vals["u"]), fd_hvp, rtol=1e-4, what="hessian by H")
+    np.testing.assert_allclose(ic.hessian_diagonal(l, H).evaluate(**vals),
+                               np.einsum("abab->ab", hess), rtol=1e-10)
+    t = np.tanh(Hv @ vals["v"])
+    np.testing.assert_allclose(ic.vjp(ic.tanh(H @ v), H, y).evaluate(**vals),
+                               np.outer(vals["y"] * (1 - t**2), vals["v"]), rtol=1e-10)

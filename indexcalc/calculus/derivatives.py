@@ -23,7 +23,7 @@ from ..core.nodes import Constant, Delta, Derivative, Expr, Named, Tensor
 from ..errors import IndexcalcError, ShapeError
 from ..formula.reader import formula_and_variable
 from .forward import _dims, forward, identity_seed
-from .named_variables import restore, stand_in
+from .named_variables import restore, restored, stand_in
 from .reverse import reverse
 
 
@@ -117,6 +117,7 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
         >>> print(ic.to_matrix(ic.jvp(A @ x, x, t)))
         A t
     """
+    asked = x
     f, x = _wrt(f, x, "jvp")
     t = as_expr(tangent, "jvp: tangent")
     t = renamed(t, x.shape)
@@ -124,7 +125,7 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
     # a symmetric x moves in the symmetric matrices: the tangent projected, (t + tᵀ)/2, so that
     # jvp = Σ diff(f, x) ∘ t as diff's (default) convention has it
     t = symmetrize(t, x, "symmetric")
-    return forward(f, x, t, ())
+    return restored(asked, x, forward(f, x, t, ()))
 
 
 def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
@@ -136,11 +137,12 @@ def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
         >>> print(ic.to_matrix(ic.vjp(A @ x, x, u)))
         Aᵀ u
     """
+    asked = x
     f, x = _wrt(f, x, "vjp")
     c = as_expr(cotangent, "vjp: cotangent")
     c = renamed(c, f.shape)  # a NumPy cotangent takes f's dimension names (dim_meeting)
     _same_shape(c, f, "vjp: the cotangent", "f")
-    return symmetrize(reverse(f, x, c), x, None)
+    return restored(asked, x, symmetrize(reverse(f, x, c), x, None))
 
 
 def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:

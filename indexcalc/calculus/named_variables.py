@@ -44,3 +44,9 @@ def stand_in(f: Expr, x: Named, what: str) -> tuple[Expr, Tensor]:
 def restore(e: Expr, t: Tensor, x: Named) -> Expr:
     """The derivative ``e`` by the stand-in ``t``, with ``x`` back where its value is used."""
     return substitute(e, {id(t): x})
+
+
+def restored(original: object, x: Tensor, e: Expr) -> Expr:
+    """``e`` with the named intermediate back where its stand-in ``x`` is, when the variable
+    asked for (``original``) was one; otherwise ``e`` itself."""
+    return restore(e, x, original) if isinstance(original, Named) else e
