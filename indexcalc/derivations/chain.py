@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
-from ..core.algebra import add, delta_classes, fresh, inline, product, size_factors
+from ..core.algebra import add, delta_classes, fresh, inline, product
 from ..core.elementwise import RULES as ELEMENTWISE_RULES
 from .display import by_value_table, for_display, placeholder
+from .expansion import expanded as _expanded
 from .readings import contraction_reading, d_vec, devec_line, form_of, kron_reading, label, matrix_line
 from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
@@ -339,39 +340,6 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
 _BY_VALUE_ROWS = frozenset(r.by_value[0] for r in ELEMENTWISE_RULES.values() if r.by_value)
 
 
-def _expanded(factors: list, out: tuple, dims: dict, limit: int = 8) -> Expr | None:
-    """The product of ``factors`` with every sum among them (and inside a product among them)
-    multiplied out, term by term, so that a factor and its inverse in different terms meet and
-    cancel (``y∘ŷ⁻¹ (diag(ŷ) − ŷ ŷᵀ)`` is ``y − (Σ y) ŷ``); ``None`` past ``limit`` terms."""
-    def terms(e: Expr, ls: tuple) -> list:
-        if isinstance(e, Sum):
-            return [(c * k, g) for c, t in e.terms for k, g in terms(t, ls)]
-        if isinstance(e, Product) and not size_factors(e):
-            inner, _ = inline(e, ls, dims)
-            out_terms = [(e.coef, [])]
-            for g, gls in inner:
-                out_terms = [(c * k, fs + parts) for c, fs in out_terms for k, parts in terms(g, gls)]
-                if len(out_terms) > limit:
-                    raise _TooMany
-            return out_terms
-        return [(1.0, [(e, ls)])]
-
-    try:
-        combos = [(1.0, [])]
-        for e, ls in factors:
-            combos = [(c * k, fs + parts) for c, fs in combos for k, parts in terms(e, ls)]
-            if len(combos) > limit:
-                return None
-    except _TooMany:
-        return None
-    shape = tuple(dims[l] for l in out)
-    return add([(c, product(fs, out, dims)) for c, fs in combos], shape)
-
-
-class _TooMany(Exception):
-    pass
-
-
 class _Build:
     """Builds the steps of one derivation (the names, styles and layout it shares)."""
 
@@ -401,6 +369,7 @@ class _Build:
                 self.leaves[id(u.arg)] = leaf
                 named[u] = leaf
         self.by_value = by_value_table(named)
+        self.opaque = frozenset(self.leaves)  # intermediates: never multiplied out
 
     def tex(self, latex: str) -> str:
         """A matrix form's LaTeX with the explanation's names as its index lines write them
@@ -551,7 +520,8 @@ class _Build:
                     self.leaves[id(acc)] = marker
                 exact.append(product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
                 wide = None if id(other) in self.long else \
-                    _expanded(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dict(dims))
+                    _expanded(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dict(dims),
+                              self.opaque)
                 expanded.append(exact[-1] if wide is None else wide)
             shape = raws[0].shape
             candidates = [add([(1.0, t) for t in exact], shape),
