@@ -283,15 +283,15 @@ def cli_words(message: str) -> str:
 def run_diff(args: argparse.Namespace) -> int:
     f, x = _read(args)
     args.f, args.x = f, x
+    if args.check and isinstance(x, Named):
+        raise IndexcalcError(f"--check differentiates by a tensor; {args.wrt!r} is a --let "
+                             f"intermediate (check by the tensors it is built from)")
     d = grad(f, x) if f.shape == () else diff(f, x)
     if args.explain and args.format != "json":
         print(str(_library("explain", "--explain")(f, x, **_explain_kwargs(args))))
         print()
     print(FORMATS[args.format](d, args))
     if args.check:
-        if isinstance(x, Named):
-            raise IndexcalcError(f"--check differentiates by a tensor; {args.wrt!r} is a --let "
-                                 f"intermediate (check by the tensors it is built from)")
         ok, line = _check(f, x)
         print(line)
         return 0 if ok else 1
@@ -330,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="differentiate a formula", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("formula", help='a formula in Python syntax, e.g. "sum(tanh(X @ w))"')
-    d.add_argument("--wrt", required=True, metavar="X", help="the variable (a tensor's name)")
+    d.add_argument("--wrt", required=True, metavar="X", help="the variable (a tensor's name, or a --let intermediate's)")
     d.add_argument("--shape", action="append", type=_shape_option, default=[],
                    metavar='X="n d"', help="a tensor's shape (repeatable); also X[n,d]")
     d.add_argument("--let", action="append", type=_definition_option, default=[],

@@ -112,6 +112,7 @@ BAD = [
     (["diff", "sum(x[i])", "--wrt", "x", "--let", "h"], 'expected NAME="formula"'),
     (["diff", "sum(h)", "--wrt", "x", "--let", "h=exp(x[i])", "--shape", "h=i"], "--let"),
     (["diff", "sum(x[i])", "--wrt", "x", "--vectors", "diagonal"], "invalid choice"),
+    (["diff", "sum(h)", "--let", "h=exp(x[i])", "--wrt", "h", "--check"], "--let intermediate"),
     (["einsum-grad", "ij,jk->ik->", "--wrt", "0"], "einsum"),
     (["einsum-grad", "ii", "--wrt", "0", "--jacobian", "extra"], "unrecognized arguments"),
     ([], "the following arguments are required"),
