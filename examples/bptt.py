@@ -1,9 +1,10 @@
 """Worked problem 4: backpropagation through time, x_t = W σ(x_{t−1}) + W_in u_t + b.
 
-One text writes the step Jacobian ∂x_t/∂x_{t−1} as W diag(σ'(x_{t−1})), another as
-diag(σ'(x_{t−1})) Wᵀ. Both are right: the first is numerator layout (rows follow x_t), the
-second denominator layout (rows follow x_{t−1}), its transpose. Chained over time steps, the
-numerator form multiplies on the left, the denominator form on the right.
+The asker quotes a paper that writes the step Jacobian ∂x_t/∂x_{t−1} as Wᵀ diag(σ'(x_{t−1})).
+That is neither layout of this derivative: the numerator layout (rows follow x_t) is
+W diag(σ'(x_{t−1})), the denominator layout (rows follow x_{t−1}) its transpose
+diag(σ'(x_{t−1})) Wᵀ. The paper's Wᵀ diag(σ') is the denominator form of a *different*
+recurrence, h_t = σ(W h_{t−1}). This script derives both and shows it with numbers.
 Run it with ``python examples/bptt.py``.
 """
 
@@ -14,6 +15,9 @@ import indexcalc as ic
 W, W_in, b, u1, u2, x0 = ic.tensors("W[n,n] W_in[n,m] b[n] u1[m] u2[m] x0[n]")
 x1 = (W @ ic.sigmoid(x0) + W_in @ u1 + b).named("x1")
 x2 = W @ ic.sigmoid(x1) + W_in @ u2 + b
+
+print(ic.explain(x1, x0, layout="numerator"))
+print()
 
 step = ic.diff(x1, x0)
 print("dx1/dx0, shape", step.shape)
@@ -32,7 +36,27 @@ num = ic.to_matrix(step, layout="numerator").evaluate(**values)
 den = ic.to_matrix(step, layout="denominator").evaluate(**values)
 print("numerator   == W @ diag(sigma'(x0)):  ", np.allclose(num, Wv @ np.diag(dsig0)))
 print("denominator == diag(sigma'(x0)) @ W.T:", np.allclose(den, np.diag(dsig0) @ Wv.T))
-print("one is the transpose of the other:    ", np.allclose(num, den.T))
+
+# The paper's formula, Wᵀ diag(σ'(x0)), against both layouts of this derivative: neither.
+paper = Wv.T @ np.diag(dsig0)
+print("paper's W.T @ diag(sigma'(x0)) - numerator:   max |difference| =",
+      f"{np.abs(paper - num).max():.3f}")
+print("paper's W.T @ diag(sigma'(x0)) - denominator: max |difference| =",
+      f"{np.abs(paper - den).max():.3f}")
+# ic.compare (issue 15, item 3) says the same of the formula as text; see docs/problems/bptt.md.
+
+# It is the denominator form of h1 = σ(W h0): ∂h1/∂h0 = diag(σ'(W h0)) W (numerator),
+# Wᵀ diag(σ'(W h0)) (denominator) — with σ' at the pre-activation W h0, not at h0.
+h0 = ic.Tensor("h0", "n")
+h1 = ic.sigmoid(W @ h0)
+other = ic.diff(h1, h0)
+print("for h1 = sigmoid(W h0): numerator  ", ic.to_matrix(other, layout="numerator"))
+print("                        denominator", ic.to_matrix(other, layout="denominator"))
+h0v = rng.normal(size=n)
+dsig_pre = sig(Wv @ h0v) * (1 - sig(Wv @ h0v))
+print("its denominator form == W.T @ diag(sigma'(W h0)):",
+      np.allclose(ic.to_matrix(other, layout="denominator").evaluate(W=Wv, h0=h0v),
+                  Wv.T @ np.diag(dsig_pre)))
 
 # Through two steps: the chain rule multiplies the step Jacobians, in the layout's order.
 x1v = Wv @ sig(x0v) + values["W_in"] @ values["u1"] + values["b"]
