@@ -19,6 +19,8 @@ from .spectral_rules import forward_decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, Max,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
                           TriMask, zero)
+from ..core.nodes import Scan
+from .scan_derivatives import scan_tangent
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.arithmetic import apply
@@ -234,6 +236,7 @@ FORWARD: dict[type, Callable] = {
     Scatter: _fw_scatter,
     Concat: _fw_concat,
     Decomposition: forward_decomposition,
+    Scan: lambda node, tan, E: scan_tangent(node, tan, E, forward),
 }
 
 

@@ -17,6 +17,8 @@ from .spectral_rules import reverse_decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           zero)
+from ..core.nodes import Scan
+from .scan_derivatives import scan_cotangents
 from ..core.slicing import _full_items, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.matrices import reshape
@@ -157,6 +159,7 @@ REVERSE: dict[type, Callable] = {
     Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
     Concat: _rv_concat,
     Decomposition: reverse_decomposition,
+    Scan: lambda node, ct, dep: scan_cotangents(node, ct, dep, reverse),
 }
 
 

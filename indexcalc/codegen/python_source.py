@@ -47,6 +47,8 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .spectral_source import emit_decomposition
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
+from ..core.nodes import Scan
+from .scan_source import emit_scan
 from ..core.graph_walk import postorder
 from ..core.coercion import as_expr
 from ..evaluation.compiled import plan_product
@@ -419,5 +421,6 @@ _EMIT = {
     Concat: emit_concat,
     TriMask: emit_trimask,
     Decomposition: emit_decomposition,
+    Scan: emit_scan,
 }
 _NAMES = (Tensor, Named, Shared, Derivative)

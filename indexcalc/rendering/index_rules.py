@@ -20,6 +20,8 @@ from ..core.nodes import DECOMPOSITION_CALLS, Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec)
+from ..core.nodes import Scan
+from .recurrence_rules import scan_rule
 
 if TYPE_CHECKING:
     from .index_notation import Style
@@ -332,4 +334,5 @@ RULES: dict[type, Callable] = {
     Concat: _whole(_concat),
     TriMask: _whole(_trimask),
     Decomposition: _whole(_decomposition),
+    Scan: scan_rule,
 }
