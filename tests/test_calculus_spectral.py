@@ -248,3 +248,15 @@ def test_construction_refusals():
     with pytest.raises(ic.IndexcalcError, match="ord=2"):
         ic.norm(ic.Tensor("T", (2, 3, 4)), 2)
     assert ic.svd(ic.Tensor("X", "n n"))[1].shape == ("n",)
+
+
+def test_inside_a_scan_step():
+    """A decomposition in a recurrence's step is stacked over time (each step's matrix)."""
+    X, M = ic.Tensor("X", (3, 4)), ic.Tensor("M", (4, 4))
+    H = ic.scan(lambda h, x: ic.tanh(h + 0.1 * ic.svdvals(M + ic.outer(x, h))[0] * x),
+                ic.Constant(np.zeros(4)), X)
+    f = ic.sum(H ** 2)
+    rng = np.random.default_rng(0)
+    values = {"X": rng.normal(size=(3, 4)), "M": rng.normal(size=(4, 4))}
+    for x in (M, X):
+        assert_close(ic.evaluate(ic.grad(f, x), **values), fd_jacobian(f, x, values), 1e-6, x.name)
