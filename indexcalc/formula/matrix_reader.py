@@ -2,7 +2,7 @@
 
 Reads what ``ic.to_matrix`` and ``ic.to_kron`` print — ``Xᵀ (X W v − y) vᵀ``, ``⊗``, ``∘``,
 ``diag(·)``, ``diagonal(·)``, ``tr(·)``, ``det``, ``log|det(·)|``, ``⁻¹``, ``⁻ᵀ``, ``^∘p``, ``I``,
-``I_n``, ``1``, ``0``, ``K_(m,n)``, ``vec(·)``/``vec_row(·)``, ``sum(·)``, ``softmax``,
+``I_n``, ``1``, ``1_n``, ``0``, ``0_n``, ``K_(m,n)``, ``vec(·)``/``vec_row(·)``, ``sum(·)``, ``softmax``,
 ``logsumexp``, elementwise functions by name (``σ``, ``σ'``, ``tanh``…), block matrices
 ``[A, B; C, D]``, slices ``X[0, :]`` and ``where`` clauses (``z1 = …``, one a line) — and common
 ASCII: ``X^T``, ``X'``, ``X^-1``, ``inv(X)``, ``kron(A, B)``, ``A .* B``, ``A ./ B``, ``A * B`` and
@@ -10,7 +10,9 @@ ASCII: ``X^T``, ``X'``, ``X^-1``, ``inv(X)``, ``kron(A, B)``, ``A .* B``, ``A ./
 
 A declared vector is a column (``vectors="row"``: a row); ``xᵀ`` is the other one. The sizes of
 ``I``, ``1`` and ``0`` are inferred from what they meet (:mod:`.matrix_shapes`); a ``1`` or ``0``
-that meets nothing is the number. The expression's axes are the value's (a column or a row
+that meets nothing is the number. Where the text does not fix a size (``(1ᵀ ⊗ I) vec(A)`` for
+``A`` of m × n reads as ``1_nᵀ ⊗ I_m`` or ``1_mᵀ ⊗ I_n``) it is refused, asking for a
+subscript; a reading is never guessed. The expression's axes are the value's (a column or a row
 vector is 1-D, a scalar 0-D).
 
 Examples:
@@ -20,7 +22,7 @@ Examples:
     ('d', 'h')
     >>> print(ic.parse("x^T A x", {"x": "n", "A": "n n"}))
     Σ_i,j x[i] A[i,j] x[j]
-    >>> ic.parse("(1ᵀ ⊗ I) vec(A)", {"A": "m n"}).shape
+    >>> ic.parse("(1_nᵀ ⊗ I) vec(A)", {"A": "m n"}).shape
     ('m',)
 """
 
@@ -215,8 +217,11 @@ class _Reading:
         if k == "number":
             return (None, None)
         if k == "ones":   # a vector written as vectors are (1ᵀ is the other way)
-            return self._vector(self.var(n, "vector of ones", True))
+            size = self._dim(n, n.args[0]) if n.args else self.var(n, "vector of ones", True)
+            return self._vector(size)
         if k == "zero":
+            if n.args:
+                return self._vector(self._dim(n, n.args[0]))
             return (self.var(n, "zero", True), self.var(n, "zero", True))
         if k == "ones_matrix":   # 1 1ᵀ, in either vector convention
             return (self.var(n, "vector of ones", True), self.var(n, "vector of ones", True))
@@ -229,6 +234,9 @@ class _Reading:
             m, q = (self._dim(n, t) for t in n.args)
             return (dim_mul(m, q), dim_mul(m, q))
         if k == "T":
+            if n.args[0].kind == "ones":   # 1ᵀ is a vector, never the number 1
+                self.solver.unify_shapes(kids[0], self._vector(Var("vector of ones", False)),
+                                         n, "1ᵀ")
             return (kids[0][1], kids[0][0])
         if k in ("inv", "mpow"):
             return self.square(n, kids[0], "a square matrix is needed")
@@ -247,12 +255,29 @@ class _Reading:
         elif k in ("hadamard", "hdiv"):
             s.elementwise(n, kids[0], kids[1], out)
         elif k == "kron":
-            s.kron(n, kids[0], kids[1], out)
+            for side in (d for c in kids for d in c):   # 1 ⊗ I: the 1 is a vector, no number
+                side = s.find(side)
+                if isinstance(side, Var):
+                    side.may_vanish = False
+            kinds = {self._pure(c) for c in n.args}
+            s.kron(n, kids[0], kids[1], out, split=len(kinds) == 1 and None not in kinds)
         elif k == "block":
             return self._block_shape(n)
         else:
             return self._call_shape(n, kids, out)
         return out
+
+    def _pure(self, n: Node) -> str | None:
+        """``"I"`` for an identity (or a Kronecker product of them), ``"1"`` for ones: a
+        Kronecker product of two of one kind has one value however its sides split."""
+        if n.kind == "name" and n.args[0] == "I" and "I" not in self.names:
+            return "I"
+        if n.kind == "ones":
+            return "1"
+        if n.kind == "kron":
+            kinds = {self._pure(c) for c in n.args}
+            return kinds.pop() if len(kinds) == 1 else None
+        return None
 
     def _dim(self, n: Node, text: str) -> Any:
         try:
@@ -365,7 +390,7 @@ class _Reading:
         elif name == "transpose":
             return (x[1], x[0])
         elif name == "kron":
-            s.kron(n, x, kids[1], out)
+            s.kron(n, x, kids[1], out, split=False)
         elif name in _SAME_SHAPE or name in _ELEMENTWISE:
             if name == "inv":
                 self.square(n, x, "inv needs a square matrix")

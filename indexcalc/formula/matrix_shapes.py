@@ -204,6 +204,11 @@ class Solver:
                 self.unify_shapes(out, b, node, what)
             elif sb == (None, None):
                 self.unify_shapes(out, a, node, what)
+            elif not any(isinstance(d, Var) for d in sa + sb) and any(
+                    {x, y} & {1, None} and x != y for x, y in zip(sa, sb)):
+                # an axis of size 1 broadcasts (as NumPy's), against an axis of any size
+                self.unify_shapes(out, tuple(y if x in (1, None) else x
+                                             for x, y in zip(sa, sb)), node, what)
             elif any(d is not None and not isinstance(d, Var) for d in sa + sb):
                 self.unify_shapes(a, b, node, what)
                 self.unify_shapes(out, a, node, what)

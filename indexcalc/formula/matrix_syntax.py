@@ -6,7 +6,7 @@ every node a shape and :mod:`.matrix_reader` builds the expression. Grammar, loo
     sum      := ["−"] product (("+" | "−") product)*
     product  := postfix (("∘" | "⊗" | "⊘" | "*" | "@" | ".*" | "./" | juxtaposition) postfix)*
     postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*
-    atom     := number | name | name[slice] | I | I_n | 1 | 0 | K_(m,n) | f(sum, ...)
+    atom     := number | name | name[slice] | I | I_n | 1 | 1_n | 0 | 0_n | K_(m,n) | f(sum, ...)
               | "(" sum ")" | "[" sum ("," sum)* (";" ...)* "]" | "log|det(" sum ")|"
 
 All product operators bind alike, left to right (``A B ∘ C`` is ``(A B) ∘ C``), as indexcalc
@@ -31,16 +31,19 @@ MATRIX_ONLY = frozenset("ᵀ⁻¹∘⊗⊘−^'₀₁₂₃₄₅₆₇₈₉·|
 
 _SUB = "₀₁₂₃₄₅₆₇₈₉"
 _SUPER = "[ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹]"
+_DIM = r"(?:(?!" + _SUPER + r")[^\W_])+"
+_DIMS = _DIM + r"(?:[·*]" + _DIM + ")*"
 _NUMBER = r"[-−]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
+  | (?P<sized>[01]_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<inverse_t>⁻ᵀ)
   | (?P<inverse>⁻¹)
   | (?P<ascii_post>\^\s*(?:T\b|\{\s*T\s*\}|\(\s*-\s*1\s*\)|\{\s*-\s*1\s*\}|-\s*1(?![\d.])))
   | (?P<hpow>\^\s*∘\s*(?:\(\s*""" + _NUMBER + r"""\s*\)|""" + _NUMBER + r"""))
   | (?P<mpow>\^\s*(?:\(\s*\d+\s*\)|\d+))
-  | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|[^\W_]+(?:[·*][^\W_]+)*)|I_\d+)
+  | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
   | (?P<commutation>K_\(\s*\w+(?:[·*]\w+)*\s*,\s*\w+(?:[·*]\w+)*\s*\))
   | (?P<name>(?:(?!""" + _SUPER + r""")[^\W\d])(?:(?!""" + _SUPER + r""")\w|[""" + _SUB + r"""])*(?:'(?=\())?)
   | (?P<op>\.\*|\./|[-−+*@∘⊗⊘ᵀ'(),;:\[\]=|]|\n)
@@ -99,7 +102,7 @@ def located(text: str, span: tuple[int, int], message: str, cls: type = ParseErr
 
 _PRODUCT_OPS = {"∘": "hadamard", ".*": "hadamard", "⊗": "kron", "⊘": "hdiv", "./": "hdiv",
                 "*": "matmul", "@": "matmul"}
-_STARTS_ATOM = {"number", "name", "identity", "commutation"}
+_STARTS_ATOM = {"number", "name", "identity", "commutation", "sized"}
 
 
 class Parser:
@@ -222,6 +225,9 @@ class Parser:
             if text == "0":
                 return Node("zero", (), span)
             return Node("number", (float(text),), span)
+        if kind == "sized":   # 1_n, 0_n: a vector of a stated size
+            return Node("ones" if text[0] == "1" else "zero",
+                        (text[2:].strip("()").replace("·", "*"),), span)
         if kind == "identity":
             return Node("identity", (text[2:].strip("()").replace("·", "*"), text), span)
         if kind == "commutation":
@@ -242,7 +248,7 @@ class Parser:
         raise self.error(t, f"unexpected {text!r}: expected a value")
 
     def _named(self, name: str, span: tuple[int, int]) -> Node:
-        if name in ("mat_col", "mat_row"):
+        if name in ("mat_col", "mat_row") or name[0] in _INDEX_NOTATION:
             raise located(self.text, span, EXPLICIT)
         if name == "log" and self.at("|"):  # log|det(X)|
             self.i += 1

@@ -130,10 +130,8 @@ def is_matrix_notation(formula: Any) -> bool:
         return True
     try:
         ast.parse(formula.strip(), mode="eval")
-    except SyntaxError:
-        return True
-    except (RecursionError, MemoryError, ValueError, OverflowError):
-        return False
+    except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        return True   # Python cannot read it; matrix notation may
     return False
 
 
