@@ -126,7 +126,7 @@ def test_matrix_mode_is_chosen_by_the_characters_only_it_uses():
     assert not is_matrix_notation("A * C") and not is_matrix_notation("X.T @ X")
     assert is_matrix_notation("Xᵀ X") and is_matrix_notation("X W") and is_matrix_notation("X'")
     assert is_matrix_notation("x^T y") and is_matrix_notation("A .* C")
-    assert is_matrix_notation("[A; C]")
+    assert is_matrix_notation("[A; C]") and is_matrix_notation("[x, S]")   # no Python list
     # * is elementwise in Python notation, the matrix product in matrix notation
     np.testing.assert_allclose(ic.parse("A * C", SHAPES).evaluate(A=A, C=C), A * C)
     prod = ic.parse("A * B", SHAPES, notation="matrix")
@@ -164,7 +164,7 @@ def test_a_formula_nested_too_deep_or_too_long_is_refused():
     with pytest.raises(ic.ParseError, match="characters long"):
         ic.parse("x + " * 3000 + "xᵀ", SHAPES)
     long_chain = " ".join(["S"] * 2000) + " x"   # a long product is no deep nesting
-    assert ic.parse(long_chain, SHAPES).shape == ("m",)
+    assert ic.parse(long_chain, SHAPES, notation="matrix").shape == ("m",)
 
 
 _ALPHABET = ["A", "S", "x", "y", "1", "0", "I", "ᵀ", "⁻¹", "∘", "⊗", " ", "(", ")", "+", "−",

@@ -22,9 +22,8 @@ from ..core.graph_walk import tensors_of
 from ..core.nodes import Derivative, Expr
 from ..errors import IndexcalcError, ShapeError
 from ..evaluation.compiled import evaluate
-from ..formula.matrix_reader import read_matrix
 from ..formula.matrix_shapes import show_shape
-from ..formula.reader import is_matrix_notation, parse
+from ..formula.reader import read_oriented
 
 #: The relations tried, in order: the first that holds is the verdict.
 RELATIONS = ((1.0, False, "equal"), (1.0, True, "transpose"), (-1.0, False, "negative"),
@@ -45,6 +44,13 @@ class Comparison:
         witness: the values the comparison used (drawn where not given): they show the
             difference.
         candidate: the candidate as an expression.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A, X, B = ic.tensors("A[p,q] X[q,r] B[r,s]")
+        >>> r = ic.compare("B ⊗ Aᵀ", ic.diff(A @ X @ B, X))
+        >>> bool(r), r.verdict, r.layout, r.vec, r.max_difference
+        (True, 'equal', 'denominator', 'col', 0.0)
     """
 
     verdict: str
@@ -156,11 +162,7 @@ def _candidate(candidate: Any, names: dict, shapes: Mapping[str, Any] | None) ->
     if not isinstance(candidate, str):
         raise IndexcalcError(f"compare: the candidate is a formula or an expression, got "
                              f"{type(candidate).__name__}")
-    scope = {**names, **(shapes or {})}
-    if is_matrix_notation(candidate):
-        return read_matrix(candidate, scope)
-    expr = parse(candidate, scope, notation="python")
-    return expr, _orientation(expr.shape)
+    return read_oriented(candidate, {**names, **(shapes or {})})
 
 
 def _sizes_text(sizes: dict) -> str:

@@ -10,7 +10,7 @@ ASCII: ``X^T``, ``X'``, ``X^-1``, ``inv(X)``, ``kron(A, B)``, ``A .* B``, ``A ./
 
 A declared vector is a column (``vectors="row"``: a row); ``xᵀ`` is the other one. The sizes of
 ``I``, ``1`` and ``0`` are inferred from what they meet (:mod:`.matrix_shapes`); a ``1`` or ``0``
-that meets nothing is the number. Where the text does not fix a size (``(1ᵀ ⊗ I) vec(A)`` for
+that meets only numbers is the number. Where the text does not fix a size (``(1ᵀ ⊗ I) vec(A)`` for
 ``A`` of m × n reads as ``1_nᵀ ⊗ I_m`` or ``1_mᵀ ⊗ I_n``) it is refused, asking for a
 subscript; a reading is never guessed. The expression's axes are the value's (a column or a row
 vector is 1-D, a scalar 0-D).
@@ -21,7 +21,7 @@ Examples:
     >>> ic.parse("Xᵀ (X W v − y) vᵀ", shapes).shape
     ('d', 'h')
     >>> print(ic.parse("x^T A x", {"x": "n", "A": "n n"}))
-    Σ_i,j x[i] A[i,j] x[j]
+    Σ_n,n' x[n] A[n,n'] x[n']
     >>> ic.parse("(1_nᵀ ⊗ I) vec(A)", {"A": "m n"}).shape
     ('m',)
 """
@@ -56,8 +56,9 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
 
     Args:
         text: the formula; a ``where`` clause's definitions follow it, one a line.
-        shapes: each name's shape (a string or tuple of dimensions), an ``ic.Tensor``, or any
-            expression the name stands for (a named subexpression ``h``).
+        shapes: each name's shape (a string or tuple of dimensions), an ``ic.Tensor``, any
+            expression the name stands for (a named subexpression ``h``), or an expression with
+            its orientation, ``(expr, (rows, cols))``, as ``MatrixForm.names()`` gives them.
         vectors: ``"column"`` or ``"row"``: how a declared vector reads.
         expect: the ``(rows, cols)`` the value must have (``None`` for an absent axis), which
             also fixes the sizes of ``I``, ``1`` and ``0`` nothing else fixes.
@@ -107,13 +108,18 @@ def _orientation(e: Expr, vectors: str, name: str) -> tuple:
     return (None, None)
 
 
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
 def _entry(name: str, spec: Any, vectors: str) -> tuple[Expr, tuple]:
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], Expr):
+        return spec[0], tuple(spec[1])   # (expression, (rows, cols)): MatrixForm.names()
     if isinstance(spec, Expr):
         if isinstance(spec, Tensor) and spec.name != name:
             raise ParseError(f"shapes[{name!r}] is a tensor named {spec.name!r}")
         expr = spec
     else:
-        expr = Tensor(name, spec)
+        expr = Tensor(name.translate(_SUBSCRIPT_DIGITS), spec)   # e₁ is the tensor e1
     return expr, _orientation(expr, vectors, name)
 
 
@@ -173,12 +179,12 @@ class _Reading:
         self.solver.settle()
         self.solver.split_krons()
         self.solver.fall_back()
-        self.solver.default([v for v, _ in self.unknowns if v.what in ("vector of ones", "zero")])
         for n in order:
             if any(isinstance(d, Var) for d in self.solver.shape(self.shape(n))):
-                raise self.fail(n, f"the size of {self.text[n.span[0]:n.span[1]]} cannot be "
-                                   "inferred from what it meets; write it with a subscript, "
-                                   "like I_n")
+                written = self.text[n.span[0]:n.span[1]]
+                like = {"1": "1_n", "0": "0_n"}.get(written[:1], "I_n")
+                raise self.fail(n, f"the size of {written} cannot be inferred from what it "
+                                   f"meets; write it with a subscript, like {like}")
         for n, _ in self.solver.waiting:
             raise self.fail(n, "the shapes here cannot be inferred")
         built: dict[int, Any] = {}
@@ -287,6 +293,8 @@ class _Reading:
 
     def _leaf(self, n: Node) -> tuple:
         name = n.args[1] if n.kind in ("slice", "identity") else n.args[0]
+        if name not in self.names and name.translate(_SUBSCRIPT_DIGITS) in self.names:
+            name = name.translate(_SUBSCRIPT_DIGITS)   # e₁ written, e1 declared
         if isinstance(self.names.get(name), _Definition):
             self.refs[id(n)] = self.names[name].root
             return self.shape(self.names[name].root)
@@ -358,7 +366,7 @@ class _Reading:
 
     def _call_shape(self, n: Node, kids: list, out: tuple) -> tuple:
         s, (name, args, keywords) = self.solver, n.args
-        count = {"kron": 2, "tril": (1, 2), "triu": (1, 2)}.get(name, 1)
+        count = {"kron": 2}.get(name, 1)
         if len(args) not in (count if isinstance(count, tuple) else (count,)):
             raise self.fail(n, f"{name}() takes {count} argument(s), got {len(args)}", ParseError)
         allowed = {"softmax": {"axis"}, "logsumexp": {"axis"}, "max": {"axis"},
@@ -526,24 +534,13 @@ class _Reading:
         if name == "kron":
             return self._kron(Node("kron", args, n.span), kids)
         if name in ("tril", "triu"):
-            k = keywords.get("k", _literal(self, args[1]) if len(args) > 1 else 0)
-            return _SAME_SHAPE[name](x, k)
+            return _SAME_SHAPE[name](x, keywords.get("k", 0))
         if name == "softmax":
             return axes.softmax(x, keywords.get("axis", -1)) if isinstance(x, Expr) \
                 and x.ndim == 2 else axes.softmax(x)
         if name == "inv":
             return matrices.inv(x)
         return apply(_ELEMENTWISE[name], arithmetic.as_expr(x))
-
-
-def _literal(r: _Reading, node: Node) -> int:
-    if node.kind in ("ones", "zero"):
-        return 1 if node.kind == "ones" else 0
-    if node.kind == "number" and float(node.args[0]).is_integer():
-        return int(node.args[0])
-    if node.kind == "add" and len(node.args) == 1:
-        return int(node.args[0][0]) * _literal(r, node.args[0][1])
-    raise r.fail(node, "expected a whole number", ParseError)
 
 
 def _ones(dims: tuple) -> Expr:

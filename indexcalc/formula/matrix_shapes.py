@@ -6,8 +6,8 @@ Every value of a matrix formula has a shape ``(rows, cols)`` whose entries are a
 meet. Equal shapes are unified (``+``, ``∘``, a square ``inv``); a product's and a Kronecker
 product's rule waits until enough of their operands' shapes are known (a juxtaposition of a scalar
 scales, of vectors ``u vᵀ`` is an outer product); the Kronecker sides are products of dimensions,
-solved by division once all but one factor is known. What stays unknown at the end is, for ``1``
-and ``0``, a number; for ``I``, an error asking for a subscript (``I_n``).
+solved by division once all but one factor is known. What stays unknown at the end is an error
+asking for a subscript (``I_n``, ``1_n``): a size is never guessed.
 """
 
 from __future__ import annotations
@@ -149,14 +149,6 @@ class Solver:
             rule.fallback = None
             self.settle()
 
-    def default(self, variables: list[Var]) -> None:
-        """``1`` and ``0`` of a size nothing fixed are numbers (one at a time, then settle)."""
-        for v in variables:
-            v = self.find(v)
-            if isinstance(v, Var) and v.may_vanish:
-                self.bound[v] = None
-                self.settle()
-
     # ------------------------------------------------------------------ the waiting rules
 
     def product(self, node: Any, a: tuple, b: tuple, out: tuple) -> None:
@@ -172,8 +164,18 @@ class Solver:
             elif c1 is None and r2 is None:        # column (or scalar) by row: outer product
                 self.unify_shapes(out, (r1, c2), node, what)
             elif c1 is None or r2 is None:         # then a side is absent on both
-                if self.present(r2 if c1 is None else c1):   # x S: x must be the scalar
-                    self.unify_shapes(a if c1 is None else b, (None, None), node, what)
+                other = r2 if c1 is None else c1
+                if other == 1:   # x (1 × k): an axis of size 1 or a scalar x: which one?
+                    rest = r1 if c1 is None else c2
+                    if not self.present(rest):
+                        return False
+                    self.unify_shapes(out, (r1, c2), node, what)
+                    return True
+                if self.present(other):            # x S: x must be the scalar
+                    scalar = self.shape(a if c1 is None else b)
+                    if any(self.present(d) for d in scalar):
+                        raise self.fail(node, f"{what} do not conform")
+                    self.unify_shapes(scalar, (None, None), node, what)
                 else:
                     self.unify(r2 if c1 is None else c1, None, node, what)
                 return False
@@ -191,9 +193,10 @@ class Solver:
         self.wait(node, rule)
 
     def present(self, t: Any) -> bool:
-        """Whether the axis is there: a dimension, or an unknown that cannot vanish."""
+        """Whether the axis is surely there: a dimension other than 1, or an unknown that
+        cannot vanish."""
         t = self.find(t)
-        return t is not None and not (isinstance(t, Var) and t.may_vanish)
+        return t is not None and t != 1 and not (isinstance(t, Var) and t.may_vanish)
 
     def elementwise(self, node: Any, a: tuple, b: tuple, out: tuple) -> None:
         """``out`` is the shape of ``a ∘ b`` (a scalar broadcasts)."""

@@ -26,8 +26,8 @@ MAX_LENGTH = 10_000
 MAX_DEPTH = 100
 
 #: Characters only matrix notation uses (``ic.parse`` reads a formula holding one as matrix
-#: notation); ``^`` and ``'`` are no Python operators of formulas either.
-MATRIX_ONLY = frozenset("ᵀ⁻¹∘⊗⊘−^'₀₁₂₃₄₅₆₇₈₉·|")
+#: notation); ``^`` is no operator of Python formulas either.
+MATRIX_ONLY = frozenset("ᵀ⁻¹∘⊗⊘−^₀₁₂₃₄₅₆₇₈₉·|")
 
 _SUB = "₀₁₂₃₄₅₆₇₈₉"
 _SUPER = "[ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹]"
@@ -292,6 +292,8 @@ class Parser:
                 self.take(",", f"between the arguments of {name}()")
         end = self.take(")", f"to close {name}(")
         self.depth -= 1
+        if name in ("tril", "triu") and len(args) == 2 and "k" not in keywords:
+            keywords["k"] = _whole(self, args.pop())   # tril(X, 1): the diagonal's offset
         return Node("call", (name, tuple(args), tuple(sorted(keywords.items()))),
                     (span[0], end[2] + 1))
 
@@ -335,6 +337,17 @@ class Parser:
         end = self.take("]", "to close the block matrix")
         self.depth -= 1
         return Node("block", tuple(rows), (pos, end[2] + 1))
+
+
+def _whole(p: Parser, node: Node) -> int:
+    """A whole number written as a formula (``1``, ``−2``)."""
+    if node.kind in ("ones", "zero") and not node.args:
+        return 1 if node.kind == "ones" else 0
+    if node.kind == "number" and float(node.args[0]).is_integer():
+        return int(node.args[0])
+    if node.kind == "add" and len(node.args) == 1:
+        return int(node.args[0][0]) * _whole(p, node.args[0][1])
+    raise located(p.text, node.span, "expected a whole number")
 
 
 def _slice_value(node: ast.AST) -> Any:

@@ -85,9 +85,11 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
             stands for (a named subexpression). Python notation declares the tensors it omits
             by their first subscripted use, ``X[n,d]``.
         notation: ``"python"``, ``"matrix"`` or ``"auto"``: matrix notation when the formula
-            holds a character only it uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ ' |``, subscript digits) or is no
-            Python expression (``X W``, ``A .* B``); Python otherwise. In matrix notation
-            ``*`` is the matrix product; in Python, the elementwise one.
+            holds a character only it uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
+            starts with ``[``; Python otherwise, except that text Python cannot read (``X W``,
+            ``A .* B``) is tried as matrix notation (when that fails too, Python's error is
+            reported). In matrix notation ``*`` is the matrix product; in Python, the
+            elementwise one.
         vectors: in matrix notation, ``"column"`` (a declared vector is a column) or ``"row"``.
 
     Returns:
@@ -106,33 +108,59 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
         >>> ic.parse("X^T X", {"X": "n d"}).shape
         ('d', 'd')
     """
+    return read_oriented(formula, shapes, notation, vectors)[0]
+
+
+def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notation: str = "auto",
+                  vectors: str = "column") -> tuple[Expr, tuple]:
+    """:func:`parse`, and the value's orientation ``(rows, cols)`` as written (``None`` an
+    absent axis; a Python formula's vector is a column, or a row with ``vectors="row"``)."""
     if notation not in ("auto", "python", "matrix"):
         raise ParseError(f"parse: notation must be 'auto', 'python' or 'matrix', got "
                          f"{notation!r:.40}")
-    if notation == "matrix" or notation == "auto" and is_matrix_notation(formula):
-        _checked_shapes(shapes)
-        return read_matrix(formula, shapes, vectors)[0]
-    return _Reader(formula, shapes).read()
+    _checked_shapes(shapes)
+    if notation == "matrix" or notation == "auto" and _matrix_only(formula):
+        return read_matrix(formula, shapes, vectors)
+    if notation == "auto" and not _python_readable(formula):
+        try:
+            return read_matrix(formula, shapes, vectors)
+        except IndexcalcError:
+            pass   # neither reads it: Python's own error, below, says why
+    expr = _Reader(formula, shapes).read()
+    shape = expr.shape
+    if len(shape) == 1:
+        return expr, ((shape[0], None) if vectors == "column" else (None, shape[0]))
+    return expr, (tuple(shape) if len(shape) == 2 else (None, None) if not shape else shape)
+
+
+def _matrix_only(formula: Any) -> bool:
+    return isinstance(formula, str) and (
+        any(ch in MATRIX_ONLY for ch in formula) or "\nwhere\n" in formula
+        or formula.lstrip().startswith("["))   # a block matrix; Python's list is no formula
+
+
+def _python_readable(formula: Any) -> bool:
+    """False only for a syntax error (too deep a formula is Python's to refuse)."""
+    if not isinstance(formula, str):
+        return True
+    try:
+        ast.parse(formula.strip(), mode="eval")
+    except SyntaxError:
+        return False
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        return True
+    return True
 
 
 def is_matrix_notation(formula: Any) -> bool:
-    """Whether ``ic.parse(formula)`` reads matrix notation: a character only it uses, or text
-    that is no Python expression.
+    """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as matrix notation: a
+    character only it uses, or text that is no Python expression.
 
     Examples:
         >>> is_matrix_notation("X.T @ X"), is_matrix_notation("Xᵀ X"), is_matrix_notation("X W")
         (False, True, True)
     """
-    if not isinstance(formula, str):
-        return False
-    if any(ch in MATRIX_ONLY for ch in formula) or "\nwhere\n" in formula \
-            or formula.lstrip().startswith("["):  # a block matrix; Python's list is no formula
-        return True
-    try:
-        ast.parse(formula.strip(), mode="eval")
-    except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
-        return True   # Python cannot read it; matrix notation may
-    return False
+    return _matrix_only(formula) or not _python_readable(formula)
 
 
 def formula_and_variable(f: Any, x: Any,

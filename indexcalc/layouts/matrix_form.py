@@ -66,7 +66,7 @@ class MatrixForm:
     def names(self) -> dict:
         """What each name the form prints stands for, with the orientation it is printed in:
         ``{name: (expression, (rows, cols))}``, ``None`` for an absent axis (``(n, None)`` a
-        column). With it, ``ic.parse`` reads the printed form back (``where`` names included).
+        column). With it as ``shapes``, ``ic.parse`` reads the printed form back.
 
         Examples:
             >>> import indexcalc as ic
@@ -74,9 +74,8 @@ class MatrixForm:
             >>> f = ic.to_matrix(A.T @ (A @ x))
             >>> sorted(f.names().items(), key=str)[1][1][1]
             ('n', None)
-            >>> e, shape = ic.formula.matrix_reader.read_matrix(str(f), oriented=f.names())
-            >>> e.shape, shape
-            (('n',), ('n', None))
+            >>> ic.parse(str(f), f.names()).shape
+            ('n',)
         """
         out: dict = {}
         stack = [self.root, *(r.definition for r in self.definitions)]
