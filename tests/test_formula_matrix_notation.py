@@ -80,6 +80,7 @@ CASES = [
     ("z1 z1ᵀ − I\nwhere\n  z1 = A y", SHAPES,
      lambda v: np.outer(A @ y, A @ y) - np.eye(M)),
     ("−s (x ⊗ yᵀ)", SHAPES, lambda v: -s * np.outer(x, y)),
+    ("tr(S) + -0.5 − −s", SHAPES, lambda v: np.trace(S) - 0.5 + s),
     ("(e ⊗ I) x", {**SHAPES, "e": "p"}, lambda v: np.kron(v["e"][:, None], np.eye(M)) @ x),
 ]
 

@@ -2,7 +2,7 @@
 
 Reads what ``ic.to_matrix`` and ``ic.to_kron`` print — ``Xᵀ (X W v − y) vᵀ``, ``⊗``, ``∘``,
 ``diag(·)``, ``diagonal(·)``, ``tr(·)``, ``det``, ``log|det(·)|``, ``⁻¹``, ``⁻ᵀ``, ``^∘p``, ``I``,
-``I_n``, ``1``, ``1_n``, ``0``, ``0_n``, ``K_(m,n)``, ``vec(·)``/``vec_row(·)``, ``sum(·)``, ``softmax``,
+``I_n``, ``1``, ``1_n``, ``0``, ``0_n``, ``K_(m,n)``, ``vec(·)``/``vec_row(·)``, ``unvec(·)``, ``sum(·)``, ``softmax``,
 ``logsumexp``, elementwise functions by name (``σ``, ``σ'``, ``tanh``…), block matrices
 ``[A, B; C, D]``, slices ``X[0, :]`` and ``where`` clauses (``z1 = …``, one a line) — and common
 ASCII: ``X^T``, ``X'``, ``X^-1``, ``inv(X)``, ``kron(A, B)``, ``A .* B``, ``A ./ B``, ``A * B`` and
@@ -38,7 +38,7 @@ from ..core.nodes import Expr, Tensor, zero
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..frontend import arithmetic, axes, extrema, matrices, shaping
 from .matrix_shapes import Solver, Var, show_shape
-from .matrix_syntax import MAX_LENGTH, Node, Parser, located, split_where
+from .matrix_syntax import EXPLICIT, MAX_LENGTH, Node, Parser, located, split_where
 
 #: Elementwise functions by the name indexcalc prints (``σ``, ``σ'``) and by their own.
 _ELEMENTWISE = {**{name: name for name in RULES if name != "power"},
@@ -80,6 +80,10 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
     if vectors not in ("column", "row"):
         raise ParseError(f"parse: vectors must be 'column' or 'row', got {vectors!r:.40}")
     text = text.strip("\n ")
+    for mark in ("mat_col[", "mat_row[", "]_(", "Σ", "↦"):   # a printed explicit block
+        if mark in text:
+            start = text.index(mark)
+            raise located(text, (start, start + len(mark)), EXPLICIT)
     names = {str(k): _entry(str(k), v, vectors) for k, v in (shapes or {}).items()}
     names.update({str(k): (e, tuple(s)) for k, (e, s) in (oriented or {}).items()})
     main, defs = split_where(text)
@@ -278,8 +282,10 @@ class _Reading:
         Kronecker product of two of one kind has one value however its sides split."""
         if n.kind == "name" and n.args[0] == "I" and "I" not in self.names:
             return "I"
-        if n.kind == "ones":
+        if n.kind in ("ones", "ones_matrix") and not n.args:
             return "1"
+        if n.kind == "T":
+            return self._pure(n.args[0])
         if n.kind == "kron":
             kinds = {self._pure(c) for c in n.args}
             return kinds.pop() if len(kinds) == 1 else None
@@ -397,6 +403,10 @@ class _Reading:
             s.unify(out[1], None, n, "vec")
         elif name == "transpose":
             return (x[1], x[0])
+        elif name in ("unvec", "unvec_row"):   # its shape is what it meets: rows × cols = |u|
+            out = (Var("matrix", False), Var("matrix", False))
+            s.unify(x[1], None, n, f"{name} takes a column")
+            s.kron(n, (out[0], None), (out[1], None), (x[0], None), split=False)
         elif name == "kron":
             s.kron(n, x, kids[1], out, split=False)
         elif name in _SAME_SHAPE or name in _ELEMENTWISE:
@@ -408,7 +418,8 @@ class _Reading:
             return x
         else:
             known = ", ".join(sorted({"diag", "diagonal", "sum", "logsumexp", "max", "vec",
-                                      "vec_row", "transpose", "kron", *_SQUARE_TO_SCALAR,
+                                      "vec_row", "unvec", "unvec_row", "transpose", "kron",
+                                      *_SQUARE_TO_SCALAR,
                                       *_SAME_SHAPE, *_ELEMENTWISE}))
             raise self.fail(n, f"unknown function {name!r} in matrix notation; known: {known}",
                             ParseError)
@@ -531,6 +542,8 @@ class _Reading:
             return shaping.vec(x, "col" if name == "vec" else "row")
         if name == "transpose":
             return axes.transpose(x) if isinstance(x, Expr) and x.ndim == 2 else x
+        if name in ("unvec", "unvec_row"):
+            return shaping.unvec(x, dims, "col" if name == "unvec" else "row")
         if name == "kron":
             return self._kron(Node("kron", args, n.span), kids)
         if name in ("tril", "triu"):

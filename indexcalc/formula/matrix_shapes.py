@@ -163,6 +163,16 @@ class Solver:
                 self.unify_shapes(out, a, node, what)
             elif c1 is None and r2 is None:        # column (or scalar) by row: outer product
                 self.unify_shapes(out, (r1, c2), node, what)
+            elif not isinstance(c1, Var) and not isinstance(r2, Var) \
+                    and c1 is not None and r2 is not None:   # both inner sizes are known
+                if dims_equal(c1, r2):
+                    self.unify_shapes(out, (r1, c2), node, what)
+                elif c1 == 1 and r1 is None:       # a vector of one entry scales
+                    self.unify_shapes(out, b, node, what)
+                elif r2 == 1 and c2 is None:
+                    self.unify_shapes(out, a, node, what)
+                else:
+                    raise self.fail(node, f"{what} do not conform")
             elif c1 is None or r2 is None:         # then a side is absent on both
                 other = r2 if c1 is None else c1
                 if other == 1:   # x (1 × k): an axis of size 1 or a scalar x: which one?
@@ -186,7 +196,11 @@ class Solver:
                 return False
             return True
 
-        def contract() -> None:   # when nothing else decides: two matrices' product
+        def contract() -> None:   # when nothing else decides: two compound values' product
+            sides = (self.find(a[1]), self.find(b[0]))
+            if any(not isinstance(d, Var) or d.what in ("vector of ones", "zero")
+                   for d in sides):
+                return   # a 1 or 0 of unknown size: that size is left to the text
             self.unify(a[1], b[0], node, "a product")
             self.unify_shapes(out, (a[0], b[1]), node, "a product")
         rule.fallback = contract

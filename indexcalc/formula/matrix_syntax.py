@@ -244,6 +244,12 @@ class Parser:
                 else inner
         if kind == "op" and text == "[":
             return self._block(pos)
+        if kind == "op" and text in ("-", "−", "+"):   # a signed operand: a + -0.5, A (−B)
+            self._enter()
+            operand = self.postfix()
+            self.depth -= 1
+            return Node("add", ((-1.0 if text != "+" else 1.0, operand),),
+                        (pos, operand.span[1]))
         self.i -= 1
         raise self.error(t, f"unexpected {text!r}: expected a value")
 

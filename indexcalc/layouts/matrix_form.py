@@ -9,6 +9,7 @@ import numpy as np
 
 from .form_text import latex_name, to_latex, to_text
 from .form_values import evaluate_form
+from ..errors import LayoutError
 from .forms import Form, Leaf, _def_names, definitions
 
 
@@ -66,7 +67,8 @@ class MatrixForm:
     def names(self) -> dict:
         """What each name the form prints stands for, with the orientation it is printed in:
         ``{name: (expression, (rows, cols))}``, ``None`` for an absent axis (``(n, None)`` a
-        column). With it as ``shapes``, ``ic.parse`` reads the printed form back.
+        column). With it as ``shapes``, ``ic.parse`` reads the printed form back. Raises
+        ``LayoutError`` when the form prints two different values under one name.
 
         Examples:
             >>> import indexcalc as ic
@@ -86,6 +88,11 @@ class MatrixForm:
                 continue
             seen.add(id(n))
             if isinstance(n, Leaf):
+                if n.name in out and (out[n.name][1] != n.shape
+                                      or str(out[n.name][0]) != str(n.source)):
+                    raise LayoutError(f"the form prints two different values as {n.name} "
+                                      f"({out[n.name][0]} of {out[n.name][1]}, {n.source} of "
+                                      f"{n.shape}): its text cannot be read back")
                 out[n.name] = (n.source, n.shape)
             stack.extend(n.children())
         return out
