@@ -10,7 +10,8 @@ ASCII: ``X^T``, ``X'``, ``X^-1``, ``inv(X)``, ``kron(A, B)``, ``A .* B``, ``A ./
 
 A declared vector is a column (``vectors="row"``: a row); ``xᵀ`` is the other one. The sizes of
 ``I``, ``1`` and ``0`` are inferred from what they meet (:mod:`.matrix_shapes`); a ``1`` or ``0``
-that meets only numbers is the number. Where the text does not fix a size (``(1ᵀ ⊗ I) vec(A)`` for
+that meets only numbers is the number. Shapes are solved first (:mod:`.matrix_shapes`), then the
+expression is built (:mod:`.matrix_values`). Where the text does not fix a size (``(1ᵀ ⊗ I) vec(A)`` for
 ``A`` of m × n reads as ``1_nᵀ ⊗ I_m`` or ``1_mᵀ ⊗ I_n``) it is refused, asking for a
 subscript; a reading is never guessed. The expression's axes are the value's (a column or a row
 vector is 1-D, a scalar 0-D).
@@ -31,22 +32,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.algebra import product
 from ..core.dims import check_dim, dim_factors, dim_mul
-from ..core.elementwise import RULES, apply
-from ..core.nodes import Expr, Tensor, zero
+from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
-from ..frontend import arithmetic, axes, extrema, matrices, shaping
+from ..frontend import arithmetic
 from .matrix_shapes import Solver, Var, show_shape
 from .matrix_syntax import EXPLICIT, MAX_LENGTH, Node, Parser, located, split_where
-
-#: Elementwise functions by the name indexcalc prints (``σ``, ``σ'``) and by their own.
-_ELEMENTWISE = {**{name: name for name in RULES if name != "power"},
-                **{row.text: name for name, row in RULES.items() if name != "power"}}
-_SQUARE_TO_SCALAR = {"tr": matrices.trace, "trace": matrices.trace, "det": matrices.det,
-                     "logdet": matrices.logdet}
-_SAME_SHAPE = {"inv": matrices.inv, "tril": shaping.tril, "triu": shaping.triu,
-               "softmax": axes.softmax}
+from .matrix_values import ELEMENTWISE, SAME_SHAPE, SQUARE_TO_SCALAR, ValueBuilder
 
 
 def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str = "column",
@@ -153,7 +145,7 @@ def _postorder(root: Node) -> list[Node]:
     return out
 
 
-class _Reading:
+class _Reading(ValueBuilder):
     def __init__(self, text: str, names: dict, vectors: str):
         self.text, self.names, self.vectors = text, names, vectors
         self.solver = Solver(self.fail)
@@ -388,7 +380,7 @@ class _Reading:
         elif name == "diagonal":
             self.square(n, x, "diagonal needs a square matrix")
             return self._vector(x[0])
-        elif name in _SQUARE_TO_SCALAR:
+        elif name in SQUARE_TO_SCALAR:
             self.square(n, x, f"{name} needs a square matrix")
             return (None, None)
         elif name in ("sum", "logsumexp", "max") and not keywords:
@@ -409,7 +401,7 @@ class _Reading:
             s.kron(n, (out[0], None), (out[1], None), (x[0], None), split=False)
         elif name == "kron":
             s.kron(n, x, kids[1], out, split=False)
-        elif name in _SAME_SHAPE or name in _ELEMENTWISE:
+        elif name in SAME_SHAPE or name in ELEMENTWISE:
             if name == "inv":
                 self.square(n, x, "inv needs a square matrix")
             if name in ("tril", "triu"):
@@ -419,147 +411,14 @@ class _Reading:
         else:
             known = ", ".join(sorted({"diag", "diagonal", "sum", "logsumexp", "max", "vec",
                                       "vec_row", "unvec", "unvec_row", "transpose", "kron",
-                                      *_SQUARE_TO_SCALAR,
-                                      *_SAME_SHAPE, *_ELEMENTWISE}))
+                                      *SQUARE_TO_SCALAR,
+                                      *SAME_SHAPE, *ELEMENTWISE}))
             raise self.fail(n, f"unknown function {name!r} in matrix notation; known: {known}",
                             ParseError)
         return out
 
     def _vector(self, d: Any) -> tuple:
         return (d, None) if self.vectors == "column" else (None, d)
-
-    # ------------------------------------------------------------------ values
-
-    def build(self, n: Node, kids: list) -> Any:
-        k = n.kind
-        r, c = self.solver.shape(self.shape(n))
-        dims = tuple(d for d in (r, c) if d is not None)
-        if k == "number":
-            return n.args[0]
-        if k in ("ones", "ones_matrix"):
-            return 1.0 if not dims else _ones(dims)
-        if k == "zero":
-            return 0.0 if not dims else zero(dims)
-        if id(n) in self.leaves:
-            return self.leaves[id(n)]
-        if k == "identity" or k == "name":   # I, I_n
-            return matrices.eye(r)
-        if k == "commutation":
-            m, q = (self._dim(n, t) for t in n.args)
-            four = arithmetic.einsum("ad,bc->abcd", matrices.eye(m), matrices.eye(q))
-            return matrices.reshape(four, dim_mul(m, q), dim_mul(q, m))
-        if k == "T":
-            x = kids[0]
-            return axes.transpose(x) if isinstance(x, Expr) and x.ndim == 2 else x
-        if k == "inv":
-            return matrices.inv(kids[0])
-        if k == "mpow":
-            out = kids[0]
-            if n.args[1] < 1:
-                raise self.fail(n, "a matrix power takes a whole number ≥ 1 (X^-1 is the "
-                                   "inverse, X^∘p the elementwise power)", ParseError)
-            for _ in range(n.args[1] - 1):
-                out = axes.matmul(out, kids[0])
-            return out
-        if k == "hpow":
-            return arithmetic.power(kids[0], n.args[1])
-        if k == "logdet":
-            return matrices.logdet(kids[0])
-        if k == "add":
-            out = n.args[0][0] * kids[0]
-            for (sign, _), t in zip(n.args[1:], kids[1:]):
-                out = out + sign * t
-            return out
-        if k == "matmul":
-            return self._product(n, *kids)
-        if k == "hadamard":
-            return kids[0] * kids[1]
-        if k == "hdiv":
-            return kids[0] * arithmetic.power(kids[1], -1.0)
-        if k == "kron":
-            return self._kron(n, kids)
-        if k == "block":
-            return self._block(n, kids)
-        return self._call(n, kids, dims)
-
-    def _product(self, n: Node, a: Any, b: Any) -> Any:
-        (r1, c1), (r2, c2) = (self.solver.shape(self.shape(x)) for x in n.args)
-        if (r1, c1) == (None, None) or (r2, c2) == (None, None):
-            return a * b
-        if c1 is None:
-            return matrices.outer(a, b)
-        return axes.matmul(a, b)
-
-    def _as2d(self, node: Node, x: Any) -> Expr:
-        r, c = self.solver.shape(self.shape(node))
-        return matrices.reshape(x, 1 if r is None else r, 1 if c is None else c)
-
-    def _kron(self, n: Node, kids: list) -> Any:
-        parts = [(x, v) for x, v in zip(n.args, kids)
-                 if self.solver.shape(self.shape(x)) != (None, None)]
-        scale = 1.0
-        for x, v in zip(n.args, kids):
-            if self.solver.shape(self.shape(x)) == (None, None):
-                scale = scale * v
-        if not parts:
-            return scale
-        if len(parts) == 1:
-            return scale * parts[0][1]
-        out = matrices.kron(*(self._as2d(x, v) for x, v in parts))
-        return scale * self._unshaped(n, out)
-
-    def _unshaped(self, n: Node, x: Expr) -> Expr:
-        dims = tuple(d for d in self.solver.shape(self.shape(n)) if d is not None)
-        return matrices.reshape(x, *dims) if dims else matrices.reshape(x)
-
-    def _block(self, n: Node, kids: list) -> Expr:
-        it = iter(zip((x for row in n.args for x in row), kids))
-        rows = []
-        for row in n.args:
-            parts = [self._as2d(x, v) for x, v in (next(it) for _ in row)]
-            rows.append(parts[0] if len(parts) == 1 else shaping.concatenate(parts, axis=1))
-        out = rows[0] if len(rows) == 1 else shaping.concatenate(rows, axis=0)
-        return self._unshaped(n, out)
-
-    def _call(self, n: Node, kids: list, dims: tuple) -> Any:
-        name, args, keywords = n.args
-        keywords = dict(keywords)
-        x = kids[0]
-        if name == "diag":
-            return matrices.diag(x)
-        if name == "diagonal":
-            return matrices.diagonal(x)
-        if name in _SQUARE_TO_SCALAR:
-            return _SQUARE_TO_SCALAR[name](x)
-        if name == "sum":
-            return axes.sum(x)
-        if name in ("logsumexp", "max"):
-            fn = axes.logsumexp if name == "logsumexp" else extrema.max
-            return fn(x, keywords["axis"]) if keywords else fn(x)
-        if name in ("vec", "vec_row"):
-            if not isinstance(x, Expr) or x.ndim < 2:
-                return self._unshaped(n, arithmetic.as_expr(x))
-            return shaping.vec(x, "col" if name == "vec" else "row")
-        if name == "transpose":
-            return axes.transpose(x) if isinstance(x, Expr) and x.ndim == 2 else x
-        if name in ("unvec", "unvec_row"):
-            return shaping.unvec(x, dims, "col" if name == "unvec" else "row")
-        if name == "kron":
-            return self._kron(Node("kron", args, n.span), kids)
-        if name in ("tril", "triu"):
-            return _SAME_SHAPE[name](x, keywords.get("k", 0))
-        if name == "softmax":
-            return axes.softmax(x, keywords.get("axis", -1)) if isinstance(x, Expr) \
-                and x.ndim == 2 else axes.softmax(x)
-        if name == "inv":
-            return matrices.inv(x)
-        return apply(_ELEMENTWISE[name], arithmetic.as_expr(x))
-
-
-def _ones(dims: tuple) -> Expr:
-    labels = tuple("ij"[:len(dims)])
-    return product([], labels, dict(zip(labels, dims)), 1.0)
-
 
 def _joined(dims: list, count: int) -> Any:
     """The dimension of blocks joined along an axis (``None`` an absent axis, 1 joined)."""
