@@ -2,7 +2,8 @@
 
 ``indexcalc diff FORMULA --wrt X`` prints the derivative of a formula (see :func:`ic.parse`) in
 the format asked for; ``indexcalc einsum-grad SUBSCRIPTS --wrt K`` prints the einsum string of
-an einsum's gradient. Bad input gets one line on stderr (``indexcalc: error: ...``) and exit
+an einsum's gradient; ``indexcalc compare CANDIDATE --of FORMULA --wrt X`` says whether a formula
+is the derivative, and in which layout (see :func:`ic.compare`). Bad input gets one line on stderr (``indexcalc: error: ...``) and exit
 status 2; a failed ``--check`` exits with status 1.
 """
 
