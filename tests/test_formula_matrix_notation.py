@@ -151,6 +151,7 @@ def test_matrix_mode_is_chosen_by_the_characters_only_it_uses():
     ("A[i, j]ᵀ", ic.ParseError, "subscript takes integers"),
     ("softmax(A, dim=1)ᵀ", ic.ParseError, "no keyword 'dim'"),
     ("x ⊗ $", ic.ParseError, "unexpected character"),
+    ("z1ᵀ x\nwhere\n  z1[i] = x", ic.ParseError, "where clause defines names"),
 ])
 def test_bad_formulas_are_refused_naming_the_culprit(text, error, words):
     with pytest.raises(error) as info:

@@ -382,11 +382,9 @@ def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:
     offset = len(main) + len(sep)
     for line in rest.split("\n") if sep else []:
         name, eq, body = line.partition("=")
-        if not eq or not name.strip():
+        if not eq or not name.strip().isidentifier():
             raise located(text, (offset, offset + max(len(line), 1)),
                           "a where clause defines names, one a line: z1 = ...")
-        lead = len(line) - len(line.lstrip())
         defs.append((name.strip(), body, offset + len(name) + 1))
-        del lead
         offset += len(line) + 1
     return main, defs
