@@ -28,6 +28,7 @@ from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logd
                                 reshape, trace)
 from .frontend.shaping import concatenate, hstack, stack, tril, triu, unvec, vec, vstack, where
 from .frontend.declare import tensors
+from .frontend.recurrence import scan
 from .formula.reader import parse
 from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
 from .calculus.einsum_queries import einsum_grad, einsum_jacobian
@@ -83,5 +84,6 @@ __all__ = [
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
     "Comparison", "compare",
+    "scan",
     *_elementwise,
 ]
