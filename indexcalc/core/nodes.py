@@ -42,7 +42,7 @@ import numpy as np
 from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
-from .expr import _PINS, Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
+from .expr import Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
 
 class Tensor(Expr):
     """A variable: a name and a shape whose dimensions are ints or names.
