@@ -27,6 +27,14 @@ def _deep(depth: int) -> ic.Expr:
     return e
 
 
+def _rnn(depth: int) -> ic.Expr:
+    M = ic.Tensor("M", "m m")
+    z = x
+    for _ in range(depth):
+        z = ic.tanh(M @ z + x)
+    return z
+
+
 def _sum_by_terms(T: int) -> ic.Expr:
     s = x
     for k in range(T):
@@ -84,6 +92,21 @@ ROWS = [
     ("jvp by a symmetric tensor with a non-symmetric tangent",
      lambda: ic.jvp(ic.sum(P * P), P, np.array([[0.0, 1.0], [0.0, 0.0]])), None),
     ("a sum of 1,000 terms built one by one", lambda: _sum_by_terms(1000), None),
+    # round three: forms printed two tensors named X as one (`sum((Xᵀ)^∘2 1) + sum((Xᵀ)^∘2 1)`)
+    ("to_matrix of f holding X (3, 3) and X (n, n)",
+     lambda: ic.to_matrix(ic.sum(X3 * X3) + ic.sum(Xn * Xn)), ic.IndexcalcError),
+    ("to_kron of a derivative holding X (3, 3) and X (n, n)",
+     lambda: ic.to_kron(ic.diff(X3 @ Xn, Xn)), ic.IndexcalcError),
+    ("to_python(backend='torch', name='torch')",
+     lambda: ic.to_python(ic.sum(x), backend="torch", name="torch"), ic.IndexcalcError),
+    ("to_python(backend='torch') of a tensor named like the module's class",
+     lambda: ic.to_python(ic.sum(ic.Tensor("IndexcalcFunction", 2)), backend="torch"),
+     ic.IndexcalcError),
+    ("to_python(backend='torch') of δ: no input carries its size",
+     lambda: ic.to_python(ic.diff(x, x), backend="torch"), ic.IndexcalcError),
+    ("to_python(backend=['torch'])", lambda: ic.to_python(x, backend=["torch"]), ic.IndexcalcError),
+    ("str of a 4,000-deep nest of sums over one dimension",
+     lambda: str(_rnn(4000)), None),
 ]
 
 
