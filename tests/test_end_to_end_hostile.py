@@ -95,8 +95,8 @@ ROWS = [
     # round three: forms printed two tensors named X as one (`sum((Xᵀ)^∘2 1) + sum((Xᵀ)^∘2 1)`)
     ("to_matrix of f holding X (3, 3) and X (n, n)",
      lambda: ic.to_matrix(ic.sum(X3 * X3) + ic.sum(Xn * Xn)), ic.IndexcalcError),
-    ("to_kron of a derivative holding X (3, 3) and X (n, n)",
-     lambda: ic.to_kron(ic.diff(X3 @ Xn, Xn)), ic.IndexcalcError),
+    ("to_kron of Σ X (3, 3) · X (n, n)",
+     lambda: ic.to_kron(ic.sum(X3) * Xn, out_ndim=2), ic.IndexcalcError),
     ("to_python(backend='torch', name='torch')",
      lambda: ic.to_python(ic.sum(x), backend="torch", name="torch"), ic.IndexcalcError),
     ("to_python(backend='torch') of a tensor named like the module's class",
@@ -128,6 +128,9 @@ def test_the_refusals_name_the_culprit():
     with pytest.raises(ic.BindingError, match="declared symmetric"):
         ic.evaluate(P @ np.ones(2), P=np.array([[0.0, 1.0], [2.0, 0.0]]))
     assert ic.Tensor("ｘ", 3) is ic.Tensor("x", 3)  # one identifier, as Python reads it
+    for form in (ic.to_matrix, lambda e: ic.to_kron(e, out_ndim=2)):
+        with pytest.raises(ic.IndexcalcError, match=r"two different tensors are named 'X'"):
+            form(ic.sum(X3) * Xn)
 
 
 def test_a_nearly_symmetric_value_is_accepted():
