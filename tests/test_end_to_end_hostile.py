@@ -105,6 +105,10 @@ ROWS = [
     ("to_python(backend='torch') of δ: no input carries its size",
      lambda: ic.to_python(ic.diff(x, x), backend="torch"), ic.IndexcalcError),
     ("to_python(backend=['torch'])", lambda: ic.to_python(x, backend=["torch"]), ic.IndexcalcError),
+    # hypothesis seed 777 (test_one_bad_argument_among_good_ones): TypeError from iterating it
+    ("reshape(X, np.array(5.0))", lambda: ic.reshape(ic.Tensor("X", "n d"), np.array(5.0)),
+     ic.ShapeError),
+    ("reshape(x, np.array(-1)) as NumPy reads it", lambda: ic.reshape(x, np.array(-1)), None),
     ("str of a 4,000-deep nest of sums over one dimension",
      lambda: str(_rnn(4000)), None),
 ]
