@@ -15,7 +15,7 @@ from indexcalc.core.graph_walk import tensors_of
 
 torch = pytest.importorskip("torch", reason="the torch extra is not installed")
 
-SIZES = {"n": 3, "d": 4, "h": 5, "t": 3, "s": 4, "k": 5, "v": 3, "m": 4}
+SIZES = {"n": 3, "d": 4, "h": 5, "t": 3, "s": 4, "k": 5, "v": 3, "m": 4, "T": 5}
 
 
 def load(expr, **kw):
@@ -42,6 +42,8 @@ def cases():
         "attention": ic.softmax(Q @ K.T / 2.0, axis=1) @ V,
         "linear (second derivative by x is zero)": ic.sum(ic.sin(A @ x)) + ic.sum(A @ x),
         "scalar loss": ic.sum(ic.log(1 + ic.exp(-(X @ W) @ b))),
+        "recurrence (ic.scan)": ic.sum(ic.scan(lambda h, e: ic.tanh(A.T @ A @ h + e), x,
+                                               ic.Tensor("es", "T n"))),
     }
 
 
