@@ -4,7 +4,8 @@ installed and are skipped, saying which extra, where it is not."""
 import pytest
 
 #: module name part -> the optional package its examples import
-EXTRAS = {"torch_function": "torch", "einsum_function": "torch", "jax_function": "jax"}
+EXTRAS = {"torch_function": "torch", "einsum_function": "torch", "jax_function": "jax",
+          "torch_source": "torch"}
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Cost of each stage against the depth of a graph: a chain ``x → sin(x) → sin(sin(x)) → …``.
 
 For depths 10, 10², 10³, 10⁴ it times building the chain, its gradient, ``str``, ``to_latex``,
-``to_python``, ``to_matrix``, ``to_kron``, ``explain``, ``compile`` (with its first call, which
+``to_python``, ``to_matrix``, ``to_kron``, ``explain``, ``hessian``, ``check``, ``compile`` (with its first call, which
 plans) and ``evaluate``, and prints one row per stage: the growth across a row should be linear
 (×10 per column). A step past ``--timeout`` seconds prints ``timeout`` and the row goes on; one
 that raises prints the error's kind. Not a timed test: the suite runs it tiny
@@ -71,6 +71,8 @@ def row(depth: int, limit: float) -> dict[str, str]:
         "to_matrix": lambda: str(ic.to_matrix(g)),
         "to_kron": lambda: str(ic.to_kron(g)),
         "explain": lambda: str(ic.explain(f, x)),
+        "hessian": lambda: ic.hessian(f, x),
+        "check": lambda: ic.check(f, x, x=value),
         "compile": lambda: ic.compile(g)(x=value),
         "evaluate": lambda: ic.evaluate(g, x=value),
     }

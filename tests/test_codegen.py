@@ -107,8 +107,8 @@ def test_dimensions_no_input_carries_are_keywords():
 
 
 def test_bad_arguments():
-    with pytest.raises(ic.IndexcalcError, match="backend must be one of numpy, jax"):
-        ic.to_python(x, backend="torch")
+    with pytest.raises(ic.IndexcalcError, match="backend must be one of numpy, jax, torch"):
+        ic.to_python(x, backend="tensorflow")
     with pytest.raises(ic.IndexcalcError, match="identifier"):
         ic.to_python(x, name="not a name")
     with pytest.raises(ic.IndexcalcError, match="keyword"):

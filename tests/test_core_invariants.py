@@ -94,7 +94,7 @@ BROKEN = {
 
 def _not_interned():
     node = object.__new__(nodes.Tensor)
-    for k, val in (("name", "q"), ("shape", (2,)), ("symmetric", False)):
+    for k, val in (("name", "q"), ("shape", (2,)), ("symmetric", False), ("_pins", None)):
         object.__setattr__(node, k, val)
     return node
 

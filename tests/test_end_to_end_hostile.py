@@ -27,6 +27,14 @@ def _deep(depth: int) -> ic.Expr:
     return e
 
 
+def _rnn(depth: int) -> ic.Expr:
+    M = ic.Tensor("M", "m m")
+    z = x
+    for _ in range(depth):
+        z = ic.tanh(M @ z + x)
+    return z
+
+
 def _sum_by_terms(T: int) -> ic.Expr:
     s = x
     for k in range(T):
@@ -84,6 +92,25 @@ ROWS = [
     ("jvp by a symmetric tensor with a non-symmetric tangent",
      lambda: ic.jvp(ic.sum(P * P), P, np.array([[0.0, 1.0], [0.0, 0.0]])), None),
     ("a sum of 1,000 terms built one by one", lambda: _sum_by_terms(1000), None),
+    # round three: forms printed two tensors named X as one (`sum((Xᵀ)^∘2 1) + sum((Xᵀ)^∘2 1)`)
+    ("to_matrix of f holding X (3, 3) and X (n, n)",
+     lambda: ic.to_matrix(ic.sum(X3 * X3) + ic.sum(Xn * Xn)), ic.IndexcalcError),
+    ("to_kron of Σ X (3, 3) · X (n, n)",
+     lambda: ic.to_kron(ic.sum(X3) * Xn, out_ndim=2), ic.IndexcalcError),
+    ("to_python(backend='torch', name='torch')",
+     lambda: ic.to_python(ic.sum(x), backend="torch", name="torch"), ic.IndexcalcError),
+    ("to_python(backend='torch') of a tensor named like the module's class",
+     lambda: ic.to_python(ic.sum(ic.Tensor("IndexcalcFunction", 2)), backend="torch"),
+     ic.IndexcalcError),
+    ("to_python(backend='torch') of δ: no input carries its size",
+     lambda: ic.to_python(ic.diff(x, x), backend="torch"), ic.IndexcalcError),
+    ("to_python(backend=['torch'])", lambda: ic.to_python(x, backend=["torch"]), ic.IndexcalcError),
+    # hypothesis seed 777 (test_one_bad_argument_among_good_ones): TypeError from iterating it
+    ("reshape(X, np.array(5.0))", lambda: ic.reshape(ic.Tensor("X", "n d"), np.array(5.0)),
+     ic.ShapeError),
+    ("reshape(x, np.array(-1)) as NumPy reads it", lambda: ic.reshape(x, np.array(-1)), None),
+    ("str of a 4,000-deep nest of sums over one dimension",
+     lambda: str(_rnn(4000)), None),
 ]
 
 
@@ -105,6 +132,9 @@ def test_the_refusals_name_the_culprit():
     with pytest.raises(ic.BindingError, match="declared symmetric"):
         ic.evaluate(P @ np.ones(2), P=np.array([[0.0, 1.0], [2.0, 0.0]]))
     assert ic.Tensor("ｘ", 3) is ic.Tensor("x", 3)  # one identifier, as Python reads it
+    for form in (ic.to_matrix, lambda e: ic.to_kron(e, out_ndim=2)):
+        with pytest.raises(ic.IndexcalcError, match=r"two different tensors are named 'X'"):
+            form(ic.sum(X3) * Xn)
 
 
 def test_a_nearly_symmetric_value_is_accepted():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,15 +10,36 @@ import pytest
 import indexcalc as ic
 from indexcalc.evaluation.memory import format_bytes, physical_memory
 
+from _work import calls
+
 
 def test_a_64_terabyte_jacobian_is_refused_at_once():
     X, W = ic.tensors("X[n,d] W[d,h]")
-    n = 2000
-    start = time.perf_counter()
-    with pytest.raises(ic.IndexcalcError) as err:
-        ic.compile(ic.diff(X @ W, W))(X=np.zeros((n, n)), W=np.zeros((n, n)))
-    assert time.perf_counter() - start < 0.5
-    message = str(err.value)
+
+    def refused(n, limit=None):
+        values = dict(X=np.zeros((n, n)), W=np.zeros((n, n)))
+
+        def attempt():
+            try:
+                ic.compile(ic.diff(X @ W, W), memory_limit=limit)(**values)
+            except ic.IndexcalcError as e:
+                return e
+            return None
+
+        tracemalloc.start()
+        try:
+            work, err = calls(attempt)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert isinstance(err, ic.IndexcalcError), n
+        return err, work, peak
+
+    err, work, peak = refused(2000)
+    _, work_small, _ = refused(20, limit=1000)  # the same refusal at 20 × 20: the same work
+    assert peak < 2**20, peak  # refused before allocating (not even one 2000 × 2000 temporary)
+    assert work < 1.5 * work_small + 1000, (work, work_small)  # no work that grows with n
+    message = str(err)
     assert "(2000, 2000, 2000, 2000)" in message and "128 TB" in message  # float64: 8 bytes each
     assert "X[n,d]" in message  # the product it would have built
     for advice in ("ic.vjp", "ic.to_kron", "smaller problem", "set_memory_limit"):

@@ -47,13 +47,14 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .spectral_source import emit_decomposition
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
+from .torch_source import torch_module
 from ..core.nodes import Scan
 from .scan_source import emit_scan
 from ..core.graph_walk import postorder
 from ..core.coercion import as_expr
 from ..evaluation.compiled import plan_product
 
-BACKENDS = {"numpy": ("numpy", "np"), "jax": ("jax.numpy", "jnp")}
+BACKENDS = {"numpy": ("numpy", "np"), "jax": ("jax.numpy", "jnp"), "torch": ("numpy", "np")}
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 #: helper functions: name -> body lines ({m} is the array module); emitted only when used
@@ -80,7 +81,10 @@ def to_python(expr: Any, backend: str = "numpy", name: str = "f", **sizes: int) 
 
     Args:
         expr: the expression.
-        backend: ``"numpy"``, or ``"jax"`` (``jax.numpy``, functional updates only).
+        backend: ``"numpy"``, ``"jax"`` (``jax.numpy``, functional updates only), or
+            ``"torch"``: a module whose function takes torch tensors and is a
+            ``torch.autograd.Function`` with indexcalc's VJPs as its backward, to order 2
+            (see :mod:`indexcalc.codegen.torch_source`).
         name: the function's name.
         **sizes: dimension sizes to plan for; then each einsum carries the planned path.
 
@@ -104,7 +108,15 @@ def to_python(expr: Any, backend: str = "numpy", name: str = "f", **sizes: int) 
                              f"{backend!r}")
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise IndexcalcError(f"to_python: name must be a Python identifier, got {name!r}")
+    if backend == "torch":
+        return torch_module(expr, name, lambda e, key: _numpy_function(e, key, sizes))
     return _Writer(expr, backend, sizes).module(name)
+
+
+def _numpy_function(expr: Expr, name: str, sizes: dict) -> tuple[str, list[str], list[str]]:
+    """The NumPy module defining ``name``, its tensor parameters and its keyword dimensions."""
+    writer = _Writer(expr, "numpy", sizes)
+    return writer.module(name), list(writer.params), writer.keywords
 
 
 def _number(v: float) -> str:

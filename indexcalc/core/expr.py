@@ -1,5 +1,6 @@
 """The base of the expression graph: ``Expr``, interning (one object per value, thread-safe),
-the dimension pins nodes carry, and pickling of deep graphs as one flat list.
+the dimension pins each node carries in its ``_pins`` field, and pickling of deep graphs as one
+flat list.
 
 The node types themselves are declared in :mod:`indexcalc.core.nodes`.
 """
@@ -21,12 +22,6 @@ _TABLE: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary
 #: once must get one object (two "equal" nodes would silently break equality-is-identity).
 _TABLE_LOCK = threading.Lock()
 
-#: The pins (``dim -> (size, where)``, see :mod:`indexcalc.core.dim_meeting`) of every node
-#: that has any: its own and its children's, merged when the node is built, so a conflict is
-#: found at construction and a deep graph costs one lookup per child.
-_PINS: "weakref.WeakKeyDictionary[Expr, dict]" = weakref.WeakKeyDictionary()
-
-
 def pins_of(node: "Expr") -> dict:
     """The dimensions ``node`` fixed by meeting concrete ones: ``{dim: (size, where)}``.
 
@@ -36,7 +31,7 @@ def pins_of(node: "Expr") -> dict:
         >>> pins_of(X @ np.ones((3, 2)))
         {'d': (3, 'a constant of shape (3, 2) (axis 0)')}
     """
-    return _PINS.get(node, {})
+    return node._pins or {}
 
 
 def _keyof(value: Any) -> Any:
@@ -60,11 +55,15 @@ def _intern(cls: type, _extra: dict | None = None, _pins: dict | None = None, **
                 object.__setattr__(node, name, value)
             for name, value in (_extra or {}).items():
                 object.__setattr__(node, name, value)
+            # the pins of the node's subgraph (``dim -> (size, where)``, see
+            # :mod:`indexcalc.core.dim_meeting`): its own and its children's, merged here, so a
+            # conflict is found at construction and a deep graph costs one look-up per child.
+            # A field of the node (never a table keyed by nodes), fixed when it is made, like
+            # its other fields: an equal node built later is this one, with these pins.
             own = merge_pins(node._own_pins(), _pins) if _pins else node._own_pins()
-            if own or _PINS:  # no pinned node alive: nothing to merge (the common case, kept cheap)
-                pins = merge_pins(own, *(_PINS.get(c) for c in node.children()))
-                if pins:
-                    _PINS[node] = pins
+            kids = [c._pins for c in node.children() if c._pins]
+            pins = merge_pins(own, *kids) if own or kids else None
+            object.__setattr__(node, "_pins", pins or None)
             _TABLE[key] = node
     return node
 
@@ -84,7 +83,7 @@ class Expr:
         (4, 2)
     """
 
-    __slots__ = ("__weakref__",)
+    __slots__ = ("__weakref__", "_pins")
     __array_ufunc__ = None  # replaced by the front end's protocol (frontend/numpy_protocol.py)
     shape: tuple[Dim, ...]
 

@@ -44,10 +44,24 @@ import numpy as np
 from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
-from .expr import _PINS, Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
+from .expr import Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
 
 class Tensor(Expr):
     """A variable: a name and a shape whose dimensions are ints or names.
+
+    A tensor is its name, shape and symmetry together; a name is not reserved process-wide.
+    Two scripts (or notebooks, or test modules) in one process may each declare their own ``X``;
+    a registry of live names would refuse the second, or make a result depend on what else
+    happens to be alive. Two different tensors with one name are refused where they meet in
+    one expression and the name would become ambiguous: ``tensors()``, ``diff``/``grad``/…,
+    evaluation, ``to_python``, ``to_matrix`` and ``to_kron`` (each walks the graph anyway; a check
+    at every ``+`` would cost a merge of name tables per node). ``str`` still prints such an
+    expression, both as ``X``, since printing is for looking.
+
+    A value for a symmetric tensor is checked when the tensor is in the expression evaluated.
+    ``S.T - S`` of a symmetric ``S`` *is* the zero matrix, and an interned node is one object
+    per value, so it keeps no memory of ``S``: evaluating it given a non-symmetric ``S`` returns
+    zeros, as ``0 * X`` given any ``X`` does.
 
     Examples:
         >>> import indexcalc as ic

@@ -189,6 +189,8 @@ def reshape(x: Any, *shape: Any) -> Expr:
     """
 
     x = as_expr(x, "reshape")
+    shape = tuple(d.item() if isinstance(d, np.ndarray) and d.ndim == 0 else d
+                  for d in shape)  # a 0-d array is its number (iterating it raised TypeError)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)) and not any(
             isinstance(d, (tuple, list, np.ndarray)) for d in shape[0]):  # one flat sequence
         shape = tuple(shape[0])

@@ -34,7 +34,7 @@ from .product_reading import read_product
 from .vec_regroup import NoRegrouping, distribute, regroup
 from ..core.nodes import Derivative, Expr, Product, Reshape, Sum, plain
 from .matrix_layout import Scope, build_form
-from ..core.graph_walk import tensors_of
+from ..core.graph_walk import one_tensor_per_name, tensors_of
 from ..core.coercion import as_expr
 from ..rendering.index_notation import label_names, to_index_notation
 
@@ -282,6 +282,7 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
         X ⊗ A + (I ⊗ (A X)) K_(q,r)
     """
     expr = as_expr(expr, "to_kron")
+    one_tensor_per_name(tensors_of(expr), "to_kron")  # a form would print both as one name
     check_choice("layout", layout, LAYOUTS)
     check_choice("vec", vec, VECS)
     a = split_of(expr, out_ndim)

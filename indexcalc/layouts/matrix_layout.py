@@ -35,7 +35,7 @@ from ..core.coercion import as_expr
 from ..core.nodes import Scan
 from .scan_rows import scan_form
 from ..core.elementwise import rule
-from ..core.graph_walk import postorder, tensors_of
+from ..core.graph_walk import one_tensor_per_name, postorder, tensors_of
 from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
@@ -363,6 +363,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
         v (X W v − y)ᵀ X
     """
     expr = as_expr(expr, "to_matrix")
+    one_tensor_per_name(tensors_of(expr), "to_matrix")  # a form would print both as one name
     check_choice("layout", layout, LAYOUTS)
     check_choice("vectors", vectors, VECTORS)
     if expr.ndim > 2:

@@ -28,8 +28,12 @@ if TYPE_CHECKING:
 
 _LETTERS = "ijklmpqrstuvwxyzabcefg"
 
-def pick_name(dim, taken) -> str:
+def pick_name(dim, taken, hints: dict | None = None) -> str:
     """A readable index name for a label of dimension ``dim`` that is not in ``taken``.
+
+    ``hints`` (base name → a subscript below which every ``base_k`` is taken) lets a printer
+    that binds thousands of nested names of one dimension find the next in O(1) amortized; the
+    caller keeps it true (:class:`_Context` lowers it when it releases a name).
 
     Examples:
         >>> pick_name("d", {"d"}), pick_name("d", {"d", "d'", "d''"}), pick_name(3, {"i"})
@@ -44,11 +48,12 @@ def pick_name(dim, taken) -> str:
     for name in (base, base + "'", base + "''"):
         if name not in taken:
             return name
-    k = 3
+    k = 3 if hints is None else max(3, hints.get(base, 3))
     while f"{base}_{k}" in taken:
         k += 1
+    if hints is not None:
+        hints[base] = k
     return f"{base}_{k}"
-
 
 
 class _Context:
@@ -59,12 +64,20 @@ class _Context:
         self.aliases = aliases
         self.scope: Counter = Counter()
         self.mentioned: set[str] = set()
+        # base → k with every base_j (3 ≤ j < k) in scope: deep nests of one dimension bind
+        # h_3, h_4, …, h_5000 and must not rescan them all (quadratic printing)
+        self.hints: dict[str, int] = {}
+        self.subscripts: dict[str, tuple[str, int]] = {}
 
     def bind(self, dims) -> list[str]:
         names = []
         for d in dims:
-            n = pick_name(d, self.scope)
+            n = pick_name(d, self.scope, self.hints)
             self.scope[n] += 1
+            base, _, k = n.rpartition("_")
+            if k.isdigit() and self.hints.get(base) == int(k):
+                self.subscripts[n] = (base, int(k))
+                self.hints[base] = int(k) + 1
             names.append(n)
         return names
 
@@ -73,6 +86,9 @@ class _Context:
             self.scope[n] -= 1
             if not self.scope[n]:
                 del self.scope[n]
+                if n in self.subscripts:
+                    base, k = self.subscripts[n]
+                    self.hints[base] = min(self.hints.get(base, k), k)
 
     def idx(self, names) -> list[str]:
         self.mentioned.update(names)
