@@ -271,7 +271,9 @@ class Compiled:
         return program
 
     def __call__(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> Any:
-        values = _values(values, more)
+        if values is not None:
+            more = _values(values, more)
+        values = more
         ns = self.namespace
         if ns.name == "numpy":
             key = _shapes_key(values)
@@ -279,13 +281,13 @@ class Compiled:
             if hit is not None:  # float arrays of shapes seen before: binding is known
                 for name in self._symmetric:
                     check_symmetric(name, values[name])
-                program, dtype = hit
-                return np.asarray(program.run(values), dtype=dtype)
+                run, dtype = hit
+                return np.asarray(run(values), dtype=dtype)
             arrays, sizes = bind_signature(self._signature, values)
             dtype = np.result_type(*arrays.values()) if arrays else np.float64
             program = self.program_for(sizes, dtype)
             if key is not None:
-                self._bound[key] = (program, dtype)
+                self._bound[key] = (program.function, dtype)
             return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
@@ -298,9 +300,13 @@ class Compiled:
 def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
     """What binding depends on, when every value is a float array or an int size; else None."""
     key = []
+    ndarray = np.ndarray
     for name, v in values.items():
-        if type(v) is np.ndarray and v.dtype.kind == "f":
-            key.append((name, v.shape, v.dtype.char))
+        if type(v) is ndarray:
+            dtype = v.dtype
+            if dtype.kind != "f":
+                return None
+            key.append((name, v.shape, dtype.char))
         elif type(v) is int:
             key.append((name, v))
         else:

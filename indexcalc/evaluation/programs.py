@@ -22,6 +22,7 @@ from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+from .straight_line import identity, program_function
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -282,6 +283,8 @@ class Program:
         self.size = len(self._slot) + 1
         self.output = self._slot[id(root)]
         self.steps = _with_releases(self._steps, self.output)
+        #: the steps written out as one Python function of the input arrays (by name)
+        self.function = program_function(self.steps, self.inputs, self.constants, self.output)
 
     def _new_slot(self, node: Expr) -> int:
         self._slot[id(node)] = s = len(self._slot)
@@ -304,7 +307,7 @@ class Program:
         self._count[id(total)] = k + 1
         in_place = k >= 2 and self._runtime[id(total)] and self._ctx.ns.name == "numpy"
         if k == 0:
-            fn, operands = (lambda v: v) if c == 1.0 else (lambda v: v * c), (term,)
+            fn, operands = identity if c == 1.0 else (lambda v: v * c), (term,)
         else:
             fn, operands = _accumulator(c, in_place), (total, term)
         before = len(self._steps)
@@ -312,17 +315,8 @@ class Program:
         self._runtime[id(total)] = len(self._steps) > before
 
     def run(self, arrays: dict) -> Any:
-        vals: list = [None] * self.size
-        for s, v in self.constants.items():
-            vals[s] = v
-        for name, s in self.inputs:
-            vals[s] = arrays[name]
-        with np.errstate(over="ignore", under="ignore"):
-            for fn, args, out, release in self.steps:
-                vals[out] = fn(*[vals[a] for a in args])
-                for s in release:
-                    vals[s] = None
-        return vals[self.output]
+        """The output for the input ``arrays`` (tensor name -> array)."""
+        return self.function(arrays)
 
 
 def _accumulator(c: float, in_place: bool) -> Callable:
