@@ -22,7 +22,8 @@ from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, pla
 from ..core.graph_walk import postorder
 from .backends import namespace
 from ..core.coercion import as_expr
-from .memory import _checked
+from .memory import _checked, memory_limit as global_memory_limit
+from .shared_plans import SHARED, optimize_key
 from .programs import Context, Program
 
 
@@ -216,7 +217,8 @@ class Compiled:
     accepted and ignored (they may bind a dimension only the derivative's variable carried).
 
     The plans (one opt_einsum path per product) are cached per set of sizes, the straight-line
-    programs per set of sizes and dtype.
+    programs per set of sizes and dtype, and both are shared with every other compiled object
+    of the same expression (:mod:`indexcalc.evaluation.shared_plans`).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -251,9 +253,13 @@ class Compiled:
         key = tuple(sorted(sizes.items()))
         plans = self._plans.get(key)
         if plans is None:
-            cache: dict = {}
-            plans = {id(n): plan_product(n, sizes, self.optimize, cache)
-                     for n in self.order if isinstance(n, Product)}
+            def build():
+                cache: dict = {}
+                return {id(n): plan_product(n, sizes, self.optimize, cache)
+                        for n in self.order if isinstance(n, Product)}
+            # the key holds the expression: its nodes (whose ids key the plans) stay alive
+            plans = SHARED.get_or_build(("plans", self.expr, key, optimize_key(self.optimize)),
+                                        build)
             self._plans[key] = plans
         return plans
 
@@ -264,9 +270,14 @@ class Compiled:
         key = (tuple(sorted(sizes.items())), dtype.str)
         program = self._programs.get(key)
         if program is None:
-            ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
-            with getattr(self.namespace.ops, "building", nullcontext)():
-                program = Program(self.order, self.expr, ctx, self.memory_limit)
+            def build():
+                ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
+                with getattr(self.namespace.ops, "building", nullcontext)():
+                    return Program(self.order, self.expr, ctx, limit)
+            # the limit in force now is part of the key: a program is checked against it once
+            limit = self.memory_limit if self.memory_limit is not None else global_memory_limit()
+            program = SHARED.get_or_build(("program", self.expr, *key, self.backend,
+                                           optimize_key(self.optimize), limit), build)
             self._programs[key] = program
         return program
 
