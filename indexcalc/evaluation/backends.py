@@ -152,6 +152,7 @@ def _jax_namespace() -> Namespace:
         # a program is built (its constants folded) eagerly, also when the first call is traced
         # by jax.jit: the program is kept, and a constant of one trace must not leak into the next
         building=jax.ensure_compile_time_eval,
+        jit=jax.jit,  # ic.compile(..., jit=True): the whole program as one XLA computation
         zeros=jnp.zeros, broadcast_to=jnp.broadcast_to, reshape=jnp.reshape,
         transpose=jnp.transpose, write_diagonal=_jax_write_diagonal(jnp),
         amax=lambda a, axis: jnp.max(a, axis=axis, keepdims=True, initial=-jnp.inf),

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.dims import dim_names, dim_size, format_shape, merge_pins
-from ..errors import BindingError
+from ..errors import BindingError, IndexcalcError
 from ..core.nodes import Derivative, Expr, Product, Tensor, pins_of
 from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from ..core.graph_walk import postorder
@@ -229,11 +229,12 @@ class Compiled:
     """
 
     def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
-                 memory_limit: int | None = None):
+                 memory_limit: int | None = None, jit: bool = False):
 
         self.expr = as_expr(expr, "compile")
         self.backend = backend
         self.namespace = namespace(backend)
+        self.jit = _checked_jit(jit, self.namespace)
         self.optimize = _checked_optimize(optimize)
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
@@ -246,7 +247,7 @@ class Compiled:
     def __reduce__(self) -> tuple:
         # plans and programs hold the backend's module and functions: pickled is what they are
         # made from, and a loaded copy plans again on first use
-        return (Compiled, (self.expr, self.backend, self.optimize, self.memory_limit))
+        return (Compiled, (self.expr, self.backend, self.optimize, self.memory_limit, self.jit))
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
@@ -302,7 +303,8 @@ class Compiled:
             return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
-        out = self.program_for(sizes, dtype).run(arrays)
+        program = self.program_for(sizes, dtype)
+        out = program.jitted(ns.ops.jit)(arrays) if self.jit else program.run(arrays)
         if _numpy_dtype(out) != dtype and hasattr(out, "astype"):
             out = out.astype(dtype)  # float32 in, float32 out (dask's inv computes in float64)
         return out
@@ -323,6 +325,17 @@ def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
         else:
             return None
     return tuple(key)
+
+
+def _checked_jit(jit: Any, ns) -> bool:
+    """``jit`` if it is a bool the backend supports (only JAX traces a whole program)."""
+    if not isinstance(jit, bool):
+        raise IndexcalcError(f"compile: jit must be True or False, got {jit!r}")
+    if jit and not hasattr(ns.ops, "jit"):
+        raise IndexcalcError(f"compile: jit=True traces the program with jax.jit; the "
+                             f"{ns.name!r} backend has no such tracer: use backend='jax' "
+                             "(or jit=False)")
+    return jit
 
 
 def _numpy_dtype(a: Any) -> np.dtype:
@@ -349,7 +362,7 @@ _CACHE_SIZE = 128
 
 
 def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,  # noqa: A001
-            memory_limit: int | None = None) -> Compiled:
+            memory_limit: int | None = None, jit: bool = False) -> Compiled:
     """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan.
 
     Args:
@@ -362,10 +375,13 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
             (see :func:`choose_optimizer`).
         memory_limit: bytes the largest array of an evaluation may take (default: the global
             limit, see ``ic.set_memory_limit``); past it evaluation raises before allocating.
+        jit: with ``backend="jax"``, trace the whole straight-line program into one
+            ``jax.jit`` computation (one XLA program per set of sizes and dtype, fused by XLA;
+            the first call of each compiles). Refused on other backends.
 
     Raises:
         IndexcalcError: an unknown backend (the message lists them) or one whose library is
-            not installed (the message says what to install).
+            not installed (the message says what to install); ``jit=True`` off JAX.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -374,7 +390,7 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
         >>> f(A=np.ones((2, 3)), x=np.arange(3.0))
         array([3., 3.])
     """
-    return Compiled(expr, backend, optimize, memory_limit)
+    return Compiled(expr, backend, optimize, memory_limit, jit)
 
 
 def evaluate(expr: Any, values: Mapping[str, Any] | None = None, /, **more: Any) -> np.ndarray:

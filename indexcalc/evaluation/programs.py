@@ -285,6 +285,7 @@ class Program:
         self.steps = _with_releases(self._steps, self.output)
         #: the steps written out as one Python function of the input arrays (by name)
         self.function = program_function(self.steps, self.inputs, self.constants, self.output)
+        self._jitted: Callable | None = None
 
     def _new_slot(self, node: Expr) -> int:
         self._slot[id(node)] = s = len(self._slot)
@@ -317,6 +318,13 @@ class Program:
     def run(self, arrays: dict) -> Any:
         """The output for the input ``arrays`` (tensor name -> array)."""
         return self.function(arrays)
+
+    def jitted(self, jit: Callable) -> Callable:
+        """:attr:`function` traced by ``jit`` (``jax.jit``), once: every compiled object that
+        shares this program shares its trace."""
+        if self._jitted is None:
+            self._jitted = jit(self.function)
+        return self._jitted
 
 
 def _accumulator(c: float, in_place: bool) -> Callable:
