@@ -83,10 +83,13 @@ def _numpy_write_diagonal(res, full: str, target: str, shape: tuple):
     return out
 
 
-def _strided_write_diagonal(xp: Any, strided: Callable) -> Callable:
-    """Writing through a strided view (cupy, torch): no dense identity is ever built."""
+def _strided_write_diagonal(xp: Any, strided: Callable, zeros_like_device: Callable | None = None
+                            ) -> Callable:
+    """Writing through a strided view (cupy, torch): no dense identity is ever built.
+
+    ``zeros_like_device(shape, res)``, when given, makes the output on ``res``'s device."""
     def write(res, full, target, shape):
-        out = xp.zeros(shape, dtype=res.dtype)
+        out = zeros_like_device(shape, res) if zeros_like_device else xp.zeros(shape, dtype=res.dtype)
         step = dict.fromkeys(target, 0)
         stride = 1
         for c, n in reversed(list(zip(full, shape))):
@@ -238,7 +241,8 @@ def _torch_namespace() -> Namespace:
     ops = SimpleNamespace(
         zeros=zeros, broadcast_to=torch.broadcast_to, reshape=torch.reshape,
         transpose=lambda a, axes: a.permute(*axes),
-        write_diagonal=_strided_write_diagonal(torch, strided),
+        write_diagonal=_strided_write_diagonal(  # on the device of the value written
+            torch, strided, lambda shape, res: torch.zeros(shape, dtype=res.dtype, device=res.device)),
         amax=lambda a, axis: torch.amax(a, dim=axis, keepdim=True),
         sum=lambda a, axis: torch.sum(a, dim=axis, keepdim=True),
         inv=torch.linalg.inv, det=torch.linalg.det, logdet=lambda a: torch.linalg.slogdet(a)[1],

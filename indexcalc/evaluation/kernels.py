@@ -187,10 +187,10 @@ def path_kernel(contraction_list: list, size: dict) -> tuple[Kernel, bool]:
     if len(steps) == 1 and len(steps[0][0]) == 2 and steps[0][0] in ((1, 0), (0, 1)):
         (i, j), kernel = steps[0]  # the common case: one pairwise product
         return (lambda *ops: kernel(ops[i], ops[j])), fresh_last
-    return _straight_path(steps), fresh_last
+    return straight_path(steps), fresh_last
 
 
-def _straight_path(steps: list) -> Kernel:
+def straight_path(steps: list) -> Kernel:
     """The steps written out as one function: each operand and intermediate a local variable,
     released (``del``) once read (opt_einsum's list of positions, replayed once here)."""
     params = [f"o{i}" for i in range(_operand_count(steps))]

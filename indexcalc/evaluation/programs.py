@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .backends import Namespace
+from .backend_kernels import backend_path_kernel
 from .kernels import path_kernel
 from ..core.dims import dim_size
 from ..core.elementwise import rule
@@ -47,6 +48,9 @@ def _product_step(node: Product, ctx: Context, coef: float = 1.0) -> Callable:
         contract, fresh = (lambda: ns.xp.asarray(np.asarray(1.0, dtype=ctx.dtype))), False
     elif ns.name == "numpy":
         contract, fresh = path_kernel(plan.info.contraction_list, dict(zip(plan.letters, plan.sizes)))
+    elif ns.name == "torch":  # elementwise steps as broadcasting multiplies, not einsum
+        contract, fresh = backend_path_kernel(plan.info.contraction_list, ns.xp,
+                                              ns.ops.transpose), True
     else:
         expression, oe_name = plan.expression, ns.name
         contract, fresh = (lambda *ops: expression(*ops, backend=oe_name)), True
