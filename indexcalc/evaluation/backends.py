@@ -187,7 +187,10 @@ def _dask_namespace() -> Namespace:
     import dask.array as da
 
     def asarray(v, dtype):
-        return v if isinstance(v, da.Array) else da.from_array(np.asarray(v))
+        # name=False: a fresh name instead of a hash of the data (tokenizing read the whole
+        # array on every call: 3x the evaluation at 20000×1000); dask still copies it, so the
+        # lazy result does not change if the caller's array does
+        return v if isinstance(v, da.Array) else da.from_array(np.asarray(v), name=False)
 
     def not_chunked(what):
         def fail(a):
@@ -230,7 +233,8 @@ def _torch_namespace() -> Namespace:
     def asarray(v, dtype):
         if isinstance(v, torch.Tensor):
             return v
-        return torch.as_tensor(np.asarray(v))
+        v = np.asarray(v)
+        return torch.as_tensor(v if v.flags.writeable else v.copy())  # torch needs writable
 
     def strided(out, shape, steps):
         return out.as_strided(shape, steps)
