@@ -1,7 +1,6 @@
 """The developer tools of ``benchmarks/`` run, tiny: the fuzz batches and the depth benchmark
-(their full runs are on demand; their findings are checked by their own tests). Also the one
-entry point ``benchmarks/run.py`` in its quick mode: every row it prints agrees with its
-hand-written NumPy yardstick (a MISMATCH would be printed, and is refused here)."""
+(their full runs are on demand; their findings are checked by their own tests). The benchmark's
+entry point ``benchmarks/run.py`` has its own tests (``test_end_to_end_benchmark_run.py``)."""
 
 from __future__ import annotations
 
