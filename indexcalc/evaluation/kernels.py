@@ -184,9 +184,14 @@ def path_kernel(contraction_list: list, size: dict) -> tuple[Kernel, bool]:
             kernel, fresh = unary_kernel(subs[0], out)
             fresh_last = fresh_last and fresh
         steps.append((tuple(positions), kernel))
-    if len(steps) == 1 and len(steps[0][0]) == 2 and steps[0][0] in ((1, 0), (0, 1)):
-        (i, j), kernel = steps[0]  # the common case: one pairwise product
-        return (lambda *ops: kernel(ops[i], ops[j])), fresh_last
+    if len(steps) == 1 and steps[0][0] in ((1, 0), (0, 1)):
+        # the common case, one pairwise product: the kernel itself, its subscripts in operand
+        # order (opt_einsum pops position 1 first), so no wrapper reorders the operands
+        subs, out = contraction_list[0][2].split("->")
+        first, second = subs.split(",")
+        if steps[0][0] == (1, 0):
+            first, second = second, first
+        return pair_kernel(first, second, out, size)
     return straight_path(steps), fresh_last
 
 
