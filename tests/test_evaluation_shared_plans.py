@@ -128,3 +128,48 @@ def test_straight_line_releases_each_value_after_its_last_reader():
     run = program_function([(first, (0,), 1, (0,)), (second, (1,), 2, (1,)),
                             (third, (2,), 3, (2,))], [("a", 0)], {}, 3)
     np.testing.assert_array_equal(run({"a": np.zeros(3)}), np.ones(3))
+
+
+def test_a_long_program_runs_in_chunks_and_still_releases():
+    import weakref
+
+    from indexcalc.evaluation.straight_line import CHUNK, interpret
+
+    seen = []
+
+    def make(a):
+        out = (a + 1.0).view(Tracked)
+        seen.append(weakref.ref(out))
+        return out
+
+    def last_reader(t, u):
+        return t + u
+
+    def check(u):
+        assert seen[0]() is None  # freed after its last reader, two chunks back
+        return u
+
+    n = 2 * CHUNK + 50
+    steps = [(make, (0,), 1, ())]  # slot 1: read once, by the step at position CHUNK + 10
+    steps += [(np.negative, (k + 1 if k else 0,), k + 2, (k + 1,) if k else ()) for k in range(n)]
+    steps[CHUNK + 10] = (last_reader, (1, CHUNK + 10), CHUNK + 11, (1, CHUNK + 10))
+    steps.append((check, (n + 1,), n + 2, (n + 1,)))
+    program = program_function(steps, [("a", 0)], {}, n + 2)
+    seen.clear()
+    got = program({"a": np.zeros(2)})
+    seen.clear()
+    want = interpret(steps[:-1] + [(lambda u: u, (n + 1,), n + 2, (n + 1,))], [("a", 0)], {},
+                     n + 2, n + 3, {"a": np.zeros(2)})
+    np.testing.assert_array_equal(got, want)
+
+
+def test_first_calls_interpret_then_the_function_is_generated():
+    from indexcalc.evaluation.programs import INTERPRETED_CALLS
+
+    X, = ic.tensors("X_tiers[n]")
+    f = ic.compile(ic.tanh(X) * 2.0)
+    x = np.linspace(-1, 1, 5)
+    program = f.program_for({"n": 5})
+    for call in range(INTERPRETED_CALLS + 2):
+        np.testing.assert_allclose(f(X_tiers=x), 2 * np.tanh(x), rtol=1e-15)
+        assert (program._function is None) == (call < INTERPRETED_CALLS)

@@ -293,13 +293,15 @@ class Compiled:
             if hit is not None:  # float arrays of shapes seen before: binding is known
                 for name in self._symmetric:
                     check_symmetric(name, values[name])
-                run, dtype = hit
-                return np.asarray(run(values), dtype=dtype)
+                program, dtype = hit
+                function = program._function  # generated after the first calls
+                out = function(values) if function is not None else program.run(values)
+                return np.asarray(out, dtype=dtype)
             arrays, sizes = bind_signature(self._signature, values)
             dtype = np.result_type(*arrays.values()) if arrays else np.float64
             program = self.program_for(sizes, dtype)
             if key is not None:
-                self._bound[key] = (program.function, dtype)
+                self._bound[key] = (program, dtype)
             return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64

@@ -23,7 +23,7 @@ from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
-from .straight_line import identity, program_function
+from .straight_line import identity, interpret, program_function
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -236,6 +236,9 @@ BUILDERS: dict[type, Callable] = {
     TriMask: trimask_value,
 }
 
+#: Calls of a program that run its steps from a list before its function is generated.
+INTERPRETED_CALLS = 2
+
 #: Nodes that are another node's value under a new name: no step, the same slot.
 ALIASES = tuple(t for t, row in BUILDERS.items() if row is _alias)
 
@@ -287,8 +290,8 @@ class Program:
         self.size = len(self._slot) + 1
         self.output = self._slot[id(root)]
         self.steps = _with_releases(self._steps, self.output)
-        #: the steps written out as one Python function of the input arrays (by name)
-        self.function = program_function(self.steps, self.inputs, self.constants, self.output)
+        self._function: Callable | None = None
+        self._calls = 0
         self._jitted: Callable | None = None
 
     def _new_slot(self, node: Expr) -> int:
@@ -319,8 +322,26 @@ class Program:
         self._emit(total, fn, operands)
         self._runtime[id(total)] = len(self._steps) > before
 
+    @property
+    def function(self) -> Callable:
+        """The steps written out as one Python function of the input arrays (by name),
+        generated on first use (see :mod:`indexcalc.evaluation.straight_line`)."""
+        if self._function is None:
+            self._function = program_function(self.steps, self.inputs, self.constants,
+                                              self.output)
+        return self._function
+
     def run(self, arrays: dict) -> Any:
-        """The output for the input ``arrays`` (tensor name -> array)."""
+        """The output for the input ``arrays`` (tensor name -> array).
+
+        The first :data:`INTERPRETED_CALLS` calls run the steps from a list: generating the
+        function costs about as much as 20–100 interpreted calls save (a one-off
+        ``ic.evaluate`` of a deep graph would pay it for nothing); later calls run the function.
+        """
+        if self._function is None and self._calls < INTERPRETED_CALLS:
+            self._calls += 1
+            return interpret(self.steps, self.inputs, self.constants, self.output, self.size,
+                             arrays)
         return self.function(arrays)
 
     def jitted(self, jit: Callable) -> Callable:
