@@ -7,12 +7,14 @@ Also the straight-line function a program runs: it releases each value after its
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
 import indexcalc as ic
 from indexcalc.evaluation.shared_plans import SHARED, SHARED_SIZE, SharedCache
-from indexcalc.evaluation.straight_line import program_function
+from indexcalc.evaluation.programs import INTERPRETED_CALLS
+from indexcalc.evaluation.straight_line import CHUNK, interpret, program_function
 
 SIZES = {"n": 5, "d": 3}
 
@@ -108,8 +110,6 @@ class Tracked(np.ndarray):
 
 
 def test_straight_line_releases_each_value_after_its_last_reader():
-    import weakref
-
     seen = []
 
     def first(a):
@@ -131,10 +131,6 @@ def test_straight_line_releases_each_value_after_its_last_reader():
 
 
 def test_a_long_program_runs_in_chunks_and_still_releases():
-    import weakref
-
-    from indexcalc.evaluation.straight_line import CHUNK, interpret
-
     seen = []
 
     def make(a):
@@ -164,8 +160,6 @@ def test_a_long_program_runs_in_chunks_and_still_releases():
 
 
 def test_first_calls_interpret_then_the_function_is_generated():
-    from indexcalc.evaluation.programs import INTERPRETED_CALLS
-
     X, = ic.tensors("X_tiers[n]")
     f = ic.compile(ic.tanh(X) * 2.0)
     x = np.linspace(-1, 1, 5)

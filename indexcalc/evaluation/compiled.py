@@ -279,6 +279,7 @@ class Compiled:
             limit = self.memory_limit if self.memory_limit is not None else global_memory_limit()
             program = SHARED.get_or_build(("program", self.expr, *key, self.backend,
                                            optimize_key(self.optimize), limit), build)
+            self._plans.setdefault(key[0], program.plans)  # this object's plans, even if shared
             self._programs[key] = program
         return program
 

@@ -257,6 +257,7 @@ class Program:
     def __init__(self, order: list, root: Expr, ctx: Context, memory_limit: int | None):
         guard(_arrays(order, ctx, np.dtype(ctx.dtype).itemsize), memory_limit)
         self._ctx = ctx
+        self.plans = ctx.plans  # the product plans it was built from
         self._slot: dict[int, int] = {}
         self.constants: dict[int, Any] = {}
         self._known: set[int] = set()  # slots whose value is known now, before any input
