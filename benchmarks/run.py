@@ -315,8 +315,10 @@ def scan_rows(quick: bool) -> tuple[list[Result], str]:
     for name, to_numpy, to_jax in rnn_scan.rows(lengths, 0.3 if quick else 1.0):
         if "unrolled" in name:
             continue  # measured here
-        out.append(Result(name.split(" ")[-1].strip("()") + "-" + name.split("T=")[-1].split(" ")[0],
-                          name, None, None, given=(to_numpy, to_jax)))
+        label = name[name.index("(") + 1:name.rindex(")")]  # "scan", "scan (jax backend)"
+        prefix = "scan-jax" if "jax" in label else label.replace(" ", "-")
+        T = name.split("T=")[-1].split(" ")[0]
+        out.append(Result(f"{prefix}-{T}", name, None, None, given=(to_numpy, to_jax)))
     return out, ""
 
 

@@ -77,11 +77,13 @@ def test_scan_rows_absent_are_said_so(monkeypatch):
 def test_scan_rows_present_are_taken(monkeypatch):
     fake = types.ModuleType("rnn_scan")
     fake.rows = lambda lengths, budget: [(f"RNN grad, n=64, T={T} ({name})", 0.5, 1.5)
-                                         for T in lengths for name in ("scan", "unrolled")]
+                                         for T in lengths
+                                         for name in ("scan", "unrolled", "scan (jax backend)")]
     monkeypatch.setitem(sys.modules, "rnn_scan", fake)
     monkeypatch.setattr(run.importlib.util, "find_spec", lambda name: object())
     rows, why = run.scan_rows(quick=True)
-    assert why == "" and [(r.key, r.to_numpy(), r.to_jax()) for r in rows] == [("scan-10", 0.5, 1.5)]
+    assert why == "" and [(r.key, r.to_numpy(), r.to_jax()) for r in rows] == [
+        ("scan-10", 0.5, 1.5), ("scan-jax-10", 0.5, 1.5)]
 
 
 def test_table_and_markdown_carry_every_row():
