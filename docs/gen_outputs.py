@@ -46,21 +46,19 @@ API_SECTIONS = (
 
 
 def examples() -> list[Path]:
-    """Every example script (the benchmark has its own page and tests: not here)."""
-    return sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("benchmark"))
+    """Every example script (developer tools live in ``benchmarks/``: not here)."""
+    return sorted(EXAMPLES_DIR.glob("*.py"))
 
 
 #: Command-line arguments for scripts whose default run is a long batch job: a short run proves
 #: they work (tests/test_calculus_fuzz.py and tests/test_layouts_reference.py run the fuzz
 #: generator's seeded batches themselves).
-RUN_ARGS = {"fuzz_batch": ["-n", "20", "--jobs", "1"], "forms_fuzz": ["--count", "3", "--jobs", "1"],
-            "depth_benchmark": ["--depths", "10", "30"]}
+RUN_ARGS: dict[str, list[str]] = {}  # the fuzz batches and benchmarks live in benchmarks/
 
 
 #: Examples whose output depends on what is installed (JAX, PyTorch) or on timing, or that are
 #: tools rather than examples: pages do not show their output.
-ENVIRONMENT_DEPENDENT = frozenset({"backends", "custom_layer", "fuzz_batch", "forms_fuzz",
-                                   "depth_benchmark"})
+ENVIRONMENT_DEPENDENT = frozenset({"backends", "custom_layer"})
 
 
 def shown(example: Path) -> bool:

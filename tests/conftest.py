@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from indexcalc.evaluation import memory
+from indexcalc.evaluation import memory, shared_plans
 
 settings.register_profile(
     "ci",
@@ -39,3 +39,10 @@ def _restore_global_settings():
     np.seterr(**errstate)
     np.set_printoptions(**printoptions)
     sys.setswitchinterval(interval)
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_plans():
+    """Each test starts with an empty cache of shared plans and programs: a test that counts
+    the planner's calls must not find another test's plans there (any order, same result)."""
+    shared_plans.SHARED.clear()

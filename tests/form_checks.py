@@ -1,7 +1,7 @@
 """Every printed form of one expression, evaluated and held to ``tests/layout_reference.py``.
 
 Shared by ``tests/test_layouts_reference.py``, ``tests/test_layouts_cookbook.py``,
-``tests/test_layouts_history.py`` and ``examples/forms_fuzz.py``. Not a test module itself.
+``tests/test_layouts_history.py`` and ``benchmarks/forms_fuzz.py``. Not a test module itself.
 
 ``check_forms(expr, out_ndim, values)`` renders ``expr`` with ``to_matrix`` (both layouts × both
 vector conventions, when its order is ≤ 2), ``to_kron`` (both layouts × both vec orders, when the

@@ -1,7 +1,7 @@
 """Random expression graphs with a NumPy twin; their checks are ``tests/fuzz_checks.py``.
 
 Shared by ``tests/test_calculus_fuzz.py`` (a fast seeded batch in the suite) and
-``examples/fuzz_batch.py`` (the large batch, run on demand). Not a test module itself.
+``benchmarks/fuzz_batch.py`` (the large batch, run on demand). Not a test module itself.
 
 ``build(rng)`` grows a DAG over a few variables (dimensions of distinct sizes 3, 4, 5) by applying
 random operations to random members of a pool (so subgraphs are shared): arithmetic, einsum,

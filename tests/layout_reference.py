@@ -1,7 +1,7 @@
 """The printed forms' expected values, written once from the contract (``API.md``, Conventions).
 
 Not a test module: ``tests/test_layouts_reference.py``, ``tests/test_layouts_cookbook.py`` and
-``examples/forms_fuzz.py`` hold every form to these references. Nothing here calls the library's
+``benchmarks/forms_fuzz.py`` hold every form to these references. Nothing here calls the library's
 layout code (``ic.vec_jacobian``, ``indexcalc.layouts``, ``indexcalc.layouts.conventions``): the input
 is the dense derivative array ``D`` that ``ic.evaluate`` gives, of shape ``F.shape + X.shape``
 (``D[I, J] = ∂F[I]/∂X[J]``), and the layouts are NumPy reshapes and transposes by definition:

@@ -9,7 +9,7 @@ where) with a NumPy twin of each, in named or int dimensions of sizes 3, 4, 5. E
 checked for its value, ``diff`` by every variable, ``grad`` of a scalarization, the jvp/vjp adjoint
 identity, ``hessian`` and ``diff(diff(·))``, and the graph checker (``tests/graph_check.py``) runs
 after every ``diff``, ``grad`` and ``hessian``. The later stages (simplify, to_python, LaTeX) are
-``tests/test_end_to_end_fuzz.py``. The large batch is ``examples/fuzz_batch.py``.
+``tests/test_end_to_end_fuzz.py``. The large batch is ``benchmarks/fuzz_batch.py``.
 """
 
 import numpy as np

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import indexcalc as ic
 from indexcalc.evaluation.kernels import pair_kernel
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import benchmark_workloads as bw  # noqa: E402
 
@@ -43,7 +43,7 @@ def test_compiled_workload_equals_closed_form(workload):
         got = f(**inputs)
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12 * np.max(np.abs(want)))
-    assert len(f._plans) == 1 and len(f._programs) == 1
+    assert len(f._programs) == 1  # (its plans may come from the shared cache: no _plans entry)
 
 
 def test_plans_reused_for_equal_sizes_and_replanned_for_new_sizes():

@@ -36,7 +36,7 @@ def test_long_notation_is_cut_with_an_ellipsis():
 
 def test_repr_of_a_deep_graph_is_short_and_does_not_raise():
     """A graph too large to show says its size (the walk stops there: no recursion, no full
-    rendering; its speed is measured by examples/depth_benchmark.py, not asserted here)."""
+    rendering; its speed is measured by benchmarks/depth_benchmark.py, not asserted here)."""
     x = ic.Tensor("x", 3)
     e = x
     for _ in range(10_000):

@@ -83,10 +83,13 @@ def _numpy_write_diagonal(res, full: str, target: str, shape: tuple):
     return out
 
 
-def _strided_write_diagonal(xp: Any, strided: Callable) -> Callable:
-    """Writing through a strided view (cupy, torch): no dense identity is ever built."""
+def _strided_write_diagonal(xp: Any, strided: Callable, zeros_like_device: Callable | None = None
+                            ) -> Callable:
+    """Writing through a strided view (cupy, torch): no dense identity is ever built.
+
+    ``zeros_like_device(shape, res)``, when given, makes the output on ``res``'s device."""
     def write(res, full, target, shape):
-        out = xp.zeros(shape, dtype=res.dtype)
+        out = zeros_like_device(shape, res) if zeros_like_device else xp.zeros(shape, dtype=res.dtype)
         step = dict.fromkeys(target, 0)
         stride = 1
         for c, n in reversed(list(zip(full, shape))):
@@ -152,6 +155,7 @@ def _jax_namespace() -> Namespace:
         # a program is built (its constants folded) eagerly, also when the first call is traced
         # by jax.jit: the program is kept, and a constant of one trace must not leak into the next
         building=jax.ensure_compile_time_eval,
+        jit=jax.jit,  # ic.compile(..., jit=True): the whole program as one XLA computation
         zeros=jnp.zeros, broadcast_to=jnp.broadcast_to, reshape=jnp.reshape,
         transpose=jnp.transpose, write_diagonal=_jax_write_diagonal(jnp),
         amax=lambda a, axis: jnp.max(a, axis=axis, keepdims=True, initial=-jnp.inf),
@@ -183,7 +187,10 @@ def _dask_namespace() -> Namespace:
     import dask.array as da
 
     def asarray(v, dtype):
-        return v if isinstance(v, da.Array) else da.from_array(np.asarray(v))
+        # name=False: a fresh name instead of a hash of the data (tokenizing read the whole
+        # array on every call: 3x the evaluation at 20000×1000); dask still copies it, so the
+        # lazy result does not change if the caller's array does
+        return v if isinstance(v, da.Array) else da.from_array(np.asarray(v), name=False)
 
     def not_chunked(what):
         def fail(a):
@@ -226,7 +233,8 @@ def _torch_namespace() -> Namespace:
     def asarray(v, dtype):
         if isinstance(v, torch.Tensor):
             return v
-        return torch.as_tensor(np.asarray(v))
+        v = np.asarray(v)
+        return torch.as_tensor(v if v.flags.writeable else v.copy())  # torch needs writable
 
     def strided(out, shape, steps):
         return out.as_strided(shape, steps)
@@ -237,7 +245,8 @@ def _torch_namespace() -> Namespace:
     ops = SimpleNamespace(
         zeros=zeros, broadcast_to=torch.broadcast_to, reshape=torch.reshape,
         transpose=lambda a, axes: a.permute(*axes),
-        write_diagonal=_strided_write_diagonal(torch, strided),
+        write_diagonal=_strided_write_diagonal(  # on the device of the value written
+            torch, strided, lambda shape, res: torch.zeros(shape, dtype=res.dtype, device=res.device)),
         amax=lambda a, axis: torch.amax(a, dim=axis, keepdim=True),
         sum=lambda a, axis: torch.sum(a, dim=axis, keepdim=True),
         inv=torch.linalg.inv, det=torch.linalg.det, logdet=lambda a: torch.linalg.slogdet(a)[1],

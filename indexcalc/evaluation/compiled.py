@@ -16,13 +16,14 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.dims import dim_names, dim_size, format_shape, merge_pins
-from ..errors import BindingError
+from ..errors import BindingError, IndexcalcError
 from ..core.nodes import Derivative, Expr, Product, Tensor, pins_of
 from .product_plans import OPTIMIZE_DEFAULT, ProductPlan, _checked_optimize, plan_product  # noqa: F401
 from ..core.graph_walk import postorder
 from .backends import namespace
 from ..core.coercion import as_expr
-from .memory import _checked
+from .memory import _checked, memory_limit as global_memory_limit
+from .shared_plans import SHARED, optimize_key
 from .programs import Context, Program
 
 
@@ -216,7 +217,8 @@ class Compiled:
     accepted and ignored (they may bind a dimension only the derivative's variable carried).
 
     The plans (one opt_einsum path per product) are cached per set of sizes, the straight-line
-    programs per set of sizes and dtype.
+    programs per set of sizes and dtype, and both are shared with every other compiled object
+    of the same expression (:mod:`indexcalc.evaluation.shared_plans`).
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -227,11 +229,12 @@ class Compiled:
     """
 
     def __init__(self, expr: Expr, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
-                 memory_limit: int | None = None):
+                 memory_limit: int | None = None, jit: bool = False):
 
         self.expr = as_expr(expr, "compile")
         self.backend = backend
         self.namespace = namespace(backend)
+        self.jit = _checked_jit(jit, self.namespace)
         self.optimize = _checked_optimize(optimize)
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
@@ -244,16 +247,20 @@ class Compiled:
     def __reduce__(self) -> tuple:
         # plans and programs hold the backend's module and functions: pickled is what they are
         # made from, and a loaded copy plans again on first use
-        return (Compiled, (self.expr, self.backend, self.optimize, self.memory_limit))
+        return (Compiled, (self.expr, self.backend, self.optimize, self.memory_limit, self.jit))
 
     def plans_for(self, sizes: Mapping[str, int]) -> dict[int, ProductPlan]:
         """The product plans for these sizes (planned on first use, then reused)."""
         key = tuple(sorted(sizes.items()))
         plans = self._plans.get(key)
         if plans is None:
-            cache: dict = {}
-            plans = {id(n): plan_product(n, sizes, self.optimize, cache)
-                     for n in self.order if isinstance(n, Product)}
+            def build():
+                cache: dict = {}
+                return {id(n): plan_product(n, sizes, self.optimize, cache)
+                        for n in self.order if isinstance(n, Product)}
+            # the key holds the expression: its nodes (whose ids key the plans) stay alive
+            plans = SHARED.get_or_build(("plans", self.expr, key, optimize_key(self.optimize)),
+                                        build)
             self._plans[key] = plans
         return plans
 
@@ -264,14 +271,22 @@ class Compiled:
         key = (tuple(sorted(sizes.items())), dtype.str)
         program = self._programs.get(key)
         if program is None:
-            ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
-            with getattr(self.namespace.ops, "building", nullcontext)():
-                program = Program(self.order, self.expr, ctx, self.memory_limit)
+            def build():
+                ctx = Context(dict(sizes), dtype, self.namespace, self.plans_for(sizes))
+                with getattr(self.namespace.ops, "building", nullcontext)():
+                    return Program(self.order, self.expr, ctx, limit)
+            # the limit in force now is part of the key: a program is checked against it once
+            limit = self.memory_limit if self.memory_limit is not None else global_memory_limit()
+            program = SHARED.get_or_build(("program", self.expr, *key, self.backend,
+                                           optimize_key(self.optimize), limit), build)
+            self._plans.setdefault(key[0], program.plans)  # this object's plans, even if shared
             self._programs[key] = program
         return program
 
     def __call__(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> Any:
-        values = _values(values, more)
+        if values is not None:
+            more = _values(values, more)
+        values = more
         ns = self.namespace
         if ns.name == "numpy":
             key = _shapes_key(values)
@@ -280,7 +295,9 @@ class Compiled:
                 for name in self._symmetric:
                     check_symmetric(name, values[name])
                 program, dtype = hit
-                return np.asarray(program.run(values), dtype=dtype)
+                function = program._function  # generated after the first calls
+                out = function(values) if function is not None else program.run(values)
+                return np.asarray(out, dtype=dtype)
             arrays, sizes = bind_signature(self._signature, values)
             dtype = np.result_type(*arrays.values()) if arrays else np.float64
             program = self.program_for(sizes, dtype)
@@ -289,7 +306,8 @@ class Compiled:
             return np.asarray(program.run(arrays), dtype=dtype)
         arrays, sizes = bind_signature(self._signature, values, _backend_converter(ns))
         dtype = np.result_type(*map(_numpy_dtype, arrays.values())) if arrays else np.float64
-        out = self.program_for(sizes, dtype).run(arrays)
+        program = self.program_for(sizes, dtype)
+        out = program.jitted(ns.ops.jit)(arrays) if self.jit else program.run(arrays)
         if _numpy_dtype(out) != dtype and hasattr(out, "astype"):
             out = out.astype(dtype)  # float32 in, float32 out (dask's inv computes in float64)
         return out
@@ -298,14 +316,29 @@ class Compiled:
 def _shapes_key(values: Mapping[str, Any]) -> tuple | None:
     """What binding depends on, when every value is a float array or an int size; else None."""
     key = []
+    ndarray = np.ndarray
     for name, v in values.items():
-        if type(v) is np.ndarray and v.dtype.kind == "f":
-            key.append((name, v.shape, v.dtype.char))
+        if type(v) is ndarray:
+            dtype = v.dtype
+            if dtype.kind != "f":
+                return None
+            key.append((name, v.shape, dtype.char))
         elif type(v) is int:
             key.append((name, v))
         else:
             return None
     return tuple(key)
+
+
+def _checked_jit(jit: Any, ns) -> bool:
+    """``jit`` if it is a bool the backend supports (only JAX traces a whole program)."""
+    if not isinstance(jit, bool):
+        raise IndexcalcError(f"compile: jit must be True or False, got {jit!r}")
+    if jit and not hasattr(ns.ops, "jit"):
+        raise IndexcalcError(f"compile: jit=True traces the program with jax.jit; the "
+                             f"{ns.name!r} backend has no such tracer: use backend='jax' "
+                             "(or jit=False)")
+    return jit
 
 
 def _numpy_dtype(a: Any) -> np.dtype:
@@ -332,7 +365,7 @@ _CACHE_SIZE = 128
 
 
 def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,  # noqa: A001
-            memory_limit: int | None = None) -> Compiled:
+            memory_limit: int | None = None, jit: bool = False) -> Compiled:
     """A callable ``(**values) -> array`` that plans once per set of sizes and reuses the plan.
 
     Args:
@@ -345,10 +378,13 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
             (see :func:`choose_optimizer`).
         memory_limit: bytes the largest array of an evaluation may take (default: the global
             limit, see ``ic.set_memory_limit``); past it evaluation raises before allocating.
+        jit: with ``backend="jax"``, trace the whole straight-line program into one
+            ``jax.jit`` computation (one XLA program per set of sizes and dtype, fused by XLA;
+            the first call of each compiles). Refused on other backends.
 
     Raises:
         IndexcalcError: an unknown backend (the message lists them) or one whose library is
-            not installed (the message says what to install).
+            not installed (the message says what to install); ``jit=True`` off JAX.
 
     Examples:
         >>> import indexcalc as ic, numpy as np
@@ -357,7 +393,7 @@ def compile(expr: Any, backend: str = "numpy", optimize: Any = OPTIMIZE_DEFAULT,
         >>> f(A=np.ones((2, 3)), x=np.arange(3.0))
         array([3., 3.])
     """
-    return Compiled(expr, backend, optimize, memory_limit)
+    return Compiled(expr, backend, optimize, memory_limit, jit)
 
 
 def evaluate(expr: Any, values: Mapping[str, Any] | None = None, /, **more: Any) -> np.ndarray:

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import IndexcalcError
+from .straight_line import build_function
 
 ASCII_LETTERS = string.ascii_letters
 
@@ -40,6 +41,10 @@ def ascii_equation(equation: str) -> str:
     rename = dict(zip(letters, ASCII_LETTERS))
     return "".join(rename.get(c, c) for c in equation)
 
+def _identity(a: np.ndarray) -> np.ndarray:
+    return a
+
+
 def _identity_perm(perm: list) -> bool:
     return perm == sorted(perm)
 
@@ -54,6 +59,8 @@ def _aligned(sub: str, out: str) -> Callable[[np.ndarray], np.ndarray]:
     """A view of an operand with axes ordered as ``out`` and size-1 axes for missing letters."""
     perm = [sub.index(c) for c in out if c in sub]
     index = tuple(slice(None) if c in sub else None for c in out)
+    while index and index[0] is None:  # leading axes: broadcasting adds them by itself
+        index = index[1:]
     move = not _identity_perm(perm)
     expand = any(i is None for i in index)
     if move and expand:
@@ -116,7 +123,7 @@ def _dot_kernel(sa: str, sb: str, so: str, contracted: list, size: dict) -> Kern
     made = batch + fa + fb
     shape = tuple(size[c] for c in made)
     back = [made.index(c) for c in so]
-    unpermute = (lambda r: r) if _identity_perm(back) else (lambda r: r.transpose(back))
+    unpermute = _identity if _identity_perm(back) else (lambda r: r.transpose(back))
     if batch:
         if all(size[c] == 1 for c in fa) or all(size[c] == 1 for c in fb):
             eq = ascii_equation(f"{sa},{sb}->{so}")  # many matrix–vector products: einsum's loop
@@ -129,6 +136,20 @@ def _dot_kernel(sa: str, sb: str, so: str, contracted: list, size: dict) -> Kern
         pb = [sb.index(c) for c in batch + contracted + fb]
         return lambda a, b: unpermute(np.matmul(a.transpose(pa).reshape(nb, na, nk),
                                                 b.transpose(pb).reshape(nb, nk, nf)).reshape(shape))
+    if len(contracted) == 1 and len(fa) <= 1 and len(fb) <= 1 and (fa or fb):
+        # a matrix or vector each: np.dot takes them as they are (a transposed operand as its
+        # .T view) and returns the result's shape; no reshape on either side
+        ta = "".join(fa + contracted) != sa
+        tb = "".join(contracted + fb) != sb
+        if unpermute is not _identity:
+            return lambda a, b: unpermute(np.dot(a.T if ta else a, b.T if tb else b))
+        if ta and tb:
+            return lambda a, b: np.dot(a.T, b.T)
+        if ta:
+            return lambda a, b: np.dot(a.T, b)
+        if tb:
+            return lambda a, b: np.dot(a, b.T)
+        return np.dot
     ma = _matrix(sa, fa, contracted, size)
     mb = _matrix(sb, contracted, fb, size)
     return lambda a, b: unpermute(np.dot(ma(a), mb(b)).reshape(shape))
@@ -163,13 +184,34 @@ def path_kernel(contraction_list: list, size: dict) -> tuple[Kernel, bool]:
             kernel, fresh = unary_kernel(subs[0], out)
             fresh_last = fresh_last and fresh
         steps.append((tuple(positions), kernel))
-    if len(steps) == 1 and len(steps[0][0]) == 2 and steps[0][0] in ((1, 0), (0, 1)):
-        (i, j), kernel = steps[0]  # the common case: one pairwise product
-        return (lambda *ops: kernel(ops[i], ops[j])), fresh_last
+    if len(steps) == 1 and steps[0][0] in ((1, 0), (0, 1)):
+        # the common case, one pairwise product: the kernel itself, its subscripts in operand
+        # order (opt_einsum pops position 1 first), so no wrapper reorders the operands
+        subs, out = contraction_list[0][2].split("->")
+        first, second = subs.split(",")
+        if steps[0][0] == (1, 0):
+            first, second = second, first
+        return pair_kernel(first, second, out, size)
+    return straight_path(steps), fresh_last
 
-    def run(*operands):
-        ops = list(operands)
-        for positions, kernel in steps:
-            ops.append(kernel(*[ops.pop(p) for p in positions]))
-        return ops[0]
-    return run, fresh_last
+
+def straight_path(steps: list) -> Kernel:
+    """The steps written out as one function: each operand and intermediate a local variable,
+    released (``del``) once read (opt_einsum's list of positions, replayed once here)."""
+    params = [f"o{i}" for i in range(_operand_count(steps))]
+    live = list(params)
+    scope: dict = {}
+    body = []
+    for k, (positions, kernel) in enumerate(steps):
+        args = [live.pop(p) for p in positions]
+        scope[f"k{k}"] = kernel
+        body.append(f"t{k} = k{k}({', '.join(args)})")
+        body.append(f"del {', '.join(args)}")
+        live.append(f"t{k}")
+    body.append(f"return {live[0]}")
+    return build_function("path", params, body, scope)
+
+
+def _operand_count(steps: list) -> int:
+    """How many operands the path starts from: each step pops its positions, pushes one."""
+    return 1 + sum(len(p) - 1 for p, _ in steps)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .backends import Namespace
+from .backend_kernels import backend_path_kernel
 from .kernels import path_kernel
 from ..core.dims import dim_size
 from ..core.elementwise import rule
@@ -26,6 +27,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .spectral_steps import decomposition_step
 from .scan_steps import body_plans, scan_step
+from .straight_line import identity, interpret, program_function
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -52,6 +54,9 @@ def _product_step(node: Product, ctx: Context, coef: float = 1.0) -> Callable:
         contract, fresh = (lambda: ns.xp.asarray(np.asarray(1.0, dtype=ctx.dtype))), False
     elif ns.name == "numpy":
         contract, fresh = path_kernel(plan.info.contraction_list, dict(zip(plan.letters, plan.sizes)))
+    elif ns.name == "torch":  # elementwise steps as broadcasting multiplies, not einsum
+        contract, fresh = backend_path_kernel(plan.info.contraction_list, ns.xp,
+                                              ns.ops.transpose), True
     else:
         expression, oe_name = plan.expression, ns.name
         contract, fresh = (lambda *ops: expression(*ops, backend=oe_name)), True
@@ -250,6 +255,9 @@ BUILDERS: dict[type, Callable] = {
     Scan: _scan_step,
 }
 
+#: Calls of a program that run its steps from a list before its function is generated.
+INTERPRETED_CALLS = 2
+
 #: Nodes that are another node's value under a new name: no step, the same slot.
 ALIASES = tuple(t for t, row in BUILDERS.items() if row is _alias)
 
@@ -279,6 +287,7 @@ class Program:
     def __init__(self, order: list, root: Expr, ctx: Context, memory_limit: int | None):
         guard(_arrays(order, ctx, np.dtype(ctx.dtype).itemsize), memory_limit)
         self._ctx = ctx
+        self.plans = ctx.plans  # the product plans it was built from
         self._slot: dict[int, int] = {}
         self.constants: dict[int, Any] = {}
         self._known: set[int] = set()  # slots whose value is known now, before any input
@@ -312,6 +321,9 @@ class Program:
         self.size = len(self._slot) + 1
         self.output = self._slot[id(root)]
         self.steps = _with_releases(self._steps, self.output)
+        self._function: Callable | None = None
+        self._calls = 0
+        self._jitted: Callable | None = None
 
     def _new_slot(self, node: Expr) -> int:
         self._slot[id(node)] = s = len(self._slot)
@@ -334,29 +346,45 @@ class Program:
         self._count[id(total)] = k + 1
         in_place = k >= 2 and self._runtime[id(total)] and self._ctx.ns.name == "numpy"
         if k == 0:
-            fn, operands = (lambda v: v) if c == 1.0 else (lambda v: v * c), (term,)
+            fn, operands = identity if c == 1.0 else (lambda v: v * c), (term,)
         else:
             fn, operands = _accumulator(c, in_place), (total, term)
         before = len(self._steps)
         self._emit(total, fn, operands)
         self._runtime[id(total)] = len(self._steps) > before
 
+    @property
+    def function(self) -> Callable:
+        """The steps written out as one Python function of the input arrays (by name),
+        generated on first use (see :mod:`indexcalc.evaluation.straight_line`)."""
+        if self._function is None:
+            self._function = program_function(self.steps, self.inputs, self.constants,
+                                              self.output)
+        return self._function
+
     def run(self, arrays: dict) -> Any:
-        vals: list = [None] * self.size
-        for s, v in self.constants.items():
-            vals[s] = v
-        for name, s in self.inputs:
-            vals[s] = arrays[name]
-        self._ctx.shared.clear()
+        """The output for the input ``arrays`` (tensor name -> array).
+
+        The first :data:`INTERPRETED_CALLS` calls run the steps from a list: generating the
+        function costs about as much as 20–100 interpreted calls save (a one-off
+        ``ic.evaluate`` of a deep graph would pay it for nothing); later calls run the function.
+        """
+        self._ctx.shared.clear()  # a decomposition's parts share one run's result (spectral_steps)
         try:
-            with np.errstate(over="ignore", under="ignore"):
-                for fn, args, out, release in self.steps:
-                    vals[out] = fn(*[vals[a] for a in args])
-                    for s in release:
-                        vals[s] = None
+            if self._function is None and self._calls < INTERPRETED_CALLS:
+                self._calls += 1
+                return interpret(self.steps, self.inputs, self.constants, self.output,
+                                 self.size, arrays)
+            return self.function(arrays)
         finally:
             self._ctx.shared.clear()
-        return vals[self.output]
+
+    def jitted(self, jit: Callable) -> Callable:
+        """:attr:`function` traced by ``jit`` (``jax.jit``), once: every compiled object that
+        shares this program shares its trace."""
+        if self._jitted is None:
+            self._jitted = jit(self.function)
+        return self._jitted
 
 
 def _accumulator(c: float, in_place: bool) -> Callable:

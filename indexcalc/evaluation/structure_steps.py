@@ -44,6 +44,9 @@ def scatter_step(node: Scatter, ctx: Any) -> Callable:
     """Zeros of the node's shape with the value written at ``[spec]``."""
     _check_named(node, node.shape, ctx.sizes)
     where, shape, dtype = _numpy_index(node.spec), ctx.shape(node), ctx.dtype
+    if ctx.ns.name == "jax":  # a functional update: traceable by jax.jit, never read back
+        xp = ctx.ns.xp
+        return lambda v: xp.zeros(shape, dtype=xp.result_type(v, dtype)).at[where].set(v)
 
     def run(v):
         out = np.zeros(shape, dtype=np.result_type(v, dtype))
@@ -54,6 +57,9 @@ def scatter_step(node: Scatter, ctx: Any) -> Callable:
 
 def concat_step(node: Concat, ctx: Any) -> Callable:
     axis = node.axis
+    if ctx.ns.name == "jax":  # traceable by jax.jit
+        xp = ctx.ns.xp
+        return lambda *parts: xp.concatenate([xp.asarray(p) for p in parts], axis=axis)
     return _on_backend(lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=axis),
                        ctx)
 

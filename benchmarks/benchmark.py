@@ -27,9 +27,9 @@ the reason printed, when its dense Jacobian machinery would need more than ``--m
 Columns whose package is not installed print "n/a". Run from a checkout where indexcalc is
 installed (``pip install -e .``); JAX, torch and matplotlib are optional::
 
-    python examples/benchmark.py                 # full sizes (a few minutes on 2 cores)
-    python examples/benchmark.py --quick --only a,c1
-    python examples/benchmark.py --png docs/benchmark.png
+    python benchmarks/benchmark.py                 # full sizes (a few minutes on 2 cores)
+    python benchmarks/benchmark.py --quick --only a,c1
+    python benchmarks/benchmark.py --png docs/benchmark.png
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ warm-up; lower is better):
 * **HVP** of the logistic loss: ``ic.hvp`` compiled, against ``torch.func.jvp`` of
   ``torch.func.grad`` and ``jax.jvp`` of ``jax.grad`` (jit).
 
-Run ``python examples/benchmark_interop.py`` (``--quick`` for small sizes and one run each: a
+Run ``python benchmarks/benchmark_interop.py`` (``--quick`` for small sizes and one run each: a
 smoke test). Needs torch and jax (``pip install -e '.[torch,jax]'``); a missing one's columns
 print as ``n/a``.
 """

@@ -8,8 +8,8 @@ form and compares it with the reference of ``tests/layout_reference.py`` (NumPy 
 contract's definitions; ``tests/form_checks.py``). Prints how many forms were checked, refused
 (grouped by reason: allowed, or forbidden by the contract) and wrong, with the first reproducers::
 
-    python examples/forms_fuzz.py                    # 10,000 expressions on 2 processes
-    python examples/forms_fuzz.py --count 200 --seed 5000 --jobs 1
+    python benchmarks/forms_fuzz.py                    # 10,000 expressions on 2 processes
+    python benchmarks/forms_fuzz.py --count 200 --seed 5000 --jobs 1
 
 The exit status is 1 when a form was wrong or refused against the contract. The suite's seeded
 batch is ``tests/test_layouts_reference.py``.

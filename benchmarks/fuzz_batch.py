@@ -3,10 +3,10 @@
 Runs ``tests/fuzz_expressions.py``'s generator and checks over a range of seeds in worker
 processes and prints every finding (grouped by kind) with the seed that reproduces it::
 
-    python examples/fuzz_batch.py                 # 10,000 expressions on 2 processes
-    python examples/fuzz_batch.py -n 500 --start 10000 --jobs 4 --minutes 5
+    python benchmarks/fuzz_batch.py                 # 10,000 expressions on 2 processes
+    python benchmarks/fuzz_batch.py -n 500 --start 10000 --jobs 4 --minutes 5
 
-Reproduce one finding with ``python examples/fuzz_batch.py --seed 1234 -v``. The exit status is
+Reproduce one finding with ``python benchmarks/fuzz_batch.py --seed 1234 -v``. The exit status is
 1 when anything was found. The fast seeded batch in the suite is ``tests/test_calculus_fuzz.py``.
 """
 

@@ -7,7 +7,7 @@ plans) and ``evaluate``, and prints one row per stage: the growth across a row s
 that raises prints the error's kind. Not a timed test: the suite runs it tiny
 (``--depths 10 30``) to keep it working.
 
-Run: ``python examples/depth_benchmark.py [--depths 10 100 1000 10000] [--timeout 60]``
+Run: ``python benchmarks/depth_benchmark.py [--depths 10 100 1000 10000] [--timeout 60]``
 """
 
 from __future__ import annotations
