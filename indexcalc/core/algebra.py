@@ -22,6 +22,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .dims import Dim, dims_equal
+from .matrix_rules import rewrite_factors
 from .normal_form import merge_powers, orient_symmetric, term_key
 from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, plain, zero
 
@@ -86,6 +87,11 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     shape = tuple(dims[l] for l in out)
     if coef == 0.0:
         return zero(shape)
+    rewritten = rewrite_factors(kept, out, fresh_labels)  # A⁻¹ A = I and its kin
+    if rewritten is not None:
+        factors, c = rewritten
+        factors = [(full((dims[ls[0]],)), ls) if f is _SIZE else (f, ls) for f, ls in factors]
+        return product(factors, out, dims, coef * c)
     kept, out = _eliminate_deltas(kept, out, dims)
     kept, freed = merge_powers(kept)
     kept = orient_symmetric(kept, out) + [(_SIZE, (l,)) for l in freed]

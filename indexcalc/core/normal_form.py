@@ -8,6 +8,9 @@ Each one states its identity and why it terminates (it never adds factors or ter
   left alone (it reads better than ``x²``). Shrinks: ≥ 2 factors become ≤ 1.
 * ``orient_symmetric`` — a symmetric matrix factor ``S[b,a] = S[a,b]``: its two labels are put in a
   canonical order, so ``Sᵀ`` is ``S`` and products that differ by it compare equal. Reorders only.
+  Symmetric are symmetric variables, deltas, inverses and elementwise functions of symmetric
+  matrices, and products equal to their own transpose (``AᵀA``, ``A S Aᵀ``): so
+  ``(AᵀA)⁻ᵀ = (AᵀA)⁻¹`` and ``A (AᵀA)⁻¹ + A (AᵀA)⁻ᵀ`` collects to ``2 A (AᵀA)⁻¹``.
 * ``term_key`` — products that differ only in the order of their factors are like terms
   (``x xᵀ + (x xᵀ)ᵀ = 2 x xᵀ``), so ``add`` collects them. Keys only; builds nothing.
 """
@@ -36,7 +39,14 @@ def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
     if isinstance(e, Product) and len(e.factors) == 1:
         f, ls = e.factors[0]
         return set(ls) == set(e.out) and is_symmetric(f, depth - 1)
+    if isinstance(e, Product) and len(e.factors) <= _GRAM_FACTORS:
+        # a product that is its own transpose up to factor order: Aᵀ A, A S Aᵀ, x xᵀ
+        return term_key(e) == term_key(Product(e.coef, e.factors, e.out[::-1], e.dims))
     return False
+
+
+#: Products of more factors than this are not tested for symmetry (the test builds the transpose).
+_GRAM_FACTORS = 6
 
 
 def orient_symmetric(factors: list, out: tuple) -> list:

@@ -154,11 +154,16 @@ def is_scalar(f: Form) -> bool:
     return f.shape == (None, None)
 
 
+#: The ``param`` of an ``inv`` form whose matrix is known symmetric (so its inverse is too).
+SYMMETRIC = "symmetric"
+
+
 def _symmetric(f: Form) -> bool:
     if isinstance(f, Ref):
         f = f.definition  # a definition is never itself a Ref: one step down
     return (isinstance(f, (Identity, Number)) or is_scalar(f)
             or isinstance(f, Unary) and f.op == "diag"
+            or isinstance(f, Unary) and f.op == "inv" and f.param == SYMMETRIC  # (AᵀA)⁻ᵀ = (AᵀA)⁻¹
             or isinstance(f, Ones) and f.shape[0] == f.shape[1] and f.shape[0] is not None)
 
 

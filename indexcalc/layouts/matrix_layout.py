@@ -22,7 +22,7 @@ from ..errors import LayoutError
 from .conventions import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
 from .matrix_form import MatrixForm
-from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
+from .forms import (SYMMETRIC, Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .reassociation import reassociate
@@ -32,6 +32,7 @@ from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _
                              fuse_masks)
 from ..core.coercion import as_expr
 from ..core.elementwise import rule
+from ..core.normal_form import is_symmetric
 from ..core.graph_walk import postorder, tensors_of
 from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
 
@@ -235,7 +236,7 @@ BUILD = {
     Softmax: _softmax,
     LogSumExp: _logsumexp,
     Max: _max,
-    Inverse: lambda n, kids, s: unary("inv", kids[0]),
+    Inverse: lambda n, kids, s: unary("inv", kids[0], param=SYMMETRIC if is_symmetric(n.arg) else None),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
     Reshape: _reshape,
