@@ -11,6 +11,8 @@ The local rewrites, each shrinking the expression (so normalization terminates):
 * **fold** — zero factors zero the product, scalar constants and integer sizes of unused summed
   labels (``δ_ii = n``) move into the coefficient, an identity product is its factor.
 * **collect** — sums flatten, coefficients of equal terms add, zero terms drop.
+* **factor** — a factor every term of a sum shares is taken out once (``common_factor``).
+* **matrix rules** — ``A⁻¹A = I`` and its kin (``matrix_rules.FACTOR_RULES``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .dims import Dim, dims_equal
+from .common_factor import factor_common
 from .matrix_rules import rewrite_factors
 from .normal_form import merge_powers, orient_symmetric, term_key
 from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, plain, zero
@@ -247,6 +250,9 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
         return zero(shape)
     if len(items) == 1 and items[0][0] == 1.0:
         return items[0][1]
+    factored = factor_common(items, shape, product, add, fresh_labels, size_factors)
+    if factored is not None:  # Σ F·R_t = F·Σ R_t: F is read once
+        return factored
     return Sum(tuple(items), shape)
 
 

@@ -11,7 +11,7 @@ import unicodedata
 
 from ..core.elementwise import rule
 from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
-                          Ref, Scaled, Unary, fold)
+                          Ref, Scaled, Unary, fold, is_scalar)
 
 ATOM, POST, PROD, SUM = 4, 3, 2, 1
 
@@ -51,6 +51,10 @@ def _text_unary(n: Unary, kids, _):
         return f"vec{'' if n.param == 'col' else '_row'}({kid[0]})", ATOM
     if n.op == "func":
         fn, p = n.param
+        if fn == "rpow":  # a constant's power: 2^∘v (2^x of a number)
+            return f"{_num(p)}^{'' if is_scalar(n) else '∘'}{_wrap(kid, ATOM)}", POST
+        if fn == "power" and is_scalar(n):  # a number's power: det(X)⁻¹, not det(X)^∘-1
+            return _wrap(kid, ATOM) + ("⁻¹" if p == -1.0 else f"^{_num(p)}"), POST
         if fn == "power":
             return f"{_wrap(kid, ATOM)}^∘{_num(p)}", POST
         return f"{rule(fn).text}({kid[0]})", ATOM
@@ -97,7 +101,7 @@ def _signed_terms(n: Add, kids, need: int, latex: bool) -> str:
 
 def _text_scaled(n: Scaled, kids, _, latex: bool = False):
     parts = [] if n.coef in (1.0, -1.0) else [_num(abs(n.coef))]
-    parts += [_wrap(k, ATOM, latex) for k in kids[:len(n.scalars)]]
+    parts += [_wrap(k, POST, latex) for k in kids[:len(n.scalars)]]  # det(X)⁻¹ X⁻ᵀ, no parentheses
     if n.body is not None:
         matmul = isinstance(n.body, Nary) and n.body.op == "matmul"
         parts.append(_wrap(kids[-1], PROD if matmul else POST, latex))
@@ -105,9 +109,14 @@ def _text_scaled(n: Scaled, kids, _, latex: bool = False):
     return ("-" if n.coef < 0 else "") + text, PROD
 
 
+#: A matrix of ones (``1 1ᵀ``): the blackboard-bold one, ``\mathbb{1}`` in LaTeX. (The Matrix
+#: Cookbook has no symbol for it; its ``J`` is the single-entry matrix, so ``J`` would mislead.)
+ONES_MATRIX = "𝟙"
+
+
 def _text_ones(n: Ones, kids, _):
     if n.shape[0] is not None and n.shape[1] is not None:
-        return "1 1ᵀ", PROD
+        return ONES_MATRIX, ATOM
     return ("1ᵀ", POST) if n.marked else ("1", ATOM)
 
 
@@ -171,6 +180,11 @@ def _latex_unary(n: Unary, kids, _):
         return rf"\operatorname{{vec}}{sub}\left({kid[0]}\right)", ATOM
     if n.op == "func":
         fn, p = n.param
+        if fn == "rpow":
+            circ = "" if is_scalar(n) else r"\circ "
+            return _num(p) + "^{" + circ + kid[0] + "}", POST
+        if fn == "power" and is_scalar(n):
+            return "{" + _wrap(kid, ATOM, True) + "}^{" + _num(p) + "}", POST
         if fn == "power":
             return "{" + _wrap(kid, ATOM, True) + rf"}}^{{\circ {_num(p)}}}", POST
         before, after = rule(fn).latex_call
@@ -204,7 +218,8 @@ LATEX = {
     Ref: lambda n, kids, names: (latex_name((names or {}).get(id(n), "z")), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
     Identity: lambda n, kids, _: (rf"I_{{{_dim(n.dim)}}}", ATOM),
-    Ones: lambda n, kids, _: (r"\mathbf{1}^{\top}", POST) if n.marked else (r"\mathbf{1}", ATOM),
+    Ones: lambda n, kids, _: ((r"\mathbb{1}", ATOM) if None not in n.shape else
+                              (r"\mathbf{1}^{\top}", POST) if n.marked else (r"\mathbf{1}", ATOM)),
     Commutation: lambda n, kids, _: (rf"K_{{{_dim(n.m)},{_dim(n.n)}}}", ATOM),
     Unary: _latex_unary,
     Nary: _latex_nary,

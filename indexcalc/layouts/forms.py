@@ -187,6 +187,8 @@ def transpose(f: Form) -> Form:
         return Unary("unvec", f.arg, _flip(f.shape), (order,))
     if isinstance(f, Ones):
         return Ones(_flip(f.shape), not f.marked)
+    if isinstance(f, Add) and not f.terms:  # a zero prints 0 either way round, never 0ᵀ
+        return Add((), _flip(f.shape))
     if isinstance(f, Nary) and f.op == "matmul":
         return matmul(*[transpose(a) for a in reversed(f.args)])
     if isinstance(f, Nary) and f.op == "kron":
@@ -215,6 +217,9 @@ def matmul(*fs: Form) -> Form:
     for f in fs:
         args.extend(f.args if isinstance(f, Nary) and f.op == "matmul" else (f,))
     kept = [a for a in args if not isinstance(a, Identity)] or args[:1]
+    if len(kept) == 2 and all(isinstance(a, Ones) for a in kept) and kept[0].shape[1] is None \
+            and kept[1].shape[0] is None and None not in (kept[0].shape[0], kept[1].shape[1]):
+        return Ones((kept[0].shape[0], kept[1].shape[1]))  # 1 1ᵀ: the matrix of ones, 𝟙
     if len(kept) == 1:
         return kept[0]
     return Nary("matmul", tuple(kept), (kept[0].shape[0], kept[-1].shape[1]))
@@ -270,6 +275,8 @@ def add(terms: list[tuple[float, Form]], shape: tuple) -> Form:
             flat.append((c, f))
     if len(flat) == 1 and flat[0][0] == 1.0:
         return flat[0][1]
+    lead = next((i for i, (c, _) in enumerate(flat) if c > 0), 0)
+    flat.insert(0, flat.pop(lead))  # σ(Xw) − y, not −y + σ(Xw): a positive term leads
     return Add(tuple(flat), shape)
 
 
