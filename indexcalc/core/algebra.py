@@ -94,6 +94,9 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if rewritten is not None:
         factors, c = rewritten
         factors = [(full((dims[ls[0]],)), ls) if f is _SIZE else (f, ls) for f, ls in factors]
+        for f, ls in factors:  # the rules' fresh labels take their factor's dimensions
+            for l, d in zip(ls, f.shape):
+                dims.setdefault(l, d)
         return product(factors, out, dims, coef * c)
     kept, out = _eliminate_deltas(kept, out, dims)
     kept, freed = merge_powers(kept)
