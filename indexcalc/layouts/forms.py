@@ -276,7 +276,7 @@ def add(terms: list[tuple[float, Form]], shape: tuple) -> Form:
     if len(flat) == 1 and flat[0][0] == 1.0:
         return flat[0][1]
     lead = next((i for i, (c, _) in enumerate(flat) if c > 0), 0)
-    flat.insert(0, flat.pop(lead))  # σ(Xw) − y, not −y + σ(Xw): a positive term leads
+    flat[:lead + 1] = flat[lead:lead + 1] + flat[:lead]  # σ(Xw) − y, not −y + σ(Xw): a positive term leads
     return Add(tuple(flat), shape)
 
 
