@@ -35,7 +35,12 @@ def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
     if isinstance(e, (Inverse, Named, Shared, Derivative, Apply)):
         return is_symmetric(e.arg, depth - 1)
     if isinstance(e, Sum):
-        return bool(e.terms) and all(is_symmetric(t, depth - 1) for _, t in e.terms)
+        if bool(e.terms) and all(is_symmetric(t, depth - 1) for _, t in e.terms):
+            return True
+        # P + Pᵀ: the transposed terms are the terms (up to factor order), coefficients alike
+        return len(e.terms) <= _GRAM_FACTORS and \
+            sorted(map(hash, ((c, term_key(t)) for c, t in e.terms))) == \
+            sorted(map(hash, ((c, _transposed_key(t)) for c, t in e.terms)))
     if isinstance(e, Product) and len(e.factors) == 1:
         f, ls = e.factors[0]
         return set(ls) == set(e.out) and is_symmetric(f, depth - 1)
@@ -43,6 +48,16 @@ def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
         # a product that is its own transpose up to factor order: Aᵀ A, A S Aᵀ, x xᵀ
         return term_key(e) == term_key(Product(e.coef, e.factors, e.out[::-1], e.dims))
     return False
+
+
+def _transposed_key(t: Expr) -> Any:
+    """``term_key`` of ``tᵀ`` (a matrix), without building more than one product."""
+    if isinstance(t, Product):
+        f, ls = t.factors[0] if len(t.factors) == 1 else (None, None)
+        if f is not None and t.coef == 1.0 and ls == t.out[::-1] and len(set(ls)) == 2:
+            return f  # (Pᵀ)ᵀ = P
+        return term_key(Product(t.coef, t.factors, t.out[::-1], t.dims))
+    return term_key(Product(1.0, ((t, (1, 0)),), (0, 1), (t.shape[1], t.shape[0])))
 
 
 #: Products of more factors than this are not tested for symmetry (the test builds the transpose).

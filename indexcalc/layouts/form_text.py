@@ -43,6 +43,9 @@ def _text_unary(n: Unary, kids, _):
         return kid[0][:-len("⁻¹")] + "⁻ᵀ", POST
     if n.op == "T":
         return _wrap(kid, ATOM) + "ᵀ", POST
+    if n.op == "inv" and isinstance(n.arg, Unary) and n.arg.op == "T" and kid[0].endswith("ᵀ") \
+            and isinstance(n.arg.arg, Leaf):
+        return kid[0][:-1] + "⁻ᵀ", POST  # (Sᵀ)⁻¹ = S⁻ᵀ
     if n.op == "inv":
         return _wrap(kid, ATOM) + "⁻¹", POST
     if n.op == "logdet":
@@ -74,10 +77,28 @@ def _spaced(n: Nary) -> bool:
     return any(isinstance(a, (Nary, Scaled)) for a in n.args)
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _powers(n: Nary, parts: list[str], latex: bool) -> list[str]:
+    """A run of one matrix in a chain as its power: ``S S S`` is ``S³`` (``S^{3}``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        j = i
+        while j + 1 < len(parts) and isinstance(n.args[i], Leaf) and n.args[j + 1] is n.args[i]:
+            j += 1
+        k = j - i + 1
+        out.append(parts[i] if k == 1 else
+                   parts[i] + ("^{" + str(k) + "}" if latex else str(k).translate(_SUPERSCRIPT)))
+        i = j + 1
+    return out
+
+
 def _text_nary(n: Nary, kids, _):
     parts = [_wrap(k, POST) for k in kids]
     if n.op == "matmul":
-        return " ".join(parts), PROD
+        return " ".join(_powers(n, parts, False)), PROD
     if n.op == "kron":
         return " ⊗ ".join(parts), PROD
     if n.op in _BLOCKS:  # a block matrix: [a; b] stacks rows, [a, b] columns
@@ -204,6 +225,8 @@ def _latex_nary(n: Nary, kids, _):
     if n.op in _BLOCKS:
         return r"\left[" + _BLOCKS[n.op].join(k[0] for k in kids) + r"\right]", ATOM
     parts = [_wrap(k, POST, True) for k in kids]
+    if n.op == "matmul":
+        parts = _powers(n, parts, True)
     sep = {"matmul": r" \, ", "kron": r" \otimes ", "hadamard": r" \circ "}[n.op]
     return sep.join(parts), PROD
 

@@ -108,9 +108,10 @@ class Nary(Form):
 
 @_node
 class Add(Form):
-    """``Σ c_k term_k``."""
+    """``Σ c_k term_k`` (``symmetric``: known to equal its transpose, like ``P + Pᵀ``)."""
     terms: tuple  # ((coef, form), ...)
     shape: tuple
+    symmetric: bool = False
 
     def children(self):
         return tuple(t for _, t in self.terms)
@@ -164,6 +165,7 @@ def _symmetric(f: Form) -> bool:
     return (isinstance(f, (Identity, Number)) or is_scalar(f)
             or isinstance(f, Unary) and f.op == "diag"
             or isinstance(f, Unary) and f.op == "inv" and f.param == SYMMETRIC  # (AᵀA)⁻ᵀ = (AᵀA)⁻¹
+            or isinstance(f, Add) and f.symmetric  # (P + Pᵀ)ᵀ = P + Pᵀ
             or isinstance(f, Ones) and f.shape[0] == f.shape[1] and f.shape[0] is not None)
 
 

@@ -22,7 +22,7 @@ from ..errors import LayoutError
 from .conventions import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
 from .matrix_form import MatrixForm
-from .forms import (SYMMETRIC, Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
+from .forms import (SYMMETRIC, Add, Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .reassociation import reassociate
@@ -193,6 +193,13 @@ def _sum(terms: list, shape: tuple) -> Form:
     return add(terms, shape)
 
 
+def _symmetric_sum(n: Sum, form: Form) -> Form:
+    """``form`` marked symmetric where the sum is known to be (``P + Pᵀ`` prints untransposed)."""
+    if isinstance(form, Add) and n.ndim == 2 and is_symmetric(n):
+        return Add(form.terms, form.shape, symmetric=True)
+    return form
+
+
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
     if n.order == 2:
         return Identity(n.dim, subscripted=s.identity_subscripted)
@@ -231,7 +238,7 @@ BUILD = {
     Constant: _constant,
     Delta: _delta,
     Product: _product,
-    Sum: lambda n, kids, s: _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
+    Sum: lambda n, kids, s: _symmetric_sum(n, _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n))),
     Apply: lambda n, kids, s: unary("func", kids[0], s.shape(n), (n.fn, n.param)),
     Softmax: _softmax,
     LogSumExp: _logsumexp,
