@@ -33,17 +33,20 @@ def _roles(t: Product, ls: tuple) -> tuple | None:
     return tuple(t.out.index(l) if l in t.out else None for l in ls)
 
 
-def _rest(t: Product, k: int) -> tuple[list, dict]:
+def _rest(t: Product, k: int) -> tuple[list, dict] | None:
     """The factors of ``t`` but its ``k``-th, and the role of each label they must output:
     ``("F", i)`` for ``F``'s ``i``-th label (summed), ``("out", j)`` for output axis ``j``. The
     roles are in the order the rest's factors first use them (so ``I[i,k] C[k,j]`` less ``C``
-    is read ``I[i,k]``, not its transpose); an output axis the rest does not use comes last."""
+    is read ``I[i,k]``, not its transpose); an output axis the rest does not use comes last.
+    None where the rest does not use one of ``F``'s summed labels."""
     f, ls = t.factors[k]
     others = [fl for j, fl in enumerate(t.factors) if j != k]
     role = {l: ("F", i) for i, l in enumerate(ls) if l not in t.out}
     role.update({l: ("out", j) for j, l in enumerate(t.out) if l not in ls})
     used = [l for _, gls in others for l in gls]
     role.update({l: ("out", j) for j, l in enumerate(t.out) if l in ls and l in used})
+    if any(l not in used for l in ls if l not in t.out):
+        return None  # the rest would be broadcast along F's summed axis: Σ_k y_k (… + U ŷ 1ᵀ)
     order = list(dict.fromkeys(l for l in used if l in role))
     order += [l for l in role if l not in order]
     return others, {role[l]: l for l in order}
@@ -53,7 +56,9 @@ def _split(t: Product, f: Expr, roles: tuple) -> tuple | None:
     """``t`` as ``F`` and a rest, with ``F`` joining as ``roles``; None if it does not."""
     for k, (g, ls) in enumerate(t.factors):
         if g is f and _roles(t, ls) == roles:
-            return (k,) + _rest(t, k)
+            rest = _rest(t, k)
+            if rest is not None:
+                return (k,) + rest
     return None
 
 
