@@ -253,10 +253,11 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
         return zero(shape)
     if len(items) == 1 and items[0][0] == 1.0:
         return items[0][1]
+    whole = Sum(tuple(items), shape)  # first: where the terms pin a dimension two ways, it says so
     factored = factor_common(items, shape, product, add, fresh_labels, size_factors)
     if factored is not None:  # Σ F·R_t = F·Σ R_t: F is read once
         return factored
-    return Sum(tuple(items), shape)
+    return whole
 
 
 def _fold_constants(items: list) -> list:
