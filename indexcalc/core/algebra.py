@@ -266,7 +266,9 @@ def _fold_constants(items: list) -> list:
         return items
     total = sum(c * np.asarray(e.value, dtype=np.result_type(e.value, np.float64)) for c, e in consts)
     rest = [(c, e) for c, e in items if not isinstance(e, Constant)]
-    return [(1.0, Constant(total))] + rest
+    shapes = {e.shape for _, e in consts}  # keep named dimensions (a constant of shape ('d',))
+    named = shapes.pop() if len(shapes) == 1 and np.ndim(total) == len(consts[0][1].shape) else None
+    return [(1.0, Constant(total, shape=named))] + rest
 
 
 def scale(e: Expr, c: float) -> Expr:
