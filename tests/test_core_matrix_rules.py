@@ -113,3 +113,12 @@ def test_inverse_of_a_non_square_chain_is_never_expanded():
     e = ic.inv(A.T @ A) @ A.T @ A
     np.testing.assert_allclose(e.evaluate(**V), np.eye(3), atol=1e-10)
     assert not any(isinstance(n.arg, ic.Tensor) for n in _nodes(e, Inverse))
+
+
+def test_a_non_square_matrix_is_never_symmetric():
+    # a constant 3 × 4 product equals its own relabelling; it is still not its transpose (fuzz
+    # seed 3015: softplus of it was oriented as if symmetric, joining axes of sizes 3 and 4)
+    from indexcalc.core.algebra import full
+    from indexcalc.core.normal_form import is_symmetric
+    assert not is_symmetric(full((3, 4))) and not is_symmetric(ic.softplus(full((3, 4))))
+    assert is_symmetric(full((3, 3)))

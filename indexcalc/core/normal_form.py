@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .dims import dims_equal
 from .nodes import Derivative, Apply, Delta, Expr, Inverse, Named, Product, Shared, Sum, Tensor
 
 _SYMMETRY_DEPTH = 16
@@ -26,7 +27,7 @@ _SYMMETRY_DEPTH = 16
 
 def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
     """Whether a square matrix expression is known to equal its transpose (a cheap, sound test)."""
-    if e.ndim != 2 or depth <= 0:
+    if e.ndim != 2 or depth <= 0 or not dims_equal(e.shape[0], e.shape[1]):
         return False
     if isinstance(e, Tensor):
         return e.symmetric
