@@ -17,6 +17,8 @@ from ..core.elementwise import rule
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, Max,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
                           TriMask, zero)
+from ..core.nodes import Scan
+from .scan_derivatives import scan_tangent
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.arithmetic import apply
@@ -231,6 +233,7 @@ FORWARD: dict[type, Callable] = {
     Index: _fw_index,
     Scatter: _fw_scatter,
     Concat: _fw_concat,
+    Scan: lambda node, tan, E: scan_tangent(node, tan, E, forward),
 }
 
 

@@ -15,6 +15,8 @@ from ..core.dims import Dim
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           zero)
+from ..core.nodes import Scan
+from .scan_derivatives import scan_cotangents
 from ..core.slicing import _full_items, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.matrices import reshape
@@ -154,6 +156,7 @@ REVERSE: dict[type, Callable] = {
     Index: lambda node, ct, dep: [(node.arg, scatter_spec(ct, node.spec, node.arg.shape))],
     Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
     Concat: _rv_concat,
+    Scan: lambda node, ct, dep: scan_cotangents(node, ct, dep, reverse),
 }
 
 

@@ -45,6 +45,8 @@ from ..errors import BindingError, IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
+from ..core.nodes import Scan
+from .scan_source import emit_scan
 from ..core.graph_walk import postorder
 from ..core.coercion import as_expr
 from ..evaluation.compiled import plan_product
@@ -415,5 +417,6 @@ _EMIT = {
     Scatter: emit_scatter,
     Concat: emit_concat,
     TriMask: emit_trimask,
+    Scan: emit_scan,
 }
 _NAMES = (Tensor, Named, Shared, Derivative)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .algebra import add, product, size_factors
 from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                    Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                    Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from .coercion import as_expr
 from .elementwise import apply
 from .slicing import concat, index_spec, reshaped, scatter_spec
@@ -58,6 +58,10 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Scatter: lambda node, done: scatter_spec(done(node.arg), node.spec, node.shape),
     Concat: lambda node, done: concat([done(p) for p in node.parts], node.axis),
     TriMask: lambda node, done: node,
+    Scan: lambda node, done: Scan(node.body, node.emit, node.carry, done(node.init),
+                                  tuple((p, done(e)) for p, e in node.seqs),
+                                  tuple((p, done(e)) for p, e in node.consts), node.reverse,
+                                  node.shown),
 }
 
 

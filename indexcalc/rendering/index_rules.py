@@ -19,6 +19,8 @@ from ..core.dims import format_shape
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec)
+from ..core.nodes import Scan
+from .recurrence_rules import scan_rule
 
 if TYPE_CHECKING:
     from .index_notation import Style
@@ -328,4 +330,5 @@ RULES: dict[type, Callable] = {
     Scatter: _whole(_scatter),
     Concat: _whole(_concat),
     TriMask: _whole(_trimask),
+    Scan: scan_rule,
 }
