@@ -149,3 +149,31 @@ def test_identity_prints_no_longer_than_the_textbook(label, build, textbook, ref
             assert symbols(text) <= symbols(textbook), f"{label}: {text!r} is longer than {textbook!r}"
     bad = failures(check_forms(e, out_ndim, V))
     assert not bad, f"{label}: {e}\n" + "\n".join(map(str, bad))
+
+
+SHAPES = {name: " ".join(map(str, np.shape(value))) for name, value in V.items()}
+
+
+#: ``2 𝟙`` alone does not say its size (nor did ``2 1 1ᵀ``): ic.parse asks for a subscript
+SIZED_BY_CONTEXT = {"Hessian of (Σ v)²"}
+PARSED = [r for r in IDENTITIES if r[0] not in SIZED_BY_CONTEXT]
+
+
+def test_a_matrix_of_ones_alone_asks_for_its_size():
+    with pytest.raises(ic.ShapeError, match="cannot be inferred"):
+        ic.parse("2 𝟙", shapes=SHAPES)
+    np.testing.assert_allclose(ic.parse("diag(v) + 2 𝟙", shapes=SHAPES).evaluate(**V),
+                               np.diag(V["v"]) + 2.0)
+
+
+@pytest.mark.parametrize("label,build,textbook,reference", PARSED, ids=[r[0] for r in PARSED])
+def test_identity_form_parses_back_to_its_values(label, build, textbook, reference):
+    # the short spellings (S⁵, det(S)⁻¹, 2^∘v, 𝟙) are matrix notation ic.parse reads
+    e, _ = build()
+    form = ic.to_matrix(e)
+    parsed = ic.parse(str(form), shapes=SHAPES)
+    want = form.evaluate(**V)
+    got = np.asarray(ic.evaluate(parsed, **V))  # a vector (n,) for the form's n × 1; 0 a number
+    got = got.reshape(want.shape) if got.size == want.size else np.broadcast_to(got, want.shape)
+    # numbers print with 6 significant digits (0.693147 for ln 2)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-10, err_msg=str(form))
