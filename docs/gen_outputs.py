@@ -114,10 +114,11 @@ def rules_page() -> str:
         "|---|---|---|---|---|---|",
     ]
     for name, row in RULES.items():
-        param = 3.0 if name == "power" else None
+        param = {"power": 3.0, "rpow": 2.0}.get(name)
         y = apply(name, x, param)
         called = (f"ic.{name}(x)" if name in PUBLIC
-                  else "x ** p (shown: p = 3)" if name == "power" else "internal")
+                  else "x ** p (shown: p = 3)" if name == "power"
+                  else "b ** x, b > 0 (shown: b = 2)" if name == "rpow" else "internal")
         derivative = row.derivative(x, y.named("y"), param)
         lines.append(f"| {name} | {_cell(called)} | {_cell(str(y))} | {row.doc} "
                      f"| {_cell(str(derivative))} | \\({ic.to_latex(derivative)}\\) |")

@@ -4,7 +4,7 @@ import re
 
 #: Every command the library's LaTeX may use; anything else is a typo or an unescaped name.
 KNOWN = {r"\sum", r"\delta", r"\sigma", r"\tanh", r"\exp", r"\log", r"\sin", r"\cos", r"\sqrt",
-         r"\operatorname", r"\mathrm", r"\mathbf", r"\mathsf", r"\left", r"\right", r"\lvert",
+         r"\operatorname", r"\mathrm", r"\mathbf", r"\mathbb", r"\mathsf", r"\left", r"\right", r"\lvert",
          r"\rvert", r"\mapsto", r"\det", r"\text", r"\begin", r"\end", r"\quad", r"\partial",
          r"\to", r"\circ", r"\otimes", r"\top", r"\cdot", r"\frac", r"\hat", r"\,"}
 

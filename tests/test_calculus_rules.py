@@ -138,9 +138,11 @@ ELEMENTWISE = [
     ("exp2", A),
 ]
 POWERS = [(3.0, A), (-2.0, P), (0.5, P), (1.7, P)]
+BASES = [(2.0, A), (0.3, A), (10.0, A)]  # b ** x, a constant base (rpow)
 
 CASES += [(f"fn {n}", _fn(n)(a) @ B, (a, B)) for n, a in ELEMENTWISE]
 CASES += [(f"fn power {p}", apply("power", a, p), (a,)) for p, a in POWERS]
+CASES += [(f"fn rpow {b}", b ** a, (a,)) for b, a in BASES]
 CASES += [(f"fn {n} nested", ic.sum(_fn(n)(x @ B * 0.3 + 1.5)) * u, (x, B, u))
           for n in ("log", "sqrt", "tanh", "softplus", "sigmoid", "dsigmoid")]
 
@@ -149,7 +151,7 @@ ZERO_DERIVATIVE = {"fn step", "fn sign"}  # step' = sign' = 0 away from 0: an ex
 
 
 def test_every_public_and_internal_function_is_covered():
-    covered = {n for n, _ in ELEMENTWISE} | {"power"}
+    covered = {n for n, _ in ELEMENTWISE} | {"power", "rpow"}
     assert covered == set(RULES)
 
 

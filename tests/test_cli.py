@@ -191,7 +191,7 @@ def test_let_names_intermediates_and_explain_takes_every_option(capsys):
     assert status == 0 and err == ""
     assert "Intermediates (from H outward):" in out and "  h[nh] = σ(z[nh])" in out
     assert "row vectors" in out and "note: assumes Σ y = 1" in out
-    assert out.strip().splitlines()[-2].replace(" ", "") == "h_prevᵀ(−y+yhat)Uᵀdiag(h∘(1−h))"
+    assert out.strip().splitlines()[-2].replace(" ", "") == "h_prevᵀ(yhat−y)Uᵀdiag(h∘(1−h))"
     # the same numbers as the library's gradient of the same formula
     h_prev, H, e, W_e, U, y = ic.tensors("h_prev[nh] H[nh,nh] e[ne] W_e[ne,nh] U[nh,nv] y[nv]")
     J = -ic.sum(y * ic.log(ic.softmax(ic.sigmoid(h_prev @ H + e @ W_e) @ U)))
@@ -233,4 +233,4 @@ def test_names_prints_a_subexpression_by_name(capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "yhat[nv] = softmax_nv(" in out
-    assert out.strip().splitlines()[-2].replace(" ", "") == "h_prevᵀ(−y+yhat)Uᵀdiag(σ'(h_prevH))"
+    assert out.strip().splitlines()[-2].replace(" ", "") == "h_prevᵀ(yhat−y)Uᵀdiag(σ'(h_prevH))"

@@ -181,7 +181,7 @@ def test_a_name_given_by_names_is_the_intermediates_name_in_every_line():
     text = str(d)
     assert "ŷ[nv] = softmax_nv(" in text and "df/dŷ" in text
     assert all("ŷ" in s.matrix.text for s in d.steps if s.node in ("z2", "h", "H"))
-    assert d.matrix.text.replace(" ", "") == "h_prevᵀ(−y+ŷ)Uᵀdiag(σ'(z1))"
+    assert d.matrix.text.replace(" ", "") == "h_prevᵀ(ŷ−y)Uᵀdiag(σ'(z1))"
 
 
 def test_second_order_and_products_by_a_named_intermediate():

@@ -156,7 +156,7 @@ def test_every_rule_in_the_catalogue_is_right():
     x = ic.Tensor("x", (5,))
     a = np.array([0.3, 0.7, 1.3, 2.1, 2.9])      # positive, away from kinks: log, sqrt, abs, relu
     for name, row in RULES.items():
-        param = 3.0 if name == "power" else None
+        param = {"power": 3.0, "rpow": 2.0}.get(name)
         analytic = row.derivative(x, apply(name, x, param), param).evaluate(x=a)
         eps = 1e-6
         numeric = (row.numpy(a + eps, param) - row.numpy(a - eps, param)) / (2 * eps)

@@ -198,10 +198,12 @@ def test_one_anonymous_constant_is_c_and_two_are_numbered():
     x = ic.Tensor("x", 3)
     c1, c2 = np.arange(9.0).reshape(3, 3), np.eye(3)[::-1]
     assert str(ic.to_matrix(ic.Constant(c1) @ x)) == "C x"
-    two = ic.to_matrix(ic.Constant(c1) @ x + ic.Constant(c2) @ x)
-    assert str(two) == "C₁ x + C₂ x"
-    xv = np.array([1.0, -2.0, 0.5])
-    np.testing.assert_allclose(two.evaluate(x=xv), (c1 @ xv + c2 @ xv).reshape(-1, 1))
+    # (C₁ x + C₂ x would fold to one constant once x is taken out: two vectors keep two)
+    y = ic.Tensor("y", 3)
+    two = ic.to_matrix(ic.Constant(c1) @ x + ic.Constant(c2) @ y)
+    assert str(two) == "C₁ x + C₂ y"
+    xv, yv = np.array([1.0, -2.0, 0.5]), np.array([0.3, 1.0, -1.5])
+    np.testing.assert_allclose(two.evaluate(x=xv, y=yv), (c1 @ xv + c2 @ yv).reshape(-1, 1))
 
 
 @pytest.mark.parametrize("expr, scale", [

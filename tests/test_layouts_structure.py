@@ -159,7 +159,7 @@ def _structure_cases():
         "tril": (ic.tril(X), "tril(X)", "TriMask"),
         "triu k": (ic.triu(X, 1) @ v, "triu(X, 1) v", "TriMask"),
         "tril of a transpose": (ic.tril(X.T, -1), "tril(Xᵀ, -1)", "TriMask"),
-        "grad through triu": (ic.grad(ic.sum(ic.triu(X) @ v), X), "triu(1 1ᵀ) diag(v)",
+        "grad through triu": (ic.grad(ic.sum(ic.triu(X) @ v), X), "triu(𝟙) diag(v)",
                               "TriMask"),
         "vec": (ic.vec(W), "vec(W)", "Reshape"),
         "vec row": (ic.vec(W, order="row"), "vec_row(W)", "Reshape"),

@@ -26,7 +26,7 @@ NOTATION = [
     (ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W),
      "Σ_n X[n,d] v[h] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])"),
     (ic.diff(X @ W, W), "X[n,d] δ[h,h']"),
-    (ic.diff(x3 @ A @ x3, x3), "Σ_j A[i,j] x[j] + Σ_j x[j] A[j,i]"),
+    (ic.diff(x3 @ A @ x3, x3), "Σ_j x[j] (A[i,j] + A[j,i])"),  # x taken out: (A + Aᵀ) x
     (ic.hessian(x3 @ A @ x3, x3), "A[i,j] + A[j,i]"),
     (ic.sigmoid(W @ v), "σ(Σ_h W[d,h] v[h])"),
     (ic.diff(ic.sigmoid(v), v), "σ'(v[h]) δ[h,h']"),

@@ -45,7 +45,7 @@ def hvp(f: Any, x: Any, v: Any) -> Expr:
         >>> import indexcalc as ic
         >>> B, x, v = ic.tensors("B[n,n] x[n] v[n]")
         >>> print(ic.to_matrix(ic.hvp(x @ B @ x, x, v)))
-        B v + Bᵀ v
+        (B + Bᵀ) v
     """
     asked = x
     f, x = _wrt(f, x, "hvp")

@@ -11,6 +11,8 @@ The local rewrites, each shrinking the expression (so normalization terminates):
 * **fold** — zero factors zero the product, scalar constants and integer sizes of unused summed
   labels (``δ_ii = n``) move into the coefficient, an identity product is its factor.
 * **collect** — sums flatten, coefficients of equal terms add, zero terms drop.
+* **factor** — a factor every term of a sum shares is taken out once (``common_factor``).
+* **matrix rules** — ``A⁻¹A = I`` and its kin (``matrix_rules.FACTOR_RULES``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import numpy as np
 
 from .dims import Dim, dims_equal
 from .orthogonality import cancel_orthogonal, vanishes
+from .common_factor import factor_common
+from .matrix_rules import rewrite_factors
 from .normal_form import merge_powers, orient_symmetric, term_key
 from .nodes import Constant, Delta, Expr, Named, Product, Sum, is_zero, plain, zero
 
@@ -88,6 +92,14 @@ def product(factors: Iterable[tuple[Expr, Sequence[Label]]], out: Sequence[Label
     if coef == 0.0:
         return zero(shape)
     kept = cancel_orthogonal(kept, out)
+    rewritten = rewrite_factors(kept, out, fresh_labels)  # A⁻¹ A = I and its kin
+    if rewritten is not None:
+        factors, c = rewritten
+        factors = [(full((dims[ls[0]],)), ls) if f is _SIZE else (f, ls) for f, ls in factors]
+        for f, ls in factors:  # the rules' fresh labels take their factor's dimensions
+            for l, d in zip(ls, f.shape):
+                dims.setdefault(l, d)
+        return product(factors, out, dims, coef * c)
     kept, out = _eliminate_deltas(kept, out, dims)
     if vanishes(kept):
         return zero(shape)
@@ -245,7 +257,11 @@ def add(terms: Iterable[tuple[float, Expr]], shape: Sequence[Dim]) -> Expr:
         return zero(shape)
     if len(items) == 1 and items[0][0] == 1.0:
         return items[0][1]
-    return Sum(tuple(items), shape)
+    whole = Sum(tuple(items), shape)  # first: where the terms pin a dimension two ways, it says so
+    factored = factor_common(items, shape, product, add, fresh_labels, size_factors)
+    if factored is not None:  # Σ F·R_t = F·Σ R_t: F is read once
+        return factored
+    return whole
 
 
 def _fold_constants(items: list) -> list:
@@ -254,7 +270,9 @@ def _fold_constants(items: list) -> list:
         return items
     total = sum(c * np.asarray(e.value, dtype=np.result_type(e.value, np.float64)) for c, e in consts)
     rest = [(c, e) for c, e in items if not isinstance(e, Constant)]
-    return [(1.0, Constant(total))] + rest
+    shapes = {e.shape for _, e in consts}  # keep named dimensions (a constant of shape ('d',))
+    named = shapes.pop() if len(shapes) == 1 and np.ndim(total) == len(consts[0][1].shape) else None
+    return [(1.0, Constant(total, shape=named))] + rest
 
 
 def scale(e: Expr, c: float) -> Expr:

@@ -242,6 +242,9 @@ RULES: dict[str, Elementwise] = {r.name: r for r in [
                 "1/(x ln 10)", public=True),
     Elementwise("exp2", "xp.exp2(x)", lambda x, y, p: scale(y, _LN2), "exp2",
                 r"\operatorname{exp2}", "2^x ln 2", public=True),
+    # b ** x for a constant base b > 0 (``2 ** v``): prints 2^∘v, not exp(0.693147 v)
+    Elementwise("rpow", "xp.power(p, x)", lambda x, y, p: scale(y, math.log(p)), "rpow",
+                r"\operatorname{rpow}", "p^x ln p (base p > 0)"),
 ]}
 
 #: The functions users call as ``ic.<name>`` (the others appear only inside derivatives).

@@ -8,6 +8,9 @@ Each one states its identity and why it terminates (it never adds factors or ter
   left alone (it reads better than ``x²``). Shrinks: ≥ 2 factors become ≤ 1.
 * ``orient_symmetric`` — a symmetric matrix factor ``S[b,a] = S[a,b]``: its two labels are put in a
   canonical order, so ``Sᵀ`` is ``S`` and products that differ by it compare equal. Reorders only.
+  Symmetric are symmetric variables, deltas, inverses and elementwise functions of symmetric
+  matrices, and products equal to their own transpose (``AᵀA``, ``A S Aᵀ``): so
+  ``(AᵀA)⁻ᵀ = (AᵀA)⁻¹`` and ``A (AᵀA)⁻¹ + A (AᵀA)⁻ᵀ`` collects to ``2 A (AᵀA)⁻¹``.
 * ``term_key`` — products that differ only in the order of their factors are like terms
   (``x xᵀ + (x xᵀ)ᵀ = 2 x xᵀ``), so ``add`` collects them. Keys only; builds nothing.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .dims import dims_equal
 from .nodes import Derivative, Apply, Delta, Expr, Inverse, Named, Product, Shared, Sum, Tensor
 
 _SYMMETRY_DEPTH = 16
@@ -23,7 +27,7 @@ _SYMMETRY_DEPTH = 16
 
 def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
     """Whether a square matrix expression is known to equal its transpose (a cheap, sound test)."""
-    if e.ndim != 2 or depth <= 0:
+    if e.ndim != 2 or depth <= 0 or not dims_equal(e.shape[0], e.shape[1]):
         return False
     if isinstance(e, Tensor):
         return e.symmetric
@@ -32,11 +36,33 @@ def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
     if isinstance(e, (Inverse, Named, Shared, Derivative, Apply)):
         return is_symmetric(e.arg, depth - 1)
     if isinstance(e, Sum):
-        return bool(e.terms) and all(is_symmetric(t, depth - 1) for _, t in e.terms)
+        if bool(e.terms) and all(is_symmetric(t, depth - 1) for _, t in e.terms):
+            return True
+        # P + Pᵀ: the transposed terms are the terms (up to factor order), coefficients alike
+        return len(e.terms) <= _GRAM_FACTORS and \
+            sorted(map(hash, ((c, term_key(t)) for c, t in e.terms))) == \
+            sorted(map(hash, ((c, _transposed_key(t)) for c, t in e.terms)))
     if isinstance(e, Product) and len(e.factors) == 1:
         f, ls = e.factors[0]
         return set(ls) == set(e.out) and is_symmetric(f, depth - 1)
+    if isinstance(e, Product) and len(e.factors) <= _GRAM_FACTORS:
+        # a product that is its own transpose up to factor order: Aᵀ A, A S Aᵀ, x xᵀ
+        return term_key(e) == term_key(Product(e.coef, e.factors, e.out[::-1], e.dims))
     return False
+
+
+def _transposed_key(t: Expr) -> Any:
+    """``term_key`` of ``tᵀ`` (a matrix), without building more than one product."""
+    if isinstance(t, Product):
+        f, ls = t.factors[0] if len(t.factors) == 1 else (None, None)
+        if f is not None and t.coef == 1.0 and ls == t.out[::-1] and len(set(ls)) == 2:
+            return f  # (Pᵀ)ᵀ = P
+        return term_key(Product(t.coef, t.factors, t.out[::-1], t.dims))
+    return term_key(Product(1.0, ((t, (1, 0)),), (0, 1), (t.shape[1], t.shape[0])))
+
+
+#: Products of more factors than this are not tested for symmetry (the test builds the transpose).
+_GRAM_FACTORS = 6
 
 
 def orient_symmetric(factors: list, out: tuple) -> list:

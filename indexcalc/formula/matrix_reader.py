@@ -126,7 +126,7 @@ def _children(n: Node) -> tuple:
         return n.args[1]
     if n.kind == "block":
         return tuple(x for row in n.args for x in row)
-    if n.kind in ("T", "inv", "hpow", "mpow", "logdet"):
+    if n.kind in ("T", "inv", "hpow", "mpow", "logdet", "rpow"):
         return (n.args[0],)
     if n.kind in ("matmul", "hadamard", "hdiv", "kron"):
         return n.args
@@ -240,9 +240,11 @@ class _Reading(ValueBuilder):
                 self.solver.unify_shapes(kids[0], self._vector(Var("vector of ones", False)),
                                          n, "1ᵀ")
             return (kids[0][1], kids[0][0])
+        if k in ("inv", "mpow") and kids[0] == (None, None):
+            return kids[0]   # det(X)⁻¹, s²: a number's power
         if k in ("inv", "mpow"):
             return self.square(n, kids[0], "a square matrix is needed")
-        if k == "hpow":
+        if k in ("hpow", "rpow"):
             return kids[0]
         if k == "logdet":
             self.square(n, kids[0], "a square matrix is needed")

@@ -27,9 +27,10 @@ MAX_DEPTH = 100
 
 #: Characters only matrix notation uses (``ic.parse`` reads a formula holding one as matrix
 #: notation); ``^`` is no operator of Python formulas either.
-MATRIX_ONLY = frozenset("ᵀ⁻¹∘⊗⊘−^₀₁₂₃₄₅₆₇₈₉·|")
+MATRIX_ONLY = frozenset("ᵀ⁻¹∘⊗⊘−^₀₁₂₃₄₅₆₇₈₉·|𝟙⁰²³⁴⁵⁶⁷⁸⁹")
 
 _SUB = "₀₁₂₃₄₅₆₇₈₉"
+_FROM_SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _SUPER = "[ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹]"
 _DIM = r"(?:(?!" + _SUPER + r")[^\W_])+"
 _DIMS = _DIM + r"(?:[·*]" + _DIM + ")*"
@@ -43,6 +44,8 @@ _TOKEN = re.compile(r"""
   | (?P<ascii_post>\^\s*(?:T\b|\{\s*T\s*\}|\(\s*-\s*1\s*\)|\{\s*-\s*1\s*\}|-\s*1(?![\d.])))
   | (?P<hpow>\^\s*∘\s*(?:\(\s*""" + _NUMBER + r"""\s*\)|""" + _NUMBER + r"""))
   | (?P<mpow>\^\s*(?:\(\s*\d+\s*\)|\d+))
+  | (?P<spow>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
+  | (?P<rpow>\^\s*∘)
   | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
   | (?P<commutation>K_\(\s*\w+(?:[·*]\w+)*\s*,\s*\w+(?:[·*]\w+)*\s*\))
   | (?P<name>(?:(?!""" + _SUPER + r""")[^\W\d])(?:(?!""" + _SUPER + r""")\w|[""" + _SUB + r"""])*(?:'(?=\())?)
@@ -207,6 +210,15 @@ class Parser:
                 node = Node("hpow", (node, p), span)
             elif t[0] == "mpow":
                 node = Node("mpow", (node, int(re.sub(r"[\s^()]", "", t[1]))), span)
+            elif t[0] == "spow":   # S⁵: what indexcalc prints for a run of one matrix
+                node = Node("mpow", (node, int(t[1].translate(_FROM_SUPER))), span)
+            elif t[0] == "rpow":   # 2^∘v: a number's elementwise power of v
+                self.i += 1
+                exponent = self.atom()
+                if node.kind != "number":
+                    raise self.error(t, "b^∘x takes a number b (x^∘p for a power of x)")
+                node = Node("rpow", (exponent, node.args[0]), (node.span[0], exponent.span[1]))
+                continue
             else:
                 return node
             self.i += 1
@@ -219,6 +231,8 @@ class Parser:
         kind, text, pos = t
         span = (pos, pos + len(text))
         self.i += 1
+        if kind == "number" and text == "𝟙":   # a matrix of ones, as indexcalc prints 1 1ᵀ
+            return Node("ones_matrix", (), span)
         if kind == "number":
             if text == "1":
                 return Node("ones", (), span)

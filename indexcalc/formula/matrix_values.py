@@ -52,8 +52,12 @@ class ValueBuilder:
         if k == "T":
             x = kids[0]
             return axes.transpose(x) if isinstance(x, Expr) and x.ndim == 2 else x
+        if k in ("inv", "mpow") and isinstance(kids[0], Expr) and kids[0].ndim == 0:
+            return arithmetic.power(kids[0], -1.0 if k == "inv" else n.args[1])  # det(X)⁻¹
         if k == "inv":
             return matrices.inv(kids[0])
+        if k == "rpow":
+            return n.args[1] ** kids[0]
         if k == "mpow":
             out = kids[0]
             if n.args[1] < 1:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.coercion import as_expr
-from ..core.nodes import Expr
+from ..core.elementwise import apply
+from ..core.nodes import Constant, Expr
 from .arithmetic import add2, div, exp, log, mul, named, neg, power
 from .axes import matmul, sum, transpose
 from .indexing import index
@@ -23,7 +24,10 @@ def _pow(self: Expr, p: Any) -> Expr:
 
 
 def _rpow(self: Expr, base: Any) -> Expr:
-    return exp(mul(self, log(as_expr(base))))
+    b = as_expr(base)
+    if isinstance(b, Constant) and b.value.ndim == 0 and float(b.value) > 0:
+        return apply("rpow", self, float(b.value))  # 2 ** v stays a power of 2
+    return exp(mul(self, log(b)))
 
 
 METHODS = {

@@ -12,7 +12,7 @@ import unicodedata
 from ..core.elementwise import rule
 from ..core.nodes import DECOMPOSITION_CALLS
 from .forms import (Add, Commutation, Explicit, Form, Identity, Leaf, Nary, Number, Ones,
-                          Ref, Scaled, Unary, fold)
+                          Ref, Scaled, Unary, fold, is_scalar)
 
 ATOM, POST, PROD, SUM = 4, 3, 2, 1
 
@@ -44,6 +44,9 @@ def _text_unary(n: Unary, kids, _):
         return kid[0][:-len("⁻¹")] + "⁻ᵀ", POST
     if n.op == "T":
         return _wrap(kid, ATOM) + "ᵀ", POST
+    if n.op == "inv" and isinstance(n.arg, Unary) and n.arg.op == "T" and kid[0].endswith("ᵀ") \
+            and isinstance(n.arg.arg, Leaf):
+        return kid[0][:-1] + "⁻ᵀ", POST  # (Sᵀ)⁻¹ = S⁻ᵀ
     if n.op == "inv":
         return _wrap(kid, ATOM) + "⁻¹", POST
     if n.op == "logdet":
@@ -52,6 +55,10 @@ def _text_unary(n: Unary, kids, _):
         return f"vec{'' if n.param == 'col' else '_row'}({kid[0]})", ATOM
     if n.op == "func":
         fn, p = n.param
+        if fn == "rpow":  # a constant's power: 2^∘v (2^x of a number)
+            return f"{_num(p)}^{'' if is_scalar(n) else '∘'}{_wrap(kid, ATOM)}", POST
+        if fn == "power" and is_scalar(n):  # a number's power: det(X)⁻¹, not det(X)^∘-1
+            return _wrap(kid, ATOM) + ("⁻¹" if p == -1.0 else f"^{_num(p)}"), POST
         if fn == "power":
             return f"{_wrap(kid, ATOM)}^∘{_num(p)}", POST
         return f"{rule(fn).text}({kid[0]})", ATOM
@@ -73,10 +80,28 @@ def _spaced(n: Nary) -> bool:
     return any(isinstance(a, (Nary, Scaled)) for a in n.args)
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _powers(n: Nary, parts: list[str], latex: bool) -> list[str]:
+    """A run of one matrix in a chain as its power: ``S S S`` is ``S³`` (``S^{3}``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        j = i
+        while j + 1 < len(parts) and isinstance(n.args[i], Leaf) and n.args[j + 1] is n.args[i]:
+            j += 1
+        k = j - i + 1
+        out.append(parts[i] if k == 1 else
+                   parts[i] + ("^{" + str(k) + "}" if latex else str(k).translate(_SUPERSCRIPT)))
+        i = j + 1
+    return out
+
+
 def _text_nary(n: Nary, kids, _):
     parts = [_wrap(k, POST) for k in kids]
     if n.op == "matmul":
-        return " ".join(parts), PROD
+        return " ".join(_powers(n, parts, False)), PROD
     if n.op == "kron":
         return " ⊗ ".join(parts), PROD
     if n.op in _BLOCKS:  # a block matrix: [a; b] stacks rows, [a, b] columns
@@ -100,7 +125,7 @@ def _signed_terms(n: Add, kids, need: int, latex: bool) -> str:
 
 def _text_scaled(n: Scaled, kids, _, latex: bool = False):
     parts = [] if n.coef in (1.0, -1.0) else [_num(abs(n.coef))]
-    parts += [_wrap(k, ATOM, latex) for k in kids[:len(n.scalars)]]
+    parts += [_wrap(k, POST, latex) for k in kids[:len(n.scalars)]]  # det(X)⁻¹ X⁻ᵀ, no parentheses
     if n.body is not None:
         matmul = isinstance(n.body, Nary) and n.body.op == "matmul"
         parts.append(_wrap(kids[-1], PROD if matmul else POST, latex))
@@ -108,9 +133,14 @@ def _text_scaled(n: Scaled, kids, _, latex: bool = False):
     return ("-" if n.coef < 0 else "") + text, PROD
 
 
+#: A matrix of ones (``1 1ᵀ``): the blackboard-bold one, ``\mathbb{1}`` in LaTeX. (The Matrix
+#: Cookbook has no symbol for it; its ``J`` is the single-entry matrix, so ``J`` would mislead.)
+ONES_MATRIX = "𝟙"
+
+
 def _text_ones(n: Ones, kids, _):
     if n.shape[0] is not None and n.shape[1] is not None:
-        return "1 1ᵀ", PROD
+        return ONES_MATRIX, ATOM
     return ("1ᵀ", POST) if n.marked else ("1", ATOM)
 
 
@@ -174,6 +204,11 @@ def _latex_unary(n: Unary, kids, _):
         return rf"\operatorname{{vec}}{sub}\left({kid[0]}\right)", ATOM
     if n.op == "func":
         fn, p = n.param
+        if fn == "rpow":
+            circ = "" if is_scalar(n) else r"\circ "
+            return _num(p) + "^{" + circ + kid[0] + "}", POST
+        if fn == "power" and is_scalar(n):
+            return "{" + _wrap(kid, ATOM, True) + "}^{" + _num(p) + "}", POST
         if fn == "power":
             return "{" + _wrap(kid, ATOM, True) + rf"}}^{{\circ {_num(p)}}}", POST
         before, after = rule(fn).latex_call
@@ -195,6 +230,8 @@ def _latex_nary(n: Nary, kids, _):
     if n.op in _BLOCKS:
         return r"\left[" + _BLOCKS[n.op].join(k[0] for k in kids) + r"\right]", ATOM
     parts = [_wrap(k, POST, True) for k in kids]
+    if n.op == "matmul":
+        parts = _powers(n, parts, True)
     sep = {"matmul": r" \, ", "kron": r" \otimes ", "hadamard": r" \circ "}[n.op]
     return sep.join(parts), PROD
 
@@ -209,7 +246,8 @@ LATEX = {
     Ref: lambda n, kids, names: (latex_name((names or {}).get(id(n), "z")), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
     Identity: lambda n, kids, _: (rf"I_{{{_dim(n.dim)}}}", ATOM),
-    Ones: lambda n, kids, _: (r"\mathbf{1}^{\top}", POST) if n.marked else (r"\mathbf{1}", ATOM),
+    Ones: lambda n, kids, _: ((r"\mathbb{1}", ATOM) if None not in n.shape else
+                              (r"\mathbf{1}^{\top}", POST) if n.marked else (r"\mathbf{1}", ATOM)),
     Commutation: lambda n, kids, _: (rf"K_{{{_dim(n.m)},{_dim(n.n)}}}", ATOM),
     Unary: _latex_unary,
     Nary: _latex_nary,

@@ -108,9 +108,10 @@ class Nary(Form):
 
 @_node
 class Add(Form):
-    """``Σ c_k term_k``."""
+    """``Σ c_k term_k`` (``symmetric``: known to equal its transpose, like ``P + Pᵀ``)."""
     terms: tuple  # ((coef, form), ...)
     shape: tuple
+    symmetric: bool = False
 
     def children(self):
         return tuple(t for _, t in self.terms)
@@ -154,11 +155,17 @@ def is_scalar(f: Form) -> bool:
     return f.shape == (None, None)
 
 
+#: The ``param`` of an ``inv`` form whose matrix is known symmetric (so its inverse is too).
+SYMMETRIC = "symmetric"
+
+
 def _symmetric(f: Form) -> bool:
     if isinstance(f, Ref):
         f = f.definition  # a definition is never itself a Ref: one step down
     return (isinstance(f, (Identity, Number)) or is_scalar(f)
             or isinstance(f, Unary) and f.op == "diag"
+            or isinstance(f, Unary) and f.op == "inv" and f.param == SYMMETRIC  # (AᵀA)⁻ᵀ = (AᵀA)⁻¹
+            or isinstance(f, Add) and f.symmetric  # (P + Pᵀ)ᵀ = P + Pᵀ
             or isinstance(f, Ones) and f.shape[0] == f.shape[1] and f.shape[0] is not None)
 
 
@@ -182,6 +189,8 @@ def transpose(f: Form) -> Form:
         return Unary("unvec", f.arg, _flip(f.shape), (order,))
     if isinstance(f, Ones):
         return Ones(_flip(f.shape), not f.marked)
+    if isinstance(f, Add) and not f.terms:  # a zero prints 0 either way round, never 0ᵀ
+        return Add((), _flip(f.shape))
     if isinstance(f, Nary) and f.op == "matmul":
         return matmul(*[transpose(a) for a in reversed(f.args)])
     if isinstance(f, Nary) and f.op == "kron":
@@ -210,6 +219,9 @@ def matmul(*fs: Form) -> Form:
     for f in fs:
         args.extend(f.args if isinstance(f, Nary) and f.op == "matmul" else (f,))
     kept = [a for a in args if not isinstance(a, Identity)] or args[:1]
+    if len(kept) == 2 and all(isinstance(a, Ones) for a in kept) and kept[0].shape[1] is None \
+            and kept[1].shape[0] is None and None not in (kept[0].shape[0], kept[1].shape[1]):
+        return Ones((kept[0].shape[0], kept[1].shape[1]))  # 1 1ᵀ: the matrix of ones, 𝟙
     if len(kept) == 1:
         return kept[0]
     return Nary("matmul", tuple(kept), (kept[0].shape[0], kept[-1].shape[1]))
@@ -265,6 +277,8 @@ def add(terms: list[tuple[float, Form]], shape: tuple) -> Form:
             flat.append((c, f))
     if len(flat) == 1 and flat[0][0] == 1.0:
         return flat[0][1]
+    lead = next((i for i, (c, _) in enumerate(flat) if c > 0), 0)
+    flat[:lead + 1] = flat[lead:lead + 1] + flat[:lead]  # σ(Xw) − y, not −y + σ(Xw): a positive term leads
     return Add(tuple(flat), shape)
 
 

@@ -22,7 +22,7 @@ from ..errors import LayoutError
 from .conventions import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
 from .matrix_form import MatrixForm
-from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
+from .forms import (SYMMETRIC, Add, Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
 from .reassociation import reassociate
@@ -35,6 +35,7 @@ from ..core.coercion import as_expr
 from ..core.nodes import Scan
 from .scan_rows import scan_form
 from ..core.elementwise import rule
+from ..core.normal_form import is_symmetric
 from ..core.graph_walk import one_tensor_per_name, postorder, tensors_of
 from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
 
@@ -195,6 +196,13 @@ def _sum(terms: list, shape: tuple) -> Form:
     return add(terms, shape)
 
 
+def _symmetric_sum(n: Sum, form: Form) -> Form:
+    """``form`` marked symmetric where the sum is known to be (``P + Pᵀ`` prints untransposed)."""
+    if isinstance(form, Add) and n.ndim == 2 and is_symmetric(n):
+        return Add(form.terms, form.shape, symmetric=True)
+    return form
+
+
 def _delta(n: Delta, kids: list, s: Scope) -> Form:
     if n.order == 2:
         return Identity(n.dim, subscripted=s.identity_subscripted)
@@ -233,12 +241,12 @@ BUILD = {
     Constant: _constant,
     Delta: _delta,
     Product: _product,
-    Sum: lambda n, kids, s: _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n)),
+    Sum: lambda n, kids, s: _symmetric_sum(n, _sum([(c, k) for (c, _), k in zip(n.terms, kids)], s.shape(n))),
     Apply: lambda n, kids, s: unary("func", kids[0], s.shape(n), (n.fn, n.param)),
     Softmax: _softmax,
     LogSumExp: _logsumexp,
     Max: _max,
-    Inverse: lambda n, kids, s: unary("inv", kids[0]),
+    Inverse: lambda n, kids, s: unary("inv", kids[0], param=SYMMETRIC if is_symmetric(n.arg) else None),
     Det: lambda n, kids, s: unary("det", kids[0], (None, None)),
     LogDet: lambda n, kids, s: unary("logdet", kids[0], (None, None)),
     Reshape: _reshape,

@@ -13,7 +13,7 @@ Examples:
     >>> import indexcalc as ic
     >>> L = ic.Tensor("L", "m n")
     >>> print(ic.to_matrix(ic.grad(ic.logdet(L.T @ L), L)))
-    L (Lᵀ L)⁻¹ + L (Lᵀ L)⁻ᵀ
+    2 L (Lᵀ L)⁻¹
 """
 
 from __future__ import annotations

@@ -84,6 +84,10 @@ class Style:
     def power(self, p: float) -> str:
         return "^" + self.number(p)
 
+    def base_power(self, base: float) -> tuple[str, str]:
+        """What is written around ``x`` in ``base ** x``."""
+        return self.number(base) + "^(", ")"
+
     def size(self, dim) -> str:
         """A dimension's size as a factor: the dimension itself (indices are only in brackets)."""
         return f"({dim})" if "*" in str(dim) else str(dim)

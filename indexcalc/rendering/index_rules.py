@@ -198,6 +198,9 @@ def _sum(node: Sum, names, ctx):
 
 
 def _apply(node: Apply, names, ctx):
+    if node.fn == "rpow":  # b^x[i]: the base first
+        start, end = ctx.style.base_power(node.param)
+        return [start, (node.arg, tuple(names)), end], ()
     if node.fn == "power":
         return _child(node.arg, names, ctx, ("loose", "juxt", "power")) + \
             [ctx.style.power(node.param)], ()

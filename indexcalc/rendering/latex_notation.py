@@ -95,6 +95,9 @@ class LatexStyle(Style):
     def power(self, p: float) -> str:
         return "^{" + self.number(p) + "}"
 
+    def base_power(self, base: float) -> tuple[str, str]:
+        return self.number(base) + "^{", "}"
+
     def size(self, dim) -> str:
         return r"\left(" + str(dim) + r"\right)" if "*" in str(dim) else str(dim)
 
