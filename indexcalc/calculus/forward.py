@@ -16,7 +16,8 @@ from ..core.algebra import add, fresh, fresh_labels, full, product, size_factors
 from ..core.elementwise import rule
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, Max,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
-                          TriMask, zero)
+                          TriMask, zero, MatrixFunction, Solve)
+from .linalg_rules import fw_matrix_function, fw_solve
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.arithmetic import apply
@@ -231,6 +232,8 @@ FORWARD: dict[type, Callable] = {
     Index: _fw_index,
     Scatter: _fw_scatter,
     Concat: _fw_concat,
+    Solve: fw_solve,
+    MatrixFunction: fw_matrix_function,
 }
 
 

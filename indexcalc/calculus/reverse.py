@@ -14,7 +14,8 @@ from .forward import _dims, _spread, batch_labels, depends, local_derivative, ma
 from ..core.dims import Dim
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
-                          zero)
+                          zero, MatrixFunction, Solve)
+from .linalg_rules import rv_matrix_function, rv_solve
 from ..core.slicing import _full_items, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.matrices import reshape
@@ -154,6 +155,8 @@ REVERSE: dict[type, Callable] = {
     Index: lambda node, ct, dep: [(node.arg, scatter_spec(ct, node.spec, node.arg.shape))],
     Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
     Concat: _rv_concat,
+    Solve: rv_solve,
+    MatrixFunction: rv_matrix_function,
 }
 
 

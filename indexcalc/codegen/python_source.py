@@ -43,7 +43,9 @@ from ..core.elementwise import RULES, rule
 from ..core.dims import Dim, dim_factors, dim_names
 from ..errors import BindingError, IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          MatrixFunction, Solve)
+from .linalg_source import emit_matrix_function, emit_solve
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
 from ..core.graph_walk import postorder
 from ..core.coercion import as_expr
@@ -415,5 +417,7 @@ _EMIT = {
     Scatter: emit_scatter,
     Concat: emit_concat,
     TriMask: emit_trimask,
+    Solve: emit_solve,
+    MatrixFunction: emit_matrix_function,
 }
 _NAMES = (Tensor, Named, Shared, Derivative)

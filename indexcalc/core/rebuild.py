@@ -15,16 +15,18 @@ from typing import Any
 
 from .algebra import add, product, size_factors
 from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                    Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                    Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                    MatrixFunction, Solve)
 from .coercion import as_expr
 from .elementwise import apply
+from .solve_rewrite import solve_inverses
 from .slicing import concat, index_spec, reshaped, scatter_spec
 from .graph_walk import transform
 
 
 def _product(node: Product, done: Callable) -> Expr:
     factors = [(done(f), ls) for f, ls in node.factors] + size_factors(node)
-    return product(factors, node.out, dict(enumerate(node.dims)), node.coef)
+    return solve_inverses(product(factors, node.out, dict(enumerate(node.dims)), node.coef))
 
 
 def _apply(node: Apply, done: Callable) -> Expr:
@@ -58,6 +60,9 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Scatter: lambda node, done: scatter_spec(done(node.arg), node.spec, node.shape),
     Concat: lambda node, done: concat([done(p) for p in node.parts], node.axis),
     TriMask: lambda node, done: node,
+    Solve: lambda node, done: Solve(done(node.a), done(node.b)),
+    MatrixFunction: lambda node, done: MatrixFunction(
+        node.fn, done(node.arg), None if node.direction is None else done(node.direction)),
 }
 
 

@@ -28,6 +28,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
+from ..core.nodes import MatrixFunction, Solve
 from ..layouts.kronecker import to_kron
 from ..layouts.matrix_layout import to_matrix
 from ..rendering.latex_notation import LATEX, latex_name
@@ -45,6 +46,7 @@ ROLES: dict[type, str] = {
     Inverse: "nonlinear",
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
+    Solve: "nonlinear", MatrixFunction: "nonlinear",
 }
 NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
 DIRECTIONS = ("auto", "reverse", "forward")
@@ -68,8 +70,8 @@ def _intermediates(f: Expr, x: Tensor, dep: set[int]) -> list[Expr]:
         role = ROLES[type(n)]
         if role == "named" or (role == "nonlinear" and id(n) not in wrapped):
             cut.add(id(n))
-        if ROLES[type(inner)] == "nonlinear" and id(_unshared(inner.arg)) in dep:
-            cut.add(id(_unshared(inner.arg)))
+        if ROLES[type(inner)] == "nonlinear":  # its arguments (a solve has two)
+            cut.update(id(_unshared(c)) for c in inner.children() if id(_unshared(c)) in dep)
     return [n for n in nodes if id(n) in cut]
 
 

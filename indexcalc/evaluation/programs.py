@@ -21,7 +21,9 @@ from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          MatrixFunction, Solve)
+from .linalg_steps import matrix_function_step, solve_step
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -229,6 +231,8 @@ BUILDERS: dict[type, Callable] = {
     Scatter: scatter_step,
     Concat: concat_step,
     TriMask: trimask_value,
+    Solve: solve_step,
+    MatrixFunction: matrix_function_step,
 }
 
 #: Nodes that are another node's value under a new name: no step, the same slot.

@@ -7,6 +7,8 @@ products (juxtaposition, ``∘``, ``⊗``, scalar factors) > sums.
 
 from __future__ import annotations
 
+from ..core.matrix_functions import matrix_function
+
 import unicodedata
 
 from ..core.elementwise import rule
@@ -56,6 +58,8 @@ def _text_unary(n: Unary, kids, _):
         return f"{rule(fn).text}({kid[0]})", ATOM
     if n.op in ("tril", "triu"):
         return f"{n.op}({kid[0]}{f', {n.param}' if n.param else ''})", ATOM
+    if n.op == "mfunc":
+        return f"{matrix_function(n.param).text}({kid[0]})", ATOM
     if n.op == "unvec":
         return f"unvec{'' if n.param[0] == 'col' else '_row'}({kid[0]})", ATOM
     if n.op in ("softmax", "logsumexp", "max") and n.param is not None:  # a matrix: the axis it reads
@@ -177,6 +181,8 @@ def _latex_unary(n: Unary, kids, _):
         return before + kid[0] + after, ATOM
     if n.op in ("softmax", "logsumexp", "max") and n.param is not None:
         return rf"{_LATEX_CALLS[n.op]}_{{{n.param}}}\left({kid[0]}\right)", ATOM
+    if n.op == "mfunc":
+        return rf"{matrix_function(n.param).latex}\left({kid[0]}\right)", ATOM
     if n.op in ("tril", "triu"):
         k = f", {n.param}" if n.param else ""
         return rf"\operatorname{{{n.op}}}\left({kid[0]}{k}\right)", ATOM

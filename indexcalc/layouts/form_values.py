@@ -7,6 +7,8 @@ place is a wrong shape. A named subexpression is computed from its definition, o
 
 from __future__ import annotations
 
+from ..evaluation.linalg_steps import numpy_matrix_function
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +104,7 @@ _UNARY_EVAL: dict[str, Callable] = {
     "vec": lambda a, n, ctx: _vec(a, n.param),
     "tril": lambda a, n, ctx: np.tril(a, n.param),
     "triu": lambda a, n, ctx: np.triu(a, n.param),
+    "mfunc": lambda a, n, ctx: numpy_matrix_function(n.param)(a),
     "unvec": lambda a, n, ctx: a.reshape(ctx.size(n.shape[0]), ctx.size(n.shape[1]),
                                          order="F" if n.param[0] == "col" else "C"),
 }

@@ -27,7 +27,8 @@ from .forms import (Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Sca
 from .product_reading import read_product
 from .reassociation import reassociate
 from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          MatrixFunction, Solve)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
 from ..core.coercion import as_expr
@@ -224,6 +225,21 @@ def _max(n: Max, kids: list, s: Scope) -> Form:
     return unary("max", kids[0], s.shape(n), n.axes[0] % 2)
 
 
+def _solve(n: Solve, kids: list, s: Scope) -> Form:
+    """``A⁻¹ B``: the textbook form of a solve (evaluated, like the expression, by a solve)."""
+    if n.a.ndim != 2:
+        raise LayoutError(f"a solve of a stack of matrices {n.a.shape} has no matrix form; str() "
+                          "shows it in index notation")
+    return matmul(unary("inv", kids[0]), kids[1])
+
+
+def _matrix_function(n: MatrixFunction, kids: list, s: Scope) -> Form:
+    """``expm(A)``; a Fréchet derivative ``L_exp(A, E)`` is written out in index notation."""
+    if n.direction is not None:
+        return explicit(n, s)
+    return unary("mfunc", kids[0], s.shape(n), n.fn)
+
+
 #: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
@@ -246,6 +262,8 @@ BUILD = {
     Scatter: _scatter,
     Concat: _concat,
     TriMask: _trimask,
+    Solve: _solve,
+    MatrixFunction: _matrix_function,
 }
 
 
