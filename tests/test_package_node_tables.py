@@ -60,7 +60,7 @@ CASES = {
     "Apply": (ic.tanh(X @ W), X),
     "Softmax": (ic.softmax(X @ W, axis=0), W),
     "LogSumExp": (ic.logsumexp(X @ W, axis=1), X),
-    "Inverse": (ic.inv(A) @ X, A),
+    "Inverse": (ic.inv(A) + ic.tanh(A), A),  # (inv(A) @ X is a Solve)
     "Det": (ic.det(A) * X, A),
     "LogDet": (ic.logdet(A) + ic.sum(X), A),
     "Reshape": (ic.vec(X @ W), X),
@@ -72,6 +72,12 @@ CASES = {
     "Concat": (ic.concatenate([X, Z], axis=0), Z),
     "TriMask": (ic.triu(X @ W, 1) + ic.tril(X @ W, -1), X),
     "Max": (ic.max(X @ W, axis=0) + ic.maximum(x, 0.1) @ W, W),
+    "Solve": (ic.solve(A + A.T, X), A),
+    "MatrixFunction": (ic.expm(A * 0.3) @ X, A),
+    # the other matrix functions: a row each of one table, with derivatives of their own kinds
+    "cholesky": (ic.cholesky(A @ A.T), A),
+    "sqrtm": (ic.sqrtm(A @ A.T), A),
+    "logm": (X.T @ ic.logm(A @ A.T), A),
     # the other public constructors of structure: stack is a Concat of indexed items, where a
     # product with a constant mask
     "stack": (ic.stack([x, 2 * x, ic.tanh(x)], axis=1), x),
@@ -93,7 +99,7 @@ def _concrete_node_types() -> set:
 
 def test_node_types_is_every_concrete_node_class():
     assert set(NODE_TYPES) == _concrete_node_types()
-    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 20  # Max: the 20th (issue 16)
+    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 22  # Solve, MatrixFunction (issue 17)
 
 
 @pytest.mark.parametrize("table", list(TABLES))

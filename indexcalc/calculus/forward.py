@@ -184,6 +184,8 @@ def _fw_named(node: Named, tan, E) -> Expr:
         return _fw_apply(inner, tan, E, y=node)
     if isinstance(inner, Softmax):
         return _fw_softmax(inner, tan, E, s=node)
+    if isinstance(inner, Solve):
+        return fw_solve(inner, tan, E, x=node)
     return tan(inner)
 
 

@@ -1,7 +1,8 @@
 """Forward and reverse rules of the linear-algebra nodes: ``Solve`` and ``MatrixFunction``.
 
-* ``X = solve(A, B)``: ``dX = solve(A, dB − dA X)``; reverse ``G_B = solve(Aᵀ, G)``,
-  ``G_A = −G_B Xᵀ`` (``−A⁻ᵀ G Xᵀ``, written with solves).
+* ``X = solve(A, B)``: ``dX = solve(A, dB − dA X)`` (a full Jacobian: ``A⁻¹ (dB − dA X)``,
+  which is ``I ⊗ A⁻¹`` and ``−Xᵀ ⊗ A⁻¹``); reverse ``G_B = solve(Aᵀ, G)``, ``G_A = −G_B Xᵀ``
+  (``−A⁻ᵀ G Xᵀ``, written with solves).
 * a primary matrix function ``F = f(A)``: ``dF = L_f(A, dA)``, the Fréchet derivative kept as a
   ``MatrixFunction`` node with a direction; reverse ``Ā = L_f(Aᵀ, G)`` (the adjoint of
   ``L_f(A, ·)`` for a function with a real power series). ``L_f`` is linear in its direction,
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from ..core.algebra import add, fresh_labels, product
 from ..core.matrix_functions import matrix_function
-from ..core.nodes import Delta, Expr, MatrixFunction, Solve, TriMask
+from ..core.nodes import Delta, Expr, Inverse, MatrixFunction, Solve, TriMask
 from ..core.solve_rewrite import transpose_matrix
 from ..errors import IndexcalcError
 
@@ -47,8 +48,9 @@ def _tail(E: tuple) -> tuple:
 
 # --------------------------------------------------------------------------- solve
 
-def fw_solve(node: Solve, tan, E) -> Expr:
-    a, b = node.a, node.b
+def fw_solve(node: Solve, tan, E, x: Expr | None = None) -> Expr:
+    """``x``: the solution as the enclosing ``Named`` node shows it (or the node itself)."""
+    a, b, x = node.a, node.b, node if x is None else x
     batch = a.shape[:-2]
     B, (i, j), R = fresh_labels(len(batch)), fresh_labels(2), fresh_labels(b.ndim - len(batch) - 1)
     el = _tail(E)
@@ -58,12 +60,21 @@ def fw_solve(node: Solve, tan, E) -> Expr:
     if tan(b) is not None:
         terms.append((1.0, tan(b)))
     if tan(a) is not None:
-        terms.append((-1.0, product([(tan(a), B + (i, j) + el), (node, B + (j,) + R)], out, dims)))
-    return Solve(a, add(terms, node.shape + tuple(d for _, d in E)))
+        terms.append((-1.0, product([(tan(a), B + (i, j) + el), (x, B + (j,) + R)], out, dims)))
+    change = add(terms, node.shape + tuple(d for _, d in E))
+    if not E:  # a jvp: one more solve
+        return Solve(a, change)
+    # a full Jacobian holds A⁻¹ itself (∂X/∂B = I ⊗ A⁻¹): written with it, it reads as the
+    # Kronecker product it is, and the inverse is computed once instead of solving for every
+    # column of a tangent made of deltas
+    k = fresh_labels(1)[0]
+    dims[k] = a.shape[-1]
+    return product([(Inverse(a), B + (i, k)), (change, B + (k,) + R + el)], out, dims)
 
 
-def rv_solve(node: Solve, ct: Expr, dep) -> list:
-    a, b = node.a, node.b
+def rv_solve(node: Solve, ct: Expr, dep, x: Expr | None = None) -> list:
+    """``x``: the solution as the enclosing ``Named`` node shows it (or the node itself)."""
+    a, b, x = node.a, node.b, node if x is None else x
     g_b = Solve(transpose_matrix(a), ct)
     out = []
     if id(b) in dep:
@@ -73,7 +84,7 @@ def rv_solve(node: Solve, ct: Expr, dep) -> list:
         B, (i, j), R = fresh_labels(len(batch)), fresh_labels(2), fresh_labels(b.ndim - len(batch) - 1)
         dims = {**dict(zip(B, batch)), i: a.shape[-1], j: a.shape[-1],
                 **dict(zip(R, b.shape[len(batch) + 1:]))}
-        out.append((a, product([(g_b, B + (i,) + R), (node, B + (j,) + R)], B + (i, j), dims,
+        out.append((a, product([(g_b, B + (i,) + R), (x, B + (j,) + R)], B + (i, j), dims,
                                coef=-1.0)))
     return out
 

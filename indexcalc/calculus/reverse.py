@@ -99,6 +99,8 @@ def _rv_named(node: Named, ct: Expr, dep) -> list:
         return _rv_apply(inner, ct, dep, y=node)
     if isinstance(inner, Softmax):
         return _rv_softmax(inner, ct, dep, s=node)
+    if isinstance(inner, Solve):  # −A⁻ᵀ G Xᵀ with the solution by its name
+        return rv_solve(inner, ct, dep, x=node)
     return [(inner, ct)]
 
 
@@ -168,7 +170,8 @@ SHARE_LIMIT = 8
 
 def _uses(node: Expr, dep: set[int]) -> int:
     """How many contributions ``node``'s reverse rule makes (each one uses its cotangent)."""
-    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax)) else node
+    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax, Solve)) \
+        else node
     return sum(1 for c in inner.children() if id(c) in dep)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -134,7 +135,8 @@ def _numpy_checked(fn: str, f: Callable) -> Callable:
             except np.linalg.LinAlgError:
                 raise IndexcalcError(f"cholesky: the matrix is not {row.domain} at these "
                                      "values") from None
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's logm accuracy estimate
             value = np.asarray(f(a))
         if np.iscomplexobj(value):
             scale = max(float(np.max(np.abs(value))), 1.0)

@@ -39,7 +39,7 @@ def solve(a: Any, b: Any) -> Expr:
         >>> ic.solve(A, b).evaluate(A=np.diag([2.0, 4.0]), b=np.array([1.0, 1.0]))
         array([0.5 , 0.25])
         >>> print(ic.to_matrix(ic.grad(ic.sum(ic.solve(A, b)), A)))
-        -A⁻ᵀ 1 (A⁻¹ b)ᵀ
+        −A⁻ᵀ 1 bᵀ A⁻ᵀ
     """
     a, b = _square(a, "solve"), as_expr(b, "solve")
     batch, n = a.shape[:-2], a.shape[-1]
@@ -156,7 +156,7 @@ def matrix_power(a: Any, k: Any) -> Expr:
         array([[1., 5.],
                [0., 1.]])
         >>> print(ic.matrix_power(A, 3))
-        Σ_j,n' A[i,j] A[j,n'] A[n',k]
+        Σ_n'',n_3 A[n,n''] A[n'',n_3] A[n_3,n']
     """
     a = _square(a, "matrix_power")
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):

@@ -75,6 +75,8 @@ def _spaced(n: Nary) -> bool:
 
 
 def _text_nary(n: Nary, kids, _):
+    if n.op.startswith("frechet:"):  # L_exp(A, E)
+        return f"{matrix_function(n.op[8:]).frechet_text}({kids[0][0]}, {kids[1][0]})", ATOM
     parts = [_wrap(k, POST) for k in kids]
     if n.op == "matmul":
         return " ".join(parts), PROD
@@ -193,6 +195,9 @@ def _latex_unary(n: Unary, kids, _):
 
 
 def _latex_nary(n: Nary, kids, _):
+    if n.op.startswith("frechet:"):  # L_{exp}(A, E)
+        short = matrix_function(n.op[8:]).frechet_text[2:]
+        return rf"L_{{\mathrm{{{short}}}}}\left({kids[0][0]}, {kids[1][0]}\right)", ATOM
     if n.op in _BLOCKS:
         return r"\left[" + _BLOCKS[n.op].join(k[0] for k in kids) + r"\right]", ATOM
     parts = [_wrap(k, POST, True) for k in kids]

@@ -7,7 +7,7 @@ place is a wrong shape. A named subexpression is computed from its definition, o
 
 from __future__ import annotations
 
-from ..evaluation.linalg_steps import numpy_matrix_function
+from ..evaluation.linalg_steps import numpy_frechet, numpy_matrix_function
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,6 +128,8 @@ def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
 
 
 def _eval_nary(n: Nary, kids, ctx):
+    if n.op.startswith("frechet:"):
+        return numpy_frechet(n.op[8:])(*kids)
     if n.op in ("vcat", "hcat"):
         return np.concatenate(kids, axis=0 if n.op == "vcat" else 1)
     out = kids[0]

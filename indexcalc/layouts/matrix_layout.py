@@ -230,13 +230,16 @@ def _solve(n: Solve, kids: list, s: Scope) -> Form:
     if n.a.ndim != 2:
         raise LayoutError(f"a solve of a stack of matrices {n.a.shape} has no matrix form; str() "
                           "shows it in index notation")
-    return matmul(unary("inv", kids[0]), kids[1])
+    a = kids[0]
+    if isinstance(a, Unary) and a.op == "T":  # (Aᵀ)⁻¹ prints A⁻ᵀ
+        return matmul(transpose(unary("inv", a.arg)), kids[1])
+    return matmul(unary("inv", a), kids[1])
 
 
 def _matrix_function(n: MatrixFunction, kids: list, s: Scope) -> Form:
-    """``expm(A)``; a Fréchet derivative ``L_exp(A, E)`` is written out in index notation."""
+    """``expm(A)``; a Fréchet derivative as the named operator ``L_exp(A, E)``."""
     if n.direction is not None:
-        return explicit(n, s)
+        return Nary("frechet:" + n.fn, tuple(kids), s.shape(n))
     return unary("mfunc", kids[0], s.shape(n), n.fn)
 
 
