@@ -135,6 +135,8 @@ def _numpy_checked(fn: str, f: Callable) -> Callable:
             except np.linalg.LinAlgError:
                 raise IndexcalcError(f"cholesky: the matrix is not {row.domain} at these "
                                      "values") from None
+        if row.kind == "primary" and row.domain and _on_negative_axis(a):
+            raise IndexcalcError(f"{fn}: not defined at these values (needs {row.domain})")
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # SciPy's logm accuracy estimate
             value = np.asarray(f(a))
@@ -148,6 +150,16 @@ def _numpy_checked(fn: str, f: Callable) -> Callable:
             raise IndexcalcError(f"{fn}: not defined at these values ({row.domain or 'overflow'})")
         return value.astype(a.dtype, copy=False)
     return run
+
+
+def _on_negative_axis(a: np.ndarray) -> bool:
+    """Whether ``a`` has an eigenvalue on the closed negative real axis (0 included), where the
+    principal square root and logarithm are not real or not differentiable."""
+    if not np.all(np.isfinite(a)):
+        return False
+    lam = np.linalg.eigvals(a)
+    tol = 1e3 * np.finfo(np.float64).eps * max(1.0, float(np.max(np.abs(lam))))
+    return bool(np.any((np.abs(lam.imag) <= tol) & (lam.real <= tol)))
 
 
 def _library_checked(fn: str, f: Callable) -> Callable:
