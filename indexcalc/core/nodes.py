@@ -45,6 +45,7 @@ import numpy as np
 from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
+from .matrix_functions import matrix_function
 from .expr import _PINS, Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
 
 class Tensor(Expr):
@@ -581,6 +582,7 @@ class MatrixFunction(Expr):
     _fields = ("fn", "arg", "direction")
 
     def __new__(cls, fn: str, arg: Expr, direction: Expr | None = None) -> "MatrixFunction":
+        matrix_function(fn)  # a row of the table, or an IndexcalcError listing them
         if arg.ndim != 2 or not dims_equal(arg.shape[0], arg.shape[1]):
             raise ShapeError(f"{fn}: needs a square matrix, got shape {format_shape(arg.shape)}")
         if direction is not None and (direction.ndim < 2 or not all(
