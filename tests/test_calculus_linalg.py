@@ -281,3 +281,38 @@ def test_batched_solve_matches_numpy():
 def test_matrix_function_nodes_are_one_type():
     kinds = {type(e) for e in (ic.expm(A), ic.sqrtm(S), ic.logm(S), ic.cholesky(Sy))}
     assert kinds == {MatrixFunction}
+
+
+# --------------------------------------------------------------------------- backends
+
+BACKEND_EXPRESSIONS = {
+    "solve gradient": ic.grad(ic.sum(ic.tanh(ic.solve(A, B))), A),
+    "cholesky gradient": ic.grad(ic.sum(ic.cholesky(A @ A.T + ic.eye(3))), A),
+    "expm gradient": ic.grad(ic.trace(ic.expm(A) @ C), A),
+    "expm jacobian": ic.diff(ic.expm(A), A),
+}
+
+
+def _on_backend(name: str, to_numpy, rtol: float, skip=()):
+    for key, e in BACKEND_EXPRESSIONS.items():
+        want = ic.evaluate(e, **VALUES)
+        got = to_numpy(ic.compile(e, backend=name)(**_values(e)))
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol, err_msg=f"{name} {key}")
+
+
+def test_dask_backend():
+    pytest.importorskip("dask.array")  # the dask extra: installed in CI
+    _on_backend("dask", lambda a: np.asarray(a.compute()), 1e-12)
+    f = ic.logm(S)
+    np.testing.assert_allclose(ic.compile(f, backend="dask")(S=VALUES["S"]).compute(),
+                               ic.evaluate(f, S=VALUES["S"]), rtol=1e-12)
+
+
+def test_torch_backend():
+    pytest.importorskip("torch")
+    _on_backend("torch", lambda a: a.numpy(), 1e-12)
+
+
+def test_jax_backend():
+    pytest.importorskip("jax")
+    _on_backend("jax", np.asarray, 1e-5)  # JAX computes in float32 unless x64 is enabled
