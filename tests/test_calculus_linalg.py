@@ -316,3 +316,16 @@ def test_torch_backend():
 def test_jax_backend():
     pytest.importorskip("jax")
     _on_backend("jax", np.asarray, 1e-5)  # JAX computes in float32 unless x64 is enabled
+
+
+def test_formulas_call_the_linear_algebra_functions():
+    shapes = {"A": (3, 3), "B": (3, 4), "C": (3, 3), "M": (5, 3), "y": 5}
+    assert ic.parse("solve(A, B)", shapes=shapes) is ic.solve(A, B)
+    assert ic.parse("lstsq(M, y)", shapes=shapes) is ic.lstsq(M, y)
+    assert ic.parse("matrix_power(A, -2)", shapes=shapes) is ic.matrix_power(A, -2)
+    for name in ("expm", "sqrtm", "logm", "cholesky", "pinv"):
+        assert ic.parse(f"{name}(A)", shapes=shapes) is getattr(ic, name)(A)
+    # the Fréchet derivative as the matrix form prints it: the gradient of tr(expm(A) C)
+    g = ic.grad(ic.trace(ic.expm(A) @ C), A)
+    parsed = ic.parse("L_exp(transpose(A), transpose(C))", shapes=shapes)
+    assert_close(ic.evaluate(parsed, **VALUES), ic.evaluate(g, **VALUES), 1e-12)

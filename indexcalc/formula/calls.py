@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..frontend import arithmetic, axes, extrema, matrices, statistics
+from ..frontend import arithmetic, axes, extrema, linalg, matrices, statistics
+from ..core.matrix_functions import matrix_function
 from ..core.elementwise import PUBLIC
 from ..core.nodes import Expr
 
@@ -67,6 +68,14 @@ FUNCTIONS: dict[str, Fn] = {
     "transpose": Fn(axes.transpose, (_X,), "axis"),
     "reshape": Fn(matrices.reshape, (_X,), "dim"),
     "einsum": Fn(arithmetic.einsum, (("subscripts", "str", True),), "expr"),
+    **{name: Fn(getattr(linalg, name)) for name in ("pinv", "cholesky", "expm", "sqrtm", "logm")},
+    **{name: Fn(getattr(linalg, name), (("a", "expr", True), ("b", "expr", True)))
+       for name in ("solve", "lstsq")},
+    "matrix_power": Fn(linalg.matrix_power, (_X, ("k", "int", True))),
+    # the Fréchet derivatives as matrix forms print them: L_exp(A, E)
+    **{matrix_function(fn).frechet_text: Fn(linalg.frechet(fn), (("a", "expr", True),
+                                                                ("e", "expr", True)))
+       for fn in ("expm", "sqrtm", "logm")},
 }
 ELEMENTWISE = frozenset(PUBLIC)
 

@@ -230,6 +230,27 @@ def logm(a: Any) -> Expr:
     return MatrixFunction("logm", _square_matrix(a, "logm"))
 
 
+def frechet(fn: str):
+    """``(A, E) -> L_f(A, E)``, the Fréchet derivative of the primary matrix function ``fn``
+    along ``E`` (what the formula reader calls ``L_exp``, ``L_sqrt``, ``L_log``).
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> A, E = ic.tensors("A[n,n] E[n,n]")
+        >>> L = frechet("expm")(A, E)
+        >>> print(ic.to_matrix(L))
+        L_exp(A, E)
+        >>> L.evaluate(A=np.zeros((2, 2)), E=np.eye(2))
+        array([[1., 0.],
+               [0., 1.]])
+    """
+    def operator(a: Any, e: Any) -> Expr:
+        a, e = _square_matrix(a, fn), as_expr(e, fn)
+        return MatrixFunction(fn, a, e)
+    operator.__name__ = operator.__qualname__ = "L_" + fn.removesuffix("m")
+    return operator
+
+
 def _square_matrix(a: Any, what: str) -> Expr:
     a = _matrix(a, what)
     if not dims_equal(a.shape[0], a.shape[1]):
