@@ -48,6 +48,12 @@ class MatrixFunctionRule:
         """The Fréchet derivative's name, as the literature writes it: ``L_exp`` for expm."""
         return "L_" + self.name.removesuffix("m")
 
+    @property
+    def frechet_latex(self) -> str:
+        """Its LaTeX: ``L_{\\exp}``."""
+        short = self.frechet_text[2:]
+        return rf"L_{{\{short}}}" if short in ("exp", "log") else rf"L_{{\mathrm{{{short}}}}}"
+
 
 MATRIX_FUNCTIONS: dict[str, MatrixFunctionRule] = {r.name: r for r in (
     MatrixFunctionRule(
@@ -56,7 +62,7 @@ MATRIX_FUNCTIONS: dict[str, MatrixFunctionRule] = {r.name: r for r in (
                     "torch": "torch.linalg:matrix_exp", "dask": "scipy.linalg:expm"},
         extra={"numpy": "linalg", "dask": "linalg"}),
     MatrixFunctionRule(
-        "sqrtm", "primary", "sqrtm", r"\sqrt",
+        "sqrtm", "primary", "sqrtm", r"\operatorname{sqrtm}",
         evaluators={"numpy": "scipy.linalg:sqrtm", "dask": "scipy.linalg:sqrtm"},
         extra={"numpy": "linalg", "dask": "linalg"},
         domain="a real principal square root: no eigenvalue on the closed negative real axis"),

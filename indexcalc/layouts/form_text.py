@@ -196,8 +196,8 @@ def _latex_unary(n: Unary, kids, _):
 
 def _latex_nary(n: Nary, kids, _):
     if n.op.startswith("frechet:"):  # L_{exp}(A, E)
-        short = matrix_function(n.op[8:]).frechet_text[2:]
-        return rf"L_{{\mathrm{{{short}}}}}\left({kids[0][0]}, {kids[1][0]}\right)", ATOM
+        head = matrix_function(n.op[8:]).frechet_latex
+        return rf"{head}\left({kids[0][0]}, {kids[1][0]}\right)", ATOM
     if n.op in _BLOCKS:
         return r"\left[" + _BLOCKS[n.op].join(k[0] for k in kids) + r"\right]", ATOM
     parts = [_wrap(k, POST, True) for k in kids]
