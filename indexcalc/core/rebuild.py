@@ -19,14 +19,13 @@ from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index
                     MatrixFunction, Solve)
 from .coercion import as_expr
 from .elementwise import apply
-from .solve_rewrite import solve_inverses
 from .slicing import concat, index_spec, reshaped, scatter_spec
 from .graph_walk import transform
 
 
 def _product(node: Product, done: Callable) -> Expr:
     factors = [(done(f), ls) for f, ls in node.factors] + size_factors(node)
-    return solve_inverses(product(factors, node.out, dict(enumerate(node.dims)), node.coef))
+    return product(factors, node.out, dict(enumerate(node.dims)), node.coef)
 
 
 def _apply(node: Apply, done: Callable) -> Expr:

@@ -6,8 +6,9 @@ factorization, no explicit inverse) and more accurate. Where the summed label is
 first, ``Σ_i A⁻¹[i,j] B[i,r…] = solve(Aᵀ, B)[j,r…]``. Shrinks: two factors become one, so
 repeating it terminates. An inverse met by a delta (``A⁻¹ I``) or by nothing stays an inverse.
 
-Applied where a user writes the product (``@``) and by ``ic.simplify``; derivatives keep the
-inverses their rules write.
+Applied where a user writes the product (``@``). Not by ``ic.simplify``: the results of
+``diff``/``grad`` are in normal form and come back from ``simplify`` unchanged, with the inverses
+their rules write (a full Jacobian holds ``A⁻¹`` itself: ``∂(A⁻¹B)/∂B = I ⊗ A⁻¹``).
 
 Examples:
     >>> import indexcalc as ic

@@ -231,9 +231,13 @@ def _solve(n: Solve, kids: list, s: Scope) -> Form:
         raise LayoutError(f"a solve of a stack of matrices {n.a.shape} has no matrix form; str() "
                           "shows it in index notation")
     a = kids[0]
-    if isinstance(a, Unary) and a.op == "T":  # (Aᵀ)⁻¹ prints A⁻ᵀ
-        return matmul(transpose(unary("inv", a.arg)), kids[1])
-    return matmul(unary("inv", a), kids[1])
+    inverse = transpose(unary("inv", a.arg)) if isinstance(a, Unary) and a.op == "T" \
+        else unary("inv", a)  # (Aᵀ)⁻¹ prints A⁻ᵀ
+    # read as the product Σ_j A⁻¹[i,j] B[j,…], so a vector B follows the vectors= convention
+    rest = tuple(range(2, 1 + n.b.ndim))
+    dims = (n.a.shape[-1], n.a.shape[-1]) + n.b.shape[1:]
+    return read_product([(inverse, (0, 1)), (kids[1], (1,) + rest)], (0,) + rest, dims, 1.0,
+                        s.mode, s.normalized, s.notes)
 
 
 def _matrix_function(n: MatrixFunction, kids: list, s: Scope) -> Form:
