@@ -38,6 +38,7 @@ API_SECTIONS = (
     ("Einsum-string queries", ("indexcalc.calculus.einsum_queries",)),
     ("Structure queries", ("indexcalc.calculus.structure_queries",)),
     ("Use it in your model", ("indexcalc.interop.torch_function", "indexcalc.interop.jax_function", "indexcalc.interop.einsum_function")),
+    ("Recurrences", ("indexcalc.frontend.recurrence",)),
     ("Errors", ("indexcalc.errors",)),
     ("Other", ()),
 )

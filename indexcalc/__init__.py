@@ -30,6 +30,7 @@ from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logd
                                 reshape, trace)
 from .frontend.shaping import concatenate, hstack, stack, tril, triu, unvec, vec, vstack, where
 from .frontend.declare import tensors
+from .frontend.recurrence import scan
 from .formula.reader import parse
 from .calculus.derivatives import diff, grad, hessian, jacobian, jvp, vjp
 from .calculus.einsum_queries import einsum_grad, einsum_jacobian
@@ -84,5 +85,6 @@ __all__ = [
     "clip", "cumsum", "hstack", "max", "maximum", "min", "minimum", "prod", "mean", "std", "tensordot", "var", "vstack",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
+    "scan",
     *_elementwise,
 ]

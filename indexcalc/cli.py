@@ -9,6 +9,7 @@ status 2; a failed ``--check`` exits with status 1.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
@@ -19,13 +20,15 @@ import numpy as np
 
 from .errors import IndexcalcError
 from .calculus.derivatives import diff, grad
+from .calculus.named_variables import substitute
 from .calculus.einsum_queries import einsum_grad, einsum_jacobian
 from .codegen.python_source import to_python
 from .core.dims import dim_names, dim_size
 from .core.graph_walk import tensors_of
+from .core.nodes import Named, Tensor
 from .evaluation.finite_differences import check
 from .evaluation.memory import guard
-from .formula.reader import formula_and_variable
+from .formula.reader import formula_and_variable, parse
 
 EPILOG = """\
 examples:
@@ -35,6 +38,9 @@ examples:
   indexcalc diff "sum(log(A[i,j] * x[j]))" --wrt x --check
   indexcalc diff "x[i] * A[i,j] * x[j]" --wrt x --shape x=n --shape A="n n" --format python
   indexcalc einsum-grad "ij,jk->ik" --wrt 0          # prints jk,ik->ij
+  indexcalc diff "-sum(y * log(yhat))" --let z="h_prev @ H + e @ W_e" --let h="sigmoid(z)" \
+      --let yhat="softmax(h @ U)" --wrt H --shape h_prev=nh --shape H="nh nh" --shape e=ne \
+      --shape W_e="ne nh" --shape U="nh nv" --shape y=nv --explain --vectors row --normalized y
 
 Formulas are Python syntax, read (never run) by indexcalc.formula.reader: + - * / ** @, .T, the
 library's functions (exp, log, tanh, sigmoid, softmax, logsumexp, trace, inv, logdet, ...),
@@ -59,6 +65,16 @@ def _shape_option(text: str) -> tuple[str, str]:
     return m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
 
 
+_DEFINITION = re.compile(r"\s*([A-Za-z_]\w*)\s*=(.*)\Z", re.S)
+
+
+def _definition_option(text: str) -> tuple[str, str]:
+    m = _DEFINITION.match(text)
+    if not m or not m.group(2).strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=\"formula\", got {text!r}")
+    return m.group(1), m.group(2)
+
+
 def _library(name: str, what: str) -> Callable:
     """``ic.<name>``, or a clear error where this version of indexcalc lacks it."""
     import indexcalc
@@ -73,24 +89,63 @@ def _library(name: str, what: str) -> Callable:
 # ---------------------------------------------------------------------- diff: formats
 
 def _einsum_text(d: Any, args: argparse.Namespace) -> str:
+    """A Python module whose function computes the derivative with one ``np.einsum`` call; an
+    operand that is no tensor of the formula (a delta, ``1 − tanh(…)²``) is computed by a
+    function of its own (``ic.to_python``) and passed in."""
     subscripts, operands = _library("to_einsum", "--format einsum")(d)
-    return f"einsum({subscripts!r}, {', '.join(_operand(o) for o in operands)})"
+    name = f"d_by_{args.wrt}"
+    helpers, calls, tensors, sizes = [], [], [], []
+    for k, o in enumerate(operands):
+        if isinstance(o, Tensor):
+            calls.append(o.name)
+            tensors.append(o.name)
+            continue
+        source = to_python(o, name=f"operand{k}")
+        params = _parameters(source, f"operand{k}")
+        helpers.append(source.rstrip())
+        calls.append(f"operand{k}(" + ", ".join(f"{p}={p}" for p, _ in params) + ")")
+        tensors += [p for p, kw in params if not kw]
+        sizes += [p for p, kw in params if kw]
+    tensors, sizes = list(dict.fromkeys(tensors)), list(dict.fromkeys(sizes))
+    signature = ", ".join(tensors + (["*"] + sizes if sizes else []))
+    main = (f"def {name}({signature}):\n"
+            f"    return np.einsum({subscripts!r}, {', '.join(calls)}, optimize=True)\n")
+    head = (f"# d({args.formula})/d{args.wrt} as one einsum: {name}(...) computes it\n"
+            "import numpy as np\n")
+    return "\n\n".join([head] + helpers + [main]).rstrip()
 
 
-def _operand(e: Any) -> str:
-    """A tensor by its name, any other operand as its index notation in parentheses."""
-    name = getattr(e, "name", None)  # Tensor, Named and named Constant
-    if isinstance(name, str) and name.isidentifier():
-        return name
-    return f"({e})"
+def _parameters(source: str, name: str) -> list[tuple[str, bool]]:
+    """``(parameter, keyword-only)`` of the function ``name`` that ``source`` defines."""
+    namespace: dict = {}
+    exec(compile(source, f"<{name}>", "exec"), namespace)  # noqa: S102 - our own generated code
+    sig = inspect.signature(namespace[name])
+    return [(p.name, p.kind is inspect.Parameter.KEYWORD_ONLY) for p in sig.parameters.values()]
 
 
 def _matrix_kwargs(args: argparse.Namespace) -> dict:
-    return {} if args.layout is None else {"layout": args.layout}
+    out = {} if args.layout is None else {"layout": args.layout}
+    if args.vectors is not None:
+        out["vectors"] = args.vectors
+    if args.normalized:
+        out["normalized"] = tuple(args.normalized)
+    if args.names:
+        out["names"] = list(args.named)
+    return out
 
 
 def _kron_kwargs(args: argparse.Namespace) -> dict:
-    return {**_matrix_kwargs(args), **({} if args.vec is None else {"vec": args.vec})}
+    out = {} if args.layout is None else {"layout": args.layout}
+    if args.vec is not None:
+        out["vec"] = args.vec
+    if args.names:
+        out["names"] = list(args.named)
+    return out
+
+
+def _explain_kwargs(args: argparse.Namespace) -> dict:
+    return {**_matrix_kwargs(args), **({} if args.vec is None else {"vec": args.vec}),
+            "direction": args.direction}
 
 
 def _optional(render: Callable, d: Any, args: argparse.Namespace) -> str | None:
@@ -102,24 +157,46 @@ def _optional(render: Callable, d: Any, args: argparse.Namespace) -> str | None:
 
 
 def _json(d: Any, args: argparse.Namespace) -> str:
-    return json.dumps({
+    def form(make: Callable) -> dict | None:
+        try:
+            f = make()
+        except IndexcalcError:
+            return None
+        return {"text": str(f), "latex": f.latex(), "notes": list(getattr(f, "notes", ()))}
+
+    matrix_fn, kron_fn = _library("to_matrix", "--format json"), _library("to_kron", "--format json")
+    out = {
         "formula": args.formula, "wrt": args.wrt,
+        "options": {"layout": args.layout or "denominator (matrix), numerator (kron)",
+                    "vectors": args.vectors or "column", "vec": args.vec or "col",
+                    "normalized": list(args.normalized), "names": [n for n, _ in args.names],
+                    "let": [n for n, _ in args.let]},
         "shape": list(d.shape),
         "index": str(d),
+        "latex": _library("to_latex", "--format json")(d),
         "einsum": _optional(_einsum_text, d, args),
-        "matrix": _optional(FORMATS["matrix"], d, args),
-    }, ensure_ascii=False, indent=2)
+        "matrix": form(lambda: matrix_fn(d, **_matrix_kwargs(args))),
+        "kron": form(lambda: kron_fn(d, **_kron_kwargs(args))),
+    }
+    if args.explain:
+        e = _library("explain", "--explain")(args.f, args.x, **_explain_kwargs(args))
+        out["explain"] = {"text": str(e), "latex": e.latex()}
+    return json.dumps(out, ensure_ascii=False, indent=2)
 
 
 def _python(d: Any, args: argparse.Namespace) -> str:
     return to_python(d, name=f"d_by_{args.wrt}")
 
 
+def _with_notes(form: Any) -> str:
+    return "\n".join([str(form)] + [f"note: {n}" for n in form.notes])
+
+
 FORMATS: dict[str, Callable[[Any, argparse.Namespace], str]] = {
     "text": lambda d, args: str(d),
     "latex": lambda d, args: _library("to_latex", "--format latex")(d),
     "einsum": _einsum_text,
-    "matrix": lambda d, args: str(_library("to_matrix", "--format matrix")(
+    "matrix": lambda d, args: _with_notes(_library("to_matrix", "--format matrix")(
         d, **_matrix_kwargs(args))),
     "kron": lambda d, args: str(_library("to_kron", "--format kron")(d, **_kron_kwargs(args))),
     "python": _python,
@@ -164,13 +241,54 @@ def _check(f: Any, x: Any) -> tuple[bool, str]:
     return True, f"check: max relative error {err:.2e} against central differences ({where}): OK"
 
 
-def run_diff(args: argparse.Namespace) -> int:
+def _with_lets(text: str, shapes: dict, lets: dict, what: str) -> Any:
+    """``text`` parsed, each ``--let`` name standing for its named expression."""
+    stand = {name: Tensor(name, e.shape) for name, e in lets.items()}
+    clash = sorted(set(stand) & set(shapes))
+    if clash:
+        raise IndexcalcError(f"{clash[0]!r} is given both by --let and by --shape; drop one")
+    f = parse(text, {**shapes, **stand})
+    return substitute(f, {id(stand[n]): lets[n] for n in stand})
+
+
+def _read(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The formula and the variable, with the ``--let`` intermediates and ``--names`` read."""
     shapes = dict(args.shape)
-    f, x = formula_and_variable(args.formula, args.wrt, shapes)
+    lets: dict[str, Named] = {}
+    for name, text in args.let:  # in order: a later --let may use an earlier one
+        lets[name] = _with_lets(text, shapes, lets, "--let").named(name)
+    args.named = [_with_lets(text, shapes, lets, "--names").named(name) for name, text in args.names]
+    f = _with_lets(args.formula, shapes, lets, "formula")
+    if args.wrt.strip() in lets:
+        return f, lets[args.wrt.strip()]
+    return formula_and_variable(f, args.wrt, shapes)
+
+
+def cli_words(message: str) -> str:
+    """An error message in the command line's words: its flags, not the library's keywords.
+
+    Examples:
+        >>> print(cli_words("unknown tensor 'X': declare it with shapes={'X': 'n d'} or inline"))
+        unknown tensor 'X': declare it with --shape X="n d" or inline
+    """
+    message = re.sub(r"shapes=\{'(\w+)': '([^']*)'\}", r'--shape \1="\2"', message)
+    message = re.sub(r"shapes\[('\w+')\]", r"--shape \1", message)
+    message = message.replace("declare its shape", "declare its shape with --shape")
+    for keyword, flag in (("normalized=", "--normalized"), ("names=", "--names"),
+                          ("layout=", "--layout"), ("vectors=", "--vectors"), ("vec=", "--vec")):
+        message = re.sub(rf"(?<![\w-]){re.escape(keyword)}", flag + " ", message)
+    return message
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    f, x = _read(args)
+    args.f, args.x = f, x
+    if args.check and isinstance(x, Named):
+        raise IndexcalcError(f"--check differentiates by a tensor; {args.wrt!r} is a --let "
+                             f"intermediate (check by the tensors it is built from)")
     d = grad(f, x) if f.shape == () else diff(f, x)
-    if args.explain:
-        kwargs = {} if args.layout is None else {"layout": args.layout}
-        print(str(_library("explain", "--explain")(f, x, **kwargs)))
+    if args.explain and args.format != "json":
+        print(str(_library("explain", "--explain")(f, x, **_explain_kwargs(args))))
         print()
     print(FORMATS[args.format](d, args))
     if args.check:
@@ -212,15 +330,31 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="differentiate a formula", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("formula", help='a formula in Python syntax, e.g. "sum(tanh(X @ w))"')
-    d.add_argument("--wrt", required=True, metavar="X", help="the variable (a tensor's name)")
+    d.add_argument("--wrt", required=True, metavar="X", help="the variable (a tensor's name, or a --let intermediate's)")
     d.add_argument("--shape", action="append", type=_shape_option, default=[],
                    metavar='X="n d"', help="a tensor's shape (repeatable); also X[n,d]")
+    d.add_argument("--let", action="append", type=_definition_option, default=[],
+                   metavar='h="tanh(W @ x)"', help="name an intermediate, used by name in the "
+                   "formula, the later --let's and --wrt, and printed by name (repeatable)")
     d.add_argument("--layout", choices=("numerator", "denominator"),
                    help="matrix layout (matrix/kron/json formats, --explain)")
-    d.add_argument("--vec", choices=("col", "row"), help="vec convention of the kron format")
+    d.add_argument("--vec", choices=("col", "row"),
+                   help="vec convention of the Kronecker forms (kron/json formats, --explain)")
+    d.add_argument("--vectors", choices=("column", "row"),
+                   help="write vectors as columns (default) or rows, as x H instead of Hᵀ x")
+    d.add_argument("--names", action="append", type=_definition_option, default=[],
+                   metavar='yhat="softmax(h @ U)"', help="a subexpression the matrix forms "
+                   "print by this name wherever it occurs (repeatable)")
+    d.add_argument("--normalized", action="append", default=[], metavar="y",
+                   help="a tensor known to sum to 1 (a one-hot label): Σ y is written 1, and "
+                        "the output notes the assumption (repeatable)")
     d.add_argument("--format", choices=tuple(FORMATS), default="text",
                    help="output format (default: text, the index notation)")
     d.add_argument("--explain", action="store_true", help="show the chain rule step by step")
+    d.add_argument("--direction", choices=("auto", "reverse", "forward"), default="auto",
+                   help="--explain accumulates from the function inward (reverse) or from the "
+                        "variable outward (forward); auto: reverse when the function has no more "
+                        "axes than the variable")
     d.add_argument("--check", action="store_true",
                    help="compare with finite differences on random data (exit 1 on FAIL)")
     d.set_defaults(run=run_diff)
@@ -240,5 +374,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except IndexcalcError as e:
-        print(f"indexcalc: error: {str(e).splitlines()[0]}", file=sys.stderr)
+        print(f"indexcalc: error: {cli_words(str(e).splitlines()[0])}", file=sys.stderr)
         return 2

@@ -239,6 +239,23 @@ def _trimask(node, sizes) -> None:
     assert isinstance(node.k, int) and isinstance(node.upper, bool), (node.k, node.upper)
 
 
+def _scan(node, sizes) -> None:
+    out = node.emit if node.emit is not None else node.body
+    steps = node.shape[0]
+    assert all(map(dims_equal, node.shape[1:], out.shape)) and len(node.shape) == out.ndim + 1, \
+        (node.shape, out.shape)
+    for a, b in ((node.body, node.carry), (node.init, node.carry)):
+        assert a.ndim == b.ndim and all(map(dims_equal, a.shape, b.shape)), (a.shape, b.shape)
+    for p, e in node.seqs:
+        assert e.ndim == p.ndim + 1 and all(map(dims_equal, e.shape, (steps,) + p.shape)), \
+            (p.shape, e.shape)
+    for p, e in node.consts:
+        assert e.ndim == p.ndim and all(map(dims_equal, e.shape, p.shape)), (p.shape, e.shape)
+    assert len(node.shown) == len(node.seqs), node.shown
+    for graph in (node.body,) + ((node.emit,) if node.emit is not None else ()):
+        check(graph, sizes)  # the nested step obeys the same invariants
+
+
 RULES_BY_TYPE: dict[str, Callable[[Any, Mapping[str, int]], None]] = {
     "Tensor": _tensor, "Constant": _constant, "Delta": _delta, "Product": _product, "Sum": _sum,
     "Apply": _apply, "Softmax": _softmax, "LogSumExp": _logsumexp, "Max": _logsumexp,
@@ -248,6 +265,7 @@ RULES_BY_TYPE: dict[str, Callable[[Any, Mapping[str, int]], None]] = {
     "Index": _index,
     "Scatter": _scatter, "Concat": _concat, "TriMask": _trimask,
     "Solve": _solve, "MatrixFunction": _matrix_function,
+    "Scan": _scan,
 }
 
 

@@ -35,7 +35,7 @@ def assert_result(d, f, x, sizes):
     assert all(isinstance(s, Step) for s in d.steps)
     assert_well_formed(d.latex())
     text = str(d)
-    assert text.splitlines()[0].startswith(f"∂{d.f}/∂{d.x} by the chain rule")
+    assert text.splitlines()[0].startswith(f"d{d.f}/d{d.x} by the chain rule")
     assert "Result:" in text
     if HAS_LAYOUTS:  # the layouts module is merged: the result has its matrix line
         assert d.matrix is not None and "matrix form" in text
@@ -48,14 +48,16 @@ def test_rnn_cell_by_input_weights():
     e, h0, W_hx, W_hh = ic.tensors("e[ni] h0[nh] W_hx[ni,nh] W_hh[nh,nh]")
     h = ic.tanh(W_hx.T @ e + W_hh.T @ h0).named("h")
     d = ic.explain(h, W_hx)
-    assert d.direction == "reverse" and [s.target for s in d.steps] == ["∂h/∂z1", "∂h/∂W_hx"]
+    assert d.direction == "reverse" and [s.target for s in d.steps] == ["dh/dz1", "dh/dW_hx"]
     pre = local(d, "z1", "W_hx")  # the pre-activation by W_hx: 3rd order, with its delta
     assert (pre.order, pre.shape) == (3, ("nh", "ni", "nh"))
-    assert pre.index.text == "∂z1/∂W_hx[nh,ni,nh'] = e[ni] δ[nh,nh']"
+    # the local line names each axis as the chain line does: z1's axis is the summed nh''
+    assert pre.index.text == "∂z1/∂W_hx[nh'',ni,nh'] = e[ni] δ[nh'',nh']"
+    assert "δ[nh'',nh']" in d.steps[-1].chain.text
     act = local(d, "h", "z1")
     assert (act.order, act.shape) == (2, ("nh", "nh"))
     assert d.steps[-1].collapses[0].text == "δ[nh'',nh']: nh'' → nh'"
-    assert d.index.text == "∂h/∂W_hx[nh,ni,nh'] = (1 - h[nh] h[nh]) e[ni] δ[nh,nh']"
+    assert d.index.text == "dh/dW_hx[nh,ni,nh'] = (1 - h[nh] h[nh]) e[ni] δ[nh,nh']"
     assert_result(d, h, W_hx, {"ni": 3, "nh": 4})
 
 
@@ -70,12 +72,12 @@ def test_rnn_language_model_by_hidden_weights():
     assert [s.node for s in d.steps] == ["z3", "z2", "h", "z1", "H"]  # from f inward
     pre = local(d, "z1", "H")
     assert (pre.order, pre.shape) == (3, ("nh", "nh", "nh"))
-    assert pre.index.text == "∂z1/∂H[nh,nh',nh''] = h_prev[nh'] δ[nh,nh'']"
+    assert pre.index.text == "∂z1/∂H[nh'',nh,nh'] = h_prev[nh] δ[nh'',nh']"
     assert local(d, "h", "z1").order == 2 and local(d, "z2", "h").order == 2
     assert local(d, "z3", "z2").shape == ("nv",)  # ∂ logsumexp / ∂ logits: the softmax
     last = d.steps[-1]
     assert (last.order, last.shape, last.summed) == (2, ("nh", "nh"), ("nh''",))
-    assert "∂f/∂z1[nh'']" in last.chain.text and "δ[nh'',nh']" in last.chain.text
+    assert "df/dz1[nh'']" in last.chain.text and "δ[nh'',nh']" in last.chain.text
     assert "δ" not in last.index.text  # collapsed in the simplified result
     vals = assert_result(d, J, H, {"nh": 3, "ni": 2, "nv": 4})
     if HAS_LAYOUTS:  # the matrix it prints is the gradient (denominator layout: H's shape)
@@ -93,7 +95,7 @@ def test_least_squares():
     assert_result(d, loss, W, sizes)
     lin = ic.explain(X @ W, W)  # ∂(XW)/∂W: order 4, X δ
     assert (lin.steps[-1].order, lin.steps[-1].shape) == (4, ("n", "h", "d", "h"))
-    assert lin.index.text == "∂f/∂W[n,h,d,h'] = X[n,d] δ[h,h']"
+    assert lin.index.text == "df/dW[n,h,d,h'] = X[n,d] δ[h,h']"
     assert_result(lin, X @ W, W, sizes)
 
 
@@ -104,8 +106,10 @@ def test_recurrence_jacobian(direction):
     d = ic.explain(x_next, x, layout="numerator", direction=direction)
     assert d.direction == direction
     act = local(d, "z1", "x")
-    assert act.index.text == "∂z1/∂x[n,n'] = σ'(x[n]) δ[n,n']" and act.order == 2
-    assert d.index.text == "∂f/∂x[n,n'] = W[n,n'] σ'(x[n'])"
+    want = {"reverse": "∂z1/∂x[n'',n'] = σ'(x[n'']) δ[n'',n']",  # z1's axis summed: n''
+            "forward": "∂z1/∂x[n,n'] = σ'(x[n]) δ[n,n']"}[direction]  # z1's axis first: n
+    assert act.index.text == want and act.order == 2
+    assert d.index.text == "df/dx[n,n'] = W[n,n'] σ'(x[n'])"
     assert_result(d, x_next, x, {"n": 3, "m": 2})
 
 

@@ -83,6 +83,9 @@ CASES = {
     "stack": (ic.stack([x, 2 * x, ic.tanh(x)], axis=1), x),
     "where": (ic.where(MASK, X, ic.exp(X)), X),
     "reversed slice": (x[::-1], x),
+    # a recurrence over the 3 rows of X: h_t = tanh(W2 h_{t-1} + X_t), h_{-1} = sin(x[:3])
+    "Scan": (ic.scan(lambda h, xt: ic.tanh(W2 @ ic.concatenate([h, h[:1]]) + xt[:3]),
+                     ic.sin(x[:3]), X), W2),
 }
 
 
@@ -99,7 +102,7 @@ def _concrete_node_types() -> set:
 
 def test_node_types_is_every_concrete_node_class():
     assert set(NODE_TYPES) == _concrete_node_types()
-    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 22  # Solve, MatrixFunction (issue 17)
+    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 23  # Scan (issue 18), Solve, MatrixFunction (17)
 
 
 @pytest.mark.parametrize("table", list(TABLES))

@@ -19,19 +19,22 @@ from ..core.coercion import as_expr
 from ..core.dim_meeting import renamed
 from ..core.dims import dims_equal, format_shape
 from ..core.graph_walk import one_tensor_per_name, tensors_of
-from ..core.nodes import Constant, Delta, Derivative, Expr, Tensor
+from ..core.nodes import Constant, Delta, Derivative, Expr, Named, Tensor
 from ..errors import IndexcalcError, ShapeError
 from ..formula.reader import formula_and_variable
 from .forward import _dims, forward, identity_seed
+from .named_variables import restore, restored, stand_in
 from .reverse import reverse
 
 
 def _wrt(f: Any, x: Any, what: str) -> tuple[Expr, Tensor]:
     f = as_expr(f, f"{what}: the function")
+    if isinstance(x, Named):  # a named intermediate: by a stand-in tensor (named_variables)
+        f, x = stand_in(f, x, what)
     if not isinstance(x, Tensor):
-        raise IndexcalcError(f"{what}: differentiate by a variable (ic.Tensor), got "
-                             f"{type(x).__name__}; name intermediate results with ic.Tensor or "
-                             f"differentiate by the tensors they are built from")
+        raise IndexcalcError(f"{what}: differentiate by a variable (ic.Tensor) or a named "
+                             f"intermediate, got {type(x).__name__}; name the intermediate "
+                             f"(expr.named('H')) or differentiate by the tensors it is built from")
     one_tensor_per_name([x, *tensors_of(f)], what)
     return f, x
 
@@ -76,22 +79,30 @@ def diff(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
 
     Args:
         f: an expression.
-        x: the variable (an ``ic.Tensor``).
+        x: the variable (an ``ic.Tensor``), or a named intermediate of ``f``
+            (``(X @ W).named("H")``): the derivative by it as if it were a variable, which
+            evaluates from its definition (see :mod:`indexcalc.calculus.named_variables`).
         convention: for a symmetric ``x``: ``"symmetric"`` (default) or ``"cookbook"``.
         shapes: tensor shapes when ``f`` is a formula string (``x`` may then be a name).
 
     Examples:
         >>> import indexcalc as ic
-        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> X, W, v = ic.tensors("X[n,d] W[d,h] v[h]")
         >>> D = ic.diff(X @ W, W)
         >>> D.shape
         ('n', 'h', 'd', 'h')
         >>> print(D)
         X[n,d] δ[h,h']
+        >>> H = (X @ W).named("H")
+        >>> print(ic.diff(H @ v, H))  # by the named intermediate H
+        v[h] δ[n,n']
     """
-    f, x = _wrt(*_strings(f, x, shapes), "diff")
+    f, x = _strings(f, x, shapes)
+    named = x if isinstance(x, Named) else None
+    f, x = _wrt(f, x, "diff")
     seed, E = identity_seed(x)
-    return Derivative(symmetrize(forward(f, x, seed, E), x, convention), f, x, f.ndim)
+    d = symmetrize(forward(f, x, seed, E), x, convention)
+    return Derivative(d if named is None else restore(d, x, named), f, x, f.ndim)
 
 
 jacobian = diff
@@ -106,6 +117,7 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
         >>> print(ic.to_matrix(ic.jvp(A @ x, x, t)))
         A t
     """
+    asked = x
     f, x = _wrt(f, x, "jvp")
     t = as_expr(tangent, "jvp: tangent")
     t = renamed(t, x.shape)
@@ -113,7 +125,7 @@ def jvp(f: Any, x: Any, tangent: Any) -> Expr:
     # a symmetric x moves in the symmetric matrices: the tangent projected, (t + tᵀ)/2, so that
     # jvp = Σ diff(f, x) ∘ t as diff's (default) convention has it
     t = symmetrize(t, x, "symmetric")
-    return forward(f, x, t, ())
+    return restored(asked, x, forward(f, x, t, ()))
 
 
 def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
@@ -125,11 +137,12 @@ def vjp(f: Any, x: Any, cotangent: Any) -> Expr:
         >>> print(ic.to_matrix(ic.vjp(A @ x, x, u)))
         Aᵀ u
     """
+    asked = x
     f, x = _wrt(f, x, "vjp")
     c = as_expr(cotangent, "vjp: cotangent")
     c = renamed(c, f.shape)  # a NumPy cotangent takes f's dimension names (dim_meeting)
     _same_shape(c, f, "vjp: the cotangent", "f")
-    return symmetrize(reverse(f, x, c), x, None)
+    return restored(asked, x, symmetrize(reverse(f, x, c), x, None))
 
 
 def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:
@@ -145,12 +158,15 @@ def grad(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
         ...                                                  "y": "n"}) is g
         True
     """
-    f, x = _wrt(*_strings(f, x, shapes), "grad")
+    f, x = _strings(f, x, shapes)
+    named = x if isinstance(x, Named) else None
+    f, x = _wrt(f, x, "grad")
     if f.shape != ():
         raise ShapeError(f"grad applies to scalar functions; this one has shape "
                          f"{format_shape(f.shape)}. Try ic.jacobian (the full derivative), ic.vjp, "
                          f"or sum the function first")
-    return Derivative(symmetrize(reverse(f, x, Constant(1.0)), x, convention), f, x, 0)
+    g = symmetrize(reverse(f, x, Constant(1.0)), x, convention)
+    return Derivative(g if named is None else restore(g, x, named), f, x, 0)
 
 
 def hessian(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -> Expr:

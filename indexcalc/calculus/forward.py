@@ -18,6 +18,8 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
                           TriMask, zero, MatrixFunction, Solve)
 from .linalg_rules import fw_matrix_function, fw_solve
+from ..core.nodes import Scan
+from .scan_derivatives import scan_tangent
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.arithmetic import apply
@@ -236,6 +238,7 @@ FORWARD: dict[type, Callable] = {
     Concat: _fw_concat,
     Solve: fw_solve,
     MatrixFunction: fw_matrix_function,
+    Scan: lambda node, tan, E: scan_tangent(node, tan, E, forward),
 }
 
 

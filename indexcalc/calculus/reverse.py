@@ -16,6 +16,8 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           zero, MatrixFunction, Solve)
 from .linalg_rules import rv_matrix_function, rv_solve
+from ..core.nodes import Scan
+from .scan_derivatives import scan_cotangents
 from ..core.slicing import _full_items, index_spec, scatter_spec
 from ..core.graph_walk import postorder
 from ..frontend.matrices import reshape
@@ -159,6 +161,7 @@ REVERSE: dict[type, Callable] = {
     Concat: _rv_concat,
     Solve: rv_solve,
     MatrixFunction: rv_matrix_function,
+    Scan: lambda node, ct, dep: scan_cotangents(node, ct, dep, reverse),
 }
 
 

@@ -24,6 +24,7 @@ from ..core.dims import dims_equal, format_shape
 from ..core.nodes import Derivative, Expr, Named, Shared, Sum
 from ..errors import ShapeError
 from .derivatives import _wrt, grad, hessian, jacobian, jvp
+from .named_variables import restored
 
 
 def hvp(f: Any, x: Any, v: Any) -> Expr:
@@ -46,12 +47,13 @@ def hvp(f: Any, x: Any, v: Any) -> Expr:
         >>> print(ic.to_matrix(ic.hvp(x @ B @ x, x, v)))
         B v + Bᵀ v
     """
+    asked = x
     f, x = _wrt(f, x, "hvp")
     v = as_expr(v, "hvp: the vector")
     if len(v.shape) != len(x.shape) or not all(map(dims_equal, v.shape, x.shape)):
         raise ShapeError(f"hvp: the vector has shape {format_shape(v.shape)} but x has shape "
                          f"{format_shape(x.shape)}")
-    return jvp(grad(f, x), x, v)
+    return restored(asked, x, jvp(grad(f, x), x, v))
 
 
 def hessian_diagonal(f: Any, x: Any) -> Expr:
@@ -72,8 +74,9 @@ def hessian_diagonal(f: Any, x: Any) -> Expr:
         >>> h.evaluate(X=np.ones((2, 3)), w=np.zeros(3))
         array([2., 2., 2.])
     """
+    asked = x
     f, x = _wrt(f, x, "hessian_diagonal")
-    return _paired_diagonal(hessian(f, x), x.ndim)
+    return restored(asked, x, _paired_diagonal(hessian(f, x), x.ndim))
 
 
 def jacobian_diagonal(f: Any, x: Any) -> Expr:
@@ -90,12 +93,13 @@ def jacobian_diagonal(f: Any, x: Any) -> Expr:
         >>> ic.jacobian_diagonal(ic.softmax(x), x).evaluate(x=np.zeros(2))
         array([0.25, 0.25])
     """
+    asked = x
     f, x = _wrt(f, x, "jacobian_diagonal")
     if len(f.shape) != len(x.shape) or not all(map(dims_equal, f.shape, x.shape)):
         raise ShapeError(f"jacobian_diagonal: the function has shape {format_shape(f.shape)} but "
                          f"x has shape {format_shape(x.shape)}; the diagonal needs both alike "
                          "(take ic.jacobian for the full derivative)")
-    return _paired_diagonal(jacobian(f, x), x.ndim)
+    return restored(asked, x, _paired_diagonal(jacobian(f, x), x.ndim))
 
 
 def _paired_diagonal(d: Expr, k: int) -> Expr:

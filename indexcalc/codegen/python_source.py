@@ -47,6 +47,8 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           MatrixFunction, Solve)
 from .linalg_source import emit_matrix_function, emit_solve
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
+from ..core.nodes import Scan
+from .scan_source import emit_scan
 from ..core.graph_walk import postorder
 from ..core.coercion import as_expr
 from ..evaluation.compiled import plan_product
@@ -419,5 +421,6 @@ _EMIT = {
     TriMask: emit_trimask,
     Solve: emit_solve,
     MatrixFunction: emit_matrix_function,
+    Scan: emit_scan,
 }
 _NAMES = (Tensor, Named, Shared, Derivative)

@@ -20,23 +20,30 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..core.algebra import add, delta_classes, fresh, inline, product
+from ..core.elementwise import RULES as ELEMENTWISE_RULES
+from .display import by_value_table, for_display, placeholder
+from .expansion import expanded as _expanded
+from .readings import contraction_reading, d_vec, devec_line, form_of, kron_reading, label, matrix_line
 from .records import Derivation, LocalDerivative, Shown, Step
 from ..calculus.derivatives import _wrt, grad
+from ..calculus.named_variables import restore
 from ..calculus.forward import FORWARD, depends, identity_seed
-from ..errors import IndexcalcError, LayoutError
+from ..calculus.reverse import REVERSE
+from ..core.nodes import Scan
+from ..errors import IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
 from ..core.nodes import MatrixFunction, Solve
-from ..layouts.kronecker import to_kron
-from ..layouts.matrix_layout import to_matrix
+from ..layouts.form_text import latex_name as form_latex_name
 from ..rendering.latex_notation import LATEX, latex_name
 
 #: How the explanation treats each node type (``NODE_TYPES``), ``type -> role``:
 #: ``"leaf"`` has no children (the variable, or a constant); ``"linear"`` is passed through, its
 #: local derivative folded into the step of the nearest intermediate above it; ``"nonlinear"``
-#: is an intermediate, and so is its argument; ``"named"`` is an intermediate by its name.
+#: is an intermediate, and so is its argument; ``"named"`` is an intermediate by its name;
+#: ``"recurrence"`` (a scan) is an intermediate, differentiated in reverse through time (BPTT).
 #: Local derivatives come from the forward rules (:data:`FORWARD`), one row per type as well.
 ROLES: dict[type, str] = {
     Tensor: "leaf", Constant: "leaf", Delta: "leaf", TriMask: "leaf",
@@ -47,6 +54,7 @@ ROLES: dict[type, str] = {
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
     Solve: "nonlinear", MatrixFunction: "nonlinear",
+    Scan: "recurrence",
 }
 NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
 DIRECTIONS = ("auto", "reverse", "forward")
@@ -68,7 +76,7 @@ def _intermediates(f: Expr, x: Tensor, dep: set[int]) -> list[Expr]:
     for n in nodes:
         inner = n.arg if isinstance(n, Named) else n
         role = ROLES[type(n)]
-        if role == "named" or (role == "nonlinear" and id(n) not in wrapped):
+        if role in ("named", "recurrence") or (role == "nonlinear" and id(n) not in wrapped):
             cut.add(id(n))
         if ROLES[type(inner)] == "nonlinear":  # its arguments (a solve has two)
             cut.update(id(_unshared(c)) for c in inner.children() if id(_unshared(c)) in dep)
@@ -100,7 +108,10 @@ def _local(b: Expr, c: Expr, cut: set[int]) -> Expr:
     def tan(n: Expr) -> Expr | None:
         return tangents.get(id(n))
 
-    for n in postorder([b]):
+    def kids(n: Expr) -> tuple:  # the walk stops at the other intermediates: a step costs its own size
+        return () if n is c or (id(n) in cut and n is not b) else n.children()
+
+    for n in postorder([b], kids):
         if n is c or (id(n) in cut and n is not b):
             continue
         if any(id(k) in tangents for k in n.children()):
@@ -163,13 +174,19 @@ class _Names:
         return self.text[e]
 
 
-def _display_names(f: Expr, x: Tensor, cut: list[Expr]) -> _Names:
+def _display_names(f: Expr, x: Tensor, cut: list[Expr], user: list = ()) -> _Names:
+    """Each intermediate's name: its own (a tensor, a named node), the one ``names=`` gives its
+    definition, or ``z1, z2, …`` from ``x`` outward."""
     taken = {n.name for n in postorder([f]) if isinstance(n, (Tensor, Named))}
+    given = {id(u.arg): u.name for u in user}
+    taken |= set(given.values())
     text: dict = {}
     k = 0
     for n in cut:
         if isinstance(n, (Tensor, Named)):
             text[n] = n.name
+        elif id(n) in given:
+            text[n] = given[id(n)]
         elif n is f:
             text[n] = "f" if "f" not in taken else "F"
         else:
@@ -180,51 +197,33 @@ def _display_names(f: Expr, x: Tensor, cut: list[Expr]) -> _Names:
     return _Names(text, {n: latex_name(t) for n, t in text.items()})
 
 
-def _partial(top: str, bottom: str, style: Style) -> str:
+def _partial(top: str, bottom: str, style: Style, d: str = "∂") -> str:
+    """``∂top/∂bottom`` (a local, partial derivative) or, with ``d="d"``, ``dtop/dbottom`` (a
+    total derivative: through every path, as the chain rule accumulates it)."""
     if style is TEXT:
-        return f"∂{top}/∂{bottom}"
-    return rf"\left(\partial {top}/\partial {bottom}\right)"
+        return f"{d}{top}/{d}{bottom}"
+    sym = r"\partial" if d == "∂" else r"\mathrm{d}"
+    return rf"\left({sym} {top}/{sym} {bottom}\right)"
 
 
-# --------------------------------------------------------------------------- matrix forms
-
-def _matrix(e: Expr, out_ndim: int, layout: str, vectors: str, names: list,
-            normalized: tuple = ()) -> Shown | None:
-    """The matrix form's text (see :func:`_matrix_form`)."""
-    return _shown(_matrix_form(e, out_ndim, layout, vectors, names, normalized))
-
-
-def _shown(form) -> Shown | None:
-    if form is None or isinstance(form, Shown):
-        return form
-    return Shown(str(form), form.latex())
-
-
-def _matrix_form(e: Expr, out_ndim: int, layout: str, vectors: str, names: list,
-                 normalized: tuple = ()):
-    """The ``MatrixForm`` of ``e`` (``to_kron`` above order 2), or a ``Shown`` saying why there
-    is none."""
-    try:
-        if e.ndim <= 2:
-            form = to_matrix(e, layout, vectors, out_ndim=out_ndim, names=names,
-                             normalized=normalized)
-        else:
-            form = to_kron(e, layout, out_ndim=out_ndim, names=names)
-    except LayoutError as err:
-        return Shown(f"(none: {err})", r"\text{(none)}")
-    return form
+#: A step's result longer than this (characters of index notation) is written through the
+#: previous step's name (``dJ/dz2``) instead of in full: every line stays short, and a deep
+#: graph's explanation grows linearly with its depth instead of quadratically.
+INLINE_UP_TO = 160
 
 
 # --------------------------------------------------------------------------- the derivation
 
-def _final_form(f: Expr, x: Tensor, result: Expr, layout: str, vectors: str, user: list,
-                normalized: tuple):
+def _final_form(f: Expr, x: Tensor, result: Expr, options: dict, user: list,
+                named_x: Named | None = None):
     """The result's matrix form: as accumulated, or as ``ic.grad`` writes the same tensor
     (distributed: ``ŷ∘ŷ⁻¹`` cancels there), whichever reads shorter."""
-    forms = [_matrix_form(result, f.ndim, layout, vectors, user, normalized)]
+    forms = [form_of(result, f.ndim, options, user)[0]]
     if f.ndim == 0 and f is not x and isinstance(x, Tensor):
-        forms.append(_matrix_form(grad(f, x), 0, layout, vectors, user, normalized))
-    return min(forms, key=lambda m: (m is None or isinstance(m, Shown), len(str(m))))
+        g = grad(f, x) if named_x is None else restore(grad(f, x), x, named_x)
+        forms.append(form_of(g, 0, options, user)[0])
+    forms = [m for m in forms if m is not None]
+    return min(forms, key=lambda m: len(str(m))) if forms else None
 
 
 def _user_names(names: Iterable[Expr]) -> list[Named]:
@@ -236,23 +235,45 @@ def _user_names(names: Iterable[Expr]) -> list[Named]:
     return names
 
 
+def _options(layout, vectors, vec, normalized) -> dict:
+    # strings only: ``in`` compares an array elementwise (NumPy's ambiguous truth value)
+    for what, value, allowed in (("layout", layout, ("denominator", "numerator")),
+                                 ("vectors", vectors, ("column", "row")),
+                                 ("vec", vec, ("col", "row"))):
+        if not isinstance(value, str) or value not in allowed:
+            raise IndexcalcError(f"explain: {what} must be one of {allowed}, got {value!r:.60}")
+    normalized = (normalized,) if isinstance(normalized, str) else tuple(normalized)
+    if not all(isinstance(n, str) for n in normalized):
+        raise IndexcalcError(f"explain: normalized= takes tensor names (normalized=['y']), "
+                             f"got {normalized!r:.60}")
+    return dict(layout=layout, vectors=vectors, vec=vec, normalized=normalized)
+
+
 def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column",
-            direction: str = "auto", *, names: Iterable[Expr] = (),
+            direction: str = "auto", *, vec: str = "col", names: Iterable[Expr] = (),
             normalized: Iterable[str] = ()) -> Derivation:
     """The derivative ``∂f/∂x`` derived step by step by the chain rule.
 
+    Local derivatives (one node by one input, the others held fixed) are partial, ``∂z2/∂z1``;
+    the derivatives the chain accumulates (through every path) are total, ``df/dz1``. Every
+    formula names the intermediates (``z1``, ``h``) and earlier results (``df/dz2``) by name,
+    with the same names in index and matrix lines.
+
     Args:
         f: the expression differentiated.
-        x: the variable (an ``ic.Tensor``).
+        x: the variable (an ``ic.Tensor``, or a named intermediate ``expr.named("H")``: the
+            derivative by it, as if it were a variable).
         layout: ``"denominator"`` or ``"numerator"``, for the matrix forms.
         vectors: ``"column"`` or ``"row"``, for the matrix forms.
-        direction: ``"reverse"`` (from ``f`` inward: ``∂f/∂z`` for each intermediate ``z``),
-            ``"forward"`` (from ``x`` outward: ``∂z/∂x``), or ``"auto"``: reverse when ``f`` has
+        direction: ``"reverse"`` (from ``f`` inward: ``df/dz`` for each intermediate ``z``),
+            ``"forward"`` (from ``x`` outward: ``dz/dx``), or ``"auto"``: reverse when ``f`` has
             no more axes than ``x``.
-        names: named expressions that the matrix forms print by name wherever their definition
+        vec: ``"col"`` or ``"row"``: the vec order of the Kronecker forms (derivatives of order
+            above 2), as in :func:`indexcalc.layouts.kronecker.to_kron`.
+        names: named expressions that the forms print by name wherever their definition
             occurs (``[ic.softmax(z).named("ŷ")]``), as in :func:`indexcalc.layouts.matrix_layout`.
         normalized: names of tensors known to sum to 1 (one-hot labels), as in
-            :func:`indexcalc.layouts.matrix_layout`: ``Σ y`` is written 1 and the form notes it.
+            :func:`indexcalc.layouts.matrix_layout`: ``Σ y`` is written 1 and the notes say so.
 
     Returns:
         a :class:`Derivation`: ``str()``, ``.latex()``, ``.steps`` and ``.result``.
@@ -262,117 +283,217 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         >>> W, v = ic.tensors("W[d,h] v[h]")
         >>> d = ic.explain(ic.sum(ic.tanh(W @ v)), v)
         >>> [(s.target, s.order) for s in d.steps]
-        [('∂f/∂z2', 1), ('∂f/∂z1', 1), ('∂f/∂v', 1)]
-        >>> print(d.steps[1].locals[0].index)
-        ∂z2/∂z1[d,d'] = (1 - z2[d] z2[d]) δ[d,d']
+        [('df/dz2', 1), ('df/dz1', 1), ('df/dv', 1)]
+        >>> print(d.steps[1].locals[0].index)  # each axis named as in the chain line below
+        ∂z2/∂z1[d',d] = (1 - z2[d'] z2[d']) δ[d',d]
         >>> print(d.steps[1].chain)
-        ∂f/∂z1[d] = Σ_d' ∂f/∂z2[d'] (1 - z2[d'] z2[d']) δ[d',d]
+        df/dz1[d] = Σ_d' df/dz2[d'] (1 - z2[d'] z2[d']) δ[d',d]
         >>> d.steps[1].collapses[0].text
         "δ[d',d]: d' → d"
         >>> print(d.steps[2].index)
-        ∂f/∂v[h] = Σ_d (1 - z2[d] z2[d]) W[d,h]
+        df/dv[h] = Σ_d (1 - z2[d] z2[d]) W[d,h]
     """
+    named_x = x if isinstance(x, Named) else None
     f, x = _wrt(f, x, "explain")
-    user, normalized = _user_names(names), tuple(normalized)
-    # strings only: ``in`` compares an array elementwise (NumPy's ambiguous truth value)
+    user = _user_names(names)
+    options = _options(layout, vectors, vec, normalized)
     if not isinstance(direction, str) or direction not in DIRECTIONS:
         raise IndexcalcError(f"explain: direction must be one of {DIRECTIONS}, got {direction!r}")
-    if not (isinstance(layout, str) and isinstance(vectors, str)) or \
-            layout not in ("denominator", "numerator") or vectors not in ("column", "row"):
-        raise IndexcalcError(f"explain: layout must be 'denominator' or 'numerator' and vectors "
-                             f"'column' or 'row', got {layout!r}, {vectors!r}")
     reverse = direction == "reverse" or (direction == "auto" and f.ndim <= x.ndim)
     dep = depends(f, x)
     cut = _intermediates(f, x, dep) if id(f) in dep else []
-    names = _display_names(f, x, cut)
+    names = _display_names(f, x, cut, user)
     ids = {id(n) for n in cut}
     inputs = {id(b): _inputs(b, ids, dep) for b in cut if b is not x}
     local = {(id(b), id(c)): _local(b, c, ids) for b in cut if b is not x for c in inputs[id(b)]}
-    ctx = _Build(f, x, names, cut, layout, vectors, user, normalized)
+    ctx = _Build(f, x, names, cut, options, user)
     steps = ctx.chain(inputs, local, reverse)
     result = steps[-1].result if steps else (identity_seed(x)[0] if f is x else
                                               add([], f.shape + x.shape))
-    final = ctx.show(result, (_partial(names.text.get(f, "f"), x.name, TEXT),
-                              _partial(names.latex.get(f, "f"), names.latex[x], ctx.latex))) \
-        if cut else ctx.show(result)
-    # the final form writes explain's own intermediates by their names (z1, …), so a `where`
-    # clause of its own cannot reuse those names for something else
+    f_name = names.text.get(f, "f")
+    lhs = (_partial(f_name, x.name, TEXT, "d"),
+           _partial(names.latex.get(f, "f"), latex_name(x.name), ctx.latex, "d"))
+    final = ctx.show(ctx.display(result), lhs) if cut else ctx.show(result)
+    # the final form writes explain's own intermediates by their names (z1, …); one that the
+    # rule table reads by value (σ(a), whose σ'(a) would turn into z∘(1 − z)) keeps its formula
+    # so that the result reads as the steps do
     own = [Named(names.text[n], n) for n in cut
-           if n is not f and n is not x and not isinstance(n, (Tensor, Named))]
-    form = _final_form(f, x, result, layout, vectors, user + own, normalized)
+           if n is not x and not isinstance(n, (Tensor, Named))
+           and not (isinstance(n, Apply) and n.fn in _BY_VALUE_ROWS)]
+    if named_x is not None:  # by a named intermediate: its value from its definition again
+        result = restore(result, x, named_x)
+    form = _final_form(f, x, result, options, user + own, named_x)
+    if form is not None:
+        shown = Shown(str(form), ctx.tex(form.latex()))
+        head = label(f_name, x.name, result, f.ndim, form, options, "d")
+    else:
+        head, shown, _ = matrix_line(f_name, x.name, result, f.ndim, options, user + own, "d")
+    notes = tuple(dict.fromkeys(n for s in steps for n in s.notes))
+    if form is not None:
+        notes = tuple(dict.fromkeys(notes + form.notes))
+    taken = {n.name for n in postorder([f]) if isinstance(n, (Tensor, Named))}
+    devec = devec_line(f_name, x.name, result, f.ndim, taken, options) \
+        if result.ndim > 2 else None
     return Derivation(
-        f=names.text.get(f, "f"), x=x.name, direction="reverse" if reverse else "forward",
-        layout=layout, vectors=vectors,
+        f=f_name, x=x.name, direction="reverse" if reverse else "forward",
+        layout=options["layout"], vectors=options["vectors"],
         definitions=tuple(ctx.definition(n) for n in cut if n is not x), steps=tuple(steps),
         result=Derivative(result, f, x, f.ndim), index=final, full=str(result),
-        matrix=_shown(form), matrix_form=None if isinstance(form, Shown) else form)
+        matrix=shown, matrix_form=form, vec=options["vec"], matrix_label=head, notes=notes + _recurrence_notes(cut, names, reverse),
+        devec=devec)
+
+
+_BY_VALUE_ROWS = frozenset(r.by_value[0] for r in ELEMENTWISE_RULES.values() if r.by_value)
+
+
+def _through_time(b: Expr, c: Expr, ct: Expr) -> Expr | None:
+    """The cotangent a scan ``b`` with cotangent ``ct`` passes to its child ``c``:
+    backpropagation through time, a scan run backwards (``None`` if ``b`` is no scan over ``c``)."""
+    scan = _unshared(b)
+    if not isinstance(scan, Scan) or c not in scan.children():
+        return None
+    parts = [v for child, v in REVERSE[Scan](scan, ct, {id(c)}) if child is c]
+    return add([(1.0, v) for v in parts], c.shape)
+
+
+def _recurrence_notes(cut: list, names, reverse: bool) -> tuple:
+    """One line per scan among the intermediates: how its derivative runs."""
+    notes = []
+    for n in cut:
+        if isinstance(_unshared(n), Scan):
+            name = names.text.get(n, str(n))
+            how = ("backpropagation through time: the cotangent runs backwards through the steps, "
+                   "a scan of the step's vector-Jacobian product (the recurrence g_{t-1} = "
+                   "(∂h_t/∂h_{t-1})ᵀ g_t, plus each step's own cotangent)" if reverse else
+                   "forward through time: the tangent obeys the recurrence dh_t = "
+                   "(∂h_t/∂h_{t-1}) dh_{t-1} + (∂h_t/∂x_t) dx_t, a scan of its own")
+            notes.append(f"{name} is a recurrence (a scan over t); it is differentiated by {how}.")
+    return tuple(notes)
 
 
 class _Build:
     """Builds the steps of one derivation (the names, styles and layout it shares)."""
 
-    def __init__(self, f, x, names: _Names, cut, layout, vectors, user=(), normalized=()):
+    def __init__(self, f, x, names: _Names, cut, options: dict, user=()):
         self.f, self.x, self.names, self.cut = f, x, names, cut
-        self.layout, self.vectors, self.latex = layout, vectors, LATEX
-        self.user, self.normalized = list(user), tuple(normalized)
-        self.acc: dict[int, Expr] = {}
-        self.markers: dict[Expr, Shown] = {}
+        self.options, self.latex = options, LATEX
+        self.user = list(user)
+        self.acc: dict[int, Expr] = {}  # the exact accumulated derivative of each node
+        self.leaves: dict[int, Expr] = {}  # node id -> the leaf it prints as
+        self.latex_of: dict[Expr, str] = {}  # leaf -> its LaTeX
+        self.marker: dict[int, Expr] = {}  # node id -> the leaf of its accumulated derivative
+        self.long: set[int] = set()  # nodes whose accumulated derivative is written by name
+        named: dict = {}
+        for k, n in enumerate(cut):
+            if n is x:
+                continue
+            leaf = placeholder(names.text[n], n.shape, k)
+            self.latex_of[leaf] = names.latex[n]
+            self.leaves[id(n)] = leaf
+            if isinstance(n, Named):
+                self.leaves.setdefault(id(n.arg), leaf)
+                named[n] = leaf
+        for k, u in enumerate(self.user):
+            if id(u.arg) not in self.leaves:
+                leaf = placeholder(u.name, u.shape, len(cut) + k)
+                self.latex_of[leaf] = latex_name(u.name)
+                self.leaves[id(u.arg)] = leaf
+                named[u] = leaf
+        self.by_value = by_value_table(named)
+        self.opaque = frozenset(self.leaves)  # intermediates: never multiplied out
+
+    def tex(self, latex: str) -> str:
+        """A matrix form's LaTeX with the explanation's names as its index lines write them
+        (``z_{1}``, not the matrix printer's ``\\mathrm{z1}``)."""
+        table = {form_latex_name(n.name): t for n, t in self.latex_of.items()}
+        table.update({form_latex_name(self.names.text[n]): self.names.latex[n] for n in self.cut})
+        for plain in sorted(table, key=len, reverse=True):
+            if plain != table[plain] and plain.startswith("\\mathrm{"):
+                latex = latex.replace(plain, "{" + table[plain] + "}")
+        return latex
+
+    def display(self, e: Expr) -> Expr:
+        """``e`` as it prints: intermediates and long earlier results by name."""
+        return for_display(e, self.leaves, self.by_value)
 
     def aliases(self, style: Style) -> dict:
-        table = self.names.text if style is TEXT else self.names.latex
-        out = {n: t for n, t in table.items() if not isinstance(n, (Tensor, Named))}
-        out.update({m: (s.text if style is TEXT else s.latex) for m, s in self.markers.items()})
-        return out
+        return {} if style is TEXT else dict(self.latex_of)
 
-    def show(self, e: Expr, lhs: tuple[str, str] | None = None) -> Shown:
-        """``e`` in both styles, intermediates by name, as ``lhs[idx] = …`` when given."""
+    def show(self, e: Expr, lhs: tuple[str, str] | None = None, axes: list | None = None) -> Shown:
+        """``e`` (already rewritten for display) in both styles, as ``lhs[idx] = …`` if given;
+        ``axes``: the index names of its axes (default: as it prints on its own)."""
         texts = []
+        axes = label_names(e.shape) if axes is None else axes
         for style, head in ((TEXT, lhs and lhs[0]), (self.latex, lhs and lhs[1])):
-            body = render(e, style, self.aliases(style))
-            texts.append(f"{style.indexed(head, label_names(e.shape))} = {body}" if head else body)
+            body = render(e, style, self.aliases(style), axes)
+            texts.append(f"{style.indexed(head, axes)} = {body}" if head else body)
         return Shown(*texts)
 
     def definition(self, n: Expr) -> tuple[str, Shown]:
         """``z1[nh] = …`` (a named node is defined by its argument)."""
         body = n.arg if isinstance(n, Named) else n
-        return self.names.text[n], self.show(body, (self.names.text[n], self.names.latex[n]))
+        leaves = {k: v for k, v in self.leaves.items() if k != id(body) and k != id(n)}
+        shown = self.show(for_display(body, leaves, {}), (self.names.text[n], self.names.latex[n]))
+        return self.names.text[n], shown
 
-    def _marker(self, top: Expr, bottom: Expr, value: Expr) -> Expr:
-        t, b = self.names.text[top], self.names.text[bottom]
-        m = Named(f"∂{t}/∂{b}", value)
-        self.markers[m] = Shown(_partial(t, b, TEXT),
-                                _partial(self.names.latex[top], self.names.latex[bottom], self.latex))
-        return m
+    def _marker(self, top: Expr, bottom: Expr, node: Expr, shape: tuple) -> Expr:
+        """The leaf ``dtop/dbottom`` that stands for an earlier step's result."""
+        if id(node) not in self.marker:
+            t, b = self.names.text[top], self.names.text[bottom]
+            leaf = placeholder(f"d{t}/d{b}", shape, 10 ** 6 + len(self.marker))
+            self.latex_of[leaf] = _partial(self.names.latex[top], self.names.latex[bottom],
+                                           self.latex, "d")
+            self.marker[id(node)] = leaf
+        return self.marker[id(node)]
 
-    def _local_record(self, b: Expr, c: Expr, L: Expr) -> LocalDerivative:
+    def _local_record(self, b: Expr, c: Expr, L: Expr, contracted: tuple | None,
+                      axes: list | None = None) -> LocalDerivative:
         of, by = self.names.text[b], self.names.text[c]
         lhs = (_partial(of, by, TEXT), _partial(self.names.latex[b], self.names.latex[c], self.latex))
-        return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(L, lhs))
+        reading = None
+        if L.ndim > 2:  # say what it is as a matrix, and what the chain makes of it
+            parts = [f"order {L.ndim}, never built"]
+            form, _ = form_of(self.display(L), b.ndim, self.options, [])
+            if form is not None:
+                parts.append(f"as {d_vec(of, by, self.options)} it is {form}"
+                             + (f" ({kron_reading(str(form), short=True)})"
+                                if kron_reading(str(form), short=True) else ""))
+            if contracted is not None and contracted[1].ndim <= 2:
+                shown = self._matrix_text(contracted[1])
+                if shown is not None:
+                    parts.append(contraction_reading(contracted[0], shown, contracted[1].shape))
+            reading = "; ".join(parts)
+        return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(self.display(L), lhs, axes),
+                               reading)
 
-    def _step(self, node: Expr, top: Expr, bottom: Expr, out_ndim: int, locals_: list,
-              raws: list, terms: list) -> Step:
-        shape = raws[0].shape
-        result = add([(1.0, t) for t in terms], shape)
-        raw = raws[0] if len(raws) == 1 else Sum(tuple((1.0, r) for r in raws), shape)
+    def _matrix_text(self, e: Expr) -> Shown | None:
+        form, _ = form_of(e, 0, dict(self.options, layout="denominator"), [])
+        return None if form is None else Shown(str(form), self.tex(form.latex()))
+
+    def _step(self, node: Expr, top: Expr, bottom: Expr, locals_: list, raws: list,
+              exact: Expr, short: Expr) -> Step:
         t, b = self.names.text[top], self.names.text[bottom]
-        lhs = (_partial(t, b, TEXT), _partial(self.names.latex[top], self.names.latex[bottom], self.latex))
+        lhs = (_partial(t, b, TEXT, "d"),
+               _partial(self.names.latex[top], self.names.latex[bottom], self.latex, "d"))
+        raw = raws[0] if len(raws) == 1 else Sum(tuple((1.0, r) for r in raws), raws[0].shape)
         summed = []
         for r in raws:
-            names = product_label_names(r)
-            summed += [names[l] for l in range(len(r.dims)) if l not in r.out]
-        collapses = [Shown(a, b) for r in raws for a, b in zip(_collapses(r, TEXT),
+            label_of = product_label_names(r)
+            summed += [label_of[l] for l in range(len(r.dims)) if l not in r.out]
+        collapses = [Shown(a, c) for r in raws for a, c in zip(_collapses(r, TEXT),
                                                                _collapses(r, self.latex))]
-        names_for_matrix = self.user + [Named(self.names.text[n], n) for n in self.cut
-                                        if not isinstance(n, (Tensor, Named))]
-        return Step(self.names.text[node], lhs[0], result.ndim, result.shape, tuple(locals_),
-                    self.show(raw, lhs), tuple(dict.fromkeys(summed)), tuple(collapses), result,
-                    self.show(result, lhs),
-                    _matrix(result, out_ndim, self.layout, self.vectors, names_for_matrix,
-                            self.normalized))
+        index = self.show(short, lhs)
+        head, matrix, form = matrix_line(t, b, short, top.ndim, self.options, [], "d")
+        matrix = Shown(matrix.text, self.tex(matrix.latex))
+        kron = kron_reading(matrix.text) if short.ndim > 2 else None
+        notes = () if form is None else form.notes
+        return Step(self.names.text[node], lhs[0], exact.ndim, exact.shape, tuple(locals_),
+                    self.show(raw, lhs), tuple(dict.fromkeys(summed)), tuple(collapses), exact,
+                    index, matrix, head, notes, kron)
 
     def chain(self, inputs: dict, local: dict, reverse: bool) -> list[Step]:
-        """The steps of the accumulation: forward, ``∂b/∂x`` for each intermediate from ``x``
-        outward; reverse, ``∂f/∂c`` for each from ``f`` inward.
+        """The steps of the accumulation: forward, ``dz/dx`` for each intermediate from ``x``
+        outward; reverse, ``df/dz`` for each from ``f`` inward.
 
         Reverse accumulation is forward accumulation read right to left: ``cat`` joins every
         label tuple and factor list in the direction's order, so one loop writes both.
@@ -392,25 +513,60 @@ class _Build:
             todo = [(b, inputs[id(b)]) for b in self.cut[1:]]
         steps = []
         for node, links in todo:
-            locals_, raws, terms = [], [], []
+            locals_, raws, exact, expanded, by_names = [], [], [], [], []
             N = tuple(fresh() for _ in node.shape)
             out = cat(N, E)
             for other in links:
                 b, c = cat((node,), (other,))
                 L = local[(id(b), id(c))]
-                locals_.append(self._local_record(b, c, L))
+                shown_L = self.display(L)
                 if other is end:
-                    raws.append(_raw([(L, out)], out, dict(zip(out, cat(node.shape, end.shape)))))
-                    terms.append(L)
+                    locals_.append(self._local_record(b, c, L, None))
+                    dims = dict(zip(out, cat(node.shape, end.shape)))
+                    raws.append(_raw([(shown_L, out)], out, dims))
+                    exact.append(L)
+                    expanded.append(L)
+                    by_names.append(shown_L)
                     continue
                 O = tuple(fresh() for _ in other.shape)
                 dims = dict(zip(cat(N, O, E), cat(node.shape, other.shape, end.shape)))
+                top_, bottom_ = cat((other,), (end,))
+                marker = self._marker(top_, bottom_, other, tuple(dims[l] for l in cat(O, E)))
+                chain_factors = cat([(shown_L, cat(N, O))], [(marker, cat(O, E))])
+                by_name = product(chain_factors, out, dims)
+                name = _partial(self.names.text[top_], self.names.text[bottom_], TEXT, "d")
+                raws.append(_raw(chain_factors, out, dims))
+                # the local line names each axis as the chain line does (node's axes as in the
+                # result, the other's as the indices summed): one name per axis in the step
+                r = raws[-1]
+                printed = product_label_names(r)
+                position = dict(zip(cat(N, E), r.out))
+                position.update(zip(cat(O, E), next(ls for g, ls in r.factors if g is marker)))
+                axes = [printed[position[l]] for l in cat(N, O)]
+                locals_.append(self._local_record(b, c, L, (name, by_name), axes))
+                by_names.append(by_name)
                 acc = self.acc[id(other)]
-                marker = self._marker(*cat((other,), (end,)), acc)
-                raws.append(_raw(cat([(L, cat(N, O))], [(marker, cat(O, E))]), out, dims))
-                terms.append(product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
+                if id(other) in self.long:  # written by name; kept whole, never copied
+                    acc = Shared(acc)
+                    self.leaves[id(acc)] = marker
+                through_time = _through_time(other, node, acc) if reverse and not E else None
+                exact.append(through_time if through_time is not None else
+                             product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
+                wide = None if id(other) in self.long or through_time is not None else \
+                    _expanded(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dict(dims),
+                              self.opaque)
+                expanded.append(exact[-1] if wide is None else wide)
+            shape = raws[0].shape
+            candidates = [add([(1.0, t) for t in exact], shape),
+                          add([(1.0, t) for t in expanded], shape)]
+            shown = [(len(render(self.display(e))), k, e) for k, e in enumerate(candidates)]
+            size, _, value = min(shown, key=lambda t: t[:2])
+            display = self.display(value)
+            if size > INLINE_UP_TO:  # long: written through the earlier results' names
+                self.long.add(id(node))
+                display = add([(1.0, t) for t in by_names], shape)
             top, bottom = cat((node,), (end,))
-            step = self._step(node, top, bottom, top.ndim, locals_, raws, terms)
-            self.acc[id(node)] = step.result
+            step = self._step(node, top, bottom, locals_, raws, value, display)
+            self.acc[id(node)] = value
             steps.append(step)
         return steps

@@ -11,6 +11,7 @@ largest array the program will create with the limit.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -21,9 +22,10 @@ from ..core.dims import dim_size
 from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           MatrixFunction, Solve)
 from .linalg_steps import matrix_function_step, solve_step
+from .scan_steps import body_plans, scan_step
 from .structure_steps import concat_step, index_step, scatter_step, trimask_value
 from ..errors import IndexcalcError
 
@@ -208,6 +210,17 @@ def _alias(node: Named | Shared | Derivative, ctx: Context) -> None:
     return None
 
 
+def _scan_step(node: Scan, ctx: Context) -> Callable:
+    return scan_step(node, ctx, _SCAN_TOOLS)
+
+
+def _body_program(roots: list, root: Expr, ctx: Context) -> "Program":
+    """A scan's body (all of ``roots``, output ``root``) compiled as a program of its own,
+    planned once and run at every step."""
+    order, plans = body_plans(roots, ctx.sizes)
+    return Program(order, root, Context(ctx.sizes, ctx.dtype, ctx.ns, plans), None)
+
+
 #: One row per node type (``NODE_TYPES``): ``(node, ctx) -> step function of the children's
 #: values``, or ``None`` for the rows :func:`_input` and :func:`_alias`, which take no step.
 BUILDERS: dict[type, Callable] = {
@@ -233,10 +246,22 @@ BUILDERS: dict[type, Callable] = {
     TriMask: trimask_value,
     Solve: solve_step,
     MatrixFunction: matrix_function_step,
+    Scan: _scan_step,
 }
 
 #: Nodes that are another node's value under a new name: no step, the same slot.
 ALIASES = tuple(t for t, row in BUILDERS.items() if row is _alias)
+
+
+def _node_step(node: Expr, ctx: Context, plans: dict) -> tuple[Callable, tuple]:
+    """The step of one node of a scan's body, and the nodes it takes (the body's own plans)."""
+    return BUILDERS[type(node)](node, Context(ctx.sizes, ctx.dtype, ctx.ns, plans)), _operands(node)
+
+
+#: What a scan's loop borrows from the programs (see :func:`indexcalc.evaluation.scan_steps.scan_step`).
+_SCAN_TOOLS = SimpleNamespace(program=lambda roots, root, ctx: _body_program(roots, root, ctx),
+                              step=_node_step, operands=lambda node: _operands(node),
+                              is_alias=lambda node: isinstance(node, ALIASES))
 
 
 # --------------------------------------------------------------------------- the program

@@ -32,6 +32,8 @@ from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
 from ..core.coercion import as_expr
+from ..core.nodes import Scan
+from .scan_rows import scan_form
 from ..core.elementwise import rule
 from ..core.graph_walk import postorder, tensors_of
 from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
@@ -271,6 +273,7 @@ BUILD = {
     TriMask: _trimask,
     Solve: _solve,
     MatrixFunction: _matrix_function,
+    Scan: lambda n, kids, s: scan_form(n, s, build_form),
 }
 
 
@@ -391,6 +394,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     split = split_of(expr, out_ndim)
     source, expr = expr, plain(expr)  # the split read, a derivative is its value
     scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
+    scope.layout = layout  # a recurrence writes its step as the layout reads it
     flip = transposes(layout, split)
     terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
     scope.share([t for _, t in terms])

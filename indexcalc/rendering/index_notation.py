@@ -14,7 +14,7 @@ LaTeX in :mod:`indexcalc.rendering.latex_notation`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -166,8 +166,11 @@ def _shared_names(root: Expr, aliases: Mapping[Expr, str]) -> dict[Expr, str]:
     return lets
 
 
-def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None = None) -> str:
-    """``expr`` in index notation, written in ``style``; ``aliases`` print nodes by a name.
+def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None = None,
+           names: Sequence[str] | None = None) -> str:
+    """``expr`` in index notation, written in ``style``; ``aliases`` print nodes by a name;
+    ``names`` are the index names of its axes (default :func:`label_names` of its shape: an
+    explanation keeps one name per axis from line to line).
 
     Examples:
         >>> import indexcalc as ic
@@ -178,7 +181,7 @@ def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None =
     aliases = dict(aliases or {})
     lets = _shared_names(expr, aliases)
     aliases.update({n: style.name(a) for n, a in lets.items()})
-    main = _write(expr, style, aliases)
+    main = _write(expr, style, aliases, names)
     if not lets:
         return main
     defs = [style.define(style.indexed(aliases[n], label_names(n.shape)), _write(n, style, aliases))
@@ -186,9 +189,9 @@ def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None =
     return style.where(main, defs)
 
 
-def _write(expr: Expr, style: Style, aliases) -> str:
+def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None) -> str:
     ctx = _Context(style, aliases)
-    names = label_names(expr.shape)
+    names = label_names(expr.shape) if names is None else list(names)
     ctx.scope.update(names)
     text = _expand(expr, names, ctx)
     missing = [n for n in names if n not in ctx.mentioned]

@@ -20,6 +20,8 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec, MatrixFunction, Solve)
 from ..core.matrix_functions import matrix_function
+from ..core.nodes import Scan
+from .recurrence_rules import scan_rule
 
 if TYPE_CHECKING:
     from .index_notation import Style
@@ -359,4 +361,5 @@ RULES: dict[type, Callable] = {
     TriMask: _whole(_trimask),
     Solve: _solve,
     MatrixFunction: _matrix_function,
+    Scan: scan_rule,
 }

@@ -1,0 +1,88 @@
+"""What ``ic.explain`` prints: each formula rewritten for reading, with one name per quantity.
+
+An explanation names its intermediates (``z1``, ``h``, ``ŷ``) and its earlier results
+(``dJ/dz2``); every formula it prints — local derivative, chain, step result, final result, their
+matrix forms — is first rewritten by :func:`for_display`:
+
+* an intermediate becomes a leaf that prints by its name (the printers never walk into it, so a
+  step costs the size of its own formula, not of the graph below it: ``explain`` stays linear in
+  the depth of the graph);
+* a derivative that the rule table writes through a *named* value is written so
+  (``σ'(z1)`` is ``h∘(1 − h)`` where ``h = σ(z1)`` is named, as the matrix forms write it), so that
+  index lines and matrix lines use the same names.
+
+The rewrite keeps values: a leaf stands for the node it replaces. Only the printed text uses it;
+``Step.result`` and ``Derivation.result`` stay the exact expressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..core.elementwise import rule
+from ..core.graph_walk import postorder
+from ..core.nodes import Apply, Expr, Named, Product, Sum, Tensor
+from ..core.rebuild import REBUILD
+
+
+def placeholder(name: str, shape: tuple, k: int) -> Named:
+    """A leaf printed as ``name``: a named stand-in tensor (``name`` need not be an identifier,
+    so ``dJ/dz2`` can be one)."""
+    return Named(name, Tensor(f"_explained_{k}", shape))
+
+
+def by_value_table(named: Mapping[Expr, Expr]) -> dict:
+    """``(id(a), fn) -> leaf`` for each named ``leaf = fn(a)``: where the rule table writes a
+    derivative ``f'(a)`` through ``fn(a)``'s value (``σ'`` by ``σ``), the display uses the leaf."""
+    table = {}
+    for node, leaf in named.items():
+        inner = node.arg if isinstance(node, Named) else node
+        if isinstance(inner, Apply):
+            table[(id(inner.arg), inner.fn)] = leaf
+    return table
+
+
+def _raw_rebuild(node: Expr, done: Callable) -> Expr:
+    """``node`` with its children replaced, *not* simplified for products and sums (a chain is
+    shown before its deltas collapse)."""
+    if isinstance(node, Product):
+        return Product(node.coef, tuple((done(f), ls) for f, ls in node.factors), node.out,
+                       node.dims)
+    if isinstance(node, Sum):
+        return Sum(tuple((c, done(t)) for c, t in node.terms), node.shape)
+    return REBUILD[type(node)](node, done)
+
+
+def for_display(e: Expr, leaves: Mapping[int, Expr], by_value: Mapping) -> Expr:
+    """``e`` with every node in ``leaves`` (by id) replaced by its leaf, and each ``f'(a)`` with a
+    named ``g(a)`` in ``by_value`` written through it. Named nodes are kept as they are."""
+    def kids(n: Expr) -> tuple:
+        return () if id(n) in leaves or isinstance(n, Named) else n.children()
+
+    done: dict[int, Expr] = {}
+    for n in postorder([e], kids):
+        if id(n) in leaves:
+            done[id(n)] = leaves[id(n)]
+            continue
+        if isinstance(n, Named):
+            done[id(n)] = n
+            continue
+        if isinstance(n, Apply):
+            row = rule(n.fn).by_value
+            if row and (id(n.arg), row[0]) in by_value:
+                done[id(n)] = row[1](by_value[(id(n.arg), row[0])])
+                continue
+        if all(done[id(c)] is c for c in n.children()):
+            done[id(n)] = n
+        else:
+            done[id(n)] = _raw_rebuild(n, lambda c: done[id(c)])
+    return _one_term(done[id(e)])
+
+
+def _one_term(e: Expr) -> Expr:
+    """``c·p`` for a sum of one product term ``p`` is the product with coefficient ``c·p.coef``
+    (index notation printed the sum ``0.5·1[n]`` as ``(0.5 1) 1[n]``)."""
+    if isinstance(e, Sum) and len(e.terms) == 1 and isinstance(e.terms[0][1], Product):
+        c, p = e.terms[0]
+        return Product(c * p.coef, p.factors, p.out, p.dims)
+    return e
