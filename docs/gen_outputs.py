@@ -28,13 +28,13 @@ API_PAGE = ROOT / "docs" / "api.md"
 #: API page sections: (title, the modules whose public names it lists). A public name defined in
 #: a module not listed here goes to the last section, so a new module never drops out.
 API_SECTIONS = (
-    ("Building expressions", ("indexcalc.core.nodes", "indexcalc.core.expr", "indexcalc.frontend.declare", "indexcalc.formula.reader")),
+    ("Building expressions", ("indexcalc.core.nodes", "indexcalc.core.expr", "indexcalc.frontend.declare", "indexcalc.formula.reader", "indexcalc.formula.matrix_reader")),
     ("Operations", ("indexcalc.frontend.arithmetic", "indexcalc.frontend.axes", "indexcalc.frontend.matrices", "indexcalc.frontend.linalg")),
     ("Reshaping, indexing and structure", ("indexcalc.frontend.shaping",)),
     ("Differentiating", ("indexcalc.calculus.derivatives", "indexcalc.evaluation.finite_differences")),
     ("Evaluating and planning", ("indexcalc.evaluation.compiled", "indexcalc.evaluation.plan_report")),
     ("Rendering and layouts", ("indexcalc.layouts.matrix_layout", "indexcalc.layouts.kronecker", "indexcalc.layouts.forms", "indexcalc.layouts.matrix_form", "indexcalc.layouts.vec_convention",
-                               "indexcalc.rendering.latex_notation", "indexcalc.derivations.chain", "indexcalc.codegen.python_source")),
+                               "indexcalc.rendering.latex_notation", "indexcalc.derivations.chain", "indexcalc.derivations.compare", "indexcalc.codegen.python_source")),
     ("Einsum-string queries", ("indexcalc.calculus.einsum_queries",)),
     ("Structure queries", ("indexcalc.calculus.structure_queries",)),
     ("Use it in your model", ("indexcalc.interop.torch_function", "indexcalc.interop.jax_function", "indexcalc.interop.einsum_function")),

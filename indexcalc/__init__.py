@@ -47,6 +47,7 @@ from .layouts.matrix_layout import to_einsum, to_matrix
 from .layouts.kronecker import to_kron
 from .layouts.vec_convention import vec_jacobian
 from .derivations.chain import Derivation, explain
+from .derivations.compare import Comparison, compare
 from .codegen.python_source import to_python
 from .interop.einsum_function import einsum_function
 from .interop.jax_function import to_jax
@@ -85,6 +86,7 @@ __all__ = [
     "clip", "cumsum", "hstack", "max", "maximum", "min", "minimum", "prod", "mean", "std", "tensordot", "var", "vstack",
     "MatrixForm", "to_einsum", "to_kron", "to_matrix", "vec_jacobian",
     "Derivation", "explain", "to_latex",
+    "Comparison", "compare",
     "scan",
     *_elementwise,
 ]

@@ -2,7 +2,8 @@
 
 ``indexcalc diff FORMULA --wrt X`` prints the derivative of a formula (see :func:`ic.parse`) in
 the format asked for; ``indexcalc einsum-grad SUBSCRIPTS --wrt K`` prints the einsum string of
-an einsum's gradient. Bad input gets one line on stderr (``indexcalc: error: ...``) and exit
+an einsum's gradient; ``indexcalc compare CANDIDATE --of FORMULA --wrt X`` says whether a formula
+is the derivative, and in which layout (see :func:`ic.compare`). Bad input gets one line on stderr (``indexcalc: error: ...``) and exit
 status 2; a failed ``--check`` exits with status 1.
 """
 
@@ -29,6 +30,7 @@ from .core.nodes import Named, Tensor
 from .evaluation.finite_differences import check
 from .evaluation.memory import guard
 from .formula.reader import formula_and_variable, parse
+from .derivations.compare import compare
 
 EPILOG = """\
 examples:
@@ -320,13 +322,37 @@ def run_einsum_grad(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- compare
+
+COMPARE_EPILOG = """\
+examples:
+  indexcalc compare "W diag(σ'(x))" --of "W @ sigmoid(x)" --wrt x --shape W="n n" --shape x=n
+  indexcalc compare "X^T (X w - y)" --of "0.5*sum((X@w - y)**2)" --wrt w \\
+      --shape X="n d" --shape w=d --shape y=n
+
+Prints whether the candidate equals the derivative in numerator or denominator layout, as
+∂vec(F)/∂vec(X) in either vec order, up to a transpose or a sign; exit status 0 when it does,
+1 when it is none of them (with the largest difference), 2 when it does not conform.
+"""
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    shapes = dict(args.shape)
+    f, x = formula_and_variable(args.function, args.wrt, shapes)
+    d = diff(f, x)
+    result = compare(args.candidate, d, shapes=shapes, seed=args.seed)
+    print(result)
+    return 0 if result else 1
+
+
 # ---------------------------------------------------------------------- the parser
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="indexcalc", epilog=EPILOG,
                      description="Tensor derivatives in index notation, matrix and Kronecker form.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{diff,einsum-grad}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{diff,einsum-grad,compare}")
     d = sub.add_parser("diff", help="differentiate a formula", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("formula", help='a formula in Python syntax, e.g. "sum(tanh(X @ w))"')
@@ -365,6 +391,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--jacobian", action="store_true",
                    help="the full derivative tensor's einsum instead of the gradient's")
     e.set_defaults(run=run_einsum_grad)
+    c = sub.add_parser("compare", help="is a formula (a paper's, a textbook's) the derivative?",
+                       epilog=COMPARE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("candidate", help="the formula to check, in matrix notation (W diag(σ'(x)), "
+                                     "X^T (X w - y)) or Python notation")
+    c.add_argument("--of", required=True, metavar="FORMULA", dest="function",
+                   help="the function differentiated (Python notation, like diff's formula)")
+    c.add_argument("--wrt", required=True, metavar="X", help="the variable (a tensor's name)")
+    c.add_argument("--shape", action="append", type=_shape_option, default=[],
+                   metavar='X="n d"', help="a tensor's shape (repeatable); also X[n,d]")
+    c.add_argument("--seed", type=int, default=0, help="seed of the random values (default 0)")
+    c.set_defaults(run=run_compare)
     return parser
 
 

@@ -127,7 +127,7 @@ HOSTILE = [
     "open('/etc/passwd')", "getattr(X, 'T')", "(lambda: 1)()", "[t for t in X]", "{t for t in X}",
     "(t for t in X)", "9**9**9", "10**400", "1e999", "1/0", "(-8)**(1/3)", "f'{X}'", "X.sum()",
     "exp.__call__(x)", "X[0]", "X[1:2]", "X[:, 0]", "X[...]", "exp(*x)", "exp(**x)", "sum(*[x])",
-    "x if x else y", "x < 1", "x and y", "(x := 1)", "'abc'", "True", "None", "1j", "[x, y]",
+    "x if x else y", "x < 1", "x and y", "(x := 1)", "'abc'", "True", "None", "1j",
     "{'a': x}", "x; import os", "x\nimport os", "exp(x, x)", "sum(x, axis=0, k=1)",
     "norm(x, ord=x)",
     "softmax(x, axis='0')", "einsum(s, x)", "exp", "n", "\0", "",

@@ -52,6 +52,8 @@ from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
+from .matrix_reader import read_matrix
+from .matrix_syntax import MATRIX_ONLY
 from ..core.graph_walk import tensors_of
 
 MAX_LENGTH = 10_000   # characters; longer formulas are refused before parsing
@@ -70,14 +72,25 @@ _DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension",
              ast.Dict: "a dict", ast.Set: "a set", ast.Tuple: "a tuple"}
 
 
-def parse(formula: str, shapes: Mapping[str, Any] | None = None) -> Expr:
+def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str = "auto",
+          vectors: str = "column") -> Expr:
     """The expression a formula describes, read without evaluating anything.
 
     Args:
-        formula: Python syntax (see the module docstring for the grammar and index notation).
+        formula: Python syntax (see the module docstring for the grammar and index notation),
+            or textbook matrix notation (``Xᵀ (X W v − y) vᵀ``, ``X^T``, ``inv(X)``; see
+            :mod:`indexcalc.formula.matrix_reader`).
         shapes: ``{"X": "n d", ...}``: each tensor's shape (a string, a tuple of dimensions, or
-            an ``ic.Tensor`` of that name, e.g. a symmetric one). Tensors it omits are declared
+            an ``ic.Tensor`` of that name, e.g. a symmetric one), or an expression the name
+            stands for (a named subexpression). Python notation declares the tensors it omits
             by their first subscripted use, ``X[n,d]``.
+        notation: ``"python"``, ``"matrix"`` or ``"auto"``: matrix notation when the formula
+            holds a character only it uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
+            starts with ``[``; Python otherwise, except that text Python cannot read (``X W``,
+            ``A .* B``) is tried as matrix notation (when that fails too, Python's error is
+            reported). In matrix notation ``*`` is the matrix product; in Python, the
+            elementwise one.
+        vectors: in matrix notation, ``"column"`` (a declared vector is a column) or ``"row"``.
 
     Returns:
         The expression; an indexed result has its free letters as axes, in first-seen order.
@@ -92,8 +105,62 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None) -> Expr:
         ('i',)
         >>> print(ic.parse("sum(x[i] * y[i] * z[i], i)"))
         Σ_i x[i] y[i] z[i]
+        >>> ic.parse("X^T X", {"X": "n d"}).shape
+        ('d', 'd')
     """
-    return _Reader(formula, shapes).read()
+    return read_oriented(formula, shapes, notation, vectors)[0]
+
+
+def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notation: str = "auto",
+                  vectors: str = "column") -> tuple[Expr, tuple]:
+    """:func:`parse`, and the value's orientation ``(rows, cols)`` as written (``None`` an
+    absent axis; a Python formula's vector is a column, or a row with ``vectors="row"``)."""
+    if notation not in ("auto", "python", "matrix"):
+        raise ParseError(f"parse: notation must be 'auto', 'python' or 'matrix', got "
+                         f"{notation!r:.40}")
+    _checked_shapes(shapes)
+    if notation == "matrix" or notation == "auto" and _matrix_only(formula):
+        return read_matrix(formula, shapes, vectors)
+    if notation == "auto" and not _python_readable(formula):
+        try:
+            return read_matrix(formula, shapes, vectors)
+        except IndexcalcError:
+            pass   # neither reads it: Python's own error, below, says why
+    expr = _Reader(formula, shapes).read()
+    shape = expr.shape
+    if len(shape) == 1:
+        return expr, ((shape[0], None) if vectors == "column" else (None, shape[0]))
+    return expr, (tuple(shape) if len(shape) == 2 else (None, None) if not shape else shape)
+
+
+def _matrix_only(formula: Any) -> bool:
+    return isinstance(formula, str) and (
+        any(ch in MATRIX_ONLY for ch in formula) or "\nwhere\n" in formula
+        or formula.lstrip().startswith("["))   # a block matrix; Python's list is no formula
+
+
+def _python_readable(formula: Any) -> bool:
+    """False only for a syntax error (too deep a formula is Python's to refuse)."""
+    if not isinstance(formula, str):
+        return True
+    try:
+        ast.parse(formula.strip(), mode="eval")
+    except SyntaxError:
+        return False
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        return True
+    return True
+
+
+def is_matrix_notation(formula: Any) -> bool:
+    """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as matrix notation: a
+    character only it uses, or text that is no Python expression.
+
+    Examples:
+        >>> is_matrix_notation("X.T @ X"), is_matrix_notation("Xᵀ X"), is_matrix_notation("X W")
+        (False, True, True)
+    """
+    return _matrix_only(formula) or not _python_readable(formula)
 
 
 def formula_and_variable(f: Any, x: Any,
@@ -122,10 +189,12 @@ def _checked_shapes(shapes: Any) -> None:
         raise ParseError(f"parse: shapes must be a dict like {{'X': 'n d'}}, got {shapes!r:.60}")
 
 
-def _declared(name: str, spec: Any) -> Tensor:
+def _declared(name: str, spec: Any) -> Expr:
     if isinstance(spec, Tensor):
         if spec.name != name:
             raise ParseError(f"shapes[{name!r}] is a tensor named {spec.name!r}")
+        return spec
+    if isinstance(spec, Expr):  # a name for a subexpression
         return spec
     return Tensor(name, spec)
 

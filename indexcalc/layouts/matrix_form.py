@@ -9,7 +9,8 @@ import numpy as np
 
 from .form_text import latex_name, to_latex, to_text
 from .form_values import evaluate_form
-from .forms import Form, _def_names, definitions
+from ..errors import LayoutError
+from .forms import Form, Leaf, _def_names, definitions
 
 
 class MatrixForm:
@@ -62,6 +63,39 @@ class MatrixForm:
     def definition_names(self) -> tuple[str, ...]:
         """The names of the ``where`` definitions, in the order they are listed."""
         return tuple(self._names[id(r)] for r in self.definitions)
+
+    def names(self) -> dict:
+        """What each name the form prints stands for, with the orientation it is printed in:
+        ``{name: (expression, (rows, cols))}``, ``None`` for an absent axis (``(n, None)`` a
+        column). With it as ``shapes``, ``ic.parse`` reads the printed form back. Raises
+        ``LayoutError`` when the form prints two different values under one name.
+
+        Examples:
+            >>> import indexcalc as ic
+            >>> A, x = ic.tensors("A[m,n] x[n]")
+            >>> f = ic.to_matrix(A.T @ (A @ x))
+            >>> sorted(f.names().items(), key=str)[1][1][1]
+            ('n', None)
+            >>> ic.parse(str(f), f.names()).shape
+            ('n',)
+        """
+        out: dict = {}
+        stack = [self.root, *(r.definition for r in self.definitions)]
+        seen: set = set()
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if isinstance(n, Leaf):
+                if n.name in out and (out[n.name][1] != n.shape
+                                      or str(out[n.name][0]) != str(n.source)):
+                    raise LayoutError(f"the form prints two different values as {n.name} "
+                                      f"({out[n.name][0]} of {out[n.name][1]}, {n.source} of "
+                                      f"{n.shape}): its text cannot be read back")
+                out[n.name] = (n.source, n.shape)
+            stack.extend(n.children())
+        return out
 
     def latex(self) -> str:
         """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""

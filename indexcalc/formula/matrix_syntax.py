@@ -1,0 +1,390 @@
+"""Matrix notation's syntax: text such as ``Xᵀ (X W v − y) vᵀ`` read into a small tree.
+
+The tree's nodes are :class:`Node` tuples ``(kind, args, span)``; :mod:`.matrix_shapes` gives
+every node a shape and :mod:`.matrix_reader` builds the expression. Grammar, loosest first::
+
+    sum      := ["−"] product (("+" | "−") product)*
+    product  := postfix (("∘" | "⊗" | "⊘" | "*" | "@" | ".*" | "./" | juxtaposition) postfix)*
+    postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*
+    atom     := number | name | name[slice] | I | I_n | 1 | 1_n | 0 | 0_n | K_(m,n) | f(sum, ...)
+              | "(" sum ")" | "[" sum ("," sum)* (";" ...)* "]" | "log|det(" sum ")|"
+
+All product operators bind alike, left to right (``A B ∘ C`` is ``(A B) ∘ C``), as indexcalc
+prints them: it parenthesizes a product inside another kind of product.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ParseError
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 100
+
+#: Characters only matrix notation uses (``ic.parse`` reads a formula holding one as matrix
+#: notation); ``^`` is no operator of Python formulas either.
+MATRIX_ONLY = frozenset("ᵀ⁻¹∘⊗⊘−^₀₁₂₃₄₅₆₇₈₉·|")
+
+_SUB = "₀₁₂₃₄₅₆₇₈₉"
+_SUPER = "[ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹]"
+_DIM = r"(?:(?!" + _SUPER + r")[^\W_])+"
+_DIMS = _DIM + r"(?:[·*]" + _DIM + ")*"
+_NUMBER = r"[-−]?\s*(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<sized>[01]_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<inverse_t>⁻ᵀ)
+  | (?P<inverse>⁻¹)
+  | (?P<ascii_post>\^\s*(?:T\b|\{\s*T\s*\}|\(\s*-\s*1\s*\)|\{\s*-\s*1\s*\}|-\s*1(?![\d.])))
+  | (?P<hpow>\^\s*∘\s*(?:\(\s*""" + _NUMBER + r"""\s*\)|""" + _NUMBER + r"""))
+  | (?P<mpow>\^\s*(?:\(\s*\d+\s*\)|\d+))
+  | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
+  | (?P<commutation>K_\(\s*\w+(?:[·*]\w+)*\s*,\s*\w+(?:[·*]\w+)*\s*\))
+  | (?P<name>(?:(?!""" + _SUPER + r""")[^\W\d])(?:(?!""" + _SUPER + r""")\w|[""" + _SUB + r"""])*(?:'(?=\())?)
+  | (?P<op>\.\*|\./|[-−+*@∘⊗⊘ᵀ'(),;:\[\]=|]|\n)
+""", re.VERBOSE)
+
+
+_INDEX_NOTATION = "Σ↦δ"
+#: Why an explicit block of a printed form is refused.
+EXPLICIT = ("index notation (Σ, ↦, δ, mat_col[i j | k l](…), [ … ]_(i,j)) is not matrix "
+            "notation: read an index-notation formula with notation='python', like "
+            "X[n,d] * W[d,h]")
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node of the tree: ``kind`` (``name``, ``number``, ``ones``, ``zero``, ``identity``,
+    ``commutation``, ``slice``, ``T``, ``inv``, ``hpow``, ``mpow``, ``matmul``, ``hadamard``,
+    ``hdiv``, ``kron``, ``add``, ``call``, ``block``, ``logdet``), its ``args`` and its ``span``
+    (start, end) in the text."""
+
+    kind: str
+    args: tuple
+    span: tuple[int, int]
+
+
+def tokens(text: str, start: int = 0, stop: int | None = None) -> list[tuple[str, str, int]]:
+    """``(kind, text, position)`` for each token of ``text[start:stop]``; spaces dropped."""
+    out, pos, stop = [], start, len(text) if stop is None else stop
+    while pos < stop:
+        m = _TOKEN.match(text, pos, stop)
+        if m is None and text[pos] in _INDEX_NOTATION:
+            raise located(text, (pos, pos + 1), EXPLICIT)
+        if m is None:
+            raise located(text, (pos, pos + 1), f"unexpected character {text[pos]!r}")
+        kind = m.lastgroup
+        if kind != "space":
+            out.append((kind, m.group(), pos))
+        pos = m.end()
+    return out
+
+
+def located(text: str, span: tuple[int, int], message: str, cls: type = ParseError) -> Any:
+    """``cls`` with ``message`` and a caret under ``span`` of ``text`` (its line)."""
+    start = text.rfind("\n", 0, span[0]) + 1
+    stop = text.find("\n", span[0])
+    stop = len(text) if stop < 0 else stop
+    line = text[start:stop]
+    col = span[0] - start
+    width = max(1, min(span[1], stop) - span[0])
+    row = text.count("\n", 0, span[0]) + 1
+    where = f"line {row}, column {col + 1}" if "\n" in text else f"column {col + 1}"
+    err = cls(f"{message} (at {where})\n    {line}\n    {' ' * col}{'^' * width}")
+    err.position = (row, col)
+    return err
+
+
+_PRODUCT_OPS = {"∘": "hadamard", ".*": "hadamard", "⊗": "kron", "⊘": "hdiv", "./": "hdiv",
+                "*": "matmul", "@": "matmul"}
+_STARTS_ATOM = {"number", "name", "identity", "commutation", "sized"}
+
+
+class Parser:
+    """A recursive-descent reader of one formula (depth-limited)."""
+
+    def __init__(self, text: str, start: int = 0, stop: int | None = None):
+        self.text = text
+        self.toks = tokens(text, start, stop)
+        self.i = 0
+        self.depth = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    def peek(self, k: int = 0) -> tuple[str, str, int] | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def at(self, *texts: str) -> bool:
+        t = self.peek()
+        return t is not None and t[0] == "op" and t[1] in texts
+
+    def take(self, text: str, what: str) -> tuple:
+        t = self.peek()
+        if t is None or t[1] != text:
+            raise self.error(t, f"expected {text!r} {what}")
+        self.i += 1
+        return t
+
+    def error(self, tok: tuple | None, message: str) -> ParseError:
+        span = (tok[2], tok[2] + len(tok[1])) if tok else (len(self.text), len(self.text) + 1)
+        if tok is None:
+            message += ", found the end of the formula"
+        return located(self.text, span, message)
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(self.peek(), f"the formula is nested more than {MAX_DEPTH} levels "
+                                          "deep")
+
+    # ------------------------------------------------------------------ grammar
+
+    def formula(self) -> Node:
+        node = self.sum()
+        t = self.peek()
+        if t is not None:
+            raise self.error(t, f"unexpected {t[1]!r}")
+        return node
+
+    def sum(self) -> Node:
+        self._enter()
+        start = self.peek()
+        terms = []
+        sign = 1.0
+        if self.at("-", "−", "+"):
+            sign = -1.0 if self.peek()[1] != "+" else 1.0
+            self.i += 1
+        terms.append((sign, self.product()))
+        while self.at("-", "−", "+"):
+            sign = 1.0 if self.peek()[1] == "+" else -1.0
+            self.i += 1
+            terms.append((sign, self.product()))
+        self.depth -= 1
+        if len(terms) == 1 and terms[0][0] == 1.0:
+            return terms[0][1]
+        return Node("add", tuple(terms), (start[2] if start else 0, terms[-1][1].span[1]))
+
+    def _juxtaposed(self) -> bool:
+        t = self.peek()
+        return t is not None and (t[0] in _STARTS_ATOM or t[0] == "op" and t[1] in ("(", "["))
+
+    def product(self) -> Node:
+        node = self.postfix()
+        while True:
+            t = self.peek()
+            if t is not None and t[0] == "op" and t[1] in _PRODUCT_OPS:
+                self.i += 1
+                kind = _PRODUCT_OPS[t[1]]
+            elif self._juxtaposed():
+                kind = "matmul"
+            else:
+                return node
+            right = self.postfix()
+            if kind == "matmul" and node.kind == "ones" and right.kind == "T" \
+                    and right.args[0].kind == "ones":   # 1 1ᵀ: a matrix of ones
+                node = Node("ones_matrix", (), (node.span[0], right.span[1]))
+                continue
+            node = Node(kind, (node, right), (node.span[0], right.span[1]))
+
+    def postfix(self) -> Node:
+        node = self.atom()
+        while (t := self.peek()) is not None:
+            span = (node.span[0], t[2] + len(t[1]))
+            if t[0] == "op" and t[1] in ("ᵀ", "'") or t[0] == "ascii_post" and "T" in t[1]:
+                node = Node("T", (node,), span)
+            elif t[0] in ("inverse", "ascii_post"):
+                node = Node("inv", (node,), span)
+            elif t[0] == "inverse_t":
+                node = Node("T", (Node("inv", (node,), span),), span)
+            elif t[0] == "hpow":
+                p = float(re.sub(r"[\s^∘()]", "", t[1]).replace("−", "-"))
+                node = Node("hpow", (node, p), span)
+            elif t[0] == "mpow":
+                node = Node("mpow", (node, int(re.sub(r"[\s^()]", "", t[1]))), span)
+            else:
+                return node
+            self.i += 1
+        return node
+
+    def atom(self) -> Node:
+        t = self.peek()
+        if t is None:
+            raise self.error(t, "expected a value")
+        kind, text, pos = t
+        span = (pos, pos + len(text))
+        self.i += 1
+        if kind == "number":
+            if text == "1":
+                return Node("ones", (), span)
+            if text == "0":
+                return Node("zero", (), span)
+            return Node("number", (float(text),), span)
+        if kind == "sized":   # 1_n, 0_n: a vector of a stated size
+            return Node("ones" if text[0] == "1" else "zero",
+                        (text[2:].strip("()").replace("·", "*"),), span)
+        if kind == "identity":
+            return Node("identity", (text[2:].strip("()").replace("·", "*"), text), span)
+        if kind == "commutation":
+            m, n = text[3:-1].replace("·", "*").split(",")
+            return Node("commutation", (m.strip(), n.strip()), span)
+        if kind == "name":
+            return self._named(text, span)
+        if kind == "op" and text == "(":
+            self._enter()
+            inner = self.sum()
+            end = self.take(")", "to close the parenthesis")
+            self.depth -= 1
+            return Node(inner.kind, inner.args, (pos, end[2] + 1)) if inner.kind == "add" \
+                else inner
+        if kind == "op" and text == "[":
+            return self._block(pos)
+        if kind == "op" and text in ("-", "−", "+"):   # a signed operand: a + -0.5, A (−B)
+            self._enter()
+            operand = self.postfix()
+            self.depth -= 1
+            return Node("add", ((-1.0 if text != "+" else 1.0, operand),),
+                        (pos, operand.span[1]))
+        self.i -= 1
+        raise self.error(t, f"unexpected {text!r}: expected a value")
+
+    def _named(self, name: str, span: tuple[int, int]) -> Node:
+        if name in ("mat_col", "mat_row") or name[0] in _INDEX_NOTATION:
+            raise located(self.text, span, EXPLICIT)
+        if name == "log" and self.at("|"):  # log|det(X)|
+            self.i += 1
+            det = self.peek()
+            if det is None or det[1] != "det":
+                raise self.error(det, "expected det( after log|")
+            self.i += 1
+            self.take("(", "after log|det")
+            arg = self.sum()
+            self.take(")", "to close log|det(")
+            end = self.take("|", "to close log|det(")
+            return Node("logdet", (arg,), (span[0], end[2] + 1))
+        nxt = self.peek()
+        adjacent = nxt is not None and nxt[2] == span[1]  # f(x), X[0, :]; but s (x ⊗ y)
+        if adjacent and self.at("("):
+            return self._call(name, span)
+        if adjacent and self.at("["):
+            return self._slice(name, span)
+        return Node("name", (name,), span)
+
+    def _call(self, name: str, span: tuple[int, int]) -> Node:
+        self.i += 1
+        self._enter()
+        args, keywords = [], {}
+        while not self.at(")"):
+            t, nxt = self.peek(), self.peek(1)
+            if t is not None and t[0] == "name" and nxt is not None and nxt[1] == "=":
+                self.i += 2
+                negative = self.at("-", "−")
+                self.i += negative
+                value = self.peek()
+                if value is None or value[0] != "number" or not value[1].isdigit():
+                    raise self.error(value, f"{t[1]}= takes a whole number")
+                self.i += 1
+                keywords[t[1]] = -int(value[1]) if negative else int(value[1])
+            elif keywords:
+                raise self.error(t, "a positional argument after a keyword argument")
+            else:
+                args.append(self.sum())
+            if not self.at(")"):
+                self.take(",", f"between the arguments of {name}()")
+        end = self.take(")", f"to close {name}(")
+        self.depth -= 1
+        if name in ("tril", "triu") and len(args) == 2 and "k" not in keywords:
+            keywords["k"] = _whole(self, args.pop())   # tril(X, 1): the diagonal's offset
+        return Node("call", (name, tuple(args), tuple(sorted(keywords.items()))),
+                    (span[0], end[2] + 1))
+
+    def _slice(self, name: str, span: tuple[int, int]) -> Node:
+        start = self.peek()[2]
+        depth, j = 0, self.i
+        while j < len(self.toks):
+            if self.toks[j][1] == "[":
+                depth += 1
+            elif self.toks[j][1] == "]":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j == len(self.toks):
+            raise self.error(None, f"expected ']' to close {name}[")
+        end = self.toks[j][2] + 1
+        self.i = j + 1
+        inside = self.text[start:end]
+        try:
+            index = _slice_value(ast.parse("_" + inside, mode="eval").body.slice)
+        except (SyntaxError, ValueError):
+            raise located(self.text, (start, end), f"{name}{inside}: a subscript takes "
+                                                   "integers, slices (1:3, ::-1) and None "
+                                                   "(index letters are Python notation)") from None
+        return Node("slice", (name, self.text[span[0]:end], index), (span[0], end))
+
+    def _block(self, pos: int) -> Node:
+        self._enter()
+        rows, row = [], [self.sum()]
+        while not self.at("]"):
+            t = self.peek()
+            if t is None or t[1] not in (",", ";"):
+                raise self.error(t, "expected ',', ';' or ']' in a block matrix")
+            self.i += 1
+            if t[1] == ";":
+                rows.append(tuple(row))
+                row = []
+            row.append(self.sum())
+        rows.append(tuple(row))
+        end = self.take("]", "to close the block matrix")
+        self.depth -= 1
+        return Node("block", tuple(rows), (pos, end[2] + 1))
+
+
+def _whole(p: Parser, node: Node) -> int:
+    """A whole number written as a formula (``1``, ``−2``)."""
+    if node.kind in ("ones", "zero") and not node.args:
+        return 1 if node.kind == "ones" else 0
+    if node.kind == "number" and float(node.args[0]).is_integer():
+        return int(node.args[0])
+    if node.kind == "add" and len(node.args) == 1:
+        return int(node.args[0][0]) * _whole(p, node.args[0][1])
+    raise located(p.text, node.span, "expected a whole number")
+
+
+def _slice_value(node: ast.AST) -> Any:
+    """An index (int, slice, None or a tuple of them) from Python's subscript syntax."""
+    if isinstance(node, ast.Tuple):
+        return tuple(_slice_value(e) for e in node.elts)
+    if isinstance(node, ast.Slice):
+        return slice(*(None if p is None else _int(p) for p in (node.lower, node.upper, node.step)))
+    if isinstance(node, ast.Constant) and node.value is None:
+        return None
+    return _int(node)
+
+
+def _int(node: ast.AST) -> int:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_int(node.operand)
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    raise ValueError("not an integer")
+
+
+def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:
+    """The main formula and the ``where`` clause's definitions ``(name, formula, offset)``."""
+    main, sep, rest = text.partition("\nwhere\n")
+    defs = []
+    offset = len(main) + len(sep)
+    for line in rest.split("\n") if sep else []:
+        name, eq, body = line.partition("=")
+        if not eq or not name.strip().isidentifier():
+            raise located(text, (offset, offset + max(len(line), 1)),
+                          "a where clause defines names, one a line: z1 = ...")
+        defs.append((name.strip(), body, offset + len(name) + 1))
+        offset += len(line) + 1
+    return main, defs

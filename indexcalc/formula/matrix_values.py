@@ -1,0 +1,162 @@
+"""Matrix notation's values: the expression each node of a read formula stands for.
+
+:class:`ValueBuilder` is the second half of :class:`indexcalc.formula.matrix_reader._Reading`:
+once every node's shape ``(rows, cols)`` is known (:mod:`.matrix_shapes`), a node's expression is
+built from its children's: a juxtaposition is ``matmul`` (or a scaling, or ``u vᵀ`` an outer
+product), ``⊗`` is ``np.kron`` on the operands as matrices, a block matrix concatenates them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.algebra import product
+from ..core.dims import dim_mul
+from ..core.elementwise import RULES, apply
+from ..core.nodes import Expr, zero
+from ..errors import ParseError
+from ..frontend import arithmetic, axes, extrema, matrices, shaping
+from .matrix_syntax import Node
+
+#: Elementwise functions by the name indexcalc prints (``σ``, ``σ'``) and by their own.
+ELEMENTWISE = {**{name: name for name in RULES if name != "power"},
+               **{row.text: name for name, row in RULES.items() if name != "power"}}
+SQUARE_TO_SCALAR = {"tr": matrices.trace, "trace": matrices.trace, "det": matrices.det,
+                    "logdet": matrices.logdet}
+SAME_SHAPE = {"inv": matrices.inv, "tril": shaping.tril, "triu": shaping.triu,
+              "softmax": axes.softmax}
+
+
+class ValueBuilder:
+    """Building a node's expression; the reading supplies ``solver``, ``shape``, ``leaves``,
+    ``refs``, ``fail`` and ``_dim``."""
+
+    def build(self, n: Node, kids: list) -> Any:
+        k = n.kind
+        r, c = self.solver.shape(self.shape(n))
+        dims = tuple(d for d in (r, c) if d is not None)
+        if k == "number":
+            return n.args[0]
+        if k in ("ones", "ones_matrix"):
+            return 1.0 if not dims else _ones(dims)
+        if k == "zero":
+            return 0.0 if not dims else zero(dims)
+        if id(n) in self.leaves:
+            return self.leaves[id(n)]
+        if k == "identity" or k == "name":   # I, I_n
+            return matrices.eye(r)
+        if k == "commutation":
+            m, q = (self._dim(n, t) for t in n.args)
+            four = arithmetic.einsum("ad,bc->abcd", matrices.eye(m), matrices.eye(q))
+            return matrices.reshape(four, dim_mul(m, q), dim_mul(q, m))
+        if k == "T":
+            x = kids[0]
+            return axes.transpose(x) if isinstance(x, Expr) and x.ndim == 2 else x
+        if k == "inv":
+            return matrices.inv(kids[0])
+        if k == "mpow":
+            out = kids[0]
+            if n.args[1] < 1:
+                raise self.fail(n, "a matrix power takes a whole number ≥ 1 (X^-1 is the "
+                                   "inverse, X^∘p the elementwise power)", ParseError)
+            for _ in range(n.args[1] - 1):
+                out = axes.matmul(out, kids[0])
+            return out
+        if k == "hpow":
+            return arithmetic.power(kids[0], n.args[1])
+        if k == "logdet":
+            return matrices.logdet(kids[0])
+        if k == "add":
+            out = n.args[0][0] * kids[0]
+            for (sign, _), t in zip(n.args[1:], kids[1:]):
+                out = out + sign * t
+            return out
+        if k == "matmul":
+            return self._product(n, *kids)
+        if k == "hadamard":
+            return kids[0] * kids[1]
+        if k == "hdiv":
+            return kids[0] * arithmetic.power(kids[1], -1.0)
+        if k == "kron":
+            return self._kron(n, kids)
+        if k == "block":
+            return self._block(n, kids)
+        return self._call(n, kids, dims)
+
+    def _product(self, n: Node, a: Any, b: Any) -> Any:
+        (r1, c1), (r2, c2) = (self.solver.shape(self.shape(x)) for x in n.args)
+        if (r1, c1) == (None, None) or (r2, c2) == (None, None):
+            return a * b
+        if c1 is None:
+            return matrices.outer(a, b)
+        return axes.matmul(a, b)
+
+    def _as2d(self, node: Node, x: Any) -> Expr:
+        r, c = self.solver.shape(self.shape(node))
+        return matrices.reshape(x, 1 if r is None else r, 1 if c is None else c)
+
+    def _kron(self, n: Node, kids: list) -> Any:
+        parts = [(x, v) for x, v in zip(n.args, kids)
+                 if self.solver.shape(self.shape(x)) != (None, None)]
+        scale = 1.0
+        for x, v in zip(n.args, kids):
+            if self.solver.shape(self.shape(x)) == (None, None):
+                scale = scale * v
+        if not parts:
+            return scale
+        if len(parts) == 1:
+            return scale * parts[0][1]
+        out = matrices.kron(*(self._as2d(x, v) for x, v in parts))
+        return scale * self._unshaped(n, out)
+
+    def _unshaped(self, n: Node, x: Expr) -> Expr:
+        dims = tuple(d for d in self.solver.shape(self.shape(n)) if d is not None)
+        return matrices.reshape(x, *dims) if dims else matrices.reshape(x)
+
+    def _block(self, n: Node, kids: list) -> Expr:
+        it = iter(zip((x for row in n.args for x in row), kids))
+        rows = []
+        for row in n.args:
+            parts = [self._as2d(x, v) for x, v in (next(it) for _ in row)]
+            rows.append(parts[0] if len(parts) == 1 else shaping.concatenate(parts, axis=1))
+        out = rows[0] if len(rows) == 1 else shaping.concatenate(rows, axis=0)
+        return self._unshaped(n, out)
+
+    def _call(self, n: Node, kids: list, dims: tuple) -> Any:
+        name, args, keywords = n.args
+        keywords = dict(keywords)
+        x = kids[0]
+        if name == "diag":
+            return matrices.diag(x)
+        if name == "diagonal":
+            return matrices.diagonal(x)
+        if name in SQUARE_TO_SCALAR:
+            return SQUARE_TO_SCALAR[name](x)
+        if name == "sum":
+            return axes.sum(x)
+        if name in ("logsumexp", "max"):
+            fn = axes.logsumexp if name == "logsumexp" else extrema.max
+            return fn(x, keywords["axis"]) if keywords else fn(x)
+        if name in ("vec", "vec_row"):
+            if not isinstance(x, Expr) or x.ndim < 2:
+                return self._unshaped(n, arithmetic.as_expr(x))
+            return shaping.vec(x, "col" if name == "vec" else "row")
+        if name == "transpose":
+            return axes.transpose(x) if isinstance(x, Expr) and x.ndim == 2 else x
+        if name in ("unvec", "unvec_row"):
+            return shaping.unvec(x, dims, "col" if name == "unvec" else "row")
+        if name == "kron":
+            return self._kron(Node("kron", args, n.span), kids)
+        if name in ("tril", "triu"):
+            return SAME_SHAPE[name](x, keywords.get("k", 0))
+        if name == "softmax":
+            return axes.softmax(x, keywords.get("axis", -1)) if isinstance(x, Expr) \
+                and x.ndim == 2 else axes.softmax(x)
+        if name == "inv":
+            return matrices.inv(x)
+        return apply(ELEMENTWISE[name], arithmetic.as_expr(x))
+
+
+def _ones(dims: tuple) -> Expr:
+    labels = tuple("ij"[:len(dims)])
+    return product([], labels, dict(zip(labels, dims)), 1.0)

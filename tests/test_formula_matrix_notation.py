@@ -1,0 +1,185 @@
+"""``ic.parse`` of textbook matrix notation (issue 15, item 2).
+
+Each formula's value is held to NumPy written here from the notation's textbook meaning (``ᵀ`` a
+transpose, juxtaposition the matrix product, ``⊗`` ``np.kron``, ``vec`` the column-major stack,
+``K_(m,n) vec(A) = vec(Aᵀ)``), on values of distinct sizes (3, 4, 5), never through the library's
+own printing or layout helpers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import indexcalc as ic
+from indexcalc.formula.matrix_reader import read_matrix
+from indexcalc.formula.reader import is_matrix_notation
+
+M, N, P = 3, 4, 5
+SHAPES = {"A": "m n", "C": "m n", "B": "n p", "S": "m m", "T": "m m", "x": "m", "y": "n",
+          "s": ()}
+SIZES = {"m": M, "n": N, "p": P}
+RNG = np.random.default_rng(15)
+S0 = RNG.normal(size=(M, M)) + 3 * np.eye(M)   # well conditioned
+VALUES = {"A": RNG.normal(size=(M, N)), "C": RNG.uniform(0.5, 1.5, size=(M, N)),
+          "B": RNG.normal(size=(N, P)), "S": S0, "T": RNG.normal(size=(M, M)),
+          "x": RNG.normal(size=M), "y": RNG.normal(size=N), "s": np.asarray(RNG.normal())}
+A, C, B, S, T, x, y, s = (VALUES[k] for k in "ACBSTxys")
+
+
+def vec(a, order="F"):
+    return np.asarray(a).reshape(-1, order=order)
+
+
+def sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+CASES = [
+    ("Xᵀ (X W v − y) vᵀ", {"X": "n m", "W": "m m", "v": "m", "y": "n"},
+     lambda v: v["X"].T @ np.outer(v["X"] @ v["W"] @ v["v"] - v["y"], v["v"])),
+    ("X^T (X W v - y) v^T", {"X": "n m", "W": "m m", "v": "m", "y": "n"},
+     lambda v: v["X"].T @ np.outer(v["X"] @ v["W"] @ v["v"] - v["y"], v["v"])),
+    ("X' * (X * W * v - y) * v'", {"X": "n m", "W": "m m", "v": "m", "y": "n"},
+     lambda v: v["X"].T @ np.outer(v["X"] @ v["W"] @ v["v"] - v["y"], v["v"])),
+    ("x^T S x", SHAPES, lambda v: x @ S @ x),
+    ("xᵀ A y + s", SHAPES, lambda v: x @ A @ y + s),
+    ("A ⊗ B", SHAPES, lambda v: np.kron(A, B)),
+    ("kron(A, B)", SHAPES, lambda v: np.kron(A, B)),
+    ("A .* C − A∘C + A ⊘ C", SHAPES, lambda v: A / C),
+    ("A ./ C", SHAPES, lambda v: A / C),
+    ("diag(x) S 1", SHAPES, lambda v: np.diag(x) @ S @ np.ones(M)),
+    ("tr(S) I + S⁻¹ − S⁻ᵀ", SHAPES,
+     lambda v: np.trace(S) * np.eye(M) + np.linalg.inv(S) - np.linalg.inv(S).T),
+    ("inv(S) T^-1 T", SHAPES, lambda v: np.linalg.inv(S)),
+    ("det(S)^∘-1 + log|det(S)|", SHAPES,
+     lambda v: 1 / np.linalg.det(S) + np.log(abs(np.linalg.det(S)))),
+    ("(1_nᵀ ⊗ I) vec(A)", SHAPES, lambda v: np.kron(np.ones((1, N)), np.eye(M)) @ vec(A)),
+    ("(I ⊗ 1_nᵀ) vec_row(A)", SHAPES,
+     lambda v: np.kron(np.eye(M), np.ones((1, N))) @ vec(A, "C")),
+    ("(I_m ⊗ 1ᵀ) vec_row(A)", SHAPES,
+     lambda v: np.kron(np.eye(M), np.ones((1, N))) @ vec(A, "C")),
+    ("K_(m,n) vec(A)", SHAPES, lambda v: vec(A.T)),
+    ("vec(A) vec(A)ᵀ", SHAPES, lambda v: np.outer(vec(A), vec(A))),
+    ("[A; C]", SHAPES, lambda v: np.vstack([A, C])),
+    ("[S, T]", SHAPES, lambda v: np.hstack([S, T])),
+    ("σ'(x) ∘ tanh(x) + sigmoid(x)", SHAPES,
+     lambda v: sig(x) * (1 - sig(x)) * np.tanh(x) + sig(x)),
+    ("softmax(A, axis=1)", SHAPES,
+     lambda v: np.exp(A) / np.exp(A).sum(axis=1, keepdims=True)),
+    ("logsumexp(A, axis=0) 1_mᵀ", SHAPES,
+     lambda v: np.outer(np.log(np.exp(A).sum(axis=0)), np.ones(M))),
+    ("S^2 − S^∘2", SHAPES, lambda v: S @ S - S * S),
+    ("2 A − 0.5 1 1ᵀ", SHAPES, lambda v: 2 * A - 0.5),
+    ("1 − tanh(x)∘tanh(x)", SHAPES, lambda v: 1 - np.tanh(x) ** 2),
+    ("diagonal(S) + diag(S 1) 1", SHAPES, lambda v: np.diag(S) + S.sum(axis=1)),
+    ("tril(S, 1) − triu(S) + sum(S) I", SHAPES,
+     lambda v: np.tril(S, 1) - np.triu(S) + S.sum() * np.eye(M)),
+    ("A[0, :]ᵀ y + x[::-1]ᵀ x", SHAPES, lambda v: A[0] @ y + x[::-1] @ x),
+    ("z1 z1ᵀ − I\nwhere\n  z1 = A y", SHAPES,
+     lambda v: np.outer(A @ y, A @ y) - np.eye(M)),
+    ("−s (x ⊗ yᵀ)", SHAPES, lambda v: -s * np.outer(x, y)),
+    ("tr(S) + -0.5 − −s", SHAPES, lambda v: np.trace(S) - 0.5 + s),
+    ("(e ⊗ I) x", {**SHAPES, "e": "p"}, lambda v: np.kron(v["e"][:, None], np.eye(M)) @ x),
+]
+
+
+@pytest.mark.parametrize("text, shapes, reference", CASES, ids=[c[0] for c in CASES])
+def test_matrix_notation_means_what_the_textbook_says(text, shapes, reference):
+    vals = {**VALUES, **SIZES}
+    rng = np.random.default_rng(3)
+    for name, spec in shapes.items():
+        if name not in VALUES:
+            dims = spec.split() if isinstance(spec, str) else spec
+            vals[name] = rng.normal(size=tuple(SIZES[d] for d in dims))
+    expr = ic.parse(text, shapes)
+    want = np.asarray(reference(vals), dtype=float)
+    got = np.asarray(expr.evaluate(**vals), dtype=float)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_the_orientation_of_the_value_is_returned():
+    _, shape = read_matrix("x yᵀ", SHAPES)
+    assert shape == ("m", "n")
+    _, shape = read_matrix("A y", SHAPES)
+    assert shape == ("m", None)
+    _, shape = read_matrix("yᵀ Aᵀ", SHAPES)
+    assert shape == (None, "m")
+    _, shape = read_matrix("x", SHAPES, vectors="row")
+    assert shape == (None, "m")
+
+
+def test_sizes_of_identity_ones_and_zero_come_from_what_they_meet():
+    # I meets A's rows, 1 A's columns, 0 the sum's shape; a lone 1 is the number 1
+    e = ic.parse("I A 1 + 0", SHAPES)
+    np.testing.assert_allclose(e.evaluate(A=A), A.sum(axis=1))
+    e = ic.parse("1 + s", SHAPES)
+    assert e.shape == ()
+    e, shape = read_matrix("I", {}, expect=("n", "n"))
+    np.testing.assert_array_equal(e.evaluate(n=4), np.eye(4))
+    e, _ = read_matrix("0", {}, expect=("m", None))
+    np.testing.assert_array_equal(e.evaluate(m=3), np.zeros(3))
+
+
+def test_matrix_mode_is_chosen_by_the_characters_only_it_uses():
+    assert not is_matrix_notation("A * C") and not is_matrix_notation("X.T @ X")
+    assert is_matrix_notation("Xᵀ X") and is_matrix_notation("X W") and is_matrix_notation("X'")
+    assert is_matrix_notation("x^T y") and is_matrix_notation("A .* C")
+    assert is_matrix_notation("[A; C]") and is_matrix_notation("[x, S]")   # no Python list
+    # * is elementwise in Python notation, the matrix product in matrix notation
+    np.testing.assert_allclose(ic.parse("A * C", SHAPES).evaluate(A=A, C=C), A * C)
+    prod = ic.parse("A * B", SHAPES, notation="matrix")
+    np.testing.assert_allclose(prod.evaluate(A=A, B=B), A @ B)
+
+
+@pytest.mark.parametrize("text, error, words", [
+    ("A B + S", ic.ShapeError, "do not conform"),
+    ("A A", ic.ShapeError, "n and m"),
+    ("x ∘ y", ic.ShapeError, "do not conform"),
+    ("I", ic.ShapeError, "I_n"),
+    ("(1ᵀ ⊗ I) vec(A)", ic.ShapeError, "cannot be inferred"),   # 1_nᵀ ⊗ I_m or 1_mᵀ ⊗ I_n?
+    ("x 1ᵀ", ic.ShapeError, "cannot be inferred"),
+    ("inv(A)", ic.ShapeError, "square"),
+    ("Q x", ic.ParseError, "unknown name 'Q'"),
+    ("frob(A)", ic.ParseError, "unknown function 'frob'"),
+    ("Aᵀ ⊗", ic.ParseError, "expected a value"),
+    ("(A B", ic.ParseError, "expected ')'"),
+    ("mat_col[i | j](A[i,j])", ic.ParseError, "index notation"),
+    ("Σ_i x[i]", ic.ParseError, "index notation"),
+    ("A[i, j]ᵀ", ic.ParseError, "subscript takes integers"),
+    ("softmax(A, dim=1)ᵀ", ic.ParseError, "no keyword 'dim'"),
+    ("x ⊗ $", ic.ParseError, "unexpected character"),
+    ("z1ᵀ x\nwhere\n  z1[i] = x", ic.ParseError, "where clause defines names"),
+])
+def test_bad_formulas_are_refused_naming_the_culprit(text, error, words):
+    with pytest.raises(error) as info:
+        ic.parse(text, SHAPES, notation="matrix")
+    message = str(info.value)
+    assert words in message and "^" in message   # the caret points into the formula
+
+
+def test_a_formula_nested_too_deep_or_too_long_is_refused():
+    with pytest.raises(ic.ParseError, match="nested more than"):
+        ic.parse("(" * 300 + "x" + ")" * 300 + "ᵀ", SHAPES)
+    with pytest.raises(ic.ParseError, match="characters long"):
+        ic.parse("x + " * 3000 + "xᵀ", SHAPES)
+    long_chain = " ".join(["S"] * 2000) + " x"   # a long product is no deep nesting
+    assert ic.parse(long_chain, SHAPES, notation="matrix").shape == ("m",)
+
+
+_ALPHABET = ["A", "S", "x", "y", "1", "0", "I", "ᵀ", "⁻¹", "∘", "⊗", " ", "(", ")", "+", "−",
+             "diag(", "tr(", "vec(", "[", ";", ",", "]", "^T", "'", "2.5", "^∘2", "σ(", ".*"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_ALPHABET), min_size=1, max_size=14))
+def test_any_text_parses_or_is_refused_with_an_indexcalc_error(parts):
+    text = "".join(parts)
+    try:
+        e = ic.parse(text, SHAPES, notation="matrix")
+    except ic.IndexcalcError:
+        return
+    assert isinstance(e, ic.Expr)
+    e.evaluate(**VALUES)   # what parsed evaluates
