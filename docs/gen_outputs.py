@@ -29,7 +29,7 @@ API_PAGE = ROOT / "docs" / "api.md"
 #: a module not listed here goes to the last section, so a new module never drops out.
 API_SECTIONS = (
     ("Building expressions", ("indexcalc.core.nodes", "indexcalc.core.expr", "indexcalc.frontend.declare", "indexcalc.formula.reader", "indexcalc.formula.matrix_reader")),
-    ("Operations", ("indexcalc.frontend.arithmetic", "indexcalc.frontend.axes", "indexcalc.frontend.matrices")),
+    ("Operations", ("indexcalc.frontend.arithmetic", "indexcalc.frontend.axes", "indexcalc.frontend.matrices", "indexcalc.frontend.linalg")),
     ("Reshaping, indexing and structure", ("indexcalc.frontend.shaping",)),
     ("Spectral decompositions", ("indexcalc.frontend.spectral",)),
     ("Differentiating", ("indexcalc.calculus.derivatives", "indexcalc.evaluation.finite_differences")),

@@ -24,6 +24,8 @@ from .frontend.axes import (log_softmax, logsumexp, matmul, norm, softmax, sum, 
                              transpose)
 from .frontend.statistics import cumsum, mean, prod, std, var
 from .frontend.extrema import clip, max, maximum, min, minimum
+from .frontend.linalg import (cholesky, expm, logm, lstsq, matrix_power, pinv, solve,
+                              sqrtm)
 from .frontend.matrices import (delta, det, diag, diagonal, eye, inv, kron, logdet, outer,
                                 reshape, trace)
 from .frontend.shaping import concatenate, hstack, stack, tril, triu, unvec, vec, vstack, where
@@ -72,6 +74,7 @@ globals().update(_elementwise)  # ic.exp, ic.tanh, …: one per public row of th
 __version__ = "0.1.0"
 
 __all__ = [
+    "cholesky", "expm", "logm", "lstsq", "matrix_power", "pinv", "solve", "sqrtm",
     "check", "diff", "grad", "hessian", "jacobian", "jvp", "vjp",
     "einsum_grad", "einsum_jacobian", "parse", "to_python",
     "hessian_diagonal", "hvp", "jacobian_diagonal", "einsum_function", "to_jax", "to_torch",

@@ -14,7 +14,9 @@ that type promises (see ``indexcalc/core/nodes.py`` and the structure nodes of t
   table; ``Softmax``/``LogSumExp``/``Max``: axes within range; ``Inverse``/``Det``/``LogDet``: a square
   matrix or a stack of them; ``Reshape``: the same number of entries (when sizes are known);
 * ``Index``/``Scatter``: the shape the index gives, computed here independently of the library;
-  ``Concat``: parts agree off the joined axis, which is their total; ``TriMask``: a matrix.
+  ``Concat``: parts agree off the joined axis, which is their total; ``TriMask``: a matrix;
+  ``Solve``: ``b`` has the batch axes and the size of the square ``a``, and the node ``b``'s shape;
+  ``MatrixFunction``: a row of the table, a square matrix, a direction only for a primary one.
 
 The walk is iterative (graphs are thousands of levels deep) and visits a shared node once.
 ``check(expr, sizes)`` raises ``AssertionError`` naming the node and the broken invariant.
@@ -29,6 +31,7 @@ import numpy as np
 
 from indexcalc.core.dims import dim_size, dims_equal
 from indexcalc.core.elementwise import RULES
+from indexcalc.core.matrix_functions import MATRIX_FUNCTIONS
 from indexcalc.core.nodes import Expr
 
 
@@ -156,6 +159,24 @@ def _decomposition(node, sizes) -> None:
            "svd": {"U": (m, k), "s": (k,), "Vh": (k, n), "gaps": (k, k), "inv_s": (k,)}}
     assert node.part in own[node.kind], node.part
     assert _same_shape(node.shape, node.arg.shape[:-2] + own[node.kind][node.part]), node.shape
+def _solve(node, sizes) -> None:
+    a, b = node.a, node.b
+    assert a.ndim >= 2 and dims_equal(a.shape[-1], a.shape[-2]), f"solve by a {a.shape}"
+    lead = a.shape[:-2] + (a.shape[-1],)
+    assert b.ndim >= len(lead) and all(map(dims_equal, b.shape[:len(lead)], lead)), \
+        f"solve of b {b.shape} by a {a.shape}"
+    assert _same_shape(node.shape, b.shape), (node.shape, b.shape)
+
+
+def _matrix_function(node, sizes) -> None:
+    assert node.fn in MATRIX_FUNCTIONS, f"no matrix function {node.fn!r}"
+    a, d = node.arg, node.direction
+    assert a.ndim == 2 and dims_equal(a.shape[0], a.shape[1]), f"{node.fn} of a {a.shape}"
+    want = a.shape if d is None else d.shape
+    if d is not None:
+        assert MATRIX_FUNCTIONS[node.fn].kind == "primary", f"a direction for {node.fn}"
+        assert _same_shape(d.shape[:2], a.shape), f"direction {d.shape} for {a.shape}"
+    assert _same_shape(node.shape, want), (node.shape, want)
 
 
 def _reshape(node, sizes) -> None:
@@ -258,6 +279,7 @@ RULES_BY_TYPE: dict[str, Callable[[Any, Mapping[str, int]], None]] = {
     "Index": _index,
     "Scatter": _scatter, "Concat": _concat, "TriMask": _trimask,
     "Decomposition": _decomposition,
+    "Solve": _solve, "MatrixFunction": _matrix_function,
     "Scan": _scan,
 }
 

@@ -60,7 +60,7 @@ CASES = {
     "Apply": (ic.tanh(X @ W), X),
     "Softmax": (ic.softmax(X @ W, axis=0), W),
     "LogSumExp": (ic.logsumexp(X @ W, axis=1), X),
-    "Inverse": (ic.inv(A) @ X, A),
+    "Inverse": (ic.inv(A) + ic.tanh(A), A),  # (inv(A) @ X is a Solve)
     "Det": (ic.det(A) * X, A),
     "LogDet": (ic.logdet(A) + ic.sum(X), A),
     "Reshape": (ic.vec(X @ W), X),
@@ -74,6 +74,12 @@ CASES = {
     "Max": (ic.max(X @ W, axis=0) + ic.maximum(x, 0.1) @ W, W),
     "Decomposition": (ic.eigh(A + A.T)[1] @ ic.diag(ic.tanh(ic.eigvalsh(A + A.T)))
                       + ic.svd(X)[0] @ ic.diag(ic.svdvals(X)), A),
+    "Solve": (ic.solve(A + A.T, X), A),
+    "MatrixFunction": (ic.expm(A * 0.3) @ X, A),
+    # the other matrix functions: a row each of one table, with derivatives of their own kinds
+    "cholesky": (ic.cholesky(A @ A.T), A),
+    "sqrtm": (ic.sqrtm(A @ A.T), A),
+    "logm": (X.T @ ic.logm(A @ A.T), A),
     # the other public constructors of structure: stack is a Concat of indexed items, where a
     # product with a constant mask
     "stack": (ic.stack([x, 2 * x, ic.tanh(x)], axis=1), x),
@@ -98,7 +104,7 @@ def _concrete_node_types() -> set:
 
 def test_node_types_is_every_concrete_node_class():
     assert set(NODE_TYPES) == _concrete_node_types()
-    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 22  # Scan (issue 18), Decomposition (17)
+    assert len(NODE_TYPES) == len(set(NODE_TYPES)) == 24  # Scan (issue 18); Decomposition, Solve, MatrixFunction (17)
 
 
 @pytest.mark.parametrize("table", list(TABLES))

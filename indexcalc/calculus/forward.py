@@ -18,7 +18,8 @@ from ..core.nodes import Decomposition
 from .spectral_rules import forward_decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, Max,
                           LogSumExp, Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor,
-                          TriMask, zero)
+                          TriMask, zero, MatrixFunction, Solve)
+from .linalg_rules import fw_matrix_function, fw_solve
 from ..core.nodes import Scan
 from .scan_derivatives import scan_tangent
 from ..core.slicing import _full_items, concat, index_spec, scatter_spec
@@ -187,6 +188,8 @@ def _fw_named(node: Named, tan, E) -> Expr:
         return _fw_apply(inner, tan, E, y=node)
     if isinstance(inner, Softmax):
         return _fw_softmax(inner, tan, E, s=node)
+    if isinstance(inner, Solve):
+        return fw_solve(inner, tan, E, x=node)
     return tan(inner)
 
 
@@ -236,6 +239,8 @@ FORWARD: dict[type, Callable] = {
     Scatter: _fw_scatter,
     Concat: _fw_concat,
     Decomposition: forward_decomposition,
+    Solve: fw_solve,
+    MatrixFunction: fw_matrix_function,
     Scan: lambda node, tan, E: scan_tangent(node, tan, E, forward),
 }
 

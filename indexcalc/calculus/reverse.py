@@ -16,7 +16,8 @@ from ..core.nodes import Decomposition
 from .spectral_rules import reverse_decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
-                          zero)
+                          zero, MatrixFunction, Solve)
+from .linalg_rules import rv_matrix_function, rv_solve
 from ..core.nodes import Scan
 from .scan_derivatives import scan_cotangents
 from ..core.slicing import _full_items, index_spec, scatter_spec
@@ -102,6 +103,8 @@ def _rv_named(node: Named, ct: Expr, dep) -> list:
         return _rv_apply(inner, ct, dep, y=node)
     if isinstance(inner, Softmax):
         return _rv_softmax(inner, ct, dep, s=node)
+    if isinstance(inner, Solve):  # −A⁻ᵀ G Xᵀ with the solution by its name
+        return rv_solve(inner, ct, dep, x=node)
     return [(inner, ct)]
 
 
@@ -159,6 +162,8 @@ REVERSE: dict[type, Callable] = {
     Scatter: lambda node, ct, dep: [(node.arg, index_spec(ct, node.spec))],
     Concat: _rv_concat,
     Decomposition: reverse_decomposition,
+    Solve: rv_solve,
+    MatrixFunction: rv_matrix_function,
     Scan: lambda node, ct, dep: scan_cotangents(node, ct, dep, reverse),
 }
 
@@ -171,7 +176,8 @@ SHARE_LIMIT = 8
 
 def _uses(node: Expr, dep: set[int]) -> int:
     """How many contributions ``node``'s reverse rule makes (each one uses its cotangent)."""
-    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax)) else node
+    inner = node.arg if isinstance(node, Named) and isinstance(node.arg, (Apply, Softmax, Solve)) \
+        else node
     return sum(1 for c in inner.children() if id(c) in dep)
 
 

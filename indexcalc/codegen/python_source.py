@@ -44,7 +44,9 @@ from ..core.dims import Dim, dim_factors, dim_names
 from ..errors import BindingError, IndexcalcError
 from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          MatrixFunction, Solve)
+from .linalg_source import emit_matrix_function, emit_solve
 from .spectral_source import emit_decomposition
 from .structure_source import emit_concat, emit_index, emit_scatter, emit_trimask
 from .torch_source import torch_module
@@ -433,6 +435,8 @@ _EMIT = {
     Concat: emit_concat,
     TriMask: emit_trimask,
     Decomposition: emit_decomposition,
+    Solve: emit_solve,
+    MatrixFunction: emit_matrix_function,
     Scan: emit_scan,
 }
 _NAMES = (Tensor, Named, Shared, Derivative)

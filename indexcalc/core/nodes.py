@@ -21,6 +21,9 @@ Grammar (every node has a positional ``shape``)::
           | TriMask(rows, cols, k, upper)       the constant 0/1 mask of tril (or triu)
           | Decomposition(kind, arg, part)      one part of eigh(arg) or svd(arg) (a stack too)
           | Scan(body, emit, carry, init, seqs, consts, reverse, shown)   a recurrence over time
+          | Solve(a, b)                         a⁻¹ b by a solve (a: stack of square matrices)
+          | MatrixFunction(fn, arg, direction)  f(arg) of a matrix (a row of the matrix-function
+                                                table), or its Fréchet derivative L_f(arg, direction)
 
 ``NODE_TYPES`` lists them all; every stage keeps a table with one row per entry (the test
 ``tests/test_package_node_tables.py`` checks it). A ``spec`` (of ``Index``/``Scatter``) is a basic index
@@ -44,6 +47,7 @@ import numpy as np
 from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
+from .matrix_functions import matrix_function
 from .expr import Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
 
 class Tensor(Expr):
@@ -660,10 +664,69 @@ class Scan(Expr):
         return f"Scan({self.carry.name} <- {_brief(self.body)}, T={self.shape[0]!r})"
 
 
+class Solve(Expr):
+    """``a⁻¹ b``, computed by a solve, never an explicit inverse.
+
+    ``a`` is a square matrix or a stack of them (shape ``batch + (n, n)``); ``b`` has the same
+    batch axes, then ``n``, then any trailing axes (none: a vector right-hand side; one: the
+    columns of a matrix; more: a tangent's axes), each solved for: ``X[…, i, r…] = Σ_j
+    a⁻¹[…, i, j] b[…, j, r…]``.
+    """
+
+    __slots__ = ("a", "b", "shape")
+    _fields = ("a", "b")
+
+    def __new__(cls, a: Expr, b: Expr) -> "Solve":
+        batch, n = a.shape[:-2], a.shape[-1] if a.ndim >= 2 else None
+        if (a.ndim < 2 or not dims_equal(a.shape[-2], n) or b.ndim < len(batch) + 1
+                or not all(map(dims_equal, b.shape[:len(batch) + 1], batch + (n,)))):
+            raise ShapeError(f"solve: a {format_shape(a.shape)} and b {format_shape(b.shape)} do "
+                             "not fit: a must be square over its last two axes and b's leading "
+                             "axes its batch axes, then its size")
+        return _intern(cls, a=a, b=b, shape=b.shape)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.a, self.b)
+
+    def __repr__(self) -> str:
+        return f"Solve({_brief(self.a)}, {_brief(self.b)})"
+
+
+class MatrixFunction(Expr):
+    """A function of a square matrix (``fn``: a row of
+    :data:`indexcalc.core.matrix_functions.MATRIX_FUNCTIONS`: expm, sqrtm, logm, cholesky), or,
+    with a ``direction``, its Fréchet derivative ``L_f(arg, direction)``: the change of ``f(arg)``
+    along ``direction`` (shape ``(n, n)`` and then any trailing axes, each a direction of its
+    own; the node has the direction's shape).
+    """
+
+    __slots__ = ("fn", "arg", "direction", "shape")
+    _fields = ("fn", "arg", "direction")
+
+    def __new__(cls, fn: str, arg: Expr, direction: Expr | None = None) -> "MatrixFunction":
+        matrix_function(fn)  # a row of the table, or an IndexcalcError listing them
+        if arg.ndim != 2 or not dims_equal(arg.shape[0], arg.shape[1]):
+            raise ShapeError(f"{fn}: needs a square matrix, got shape {format_shape(arg.shape)}")
+        if direction is not None and (direction.ndim < 2 or not all(
+                map(dims_equal, direction.shape[:2], arg.shape))):
+            raise ShapeError(f"{fn}: a direction of shape {format_shape(direction.shape)} does not "
+                             f"start with the matrix's shape {format_shape(arg.shape)}")
+        shape = arg.shape if direction is None else direction.shape
+        return _intern(cls, fn=fn, arg=arg, direction=direction, shape=shape)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,) if self.direction is None else (self.arg, self.direction)
+
+    def __repr__(self) -> str:
+        if self.direction is None:
+            return f"MatrixFunction({self.fn}, {_brief(self.arg)})"
+        return f"MatrixFunction(L_{self.fn}, {_brief(self.arg)}, {_brief(self.direction)})"
+
+
 #: Every concrete node type: the closed set each stage's table covers, row by row.
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
               LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask, Max,
-              Decomposition, Scan)
+              Decomposition, Scan, Solve, MatrixFunction)
 
 
 def zero(shape: tuple) -> Sum:

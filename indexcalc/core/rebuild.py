@@ -16,7 +16,8 @@ from typing import Any
 from .algebra import add, product, size_factors
 from .nodes import Decomposition
 from .nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                    Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                    Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                    MatrixFunction, Solve)
 from .coercion import as_expr
 from .elementwise import apply
 from .slicing import concat, index_spec, reshaped, scatter_spec
@@ -60,6 +61,9 @@ REBUILD: dict[type, Callable[[Any, Callable], Expr]] = {
     Concat: lambda node, done: concat([done(p) for p in node.parts], node.axis),
     TriMask: lambda node, done: node,
     Decomposition: lambda node, done: Decomposition(node.kind, done(node.arg), node.part),
+    Solve: lambda node, done: Solve(done(node.a), done(node.b)),
+    MatrixFunction: lambda node, done: MatrixFunction(
+        node.fn, done(node.arg), None if node.direction is None else done(node.direction)),
     Scan: lambda node, done: Scan(node.body, node.emit, node.carry, done(node.init),
                                   tuple((p, done(e)) for p, e in node.seqs),
                                   tuple((p, done(e)) for p, e in node.consts), node.reverse,

@@ -36,6 +36,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder
+from ..core.nodes import MatrixFunction, Solve
 from ..layouts.form_text import latex_name as form_latex_name
 from ..rendering.latex_notation import LATEX, latex_name
 
@@ -54,6 +55,7 @@ ROLES: dict[type, str] = {
     Det: "nonlinear", LogDet: "nonlinear",
     Named: "named",
     Decomposition: "nonlinear",
+    Solve: "nonlinear", MatrixFunction: "nonlinear",
     Scan: "recurrence",
 }
 NONLINEAR = tuple(t for t, role in ROLES.items() if role == "nonlinear")
@@ -78,8 +80,8 @@ def _intermediates(f: Expr, x: Tensor, dep: set[int]) -> list[Expr]:
         role = ROLES[type(n)]
         if role in ("named", "recurrence") or (role == "nonlinear" and id(n) not in wrapped):
             cut.add(id(n))
-        if ROLES[type(inner)] == "nonlinear" and id(_unshared(inner.arg)) in dep:
-            cut.add(id(_unshared(inner.arg)))
+        if ROLES[type(inner)] == "nonlinear":  # its arguments (a solve has two)
+            cut.update(id(_unshared(c)) for c in inner.children() if id(_unshared(c)) in dep)
     return [n for n in nodes if id(n) in cut]
 
 

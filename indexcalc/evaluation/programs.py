@@ -24,7 +24,9 @@ from ..core.elementwise import rule
 from .memory import guard
 from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scan, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          MatrixFunction, Solve)
+from .linalg_steps import matrix_function_step, solve_step
 from .spectral_steps import decomposition_step
 from .scan_steps import body_plans, scan_step
 from .straight_line import identity, interpret, program_function
@@ -252,6 +254,8 @@ BUILDERS: dict[type, Callable] = {
     Concat: concat_step,
     TriMask: trimask_value,
     Decomposition: decomposition_step,
+    Solve: solve_step,
+    MatrixFunction: matrix_function_step,
     Scan: _scan_step,
 }
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..frontend import arithmetic, axes, extrema, matrices, spectral, statistics
+from ..frontend import arithmetic, axes, extrema, linalg, matrices, spectral, statistics
+from ..core.matrix_functions import matrix_function
 from ..core.elementwise import PUBLIC
 from ..core.nodes import Expr
 
@@ -69,6 +70,14 @@ FUNCTIONS: dict[str, Fn] = {
     "reshape": Fn(matrices.reshape, (_X,), "dim"),
     "einsum": Fn(arithmetic.einsum, (("subscripts", "str", True),), "expr"),
     **{name: Fn(partial(spectral.part_by_name, name)) for name in spectral.PARTS_BY_NAME},
+    **{name: Fn(getattr(linalg, name)) for name in ("pinv", "cholesky", "expm", "sqrtm", "logm")},
+    **{name: Fn(getattr(linalg, name), (("a", "expr", True), ("b", "expr", True)))
+       for name in ("solve", "lstsq")},
+    "matrix_power": Fn(linalg.matrix_power, (_X, ("k", "int", True))),
+    # the Fréchet derivatives as matrix forms print them: L_exp(A, E)
+    **{matrix_function(fn).frechet_text: Fn(linalg.frechet(fn), (("a", "expr", True),
+                                                                ("e", "expr", True)))
+       for fn in ("expm", "sqrtm", "logm")},
 }
 ELEMENTWISE = frozenset(PUBLIC)
 

@@ -14,6 +14,7 @@ from ..core.dim_meeting import meet
 from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ShapeError
 from ..core.nodes import Expr, LogSumExp, Softmax
+from ..core.solve_rewrite import solve_inverses
 from .arithmetic import apply, as_expr, einsum, mul
 from .spectral import matrix_norm
 
@@ -127,7 +128,7 @@ def matmul(a: Any, b: Any) -> Expr:
                          f"(first axis of the right operand)")
     out = la[:-1] + lb[1:]
     dims = {i: a.shape[0], k: ka, j: b.shape[-1]}
-    return product([(a, la), (b, lb)], out, dims)
+    return solve_inverses(product([(a, la), (b, lb)], out, dims))  # inv(A) @ B: a solve
 
 
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Expr:

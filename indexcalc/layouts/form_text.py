@@ -7,6 +7,8 @@ products (juxtaposition, ``∘``, ``⊗``, scalar factors) > sums.
 
 from __future__ import annotations
 
+from ..core.matrix_functions import matrix_function
+
 import unicodedata
 
 from ..core.elementwise import rule
@@ -64,6 +66,8 @@ def _text_unary(n: Unary, kids, _):
         return f"{rule(fn).text}({kid[0]})", ATOM
     if n.op in ("tril", "triu"):
         return f"{n.op}({kid[0]}{f', {n.param}' if n.param else ''})", ATOM
+    if n.op == "mfunc":
+        return f"{matrix_function(n.param).text}({kid[0]})", ATOM
     if n.op == "unvec":
         return f"unvec{'' if n.param[0] == 'col' else '_row'}({kid[0]})", ATOM
     if n.op == "spectral":  # a part of eigh/svd: eigvecsh(A), svdvals(A), …
@@ -99,6 +103,8 @@ def _powers(n: Nary, parts: list[str], latex: bool) -> list[str]:
 
 
 def _text_nary(n: Nary, kids, _):
+    if n.op.startswith("frechet:"):  # L_exp(A, E)
+        return f"{matrix_function(n.op[8:]).frechet_text}({kids[0][0]}, {kids[1][0]})", ATOM
     parts = [_wrap(k, POST) for k in kids]
     if n.op == "matmul":
         return " ".join(_powers(n, parts, False)), PROD
@@ -217,6 +223,8 @@ def _latex_unary(n: Unary, kids, _):
         return rf"\operatorname{{{DECOMPOSITION_CALLS[n.param]}}}\left({kid[0]}\right)", ATOM
     if n.op in ("softmax", "logsumexp", "max") and n.param is not None:
         return rf"{_LATEX_CALLS[n.op]}_{{{n.param}}}\left({kid[0]}\right)", ATOM
+    if n.op == "mfunc":
+        return rf"{matrix_function(n.param).latex}\left({kid[0]}\right)", ATOM
     if n.op in ("tril", "triu"):
         k = f", {n.param}" if n.param else ""
         return rf"\operatorname{{{n.op}}}\left({kid[0]}{k}\right)", ATOM
@@ -227,6 +235,9 @@ def _latex_unary(n: Unary, kids, _):
 
 
 def _latex_nary(n: Nary, kids, _):
+    if n.op.startswith("frechet:"):  # L_{exp}(A, E)
+        head = matrix_function(n.op[8:]).frechet_latex
+        return rf"{head}\left({kids[0][0]}, {kids[1][0]}\right)", ATOM
     if n.op in _BLOCKS:
         return r"\left[" + _BLOCKS[n.op].join(k[0] for k in kids) + r"\right]", ATOM
     parts = [_wrap(k, POST, True) for k in kids]

@@ -7,6 +7,8 @@ place is a wrong shape. A named subexpression is computed from its definition, o
 
 from __future__ import annotations
 
+from ..evaluation.linalg_steps import numpy_frechet, numpy_matrix_function
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +106,7 @@ _UNARY_EVAL: dict[str, Callable] = {
     "spectral": lambda a, n, ctx: ctx.shaped(numpy_part(*n.param, a), n.shape),
     "tril": lambda a, n, ctx: np.tril(a, n.param),
     "triu": lambda a, n, ctx: np.triu(a, n.param),
+    "mfunc": lambda a, n, ctx: numpy_matrix_function(n.param)(a),
     "unvec": lambda a, n, ctx: a.reshape(ctx.size(n.shape[0]), ctx.size(n.shape[1]),
                                          order="F" if n.param[0] == "col" else "C"),
 }
@@ -127,6 +130,8 @@ def _eval_explicit(n: Explicit, kids, ctx: EvalContext) -> np.ndarray:
 
 
 def _eval_nary(n: Nary, kids, ctx):
+    if n.op.startswith("frechet:"):
+        return numpy_frechet(n.op[8:])(*kids)
     if n.op in ("vcat", "hcat"):
         return np.concatenate(kids, axis=0 if n.op == "vcat" else 1)
     out = kids[0]

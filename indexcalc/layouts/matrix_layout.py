@@ -28,7 +28,8 @@ from .product_reading import read_product
 from .reassociation import reassociate
 from ..core.nodes import Decomposition
 from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
-                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
+                          Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
+                          MatrixFunction, Solve)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
 from ..core.coercion import as_expr
@@ -235,6 +236,28 @@ def _max(n: Max, kids: list, s: Scope) -> Form:
     return unary("max", kids[0], s.shape(n), n.axes[0] % 2)
 
 
+def _solve(n: Solve, kids: list, s: Scope) -> Form:
+    """``A⁻¹ B``: the textbook form of a solve (evaluated, like the expression, by a solve)."""
+    if n.a.ndim != 2:
+        raise LayoutError(f"a solve of a stack of matrices {n.a.shape} has no matrix form; str() "
+                          "shows it in index notation")
+    a = kids[0]
+    inverse = transpose(unary("inv", a.arg)) if isinstance(a, Unary) and a.op == "T" \
+        else unary("inv", a)  # (Aᵀ)⁻¹ prints A⁻ᵀ
+    # read as the product Σ_j A⁻¹[i,j] B[j,…], so a vector B follows the vectors= convention
+    rest = tuple(range(2, 1 + n.b.ndim))
+    dims = (n.a.shape[-1], n.a.shape[-1]) + n.b.shape[1:]
+    return read_product([(inverse, (0, 1)), (kids[1], (1,) + rest)], (0,) + rest, dims, 1.0,
+                        s.mode, s.normalized, s.notes)
+
+
+def _matrix_function(n: MatrixFunction, kids: list, s: Scope) -> Form:
+    """``expm(A)``; a Fréchet derivative as the named operator ``L_exp(A, E)``."""
+    if n.direction is not None:
+        return Nary("frechet:" + n.fn, tuple(kids), s.shape(n))
+    return unary("mfunc", kids[0], s.shape(n), n.fn)
+
+
 #: One row per node type (``NODE_TYPES``): ``(node, the children's forms, scope) -> Form``.
 BUILD = {
     Tensor: lambda n, kids, s: Leaf(n.name, s.shape(n), n),
@@ -258,6 +281,8 @@ BUILD = {
     Concat: _concat,
     TriMask: _trimask,
     Decomposition: lambda n, kids, s: unary("spectral", kids[0], s.shape(n), (n.kind, n.part)),
+    Solve: _solve,
+    MatrixFunction: _matrix_function,
     Scan: lambda n, kids, s: scan_form(n, s, build_form),
 }
 

@@ -19,7 +19,8 @@ from ..core.dims import format_shape
 from ..core.nodes import DECOMPOSITION_CALLS, Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
-                          format_spec)
+                          format_spec, MatrixFunction, Solve)
+from ..core.matrix_functions import matrix_function
 from ..core.nodes import Scan
 from .recurrence_rules import scan_rule
 
@@ -119,6 +120,8 @@ def _kind(node: Expr, aliases) -> str:
         return "loose" if summed or node.coef != 1.0 else "juxt"
     if isinstance(node, Apply) and node.fn == "power":
         return "power"
+    if isinstance(node, Solve):  # Σ_j A⁻¹[i,j] B[j,k]
+        return "loose"
     return "atom"
 
 
@@ -328,6 +331,35 @@ def _decomposition(node: Decomposition, sub, style: Style) -> str:
     return f"{start}{sub(node.arg)}{end}"
 
 
+def _solve(node: Solve, names, ctx):
+    """A solve in its textbook form, the inverse it stands for: ``Σ_j A⁻¹[i,j] B[j,k]``."""
+    nb = node.a.ndim - 2
+    (j,) = ctx.bind([node.a.shape[-1]])
+    batch = tuple(names[:nb])
+    a, at = node.a, (names[nb], j)
+    if isinstance(a, Product) and len(a.factors) == 1 and a.coef == 1.0 and a.ndim == 2 \
+            and a.factors[0][1] == a.out[::-1]:  # solve(Aᵀ, B): A⁻¹[j,i] B[j,k]
+        a, at = a.factors[0][0], (j, names[nb])
+    inverse = [(Inverse(a), batch + at)]
+    return [ctx.style.sigma([j])] + inverse + [ctx.style.times] + \
+        _child(node.b, batch + (j,) + tuple(names[nb + 1:]), ctx, ("loose",)), [j]
+
+
+def _matrix_function(node: MatrixFunction, names, ctx):
+    """``expm(A)[i,j]``; the Fréchet derivative ``L_exp(A, p,q ↦ E[p,q,r])[i,j]``."""
+    row = matrix_function(node.fn)
+    body, bound = _closed(node.arg, ctx)
+    if node.direction is None:
+        start, end = ctx.style.call(row.text)
+        return [start] + body + [end + ctx.style.indexed("", ctx.idx(names))], bound
+    start, end = ctx.style.call(row.frechet_text)
+    p, q = ctx.bind(node.shape[:2])
+    direction = [", " + ",".join((p, q)) + ctx.style.mapsto,
+                 (node.direction, (p, q) + tuple(ctx.idx(names[2:])))]
+    return [start] + body + direction + [end + ctx.style.indexed("", ctx.idx(names[:2]))], \
+        list(bound) + [p, q]
+
+
 #: One printing rule per node type (``NODE_TYPES``), for text and LaTeX alike (the style differs):
 #: ``(node, index names, context) -> (pieces, bound names)``; a piece is text or
 #: ``(child, its index names)``.
@@ -353,5 +385,7 @@ RULES: dict[type, Callable] = {
     Concat: _whole(_concat),
     TriMask: _whole(_trimask),
     Decomposition: _whole(_decomposition),
+    Solve: _solve,
+    MatrixFunction: _matrix_function,
     Scan: scan_rule,
 }

@@ -10,6 +10,8 @@ fixed set of commands is ever written, and braces always balance.
 
 from __future__ import annotations
 
+from ..core.matrix_functions import MATRIX_FUNCTIONS
+
 import re
 
 import numpy as np
@@ -21,6 +23,8 @@ from ..core.coercion import as_expr
 
 _SINGLE = re.compile(r"[A-Za-z]'*\Z")  # one letter and primes: written without commas
 _CALLS = {"det": r"\det"}
+_CALLS.update({r.text: r.latex for r in MATRIX_FUNCTIONS.values()})  # expm(A) is \exp(A)
+_CALLS.update({r.frechet_text: r.frechet_latex for r in MATRIX_FUNCTIONS.values()})
 
 
 def latex_name(name: str) -> str:
