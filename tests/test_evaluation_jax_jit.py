@@ -24,9 +24,18 @@ def x64():
     jax.config.update("jax_enable_x64", before)
 
 
+#: the matrix functions JAX has no function for (jax.scipy.linalg has no logm, and its sqrtm
+#: runs on the CPU only): refused by name on this backend
+NOT_ON_JAX = {"sqrtm", "logm"}
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_jitted_program_equals_numpy(case, x64):
     expr, var = CASES[case]
+    if case in NOT_ON_JAX:
+        with pytest.raises(ic.IndexcalcError, match=f"{case} is not available on the jax backend"):
+            ic.compile(expr, backend="jax", jit=True)(**_values(expr))
+        return
     for e in (expr, ic.diff(expr, var)):
         values = _values(e)
         want = ic.compile(e)(**values)

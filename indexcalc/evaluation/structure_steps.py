@@ -37,7 +37,31 @@ def index_step(node: Index, ctx: Any) -> Callable:
     """``a[spec]`` (a view for NumPy)."""
     _check_named(node, node.arg.shape, ctx.sizes)
     where = _numpy_index(node.spec)
+    if ctx.ns.name == "torch" and any(item[0] == "s" and item[3] < 0 for item in node.spec):
+        return _torch_reversed_slices(node, where, ctx)
     return _on_backend(lambda a: a[where], ctx)
+
+
+def _torch_reversed_slices(node: Index, where: tuple, ctx: Any) -> Callable:
+    """torch tensors take no negative slice step (``X[::-2]``): those axes are gathered by
+    ``index_select`` with the indices NumPy's slice would read, the rest sliced as usual."""
+    torch = ctx.ns.xp
+    gathers, plain, axis = [], list(where), 0
+    for k, item in enumerate(node.spec):
+        if item[0] == "n":
+            continue
+        if item[0] == "s" and item[3] < 0:
+            size = dim_size(node.arg.shape[axis], ctx.sizes)
+            gathers.append((axis, list(range(*slice(*item[1:]).indices(size)))))
+            plain[k] = slice(None)
+        axis += 1
+    plain = tuple(plain)
+
+    def run(a):
+        for ax, idx in gathers:
+            a = torch.index_select(a, ax, torch.tensor(idx, dtype=torch.long, device=a.device))
+        return a[plain]
+    return run
 
 
 def scatter_step(node: Scatter, ctx: Any) -> Callable:
@@ -47,6 +71,15 @@ def scatter_step(node: Scatter, ctx: Any) -> Callable:
     if ctx.ns.name == "jax":  # a functional update: traceable by jax.jit, never read back
         xp = ctx.ns.xp
         return lambda v: xp.zeros(shape, dtype=xp.result_type(v, dtype)).at[where].set(v)
+    if ctx.ns.name == "torch":  # written through flat positions (torch slices take no step < 0)
+        torch = ctx.ns.xp
+        positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[where].ravel()
+
+        def write(v):
+            out = torch.zeros(int(np.prod(shape)), dtype=v.dtype, device=v.device)
+            out[torch.from_numpy(positions).to(v.device)] = v.reshape(-1)
+            return out.reshape(shape)
+        return write
 
     def run(v):
         out = np.zeros(shape, dtype=np.result_type(v, dtype))
