@@ -111,6 +111,15 @@ ROWS = [
     ("reshape(x, np.array(-1)) as NumPy reads it", lambda: ic.reshape(x, np.array(-1)), None),
     ("str of a 4,000-deep nest of sums over one dimension",
      lambda: str(_rnn(4000)), None),
+    # red team of issues 15/17: a matrix power in matrix notation looped once per factor (hung)
+    ("parse A^99999999999999999999 (matrix notation)",
+     lambda: ic.parse("A^99999999999999999999", {"A": "n n"}, notation="matrix"), None),
+    ("parse 2^99999999999999999999 (matrix notation)",
+     lambda: ic.parse("2^99999999999999999999", {}, notation="matrix"), ic.ParseError),
+    # pinv(tall='no') was read as truthy: a wide matrix got the tall formula
+    ("pinv(W, tall='no')", lambda: ic.pinv(ic.Tensor("W", "p q"), tall="no"), ic.IndexcalcError),
+    ("pinv of a 3 × 5 matrix with tall=True",
+     lambda: ic.pinv(ic.Tensor("W", (3, 5)), tall=True), ic.IndexcalcError),
 ]
 
 
@@ -149,3 +158,22 @@ def test_a_nearly_symmetric_value_is_accepted():
         f(S=a)
     with pytest.raises(ic.BindingError):
         f(S=a)
+
+
+def test_matrix_notation_powers_match_numpy():
+    """``A^k`` in matrix notation is numpy's matrix power (now built with shared squarings), and a
+    number's power stays a number."""
+    a = np.random.default_rng(4).normal(size=(4, 4)) / 2
+    for k in (1, 2, 3, 5, 8):
+        got = ic.parse(f"A^{k}", {"A": "n n"}, notation="matrix").evaluate(A=a)
+        np.testing.assert_allclose(got, np.linalg.matrix_power(a, k), rtol=1e-12, atol=1e-12)
+    assert float(ic.parse("-2^3", {}, notation="matrix").evaluate()) == -8.0
+
+
+def test_pinv_with_tall_given_for_named_sizes_matches_numpy():
+    w = np.random.default_rng(5).normal(size=(3, 5))
+    W = ic.Tensor("W", "p q")
+    np.testing.assert_allclose(ic.pinv(W, tall=False).evaluate(W=w), np.linalg.pinv(w),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ic.pinv(W, tall=np.bool_(True)).evaluate(W=w.T),
+                               np.linalg.pinv(w.T), rtol=1e-10, atol=1e-12)

@@ -15,7 +15,7 @@ from ..core.dims import dim_mul
 from ..core.elementwise import RULES, apply
 from ..core.nodes import Expr, zero
 from ..errors import ParseError
-from ..frontend import arithmetic, axes, extrema, matrices, shaping
+from ..frontend import arithmetic, axes, extrema, linalg, matrices, shaping
 from .matrix_syntax import Node
 
 #: Elementwise functions by the name indexcalc prints (``σ``, ``σ'``) and by their own.
@@ -59,13 +59,17 @@ class ValueBuilder:
         if k == "rpow":
             return n.args[1] ** kids[0]
         if k == "mpow":
-            out = kids[0]
             if n.args[1] < 1:
                 raise self.fail(n, "a matrix power takes a whole number ≥ 1 (X^-1 is the "
                                    "inverse, X^∘p the elementwise power)", ParseError)
-            for _ in range(n.args[1] - 1):
-                out = axes.matmul(out, kids[0])
-            return out
+            # shared squarings: A^99999999999999999999 is ~67 products, not a loop of 10^20
+            if not isinstance(kids[0], Expr):
+                try:
+                    return float(kids[0]) ** n.args[1]  # a number: 2^3
+                except OverflowError:
+                    raise self.fail(n, "this power of a number overflows a float",
+                                    ParseError) from None
+            return linalg.matrix_power(kids[0], n.args[1])
         if k == "hpow":
             return arithmetic.power(kids[0], n.args[1])
         if k == "logdet":

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numpy as np
+
 from ..core.algebra import fresh_labels, product
 from ..core.dims import dims_equal, format_shape
 from ..core.nodes import Delta, Expr, Inverse, MatrixFunction, Shared, Solve
@@ -107,6 +109,13 @@ def pinv(a: Any, tall: bool | None = None) -> Expr:
     """
     a = _matrix(a, "pinv")
     m, n = a.shape
+    if tall is not None and not isinstance(tall, (bool, np.bool_)):
+        raise IndexcalcError(f"pinv: tall must be True (m ≥ n), False or None, got "
+                             f"{type(tall).__name__} {tall!r}")
+    if tall is not None and isinstance(m, int) and isinstance(n, int) and m != n \
+            and bool(tall) != (m > n):
+        raise IndexcalcError(f"pinv: tall={bool(tall)} contradicts the shape {format_shape(a.shape)}; "
+                             "leave tall out for int sizes")
     if tall is None:
         if isinstance(m, int) and isinstance(n, int):
             tall = m >= n
