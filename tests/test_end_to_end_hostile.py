@@ -120,6 +120,21 @@ ROWS = [
     ("pinv(W, tall='no')", lambda: ic.pinv(ic.Tensor("W", "p q"), tall="no"), ic.IndexcalcError),
     ("pinv of a 3 × 5 matrix with tall=True",
      lambda: ic.pinv(ic.Tensor("W", (3, 5)), tall=True), ic.IndexcalcError),
+    # ic.compare let TypeError/ValueError out of numpy, and rtol=-1 or nan matched nothing
+    ("compare(..., seed='a')", lambda: ic.compare("2 x", ic.diff(ic.sum(x * x), x), seed="a"),
+     ic.IndexcalcError),
+    ("compare(..., seed=-1)", lambda: ic.compare("2 x", ic.diff(ic.sum(x * x), x), seed=-1),
+     ic.IndexcalcError),
+    ("compare(..., rtol='1')", lambda: ic.compare("2 x", ic.diff(ic.sum(x * x), x), rtol="1"),
+     ic.IndexcalcError),
+    ("compare(..., rtol=nan)",
+     lambda: ic.compare("2 x", ic.diff(ic.sum(x * x), x), rtol=float("nan")), ic.IndexcalcError),
+    ("compare(..., rtol=-1)", lambda: ic.compare("2 x", ic.diff(ic.sum(x * x), x), rtol=-1),
+     ic.IndexcalcError),
+    # values that are nan everywhere made every candidate "equal"
+    ("compare a wrong candidate at nan values",
+     lambda: ic.compare("3 x", ic.grad(ic.sum(x * x), x), x=np.full(3, np.nan)),
+     ic.IndexcalcError),
 ]
 
 
@@ -177,3 +192,9 @@ def test_pinv_with_tall_given_for_named_sizes_matches_numpy():
                                rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ic.pinv(W, tall=np.bool_(True)).evaluate(W=w.T),
                                np.linalg.pinv(w.T), rtol=1e-10, atol=1e-12)
+
+
+def test_compare_still_tells_a_wrong_candidate_at_finite_values():
+    g = ic.grad(ic.sum(x * x), x)
+    assert not ic.compare("3 x", g, x=np.arange(1.0, 4.0))
+    assert ic.compare("2 x", g, x=np.arange(1.0, 4.0), rtol=0).verdict == "equal"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from math import prod
+import numbers
+from math import isfinite, prod
 from typing import Any
 
 import numpy as np
@@ -118,6 +119,11 @@ def compare(candidate: Any, derivative: Any, /, *, shapes: Mapping[str, Any] | N
         raise IndexcalcError("compare: the second argument is the derivative (what ic.diff, "
                              "ic.grad or ic.jacobian returns), got "
                              f"{type(derivative).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise IndexcalcError(f"compare: seed must be an int ≥ 0, got {seed!r:.60}")
+    if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not isfinite(rtol) \
+            or rtol < 0:
+        raise IndexcalcError(f"compare: rtol must be a finite number ≥ 0, got {rtol!r:.60}")
     names = {t.name: t for t in [*tensors_of(derivative), derivative.wrt]}
     expr, orient = _candidate(candidate, names, shapes)
     sizes = _sizes([*names.values(), *tensors_of(expr)], values)
@@ -133,6 +139,10 @@ def compare(candidate: Any, derivative: Any, /, *, shapes: Mapping[str, Any] | N
         C = np.asarray(evaluate(expr, **witness), dtype=float)
     C2 = C.reshape(1 if orient[0] is None else -1, 1 if orient[1] is None else -1) \
         if C.ndim < 2 else C
+    if D.size and not np.isfinite(D).any():
+        raise IndexcalcError("compare: the derivative is nowhere finite at these values (nan or "
+                             "inf in every entry), so they tell nothing; give finite values, or "
+                             "other ones")
     targets = _layouts(D, derivative.out_ndim)
     best, nearest = np.inf, ""
     for sign, flip, verdict in RELATIONS:    # equal in any layout first, then a transpose, ...
