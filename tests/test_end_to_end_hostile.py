@@ -135,6 +135,10 @@ ROWS = [
     ("compare a wrong candidate at nan values",
      lambda: ic.compare("3 x", ic.grad(ic.sum(x * x), x), x=np.full(3, np.nan)),
      ic.IndexcalcError),
+    # a where clause that defined a name twice silently read the last definition
+    ("parse a where clause defining z1 twice",
+     lambda: ic.parse("z1\nwhere\n  z1 = A\n  z1 = B", {"A": "n n", "B": "n n"},
+                      notation="matrix"), ic.ParseError),
 ]
 
 

@@ -399,6 +399,9 @@ def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:
         if not eq or not name.strip().isidentifier():
             raise located(text, (offset, offset + max(len(line), 1)),
                           "a where clause defines names, one a line: z1 = ...")
+        if any(name.strip() == seen for seen, _, _ in defs):
+            raise located(text, (offset, offset + len(name)),
+                          f"{name.strip()} is defined twice in the where clause")
         defs.append((name.strip(), body, offset + len(name) + 1))
         offset += len(line) + 1
     return main, defs
