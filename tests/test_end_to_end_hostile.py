@@ -202,3 +202,13 @@ def test_compare_still_tells_a_wrong_candidate_at_finite_values():
     g = ic.grad(ic.sum(x * x), x)
     assert not ic.compare("3 x", g, x=np.arange(1.0, 4.0))
     assert ic.compare("2 x", g, x=np.arange(1.0, 4.0), rtol=0).verdict == "equal"
+
+
+def test_the_size_hint_for_a_ones_matrix_is_a_formula_that_reads():
+    """𝟙's hint named ``I_n`` (and ``𝟙_n`` does not read): it names the ones matrix's own form."""
+    shapes = {"A": "n n"}
+    with pytest.raises(ic.ShapeError, match="1_m 1_nᵀ"):
+        ic.parse("A 𝟙", shapes, notation="matrix")
+    a = np.arange(16.0).reshape(4, 4)
+    got = ic.parse("A 1_n 1_nᵀ", shapes, notation="matrix").evaluate(A=a)
+    np.testing.assert_allclose(got, a @ np.ones((4, 4)))

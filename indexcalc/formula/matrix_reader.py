@@ -178,7 +178,7 @@ class _Reading(ValueBuilder):
         for n in order:
             if any(isinstance(d, Var) for d in self.solver.shape(self.shape(n))):
                 written = self.text[n.span[0]:n.span[1]]
-                like = {"1": "1_n", "0": "0_n"}.get(written[:1], "I_n")
+                like = {"1": "1_n", "0": "0_n", "𝟙": "1_m 1_nᵀ"}.get(written[:1], "I_n")
                 raise self.fail(n, f"the size of {written} cannot be inferred from what it "
                                    f"meets; write it with a subscript, like {like}")
         for n, _ in self.solver.waiting:
