@@ -183,3 +183,21 @@ def test_any_text_parses_or_is_refused_with_an_indexcalc_error(parts):
         return
     assert isinstance(e, ic.Expr)
     e.evaluate(**VALUES)   # what parsed evaluates
+
+
+def test_a_scalar_power_that_is_no_whole_number_reads_back():
+    # to_matrix prints a scalar's power as s^-0.5 (round-trip seed 100 without the CI profile):
+    # a number's power, refused on a matrix (whose elementwise power is X^∘p)
+    f = ic.parse("(xᵀ x + 0.5)^-0.5", {"x": "n"}, notation="matrix")
+    v = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(f.evaluate(x=v), (v @ v + 0.5) ** -0.5, rtol=1e-14)
+    assert ic.parse("A^2", {"A": "n n"}, notation="matrix").shape == ("n", "n")
+    with pytest.raises(ic.ShapeError, match="X\\^∘p"):
+        ic.parse("A^-0.5", {"A": "n n"}, notation="matrix")
+
+
+def test_a_where_clause_cannot_redefine_a_declared_tensor():
+    # "A where A = B" read as B, silently (red team)
+    with pytest.raises(ic.ParseError, match="declared tensor"):
+        ic.parse("A\nwhere\n  A = B", {"A": "n n", "B": "n n"}, notation="matrix")
+    assert ic.parse("z1\nwhere\n  z1 = B", {"B": "n n"}, notation="matrix").shape == ("n", "n")

@@ -81,6 +81,10 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
     main, defs = split_where(text)
     parts = []
     for name, _, start in defs:
+        if name in names:  # a definition would silently stand in for the declared tensor
+            raise located(text, (text.rfind("\n", 0, start) + 1, start - 1),
+                          f"the where clause defines {name!r}, which is a declared tensor; "
+                          "name the definition differently (z1, z2, …)")
         stop = text.find("\n", start)
         parts.append((name, start, None if stop < 0 else stop))
     return _Reading(text, names, vectors).read([*parts, (None, 0, len(main))], expect)
@@ -126,7 +130,7 @@ def _children(n: Node) -> tuple:
         return n.args[1]
     if n.kind == "block":
         return tuple(x for row in n.args for x in row)
-    if n.kind in ("T", "inv", "hpow", "mpow", "logdet", "rpow"):
+    if n.kind in ("T", "inv", "hpow", "mpow", "npow", "logdet", "rpow"):
         return (n.args[0],)
     if n.kind in ("matmul", "hadamard", "hdiv", "kron"):
         return n.args
@@ -246,6 +250,10 @@ class _Reading(ValueBuilder):
             return self.square(n, kids[0], "a square matrix is needed")
         if k in ("hpow", "rpow"):
             return kids[0]
+        if k == "npow":  # s^-0.5: a number's power only (X^∘p is a matrix's elementwise power)
+            self.solver.unify_shapes(kids[0], (None, None), n, "x^p with p not a whole number ≥ 1 "
+                                     "(a scalar's power; X^∘p for an elementwise power)")
+            return (None, None)
         if k == "logdet":
             self.square(n, kids[0], "a square matrix is needed")
             return (None, None)

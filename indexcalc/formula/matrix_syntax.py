@@ -5,7 +5,8 @@ every node a shape and :mod:`.matrix_reader` builds the expression. Grammar, loo
 
     sum      := ["−"] product (("+" | "−") product)*
     product  := postfix (("∘" | "⊗" | "⊘" | "*" | "@" | ".*" | "./" | juxtaposition) postfix)*
-    postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*
+    postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*   (^p: p whole for a
+                matrix power; any number for a scalar's power)
     atom     := number | name | name[slice] | I | I_n | 1 | 1_n | 0 | 0_n | K_(m,n) | f(sum, ...)
               | "(" sum ")" | "[" sum ("," sum)* (";" ...)* "]" | "log|det(" sum ")|"
 
@@ -43,7 +44,8 @@ _TOKEN = re.compile(r"""
   | (?P<inverse>⁻¹)
   | (?P<ascii_post>\^\s*(?:T\b|\{\s*T\s*\}|\(\s*-\s*1\s*\)|\{\s*-\s*1\s*\}|-\s*1(?![\d.])))
   | (?P<hpow>\^\s*∘\s*(?:\(\s*""" + _NUMBER + r"""\s*\)|""" + _NUMBER + r"""))
-  | (?P<mpow>\^\s*(?:\(\s*\d+\s*\)|\d+))
+  | (?P<mpow>\^\s*(?:\(\s*\d+\s*\)|\d+)(?![\d.eE]))
+  | (?P<npow>\^\s*(?:\(\s*""" + _NUMBER + r"""\s*\)|""" + _NUMBER + r"""))
   | (?P<spow>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
   | (?P<rpow>\^\s*∘)
   | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
@@ -63,7 +65,7 @@ EXPLICIT = ("index notation (Σ, ↦, δ, mat_col[i j | k l](…), [ … ]_(i,j)
 @dataclass(frozen=True)
 class Node:
     """A node of the tree: ``kind`` (``name``, ``number``, ``ones``, ``zero``, ``identity``,
-    ``commutation``, ``slice``, ``T``, ``inv``, ``hpow``, ``mpow``, ``matmul``, ``hadamard``,
+    ``commutation``, ``slice``, ``T``, ``inv``, ``hpow``, ``mpow``, ``npow``, ``matmul``, ``hadamard``,
     ``hdiv``, ``kron``, ``add``, ``call``, ``block``, ``logdet``), its ``args`` and its ``span``
     (start, end) in the text."""
 
@@ -210,6 +212,9 @@ class Parser:
                 node = Node("hpow", (node, p), span)
             elif t[0] == "mpow":
                 node = Node("mpow", (node, int(re.sub(r"[\s^()]", "", t[1]))), span)
+            elif t[0] == "npow":   # s^-0.5: a number's power (what indexcalc prints for a scalar)
+                p = float(re.sub(r"[\s^()]", "", t[1]).replace("−", "-"))
+                node = Node("npow", (node, p), span)
             elif t[0] == "spow":   # S⁵: what indexcalc prints for a run of one matrix
                 node = Node("mpow", (node, int(t[1].translate(_FROM_SUPER))), span)
             elif t[0] == "rpow":   # 2^∘v: a number's elementwise power of v

@@ -72,6 +72,11 @@ class ValueBuilder:
             return linalg.matrix_power(kids[0], n.args[1])
         if k == "hpow":
             return arithmetic.power(kids[0], n.args[1])
+        if k == "npow":
+            if isinstance(kids[0], Expr) and kids[0].ndim > 0:
+                raise self.fail(n, "x^p with p not a whole number ≥ 1 is a scalar's power; write "
+                                   "X^∘p for the elementwise power", ParseError)
+            return arithmetic.power(kids[0], n.args[1])
         if k == "logdet":
             return matrices.logdet(kids[0])
         if k == "add":
