@@ -106,3 +106,17 @@ def test_refusals_name_the_culprit():
         ic.to_python(ic.diff(x, x), backend="torch")  # δ[n,n']: no input carries n
     fn, _ = load(ic.diff(x, x), n=3)  # its size given: the module embeds it
     np.testing.assert_array_equal(fn().numpy(), np.eye(3))
+
+
+def test_a_function_whose_second_derivative_is_refused_still_exports_its_gradient():
+    # expm's Fréchet derivative has no derivative by A in indexcalc: the whole module was refused
+    # (red team); now the gradient is exported and only torch's double backward says why not
+    A, C = ic.tensors("A[3,3] C[3,3]")
+    namespace: dict = {}
+    exec(ic.to_python(ic.sum(C * ic.expm(A)), backend="torch", name="f"), namespace)
+    a = torch.tensor(np.random.default_rng(0).normal(size=(3, 3)) * 0.3, requires_grad=True)
+    c = torch.tensor(np.random.default_rng(1).normal(size=(3, 3)))
+    assert torch.autograd.gradcheck(lambda a: namespace["f"](a, c), (a,))
+    (g,) = torch.autograd.grad(namespace["f"](a, c), a, create_graph=True)
+    with pytest.raises(RuntimeError, match="not in this module"):
+        g.sum().backward()
