@@ -111,6 +111,17 @@ ROWS = [
     ("reshape(x, np.array(-1)) as NumPy reads it", lambda: ic.reshape(x, np.array(-1)), None),
     ("str of a 4,000-deep nest of sums over one dimension",
      lambda: str(_rnn(4000)), None),
+    # red team 2: a TypeError escaped from iterating normalized=/names= in to_matrix
+    ("to_matrix(normalized=None)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=None),
+     ic.LayoutError),
+    ("to_matrix(normalized=3)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=3),
+     ic.LayoutError),
+    ("to_matrix(normalized=[a tensor])",
+     lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=[y]), ic.LayoutError),
+    ("to_matrix(names=None)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), names=None),
+     ic.LayoutError),
+    ("to_matrix(names=one named expression)",
+     lambda: ic.to_matrix(ic.grad(ic.sum(ic.tanh(x) * y), x), names=ic.tanh(x).named("t")), None),
 ]
 
 
@@ -149,3 +160,14 @@ def test_a_nearly_symmetric_value_is_accepted():
         f(S=a)
     with pytest.raises(ic.BindingError):
         f(S=a)
+
+
+def test_a_bare_string_of_normalized_names_is_one_name():
+    """normalized="yq" names a tensor yq; read letter by letter it declared Σ y = 1 (silently)."""
+    X, W, v, y_ = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+    g = ic.grad(-ic.sum(y_ * ic.log(ic.softmax(X @ W @ v))), W)
+    assumed = "assumes Σ y = 1"
+    assert not any(assumed in note for note in ic.to_matrix(g, normalized="yq").notes)
+    assert "sum(y)" in str(ic.to_matrix(g, normalized="yq"))
+    assert any(assumed in note for note in ic.to_matrix(g, normalized="y").notes)
+    assert any(assumed in note for note in ic.to_matrix(g, normalized=["y"]).notes)
