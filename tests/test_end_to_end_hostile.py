@@ -48,6 +48,12 @@ def _cli_check_huge() -> None:
         raise ic.IndexcalcError("the CLI refused (status 2)")
 
 
+def _cli(*argv: str) -> None:
+    """Run the CLI; its refusal (exit status 2) raised again as an IndexcalcError for the table."""
+    if main(list(argv)) == 2:
+        raise ic.IndexcalcError("the CLI refused (status 2)")
+
+
 #: (name, call, the IndexcalcError subclass expected, or None when the call must succeed)
 ROWS = [
     ("negative size", lambda: ic.diff(2 * x, x).evaluate(m=-3), ic.BindingError),
@@ -120,6 +126,13 @@ ROWS = [
      lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=[y]), ic.LayoutError),
     ("to_matrix(names=None)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), names=None),
      ic.LayoutError),
+    # red team 2: a second --shape/--let of one name silently replaced the first
+    ("CLI --shape x=n --shape x=m", lambda: _cli("diff", "sum(x)", "--wrt", "x", "--shape", "x=n",
+                                                 "--shape", "x=m"), ic.IndexcalcError),
+    ("CLI --shape x=n twice", lambda: _cli("diff", "sum(x)", "--wrt", "x", "--shape", "x=n",
+                                           "--shape", "x=n"), None),
+    ("CLI --let h twice", lambda: _cli("diff", "sum(h)", "--let", "h=x", "--let", "h=2*x",
+                                       "--wrt", "x", "--shape", "x=n"), ic.IndexcalcError),
     ("to_matrix(names=one named expression)",
      lambda: ic.to_matrix(ic.grad(ic.sum(ic.tanh(x) * y), x), names=ic.tanh(x).named("t")), None),
 ]
