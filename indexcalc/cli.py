@@ -255,6 +255,13 @@ def _with_lets(text: str, shapes: dict, lets: dict, what: str) -> Any:
 
 def _read(args: argparse.Namespace) -> tuple[Any, Any]:
     """The formula and the variable, with the ``--let`` intermediates and ``--names`` read."""
+    for flag, pairs in (("--shape", args.shape), ("--let", args.let)):
+        seen: dict[str, Any] = {}
+        for name, value in pairs:  # dict() kept the last silently: X="n d" then X=m read X[m]
+            if name in seen and seen[name] != value:
+                raise IndexcalcError(f"{flag} {name} is given twice ({seen[name]!r} and "
+                                     f"{value!r}); give it once")
+            seen[name] = value
     shapes = dict(args.shape)
     lets: dict[str, Named] = {}
     for name, text in args.let:  # in order: a later --let may use an earlier one

@@ -48,6 +48,12 @@ def _cli_check_huge() -> None:
         raise ic.IndexcalcError("the CLI refused (status 2)")
 
 
+def _cli(*argv: str) -> None:
+    """Run the CLI; its refusal (exit status 2) raised again as an IndexcalcError for the table."""
+    if main(list(argv)) == 2:
+        raise ic.IndexcalcError("the CLI refused (status 2)")
+
+
 #: (name, call, the IndexcalcError subclass expected, or None when the call must succeed)
 ROWS = [
     ("negative size", lambda: ic.diff(2 * x, x).evaluate(m=-3), ic.BindingError),
@@ -139,6 +145,24 @@ ROWS = [
     ("parse a where clause defining z1 twice",
      lambda: ic.parse("z1\nwhere\n  z1 = A\n  z1 = B", {"A": "n n", "B": "n n"},
                       notation="matrix"), ic.ParseError),
+    # red team 2: a TypeError escaped from iterating normalized=/names= in to_matrix
+    ("to_matrix(normalized=None)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=None),
+     ic.LayoutError),
+    ("to_matrix(normalized=3)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=3),
+     ic.LayoutError),
+    ("to_matrix(normalized=[a tensor])",
+     lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized=[y]), ic.LayoutError),
+    ("to_matrix(names=None)", lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), names=None),
+     ic.LayoutError),
+    # red team 2: a second --shape/--let of one name silently replaced the first
+    ("CLI --shape x=n --shape x=m", lambda: _cli("diff", "sum(x)", "--wrt", "x", "--shape", "x=n",
+                                                 "--shape", "x=m"), ic.IndexcalcError),
+    ("CLI --shape x=n twice", lambda: _cli("diff", "sum(x)", "--wrt", "x", "--shape", "x=n",
+                                           "--shape", "x=n"), None),
+    ("CLI --let h twice", lambda: _cli("diff", "sum(h)", "--let", "h=x", "--let", "h=2*x",
+                                       "--wrt", "x", "--shape", "x=n"), ic.IndexcalcError),
+    ("to_matrix(names=one named expression)",
+     lambda: ic.to_matrix(ic.grad(ic.sum(ic.tanh(x) * y), x), names=ic.tanh(x).named("t")), None),
 ]
 
 
@@ -212,3 +236,14 @@ def test_the_size_hint_for_a_ones_matrix_is_a_formula_that_reads():
     a = np.arange(16.0).reshape(4, 4)
     got = ic.parse("A 1_n 1_nᵀ", shapes, notation="matrix").evaluate(A=a)
     np.testing.assert_allclose(got, a @ np.ones((4, 4)))
+
+
+def test_a_bare_string_of_normalized_names_is_one_name():
+    """normalized="yq" names a tensor yq; read letter by letter it declared Σ y = 1 (silently)."""
+    X, W, v, y_ = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+    g = ic.grad(-ic.sum(y_ * ic.log(ic.softmax(X @ W @ v))), W)
+    assumed = "assumes Σ y = 1"
+    assert not any(assumed in note for note in ic.to_matrix(g, normalized="yq").notes)
+    assert "sum(y)" in str(ic.to_matrix(g, normalized="yq"))
+    assert any(assumed in note for note in ic.to_matrix(g, normalized="y").notes)
+    assert any(assumed in note for note in ic.to_matrix(g, normalized=["y"]).notes)

@@ -46,15 +46,31 @@ _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂v
 SHARE_ABOVE = 24
 
 
+def _names_of(keyword: str, given: Any, named: bool = False) -> tuple:
+    """``names=``/``normalized=`` as a tuple: one bare name or expression is one entry (a string
+    is not its letters: ``normalized="yq"`` must not declare ``y`` normalized)."""
+    if isinstance(given, (str, Expr)):
+        given = (given,)
+    try:
+        entries = tuple(given)
+    except TypeError:
+        entries = (given,)
+    if not named:
+        for n in entries:
+            if not isinstance(n, str):
+                raise LayoutError(f"normalized= takes tensor names (normalized=['y']), got {n!r:.60}")
+    return entries
+
+
 class Scope:
     """What a conversion knows: named subexpressions, the vector orientation, assumptions."""
 
     def __init__(self, expr: Expr, names: Iterable[Expr], mode: str, normalized: Iterable[str]):
         self.mode = mode
-        self.normalized = frozenset(normalized)
+        self.normalized = frozenset(_names_of("normalized", normalized))
         self.notes: list[str] = []
         self.named: dict[int, Named] = {}
-        extra = list(names)
+        extra = list(_names_of("names", names, named=True))
         for n in extra:
             if not isinstance(n, Named):
                 raise LayoutError(f"names= takes named expressions (expr.named('ŷ')), got {n!r}")
