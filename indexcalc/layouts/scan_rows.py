@@ -15,17 +15,9 @@ from typing import Any
 
 from ..core.nodes import Named, Scan
 from ..errors import LayoutError
-from ..rendering.recurrence_rules import at_time
+from ..rendering.recurrence_rules import at_time, carry_times
 from .form_text import to_text
 from .forms import Explicit, Form, Ref, definitions, transpose
-
-
-def _carry_times(node: Scan) -> tuple[str, str, str]:
-    if node.reverse:
-        steps = node.shape[0]
-        last = f"{steps - 1}" if isinstance(steps, int) else f"{steps}-1"
-        return "_{t-1}", "_t", "_{" + last + "}"
-    return "_t", "_{t-1}", "_{-1}"
 
 
 def _text(expr, aliases: dict, s: Any, build: Callable, flip: bool) -> str:
@@ -44,7 +36,7 @@ def scan_form(node: Scan, s: Any, build: Callable) -> Form:
     """The stacked values as a ``where`` definition that writes the recurrence."""
     flip = getattr(s, "layout", "denominator") == "numerator"
     mark = "ᵀ" if flip and node.carry.ndim else ""
-    new, old, first = _carry_times(node)
+    new, old, first = carry_times(node)
     carry = node.carry.name
     aliases = {node.carry: carry + old}
     aliases.update({p: at_time(name, lag) for (p, _), (name, lag) in zip(node.seqs, node.shown)})

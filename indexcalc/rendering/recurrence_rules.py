@@ -23,7 +23,7 @@ def at_time(base: str, lag: int) -> str:
     return base + ("_t" if lag == 0 else "_{t%+d}" % lag)
 
 
-def _carry_times(node: Scan) -> tuple[str, str, str]:
+def carry_times(node: Scan) -> tuple[str, str, str]:
     """How the new carry, the previous one and the one before the first step are subscripted."""
     if node.reverse:
         steps = node.shape[0]
@@ -35,7 +35,7 @@ def _carry_times(node: Scan) -> tuple[str, str, str]:
 def scan_rule(node: Scan, names, ctx):
     """``(pieces, bound names)`` of a scan at index ``names`` (see the module docs)."""
     s = ctx.style
-    new, old, first = _carry_times(node)
+    new, old, first = carry_times(node)
     carry = s.name(node.carry.name)
     ctx.aliases[node.carry] = carry + old
     for (p, _), (name, lag) in zip(node.seqs, node.shown):
