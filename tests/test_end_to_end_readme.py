@@ -24,7 +24,7 @@ def test_readme_has_exactly_the_two_setup_commands():
     commands = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     assert [c.strip() for c in commands] == [
         "pip install -e . && python examples/quickstart.py",
-        "pip install -e '.[test]' && pytest",
+        "pip install -e '.[test,docs,dask,linalg]' && pytest",
     ]
 
 
