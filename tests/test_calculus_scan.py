@@ -202,6 +202,7 @@ def test_explain_says_backpropagation_through_time():
 
 @pytest.mark.parametrize("backend", ["jax", "torch", "dask"])
 def test_backends_loop_too(backend):
+    pytest.importorskip(backend, reason=f"the {backend} extra is not installed")
     H, loss, (W, U, h0, xs) = _rnn(4)
     v = _values(4, seed=11)
     g = ic.grad(loss, U)

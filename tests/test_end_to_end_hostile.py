@@ -163,6 +163,13 @@ ROWS = [
                                        "--wrt", "x", "--shape", "x=n"), ic.IndexcalcError),
     ("to_matrix(names=one named expression)",
      lambda: ic.to_matrix(ic.grad(ic.sum(ic.tanh(x) * y), x), names=ic.tanh(x).named("t")), None),
+    # a fresh venv's boundary fuzz (dev profile): an array as parse's notation/vectors escaped as
+    # numpy's "truth value of an array is ambiguous" ValueError
+    ("parse(notation=an array)", lambda: ic.parse("x", {"x": "n"}, notation=np.ones(3)),
+     ic.ParseError),
+    ("parse(vectors=an array)", lambda: ic.parse("x", {"x": "n"}, vectors=np.ones(3)),
+     ic.ParseError),
+    ("parse(vectors=['row'])", lambda: ic.parse("x", {"x": "n"}, vectors=["row"]), ic.ParseError),
 ]
 
 

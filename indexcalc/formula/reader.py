@@ -115,9 +115,11 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
                   vectors: str = "column") -> tuple[Expr, tuple]:
     """:func:`parse`, and the value's orientation ``(rows, cols)`` as written (``None`` an
     absent axis; a Python formula's vector is a column, or a row with ``vectors="row"``)."""
-    if notation not in ("auto", "python", "matrix"):
+    if not isinstance(notation, str) or notation not in ("auto", "python", "matrix"):
         raise ParseError(f"parse: notation must be 'auto', 'python' or 'matrix', got "
                          f"{notation!r:.40}")
+    if not isinstance(vectors, str) or vectors not in ("column", "row"):
+        raise ParseError(f"parse: vectors must be 'column' or 'row', got {vectors!r:.40}")
     _checked_shapes(shapes)
     if notation == "matrix" or notation == "auto" and _matrix_only(formula):
         return read_matrix(formula, shapes, vectors)
