@@ -218,3 +218,12 @@ def _from_flat(flat: list) -> "Expr":
     for cls, fields in flat:
         built.append(cls(**{k: resolve(v) for k, v in fields.items()}))
     return built[-1]
+
+
+class _Unary(Expr):
+    """A node of one child, ``arg``."""
+
+    __slots__ = ("arg", "shape")
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)

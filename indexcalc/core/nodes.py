@@ -47,8 +47,10 @@ import numpy as np
 from .dims import Dim, dim_mul, dims_equal, format_shape, merge_pins, pin, total_meets
 from ..errors import IndexcalcError, ShapeError
 from .dims import parse_shape
-from .matrix_functions import matrix_function
-from .expr import Expr, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
+from .expr import Expr, _Unary, _brief, _intern, pins_of  # noqa: F401  (Expr, pins_of re-exported)
+from .linalg_nodes import (DECOMPOSITION_CALLS, DECOMPOSITION_PARTS, Decomposition,  # noqa: F401
+                           MatrixFunction, Solve, min_dim)
+from .scan_node import Scan
 
 class Tensor(Expr):
     """A variable: a name and a shape whose dimensions are ints or names.
@@ -248,13 +250,6 @@ class Sum(Expr):
         if not self.terms:
             return f"Zero{format_shape(self.shape)}"
         return "Sum(" + ", ".join(f"{c}*{_brief(t)}" for c, t in self.terms) + ")"
-
-
-class _Unary(Expr):
-    __slots__ = ("arg", "shape")
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.arg,)
 
 
 class Apply(_Unary):
@@ -562,168 +557,6 @@ class TriMask(Expr):
 #: ``gaps`` and ``inv_s`` are what the derivatives need (and refuse where they do not exist):
 #: eigh's ``gaps[i,j] = 1/(λ_j − λ_i)``, svd's ``gaps[i,j] = 1/(s_j² − s_i²)`` (0 on the
 #: diagonal) and ``inv_s = 1/s``.
-DECOMPOSITION_PARTS = {
-    "eigh": {"values": lambda m, n, k: (n,), "vectors": lambda m, n, k: (n, n),
-             "gaps": lambda m, n, k: (n, n)},
-    "svd": {"U": lambda m, n, k: (m, k), "s": lambda m, n, k: (k,), "Vh": lambda m, n, k: (k, n),
-            "gaps": lambda m, n, k: (k, k), "inv_s": lambda m, n, k: (k,)},
-}
-
-#: (kind, part) -> the name a part prints by (index notation, LaTeX, matrix form)
-DECOMPOSITION_CALLS = {
-    ("eigh", "values"): "eigvalsh", ("eigh", "vectors"): "eigvecsh", ("eigh", "gaps"): "eiggaps",
-    ("svd", "U"): "svd_U", ("svd", "s"): "svdvals", ("svd", "Vh"): "svd_Vh",
-    ("svd", "gaps"): "svdgaps", ("svd", "inv_s"): "svdvals_inv",
-}
-
-
-def min_dim(m: Dim, n: Dim) -> Dim:
-    """``min(m, n)`` of two dimensions: ints, or two equal ones; otherwise a ``ShapeError``."""
-    if dims_equal(m, n):
-        return m
-    if isinstance(m, int) and isinstance(n, int):
-        return min(m, n)
-    raise ShapeError(f"svd: the number of singular values, min({m}, {n}), is unknown for a "
-                     f"matrix of shape ({m}, {n}); give its sizes as ints or make it square")
-
-
-class Decomposition(_Unary):
-    """One ``part`` of the decomposition ``kind`` of ``arg`` (of each matrix of a stack: over the
-    last two axes), a row of :data:`DECOMPOSITION_PARTS`.
-
-    ``eigh``: ``values`` (ascending) and ``vectors`` (as columns) of a symmetric matrix, as
-    ``numpy.linalg.eigh``; ``svd``: ``U``, ``s`` (descending) and ``Vh`` of the thin SVD, as
-    ``numpy.linalg.svd(full_matrices=False)``. The parts of one ``(kind, arg)`` are computed by
-    one decomposition. Build them with ``ic.eigh``/``ic.svd`` and their kin.
-    """
-
-    __slots__ = ("kind", "part")
-    _fields = ("kind", "arg", "part")
-
-    def __new__(cls, kind: str, arg: Expr, part: str) -> "Decomposition":
-        parts = DECOMPOSITION_PARTS.get(kind)
-        if parts is None or part not in parts:
-            raise IndexcalcError(f"internal: no part {part!r} of decomposition {kind!r}")
-        if arg.ndim < 2:
-            raise ShapeError(f"{kind}: needs a matrix (or a stack of them), got shape "
-                             f"{format_shape(arg.shape)}")
-        m, n = arg.shape[-2:]
-        if kind == "eigh" and not dims_equal(m, n):
-            raise ShapeError(f"eigh: needs a square matrix, got shape {format_shape(arg.shape)}")
-        k = min_dim(m, n)
-        return _intern(cls, kind=kind, arg=arg, part=part,
-                       shape=arg.shape[:-2] + parts[part](m, n, k))
-
-    def __repr__(self) -> str:
-        return f"Decomposition({self.kind}, {_brief(self.arg)}, {self.part})"
-class Scan(Expr):
-    """A recurrence ``c_t = body(c_{t−1}, s_t)``, ``c_{−1} = init``, stacked over time ``t``.
-
-    ``body`` (and ``emit``) are nested graphs written in placeholder tensors: ``carry`` stands for
-    the previous carry, each ``seqs`` placeholder for its sequence's entry at ``t`` (the sequence
-    is the outer expression, time its leading axis), each ``consts`` placeholder for its outer
-    expression (a closed-over parameter is its own placeholder). The node's value stacks, over
-    ``t``, the new carry (or ``emit``, written in the previous carry and the sequences, when it is
-    given). ``reverse`` runs ``t`` from the last step to the first. ``shown[k]`` is how the
-    printers write sequence ``k`` at step ``t``: ``(name, lag)`` for ``name_{t+lag}`` (the previous
-    carries are ``(h, -1)``, ``h_{t−1}``). The children are ``init``, the
-    sequences and the constants; the nested graphs are not. Build it with ``ic.scan``.
-    """
-
-    __slots__ = ("body", "emit", "carry", "init", "seqs", "consts", "reverse", "shown", "shape")
-    _fields = ("body", "emit", "carry", "init", "seqs", "consts", "reverse", "shown")
-
-    def __new__(cls, body: Expr, emit: "Expr | None", carry: Tensor, init: Expr, seqs: tuple,
-                consts: tuple, reverse: bool = False, shown: tuple | None = None) -> "Scan":
-        seqs = tuple((p, e) for p, e in seqs)
-        consts = tuple((p, e) for p, e in consts)
-        if not seqs:
-            raise ShapeError("scan: at least one sequence (whose leading axis is time) is needed")
-        steps = seqs[0][1].shape[0] if seqs[0][1].ndim else None
-        for p, e in seqs:
-            if e.ndim != p.ndim + 1 or not all(map(dims_equal, e.shape, (steps,) + p.shape)):
-                raise ShapeError(f"scan: the sequence {_brief(e)} has shape {format_shape(e.shape)}; "
-                                 f"expected {format_shape((steps,) + p.shape)} (time first)")
-        for p, e in consts + ((carry, init),):
-            if not (e.ndim == p.ndim and all(map(dims_equal, e.shape, p.shape))):
-                raise ShapeError(f"scan: {_brief(e)} of shape {format_shape(e.shape)} stands for "
-                                 f"{p.name!r} of shape {format_shape(p.shape)}")
-        if not (body.ndim == carry.ndim and all(map(dims_equal, body.shape, carry.shape))):
-            raise ShapeError(f"scan: the step returns shape {format_shape(body.shape)} for a carry of "
-                             f"shape {format_shape(carry.shape)}; a carry keeps its shape")
-        shown = (tuple((str(n), int(k)) for n, k in shown) if shown is not None
-                 else tuple((p.name, 0) for p, _ in seqs))
-        out = (emit if emit is not None else body).shape
-        return _intern(cls, body=body, emit=emit, carry=carry, init=init, seqs=seqs, consts=consts,
-                       reverse=bool(reverse), shown=shown, shape=(steps,) + tuple(out))
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.init,) + tuple(e for _, e in self.seqs) + tuple(e for _, e in self.consts)
-
-    def __repr__(self) -> str:
-        return f"Scan({self.carry.name} <- {_brief(self.body)}, T={self.shape[0]!r})"
-
-
-class Solve(Expr):
-    """``a⁻¹ b``, computed by a solve, never an explicit inverse.
-
-    ``a`` is a square matrix or a stack of them (shape ``batch + (n, n)``); ``b`` has the same
-    batch axes, then ``n``, then any trailing axes (none: a vector right-hand side; one: the
-    columns of a matrix; more: a tangent's axes), each solved for: ``X[…, i, r…] = Σ_j
-    a⁻¹[…, i, j] b[…, j, r…]``.
-    """
-
-    __slots__ = ("a", "b", "shape")
-    _fields = ("a", "b")
-
-    def __new__(cls, a: Expr, b: Expr) -> "Solve":
-        batch, n = a.shape[:-2], a.shape[-1] if a.ndim >= 2 else None
-        if (a.ndim < 2 or not dims_equal(a.shape[-2], n) or b.ndim < len(batch) + 1
-                or not all(map(dims_equal, b.shape[:len(batch) + 1], batch + (n,)))):
-            raise ShapeError(f"solve: a {format_shape(a.shape)} and b {format_shape(b.shape)} do "
-                             "not fit: a must be square over its last two axes and b's leading "
-                             "axes its batch axes, then its size")
-        return _intern(cls, a=a, b=b, shape=b.shape)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.a, self.b)
-
-    def __repr__(self) -> str:
-        return f"Solve({_brief(self.a)}, {_brief(self.b)})"
-
-
-class MatrixFunction(Expr):
-    """A function of a square matrix (``fn``: a row of
-    :data:`indexcalc.core.matrix_functions.MATRIX_FUNCTIONS`: expm, sqrtm, logm, cholesky), or,
-    with a ``direction``, its Fréchet derivative ``L_f(arg, direction)``: the change of ``f(arg)``
-    along ``direction`` (shape ``(n, n)`` and then any trailing axes, each a direction of its
-    own; the node has the direction's shape).
-    """
-
-    __slots__ = ("fn", "arg", "direction", "shape")
-    _fields = ("fn", "arg", "direction")
-
-    def __new__(cls, fn: str, arg: Expr, direction: Expr | None = None) -> "MatrixFunction":
-        matrix_function(fn)  # a row of the table, or an IndexcalcError listing them
-        if arg.ndim != 2 or not dims_equal(arg.shape[0], arg.shape[1]):
-            raise ShapeError(f"{fn}: needs a square matrix, got shape {format_shape(arg.shape)}")
-        if direction is not None and (direction.ndim < 2 or not all(
-                map(dims_equal, direction.shape[:2], arg.shape))):
-            raise ShapeError(f"{fn}: a direction of shape {format_shape(direction.shape)} does not "
-                             f"start with the matrix's shape {format_shape(arg.shape)}")
-        shape = arg.shape if direction is None else direction.shape
-        return _intern(cls, fn=fn, arg=arg, direction=direction, shape=shape)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.arg,) if self.direction is None else (self.arg, self.direction)
-
-    def __repr__(self) -> str:
-        if self.direction is None:
-            return f"MatrixFunction({self.fn}, {_brief(self.arg)})"
-        return f"MatrixFunction(L_{self.fn}, {_brief(self.arg)}, {_brief(self.direction)})"
-
-
-#: Every concrete node type: the closed set each stage's table covers, row by row.
 NODE_TYPES = (Tensor, Constant, Delta, Product, Sum, Apply, Softmax, LogSumExp, Inverse, Det,
               LogDet, Reshape, Named, Shared, Derivative, Index, Scatter, Concat, TriMask, Max,
               Decomposition, Scan, Solve, MatrixFunction)
