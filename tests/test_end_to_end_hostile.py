@@ -170,6 +170,18 @@ ROWS = [
     ("parse(vectors=an array)", lambda: ic.parse("x", {"x": "n"}, vectors=np.ones(3)),
      ic.ParseError),
     ("parse(vectors=['row'])", lambda: ic.parse("x", {"x": "n"}, vectors=["row"]), ic.ParseError),
+    # session 3: a list of expressions read as an object array ("values must be real numbers");
+    # a normalized= name that is no tensor of the expression was silently unused
+    ("compile([f, g], jit=True)", lambda: ic.compile([ic.sum(x), 2 * x], jit=True),
+     ic.IndexcalcError),
+    ("sum((x, [y]))", lambda: ic.sum((x, [y])), ic.IndexcalcError),
+    ("explain(normalized=['z'])", lambda: ic.explain(ic.sum(x * x), x, normalized=["z"]),
+     ic.LayoutError),
+    ("to_matrix(normalized='z')",
+     lambda: ic.to_matrix(ic.grad(ic.sum(x * y), x), normalized="z"), ic.LayoutError),
+    ("CLI --normalized z", lambda: _cli("diff", "sum(x*y)", "--wrt", "x", "--shape", "x=n",
+                                        "--shape", "y=n", "--normalized", "z", "--explain"),
+     ic.IndexcalcError),
 ]
 
 
@@ -250,7 +262,20 @@ def test_a_bare_string_of_normalized_names_is_one_name():
     X, W, v, y_ = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
     g = ic.grad(-ic.sum(y_ * ic.log(ic.softmax(X @ W @ v))), W)
     assumed = "assumes Σ y = 1"
-    assert not any(assumed in note for note in ic.to_matrix(g, normalized="yq").notes)
-    assert "sum(y)" in str(ic.to_matrix(g, normalized="yq"))
+    with pytest.raises(ic.LayoutError, match="normalized='yq' is no tensor"):
+        ic.to_matrix(g, normalized="yq")  # one name, yq, which the expression does not have
     assert any(assumed in note for note in ic.to_matrix(g, normalized="y").notes)
     assert any(assumed in note for note in ic.to_matrix(g, normalized=["y"]).notes)
+
+
+def test_a_list_of_expressions_is_refused_with_the_way_out():
+    with pytest.raises(ic.IndexcalcError, match=r"ic\.stack"):
+        ic.compile([ic.sum(x), 2 * x])
+    np.testing.assert_allclose(ic.compile([[1.0, 2.0]])(), [[1.0, 2.0]])  # numbers stay a constant
+
+
+def test_a_normalized_name_absent_from_one_step_is_not_refused():
+    # explain passes normalized= to every step's form; a step without y assumes nothing of it
+    z = ic.Tensor("z", "m")
+    d = ic.explain(-ic.sum(y * ic.log(ic.softmax(z))), z, normalized=["y"])
+    assert "assumes Σ y = 1" in str(d)

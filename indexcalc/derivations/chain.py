@@ -35,7 +35,8 @@ from ..errors import IndexcalcError
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
-from ..core.graph_walk import postorder
+from ..core.graph_walk import postorder, tensors_of
+from ..layouts.matrix_layout import unknown_names
 from ..core.nodes import MatrixFunction, Solve
 from ..layouts.form_text import latex_name as form_latex_name
 from ..rendering.latex_notation import LATEX, latex_name
@@ -299,6 +300,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     f, x = _wrt(f, x, "explain")
     user = _user_names(names)
     options = _options(layout, vectors, vec, normalized)
+    unknown_names("explain", options["normalized"], tensors_of(f))
     if not isinstance(direction, str) or direction not in DIRECTIONS:
         raise IndexcalcError(f"explain: direction must be one of {DIRECTIONS}, got {direction!r}")
     reverse = direction == "reverse" or (direction == "auto" and f.ndim <= x.ndim)

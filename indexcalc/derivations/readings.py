@@ -19,6 +19,7 @@ from ..core.nodes import Expr, Tensor
 from ..errors import LayoutError
 from ..layouts.kronecker import to_kron
 from ..layouts.matrix_layout import to_matrix
+from ..core.graph_walk import tensors_of
 from .records import Shown
 
 #: How each ``vec`` order stacks a matrix ``X``, in words.
@@ -34,8 +35,9 @@ def form_of(e: Expr, out_ndim: int, options: dict, names: list):
     """The ``MatrixForm`` of ``e`` (``to_kron`` above order 2), or ``None`` with the reason."""
     try:
         if e.ndim <= 2:
-            return to_matrix(e, options["layout"], options["vectors"], out_ndim=out_ndim,
-                             names=names, normalized=options["normalized"]), None
+            present = {t.name for t in tensors_of(e)}  # a step without y assumes nothing of it
+            return to_matrix(e, options["layout"], options["vectors"], out_ndim=out_ndim, names=names,
+                             normalized=[n for n in options["normalized"] if n in present]), None
         return to_kron(e, options["layout"], options["vec"], out_ndim=out_ndim, names=names), None
     except LayoutError as err:
         return None, str(err)

@@ -62,6 +62,16 @@ def _names_of(keyword: str, given: Any, named: bool = False) -> tuple:
     return entries
 
 
+def unknown_names(what: str, normalized: tuple, tensors) -> None:
+    """Refuse a ``normalized=`` name that is no tensor of the expression (a typo would otherwise
+    leave the assumption silently unused)."""
+    known = {t.name for t in tensors}
+    for n in normalized:
+        if n not in known:
+            raise LayoutError(f"{what}: normalized={n!r} is no tensor of the expression (its "
+                              f"tensors: {', '.join(sorted(known)) or 'none'})")
+
+
 class Scope:
     """What a conversion knows: named subexpressions, the vector orientation, assumptions."""
 
@@ -420,6 +430,7 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
                           f"{expr.shape} (order {expr.ndim})" + _KRON_HINT)
     split = split_of(expr, out_ndim)
     source, expr = expr, plain(expr)  # the split read, a derivative is its value
+    unknown_names("to_matrix", _names_of("normalized", normalized), tensors_of(source))
     scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
     scope.layout = layout  # a recurrence writes its step as the layout reads it
     flip = transposes(layout, split)
