@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.nodes import Named, Scan
 from ..errors import LayoutError
-from ..rendering.recurrence_rules import at_time, carry_times
+from ..rendering.recurrence_rules import at_time, carry_times, echoes_sequence
 from .form_text import to_text
 from .forms import Explicit, Form, Ref, definitions, transpose
 
@@ -43,7 +43,8 @@ def scan_form(node: Scan, s: Any, build: Callable) -> Form:
     parts = []
     if node.emit is not None:
         parts.append(f"y_t{mark} = {_text(node.emit, aliases, s, build, flip)}")
-    parts.append(f"{carry}{new}{mark} = {_text(node.body, aliases, s, build, flip)}")
+    if not echoes_sequence(node):
+        parts.append(f"{carry}{new}{mark} = {_text(node.body, aliases, s, build, flip)}")
     parts.append(f"{carry}{first}{mark} = {_text(node.init, {}, s, build, flip)}")
     for (p, e), (_, lag) in zip(node.seqs, node.shown):
         if not lag and not isinstance(e, Scan):

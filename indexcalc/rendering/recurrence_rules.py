@@ -24,12 +24,33 @@ def at_time(base: str, lag: int) -> str:
 
 
 def carry_times(node: Scan) -> tuple[str, str, str]:
-    """How the new carry, the previous one and the one before the first step are subscripted."""
+    """How the new carry, the previous one and the one before the first step are subscripted.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> from indexcalc.core.nodes import Scan
+        >>> W, h0, xs = ic.tensors("W[n,n] h0[n] xs[t,n]")
+        >>> hs = ic.scan(lambda h, x: ic.tanh(W @ h + x), h0, xs)
+        >>> carry_times(hs)
+        ('_t', '_{t-1}', '_{-1}')
+        >>> g = ic.grad(ic.sum(hs), W)
+        >>> from indexcalc.core.graph_walk import postorder
+        >>> [carry_times(n) for n in postorder([g]) if isinstance(n, Scan) and n.reverse][:1]
+        [('_{t-1}', '_t', '_{|t|-1}')]
+    """
     if node.reverse:
         steps = node.shape[0]
-        last = f"{steps - 1}" if isinstance(steps, int) else f"{steps}-1"
+        # a time dimension named t is written |t| (its size): g_{t-1} = 0 would read as the step
+        last = f"{steps - 1}" if isinstance(steps, int) else f"{'|t|' if steps == 't' else steps}-1"
         return "_{t-1}", "_t", "_{" + last + "}"
     return "_t", "_{t-1}", "_{-1}"
+
+
+def echoes_sequence(node: Scan) -> bool:
+    """Whether the new carry is a sequence printed under the carry's own name at ``t``: the scan
+    of the previous carries a derivative reads (``y_t = h_{t-1}``, ``h_t`` another scan's)."""
+    return any(node.body is p and name == node.carry.name and not lag
+               for (p, _), (name, lag) in zip(node.seqs, node.shown))
 
 
 def scan_rule(node: Scan, names, ctx):
@@ -49,8 +70,10 @@ def scan_rule(node: Scan, names, ctx):
     if node.emit is not None:
         pieces += [s.indexed(at_time("y", 0), ctx.idx(names[1:])), " = ",
                    (node.emit, tuple(names[1:])), "; "]
-    pieces += [s.indexed(carry + new, ctx.idx(carry_names)), " = ", (node.body, tuple(carry_names)),
-               "; ", s.indexed(carry + first, ctx.idx(carry_names)), " = ",
+    if not echoes_sequence(node):  # h_t = h_t says nothing: the sequence is the scan's own h
+        pieces += [s.indexed(carry + new, ctx.idx(carry_names)), " = ",
+                   (node.body, tuple(carry_names)), "; "]
+    pieces += [s.indexed(carry + first, ctx.idx(carry_names)), " = ",
                (node.init, tuple(carry_names))]
     for (p, e), (_, lag) in zip(node.seqs, node.shown):
         if lag or isinstance(e, Scan):
