@@ -70,3 +70,15 @@ def test_explain_without_the_options_stays_exact_and_names_are_checked():
     np.testing.assert_allclose(d.matrix_form.evaluate(**vals), ic.evaluate(ic.grad(J, H), **vals))
     with pytest.raises(ic.IndexcalcError, match="named"):
         ic.explain(J, H, names=[ic.softmax(z)])
+
+
+def test_normalized_simplifies_the_index_lines_as_the_matrix_lines():
+    # the step's index line used to carry −y + Σ_r' y[r'] ŷ[r] while its matrix line read ŷ − y
+    h_prev, H, y, z, vals = _rnn_lm()
+    J = -ic.sum(y * ic.log(ic.softmax(z).named("ŷ")))
+    d = ic.explain(J, H, normalized=("y",))
+    for step in d.steps:
+        assert "Σ_r' y[r']" not in step.index.text, step.index.text
+    shown = [s for s in d.steps if "ŷ[r] - y[r]" in s.index.text]
+    assert shown and all("assumes Σ y = 1 (declared normalized)" in s.notes for s in shown)
+    assert "Σ_r' y[r']" in ic.explain(J, H).steps[-1].index.text  # not assumed: it stays

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..core.algebra import add, delta_classes, fresh, inline, product
 from ..core.elementwise import RULES as ELEMENTWISE_RULES
-from .display import by_value_table, for_display, placeholder
+from .display import assume_normalized, by_value_table, for_display, placeholder
 from .expansion import expanded as _expanded
 from .readings import contraction_reading, d_vec, devec_line, form_of, kron_reading, label, matrix_line
 from .records import Derivation, LocalDerivative, Shown, Step
@@ -37,6 +37,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder, tensors_of
 from ..layouts.matrix_layout import unknown_names
+from ..layouts.product_reading import assumption_note
 from ..core.nodes import MatrixFunction, Solve
 from ..layouts.form_text import latex_name as form_latex_name
 from ..rendering.latex_notation import LATEX, latex_name
@@ -317,7 +318,7 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
     f_name = names.text.get(f, "f")
     lhs = (_partial(f_name, x.name, TEXT, "d"),
            _partial(names.latex.get(f, "f"), latex_name(x.name), ctx.latex, "d"))
-    final = ctx.show(ctx.display(result), lhs) if cut else ctx.show(result)
+    final = ctx.show(ctx.display(ctx.assumed(result)), lhs) if cut else ctx.show(result)
     # the final form writes explain's own intermediates by their names (z1, …); one that the
     # rule table reads by value (σ(a), whose σ'(a) would turn into z∘(1 − z)) keeps its formula
     # so that the result reads as the steps do
@@ -420,6 +421,11 @@ class _Build:
         """``e`` as it prints: intermediates and long earlier results by name."""
         return for_display(e, self.leaves, self.by_value)
 
+    def assumed(self, e: Expr, used: set | None = None) -> Expr:
+        """``e`` as the user's assumptions let it read (``Σ y = 1`` for ``normalized=["y"]``);
+        the names whose assumption it used are added to ``used``."""
+        return assume_normalized(e, frozenset(self.options["normalized"]), used)
+
     def aliases(self, style: Style) -> dict:
         return {} if style is TEXT else dict(self.latex_of)
 
@@ -475,7 +481,7 @@ class _Build:
         return None if form is None else Shown(str(form), self.tex(form.latex()))
 
     def _step(self, node: Expr, top: Expr, bottom: Expr, locals_: list, raws: list,
-              exact: Expr, short: Expr) -> Step:
+              exact: Expr, short: Expr, assumed: set) -> Step:
         t, b = self.names.text[top], self.names.text[bottom]
         lhs = (_partial(t, b, TEXT, "d"),
                _partial(self.names.latex[top], self.names.latex[bottom], self.latex, "d"))
@@ -490,7 +496,9 @@ class _Build:
         head, matrix, form = matrix_line(t, b, short, top.ndim, self.options, [], "d")
         matrix = Shown(matrix.text, self.tex(matrix.latex))
         kron = kron_reading(matrix.text) if short.ndim > 2 else None
-        notes = () if form is None else form.notes
+        notes = tuple(assumption_note(n) for n in sorted(assumed)) + \
+            (() if form is None else form.notes)
+        notes = tuple(dict.fromkeys(notes))
         return Step(self.names.text[node], lhs[0], exact.ndim, exact.shape, tuple(locals_),
                     self.show(raw, lhs), tuple(dict.fromkeys(summed)), tuple(collapses), exact,
                     index, matrix, head, notes, kron)
@@ -563,14 +571,16 @@ class _Build:
             shape = raws[0].shape
             candidates = [add([(1.0, t) for t in exact], shape),
                           add([(1.0, t) for t in expanded], shape)]
-            shown = [(len(render(self.display(e))), k, e) for k, e in enumerate(candidates)]
+            shown = [(len(render(self.display(self.assumed(e)))), k, e)
+                     for k, e in enumerate(candidates)]
             size, _, value = min(shown, key=lambda t: t[:2])
-            display = self.display(value)
+            used: set = set()
+            display = self.display(self.assumed(value, used))
             if size > INLINE_UP_TO:  # long: written through the earlier results' names
                 self.long.add(id(node))
                 display = add([(1.0, t) for t in by_names], shape)
             top, bottom = cat((node,), (end,))
-            step = self._step(node, top, bottom, locals_, raws, value, display)
+            step = self._step(node, top, bottom, locals_, raws, value, display, used)
             self.acc[id(node)] = value
             steps.append(step)
         return steps

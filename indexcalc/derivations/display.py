@@ -19,8 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from collections import Counter
+
+from ..core.algebra import product, size_factors
 from ..core.elementwise import rule
-from ..core.graph_walk import postorder
+from ..core.graph_walk import postorder, transform
 from ..core.nodes import Apply, Expr, Named, Product, Sum, Tensor
 from ..core.rebuild import REBUILD
 
@@ -86,3 +89,42 @@ def _one_term(e: Expr) -> Expr:
         c, p = e.terms[0]
         return Product(c * p.coef, p.factors, p.out, p.dims)
     return e
+
+
+def assume_normalized(e: Expr, names: frozenset, used: set | None = None) -> Expr:
+    """``e`` with every sum ``Σ_i y[i]`` of a vector declared normalized (``normalized=["y"]``)
+    written as 1, as the matrix forms write it (``ŷ − y``, not ``−y + Σ y ŷ``), so that index and
+    matrix lines agree; the explanation prints the assumption (the names it used are added to
+    ``used``). Other nodes are kept as they are.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> y, p = ic.tensors("y[n] p[n]")
+        >>> print(assume_normalized(ic.sum(y) * p - y, frozenset({"y"})))
+        p[n] - y[n]
+    """
+    if not names:
+        return e
+
+    def rule_(node: Expr, done: Callable) -> Expr:
+        if all(done(c) is c for c in node.children()) and not isinstance(node, Product):
+            return node
+        if not isinstance(node, Product):
+            return REBUILD[type(node)](node, done)
+        factors = [(done(f), ls) for f, ls in node.factors]
+        uses = Counter(l for _, ls in factors for l in ls)
+        dims = dict(enumerate(node.dims))
+        kept = []
+        for f, ls in factors:
+            if isinstance(f, Tensor) and f.name in names and f.ndim == 1 \
+                    and ls[0] not in node.out and uses[ls[0]] == 1:
+                dims.pop(ls[0])  # Σ_i y[i] = 1: the factor and its summed index go
+                if used is not None:
+                    used.add(f.name)
+            else:
+                kept.append((f, ls))
+        if len(kept) == len(factors) and all(f is g for (f, _), (g, _) in zip(kept, node.factors)):
+            return node
+        return product(kept + size_factors(node), node.out, dims, node.coef)
+
+    return transform(e, rule_)

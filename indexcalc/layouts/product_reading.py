@@ -26,6 +26,12 @@ from ..errors import LayoutError
 from .forms import Form, Leaf, Nary, Ones, hadamard, matmul, scaled, transpose, unary
 
 
+
+def assumption_note(name: str) -> str:
+    """The note a form or an explanation prints when it used ``Σ name = 1``."""
+    return f"assumes Σ {name} = 1 (declared normalized)"
+
+
 @dataclass
 class Piece:
     """A factor (or a merged group of factors) and the labels of its form's axes."""
@@ -161,7 +167,7 @@ def _lone(w: Walk) -> bool:
             if len(p.labels) == 1:
                 src = p.form.source if isinstance(p.form, Leaf) else None
                 if src is not None and getattr(src, "name", None) in w.normalized:
-                    w.notes.append(f"assumes Σ {src.name} = 1 (declared normalized)")
+                    w.notes.append(assumption_note(src.name))
                     _replace(w, [p], Piece((), scaled(1.0, [], None), p.weight))
                 else:
                     _replace(w, [p], Piece((), unary("sum", p.form, (None, None)), p.weight))

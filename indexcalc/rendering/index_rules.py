@@ -189,7 +189,10 @@ def _sum(node: Sum, names, ctx):
     if not node.terms:
         return ["0"], ()
     parts: list = []
-    for i, (c, t) in enumerate(node.terms):
+    terms = list(node.terms)
+    lead = next((i for i, (c, t) in enumerate(terms) if c > 0 and not _signed(t)), 0)
+    terms[:lead + 1] = terms[lead:lead + 1] + terms[:lead]  # ŷ − y, not −y + ŷ: as matrix forms
+    for i, (c, t) in enumerate(terms):
         if i:
             parts.append(" - " if c < 0 else " + ")
         elif c < 0:
