@@ -6,7 +6,7 @@ import re
 KNOWN = {r"\sum", r"\delta", r"\sigma", r"\tanh", r"\exp", r"\log", r"\sin", r"\cos", r"\sqrt",
          r"\operatorname", r"\mathrm", r"\mathbf", r"\mathbb", r"\mathsf", r"\left", r"\right", r"\lvert",
          r"\rvert", r"\mapsto", r"\det", r"\text", r"\begin", r"\end", r"\quad", r"\partial",
-         r"\to", r"\circ", r"\otimes", r"\top", r"\cdot", r"\frac", r"\hat", r"\,"}
+         r"\to", r"\circ", r"\oslash", r"\otimes", r"\top", r"\cdot", r"\frac", r"\hat", r"\,"}
 
 
 def assert_well_formed(tex: str) -> None:

@@ -115,6 +115,11 @@ IDENTITIES = [
     # issue 15: a matrix of ones — not 1 1ᵀ
     ("Hessian of (Σ v)²", lambda: (ic.hessian(ic.sum(v) ** 2, v), 1), "2 1 1ᵀ",
      lambda v: np.full((5, 5), 2.0)),
+    # the cross-entropy's y ⊘ ŷ (Hadamard division) — not y∘ŷ^∘-1; c > 0 here
+    ("Σ y log c", lambda: (ic.grad(ic.sum(y * ic.log(c * c + 1)), c), 0), "2 (y ⊘ (c∘c + 1))∘c",
+     lambda v: 2 * v["y"] * v["c"] / (v["c"] ** 2 + 1)),
+    ("yᵀ (b ⊘ c)", lambda: (ic.grad(y @ (b / (c * c + 1)), b), 0), "y ⊘ (c∘c + 1)",
+     lambda v: v["y"] / (v["c"] ** 2 + 1)),
     # issue 15: a zero — not 0ᵀ
     ("zero gradient", lambda: (ic.grad(ic.sum(y) + 0 * ic.sum(w), w), 0), "0",
      lambda v: np.zeros(3)),

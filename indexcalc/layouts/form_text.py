@@ -112,7 +112,27 @@ def _text_nary(n: Nary, kids, _):
         return " ⊗ ".join(parts), PROD
     if n.op in _BLOCKS:  # a block matrix: [a; b] stacks rows, [a, b] columns
         return "[" + _BLOCKS[n.op].join(k[0] for k in kids) + "]", ATOM
-    return (" ∘ " if _spaced(n) else "∘").join(parts), PROD
+    over = _divided(n, parts, ("", "^∘-1"), " ⊘ ")
+    return over or (" ∘ " if _spaced(n) else "∘").join(parts), PROD
+
+
+def _reciprocal(f) -> bool:
+    """Whether a form is ``b^∘-1`` of a matrix or vector (a number's is ``b⁻¹``)."""
+    return isinstance(f, Unary) and f.op == "func" and f.param == ("power", -1.0) \
+        and not is_scalar(f)
+
+
+def _divided(n: Nary, parts: list[str], marks: tuple[str, str], over: str) -> str | None:
+    """A Hadamard product with reciprocal factors as the textbook divides: ``y ⊘ p``, not
+    ``y∘p^∘-1`` (``⊘`` binds as ``∘``, left to right: ``a ⊘ b ⊘ c`` is ``a ⊘ (b∘c)``)."""
+    start, end = marks  # how a reciprocal's text wraps its argument's
+    below = [_reciprocal(a) and p.startswith(start) and p.endswith(end)
+             for a, p in zip(n.args, parts)]
+    if not any(below) or all(below):
+        return None
+    above = [p for p, b in zip(parts, below) if not b]
+    head = (" ∘ " if _spaced(n) else "∘").join(above)
+    return head + "".join(over + p[len(start):-len(end)] for p, b in zip(parts, below) if b)
 
 
 def _signed_terms(n: Add, kids, need: int, latex: bool) -> str:
@@ -244,7 +264,8 @@ def _latex_nary(n: Nary, kids, _):
     if n.op == "matmul":
         parts = _powers(n, parts, True)
     sep = {"matmul": r" \, ", "kron": r" \otimes ", "hadamard": r" \circ "}[n.op]
-    return sep.join(parts), PROD
+    over = _divided(n, parts, ("{", r"}^{\circ -1}"), r" \oslash ") if n.op == "hadamard" else None
+    return over or sep.join(parts), PROD
 
 
 def _latex_explicit(n: Explicit, kids, _):
