@@ -179,6 +179,17 @@ def test_einsum_format_runs_with_a_delta_operand():
     np.testing.assert_allclose(got, np.einsum("nd,hk->nhdk", Xv, np.eye(4)))
 
 
+def test_einsum_format_runs_where_the_derivative_broadcasts():
+    # the gradient of sum(x) is 1[n]: no operand had the axis n ("an einsum string cannot say")
+    r = run("diff", "sum(x) * y", "--wrt", "x", "--shape", "x=n", "--shape", "y=m",
+            "--format", "einsum")
+    assert r.returncode == 0, r.stderr
+    namespace = {}
+    exec(r.stdout, namespace)
+    yv = np.arange(1.0, 4.0)
+    np.testing.assert_allclose(namespace["d_by_x"](yv, n=2), np.outer(yv, np.ones(2)))
+
+
 RNN_LM = ["-sum(y * log(yhat))", "--let", "z=h_prev @ H + e @ W_e", "--let", "h=sigmoid(z)",
           "--let", "yhat=softmax(h @ U)", "--wrt", "H", "--shape", "h_prev=nh", "--shape", "H=nh nh",
           "--shape", "e=ne", "--shape", "W_e=ne nh", "--shape", "U=nh nv", "--shape", "y=nv"]

@@ -32,6 +32,7 @@ from ..core.nodes import (Derivative, plain, Apply, Concat, Constant, Delta, Det
                           MatrixFunction, Solve)
 from .structure_rows import (_concat, _index, _index_leaf, _reshape, _scatter, _trimask,
                              fuse_masks)
+from ..core.algebra import full
 from ..core.coercion import as_expr
 from ..core.nodes import Scan
 from .scan_rows import scan_form
@@ -455,7 +456,8 @@ def to_einsum(expr: Any) -> tuple[str, list]:
     """``(subscripts, operands)`` of an expression that is one product.
 
     A coefficient other than 1 (a scaled product ``2 X W``, a scaled tensor ``−X``) becomes a
-    scalar operand, last, with the empty subscript.
+    scalar operand, last, with the empty subscript; an output axis that no factor has (the
+    gradient of ``sum(x)`` is ``1[n]``) is a vector of ones, an operand of its own.
 
     Examples:
         >>> import indexcalc as ic
@@ -466,6 +468,8 @@ def to_einsum(expr: Any) -> tuple[str, list]:
         >>> s, ops = ic.to_einsum(-2 * X)
         >>> s, float(ops[-1].value)
         ('ab,->ab', -2.0)
+        >>> ic.to_einsum(ic.grad(ic.sum(X), X))[0]
+        'a,b->ab'
     """
     expr = plain(as_expr(expr, "to_einsum"))
     scale = 1.0
@@ -481,9 +485,8 @@ def to_einsum(expr: Any) -> tuple[str, list]:
             return f"{letters},->{letters}", [expr, Constant(scale)]
         return f"{letters}->{letters}", [expr]
     used = {l for _, ls in expr.factors for l in ls}
-    if any(l not in used for l in expr.out):
-        raise LayoutError("to_einsum: the product broadcasts along an output axis no operand has, "
-                          "which an einsum string cannot say")
+    # an output axis no operand has (the gradient of sum(x) is 1[n]) is a ones operand's
+    factors = list(expr.factors) + [(full((expr.dims[l],)), (l,)) for l in expr.out if l not in used]
     coef = scale * expr.coef
     for l, d in enumerate(expr.dims):
         if l not in used and l not in expr.out:
@@ -492,8 +495,8 @@ def to_einsum(expr: Any) -> tuple[str, list]:
                                   f"{d!r}, which an einsum string cannot say")
             coef *= d
     letters = _letters(len(expr.dims))
-    subs = ",".join("".join(letters[l] for l in ls) for _, ls in expr.factors)
-    operands = [f for f, _ in expr.factors]
+    subs = ",".join("".join(letters[l] for l in ls) for _, ls in factors)
+    operands = [f for f, _ in factors]
     if coef != 1.0:
         subs += ","
         operands.append(Constant(coef))
