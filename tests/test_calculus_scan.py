@@ -198,6 +198,11 @@ def test_explain_says_backpropagation_through_time():
     assert_well_formed(d.latex())
     v = _values(3, seed=9)
     assert_close(ic.evaluate(d.result, **v), fd_jacobian(loss, W, v), 1e-6)
+    # the step's result reads as it is computed, backwards (g_{t-1} from g_t), with the forward
+    # scan by its name: it used to contract the never-built forward tangent dh_t
+    last = d.steps[-1].index.text
+    assert "g_{t-1}[" in last and "dh_t[" not in last and "tanh(" not in last, last
+    assert "h_t = h_t" not in str(d) and "h_t[n] = h_t[n]" not in str(d)
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch", "dask"])

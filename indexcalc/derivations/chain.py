@@ -562,6 +562,8 @@ class _Build:
                     acc = Shared(acc)
                     self.leaves[id(acc)] = marker
                 through_time = _through_time(other, node, acc) if reverse and not E else None
+                if through_time is not None:  # the result reads as it is computed: backwards
+                    by_names[-1] = self.display(through_time)
                 exact.append(through_time if through_time is not None else
                              product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
                 wide = None if id(other) in self.long or through_time is not None else \
