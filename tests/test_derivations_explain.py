@@ -135,3 +135,14 @@ def test_independent_variable_and_bad_input():
         ic.explain(ic.exp(x), x, direction="sideways")
     with pytest.raises(ic.IndexcalcError):
         ic.explain(ic.exp(x), x, layout="diagonal")
+
+
+def test_a_local_derivative_keeps_the_intermediates_whole():
+    # ∂z2/∂z1 of z2 = z1² with z1 = ŷ − y printed (2 ŷ[n'] − 2 y[n']) δ[n',n]: the rule's 2·z1
+    # was distributed over z1's terms, so the step's names were lost
+    X, W, v, y = ic.tensors("X[n,d] W[d,h] v[h] y[n]")
+    yhat = (X @ W @ v).named("ŷ")
+    d = ic.explain(0.5 * ic.sum((yhat - y) ** 2), W)
+    lines = [loc.index.text for s in d.steps for loc in s.locals]
+    assert any("= 2 z1[n'] δ[n',n]" in t for t in lines), lines
+    assert not any("2 ŷ" in t for t in lines), lines

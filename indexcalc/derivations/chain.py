@@ -36,6 +36,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask)
 from ..rendering.index_notation import TEXT, Style, label_names, product_label_names, render
 from ..core.graph_walk import postorder, tensors_of
+from ..core.rebuild import REBUILD
 from ..layouts.matrix_layout import unknown_names
 from ..layouts.product_reading import assumption_note
 from ..core.nodes import MatrixFunction, Solve
@@ -405,6 +406,14 @@ class _Build:
                 self.leaves[id(u.arg)] = leaf
                 named[u] = leaf
         self.by_value = by_value_table(named)
+        # an intermediate written in its inputs' leaves (tanh(z1) for z2 = tanh(z1)) is its leaf
+        # too: local derivatives are taken in the leaves (local_shown) and read through them
+        self.in_leaves = [self.with_leaves(n) for n in cut if n is not x]  # kept: ids stay valid
+        for n, r in zip([n for n in cut if n is not x], self.in_leaves):
+            self.leaves.setdefault(id(r), self.leaves[id(n)])
+        for (arg, fn), leaf in list(self.by_value.items()):  # σ'(z1's leaf) reads as h∘(1 − h)
+            if arg in self.leaves:
+                self.by_value[(id(self.leaves[arg]), fn)] = leaf
         self.opaque = frozenset(self.leaves)  # intermediates: never multiplied out
 
     def tex(self, latex: str) -> str:
@@ -456,14 +465,37 @@ class _Build:
             self.marker[id(node)] = leaf
         return self.marker[id(node)]
 
-    def _local_record(self, b: Expr, c: Expr, L: Expr, contracted: tuple | None,
+    def local_shown(self, b: Expr, c: Expr) -> Expr:
+        """``∂b/∂c`` as it prints: taken of ``b`` with its intermediate inputs as their named
+        leaves, so that the rule's result keeps them whole (``2 z1``, not ``2 ŷ − 2 y``, where
+        ``z1 = ŷ − y``); its value is the exact local derivative's."""
+        return _local(self.with_leaves(b), self.leaves.get(id(c), c), set())
+
+    def with_leaves(self, b: Expr) -> Expr:
+        """``b`` with the intermediates below it (not ``b`` itself) as their leaves."""
+        own = self.leaves.get(id(b))  # b's leaf (a named b's argument has it too)
+
+        def stop(n: Expr) -> bool:
+            return n is not b and id(n) in self.leaves and self.leaves[id(n)] is not own
+
+        done: dict[int, Expr] = {}
+        for n in postorder([b], lambda n: () if stop(n) else n.children()):
+            if stop(n):
+                done[id(n)] = self.leaves[id(n)]
+            elif all(done[id(k)] is k for k in n.children()):
+                done[id(n)] = n
+            else:
+                done[id(n)] = REBUILD[type(n)](n, lambda k: done[id(k)])
+        return done[id(b)]
+
+    def _local_record(self, b: Expr, c: Expr, L: Expr, printed: Expr, contracted: tuple | None,
                       axes: list | None = None) -> LocalDerivative:
         of, by = self.names.text[b], self.names.text[c]
         lhs = (_partial(of, by, TEXT), _partial(self.names.latex[b], self.names.latex[c], self.latex))
         reading = None
         if L.ndim > 2:  # say what it is as a matrix, and what the chain makes of it
             parts = [f"order {L.ndim}, never built"]
-            form, _ = form_of(self.display(L), b.ndim, self.options, [])
+            form, _ = form_of(printed, b.ndim, self.options, [])
             if form is not None:
                 parts.append(f"as {d_vec(of, by, self.options)} it is {form}"
                              + (f" ({kron_reading(str(form), short=True)})"
@@ -473,8 +505,7 @@ class _Build:
                 if shown is not None:
                     parts.append(contraction_reading(contracted[0], shown, contracted[1].shape))
             reading = "; ".join(parts)
-        return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(self.display(L), lhs, axes),
-                               reading)
+        return LocalDerivative(of, by, L.ndim, L.shape, L, self.show(printed, lhs, axes), reading)
 
     def _matrix_text(self, e: Expr) -> Shown | None:
         form, _ = form_of(e, 0, dict(self.options, layout="denominator"), [])
@@ -531,9 +562,9 @@ class _Build:
             for other in links:
                 b, c = cat((node,), (other,))
                 L = local[(id(b), id(c))]
-                shown_L = self.display(L)
+                shown_L = self.display(self.local_shown(b, c))
                 if other is end:
-                    locals_.append(self._local_record(b, c, L, None))
+                    locals_.append(self._local_record(b, c, L, shown_L, None))
                     dims = dict(zip(out, cat(node.shape, end.shape)))
                     raws.append(_raw([(shown_L, out)], out, dims))
                     exact.append(L)
@@ -555,7 +586,7 @@ class _Build:
                 position = dict(zip(cat(N, E), r.out))
                 position.update(zip(cat(O, E), next(ls for g, ls in r.factors if g is marker)))
                 axes = [printed[position[l]] for l in cat(N, O)]
-                locals_.append(self._local_record(b, c, L, (name, by_name), axes))
+                locals_.append(self._local_record(b, c, L, shown_L, (name, by_name), axes))
                 by_names.append(by_name)
                 acc = self.acc[id(other)]
                 if id(other) in self.long:  # written by name; kept whole, never copied
