@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import indexcalc as ic
-from indexcalc.formula.matrix_reader import read_matrix
+from indexcalc.formula.matrix_reader import atom_sizes, read_matrix
+
+scipy_linalg = pytest.importorskip("scipy.linalg")
 from indexcalc.formula.reader import is_matrix_notation
 
 M, N, P = 3, 4, 5
@@ -82,7 +84,36 @@ CASES = [
     ("−s (x ⊗ yᵀ)", SHAPES, lambda v: -s * np.outer(x, y)),
     ("tr(S) + -0.5 − −s", SHAPES, lambda v: np.trace(S) - 0.5 + s),
     ("(e ⊗ I) x", {**SHAPES, "e": "p"}, lambda v: np.kron(v["e"][:, None], np.eye(M)) @ x),
+    # sized matrices of ones and zeros, as the printer writes an open size (1 1ᵀ, 0 0ᵀ)
+    ("1_m 1_nᵀ ∘ A", SHAPES, lambda v: A),
+    ("tril(1_m 1_mᵀ, 1) + 0_m 0_mᵀ", SHAPES, lambda v: np.tril(np.ones((M, M)), 1)),
+    ("[S; 0_m 0_mᵀ]", SHAPES, lambda v: np.vstack([S, np.zeros((M, M))])),
+    ("[I, 0_m 0_mᵀ] [x; 2 x]", SHAPES, lambda v: x),
+    ("A (0_n 0_pᵀ) + A B", SHAPES, lambda v: A @ B),
+    # the calls linear-algebra forms print: matrix functions, Fréchet derivatives, decompositions
+    ("expm(S) − sqrtm(S Sᵀ) + logm(S Sᵀ)", SHAPES,
+     lambda v: _expm(S) - _sqrtm(S @ S.T) + _logm(S @ S.T)),
+    ("L_exp(Sᵀ, T)", SHAPES, lambda v: _expm(np.block([[S.T, T], [0 * S, S.T]]))[:M, M:]),
+    ("L_sqrt(S Sᵀ, T) + L_log(S Sᵀ, T)", SHAPES,
+     lambda v: _sqrtm(np.block([[S @ S.T, T], [0 * S, S @ S.T]]))[:M, M:]
+     + _logm(np.block([[S @ S.T, T], [0 * S, S @ S.T]]))[:M, M:]),
+    ("cholesky(S Sᵀ)", SHAPES, lambda v: np.linalg.cholesky(S @ S.T)),
+    ("eigvecsh(S + Sᵀ) diag(eigvalsh(S + Sᵀ)) eigvecsh(S + Sᵀ)ᵀ", SHAPES, lambda v: S + S.T),
+    ("svd_U(A3) diag(svdvals(A3)) svd_Vh(A3)", {"A3": (3, 4)}, lambda v: v["A3"]),
+    ("1.5^(s + 1) x − 2^∘x", SHAPES, lambda v: 1.5 ** (s + 1) * x - 2.0 ** x),
 ]
+
+
+def _expm(a):
+    return scipy_linalg.expm(a)
+
+
+def _sqrtm(a):
+    return np.real(scipy_linalg.sqrtm(a))
+
+
+def _logm(a):
+    return np.real(scipy_linalg.logm(a))
 
 
 @pytest.mark.parametrize("text, shapes, reference", CASES, ids=[c[0] for c in CASES])
@@ -92,7 +123,7 @@ def test_matrix_notation_means_what_the_textbook_says(text, shapes, reference):
     for name, spec in shapes.items():
         if name not in VALUES:
             dims = spec.split() if isinstance(spec, str) else spec
-            vals[name] = rng.normal(size=tuple(SIZES[d] for d in dims))
+            vals[name] = rng.normal(size=tuple(SIZES.get(d, d) for d in dims))
     expr = ic.parse(text, shapes)
     want = np.asarray(reference(vals), dtype=float)
     got = np.asarray(expr.evaluate(**vals), dtype=float)
@@ -141,6 +172,9 @@ def test_matrix_mode_is_chosen_by_the_characters_only_it_uses():
     ("I", ic.ShapeError, "I_n"),
     ("(1ᵀ ⊗ I) vec(A)", ic.ShapeError, "cannot be inferred"),   # 1_nᵀ ⊗ I_m or 1_mᵀ ⊗ I_n?
     ("x 1ᵀ", ic.ShapeError, "cannot be inferred"),
+    ("2^S", ic.ShapeError, "b^∘X for each entry"),   # 2^S of a matrix: entrywise or expm?
+    ("L_exp(S)", ic.ParseError, "takes 2 argument"),
+    ("svdvals(x)", ic.ShapeError, "svdvals"),
     ("inv(A)", ic.ShapeError, "square"),
     ("Q x", ic.ParseError, "unknown name 'Q'"),
     ("frob(A)", ic.ParseError, "unknown function 'frob'"),

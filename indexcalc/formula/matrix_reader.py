@@ -2,9 +2,12 @@
 
 Reads what ``ic.to_matrix`` and ``ic.to_kron`` print — ``Xᵀ (X W v − y) vᵀ``, ``⊗``, ``∘``,
 ``diag(·)``, ``diagonal(·)``, ``tr(·)``, ``det``, ``log|det(·)|``, ``⁻¹``, ``⁻ᵀ``, ``^∘p``, ``I``,
-``I_n``, ``1``, ``1_n``, ``0``, ``0_n``, ``K_(m,n)``, ``vec(·)``/``vec_row(·)``, ``unvec(·)``, ``sum(·)``, ``softmax``,
-``logsumexp``, elementwise functions by name (``σ``, ``σ'``, ``tanh``…), block matrices
-``[A, B; C, D]``, slices ``X[0, :]`` and ``where`` clauses (``z1 = …``, one a line) — and common
+``I_n``, ``1``, ``1_n``, ``0``, ``0_n``, ``𝟙``, ``1_m 1_nᵀ``, ``0_m 0_nᵀ``, ``K_(m,n)``,
+``vec(·)``/``vec_row(·)``, ``unvec(·)``, ``sum(·)``, ``softmax``, ``logsumexp``, elementwise
+functions by name (``σ``, ``σ'``, ``tanh``…), ``1.5^(x)`` of a number, matrix functions and their
+Fréchet derivatives (``expm(A)``, ``L_exp(A, E)``), parts of decompositions (``eigvecsh(S)``,
+``svdvals(A)``), block matrices ``[A, B; C, D]``, slices ``X[0, :]`` and ``where`` clauses
+(``z1 = …``, one a line) — and common
 ASCII: ``X^T``, ``X'``, ``X^-1``, ``inv(X)``, ``kron(A, B)``, ``A .* B``, ``A ./ B``, ``A * B`` and
 ``A @ B`` (matrix products), ``trace(X)``, ``x^T y``.
 
@@ -38,7 +41,8 @@ from ..errors import IndexcalcError, ParseError, ShapeError
 from ..frontend import arithmetic
 from .matrix_shapes import Solver, Var, show_shape
 from .matrix_syntax import EXPLICIT, MAX_LENGTH, Node, Parser, located, split_where
-from .matrix_values import ELEMENTWISE, SAME_SHAPE, SQUARE_TO_SCALAR, ValueBuilder
+from .matrix_values import (DECOMPOSITION_PARTS, ELEMENTWISE, MATRIX_CALLS, SAME_SHAPE,
+                            SQUARE_TO_SCALAR, ValueBuilder)
 
 
 def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str = "column",
@@ -64,6 +68,48 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
         ParseError: text outside the notation, located with a caret.
         ShapeError: operands that do not conform, with the shapes that clash.
     """
+    reading, parts = _reading(text, shapes, vectors, oriented)
+    return reading.read(parts, expect)
+
+
+def atom_sizes(text: str, oriented: Mapping[str, tuple], vectors: str = "column",
+               expect: tuple | None = None) -> dict[int, tuple | None]:
+    """The shape the reading infers for each ``I``, ``1``, ``0`` and ``𝟙`` of ``text``, by the
+    offset where it starts; ``None`` where the text leaves its size open. Arguments as for
+    :func:`read_matrix`, whose errors it raises. The printer asks it which atoms need a
+    subscript (:mod:`indexcalc.layouts.form_sizes`), so the two never disagree.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> A = ic.Tensor("A", "m n")
+        >>> atom_sizes("(1ᵀ ⊗ I) vec(A)", {"A": (A, ("m", "n"))})
+        {1: None, 6: None}
+        >>> atom_sizes("(1_nᵀ ⊗ I) vec(A)", {"A": (A, ("m", "n"))})
+        {1: ('n', None), 8: ('m', 'm')}
+    """
+    lead = len(text) - len(text.lstrip("\n ")) if isinstance(text, str) else 0
+    reading, parts = _reading(text, {}, vectors, oriented)
+    order, _ = reading.solve(parts, expect)
+    out: dict[int, tuple | None] = {}
+    for n in order:
+        if n.kind in _ATOMS or n.kind == "name" and id(n) not in reading.leaves \
+                and id(n) not in reading.refs:   # I: a name that stands for no value
+            shape = reading.solver.shape(reading.shape(n))
+            if n.halves:   # 1 1ᵀ: a column of the rows' size, a row of the columns'
+                for at, d in zip(n.halves, shape):
+                    out[lead + at] = None if isinstance(d, Var) else (d, None)
+            else:
+                out[lead + n.span[0]] = None if any(isinstance(d, Var) for d in shape) else shape
+    return out
+
+
+#: The nodes whose size the text may leave open (with ``I``, a name that is no leaf).
+_ATOMS = ("ones", "zero", "ones_matrix", "zero_matrix")
+
+
+def _reading(text: str, shapes: Mapping[str, Any] | None, vectors: str,
+             oriented: Mapping[str, tuple] | None) -> tuple["_Reading", list]:
+    """The reading of ``text`` and its parts: the ``where`` definitions, then the formula."""
     if not isinstance(text, str):
         raise ParseError(f"parse: expected a formula string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -87,7 +133,7 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
                           "name the definition differently (z1, z2, …)")
         stop = text.find("\n", start)
         parts.append((name, start, None if stop < 0 else stop))
-    return _Reading(text, names, vectors).read([*parts, (None, 0, len(main))], expect)
+    return _Reading(text, names, vectors), [*parts, (None, 0, len(main))]
 
 
 class _Definition:
@@ -164,21 +210,7 @@ class _Reading(ValueBuilder):
     def read(self, parts: list, expect: tuple | None) -> tuple[Expr, tuple]:
         """The last of ``parts`` ``(name, start, stop)``; the ones before it are the ``where``
         definitions, solved together with it (a definition's shape is fixed by its uses too)."""
-        order: list[Node] = []
-        for name, start, stop in parts:
-            root = Parser(self.text, start, stop).formula()
-            nodes = _postorder(root)
-            for n in nodes:
-                self.shapes[id(n)] = self.infer(n)
-            order += nodes
-            if name is not None:
-                self.names[name] = _Definition(root)
-        if expect is not None:
-            self.solver.unify_shapes(self.shapes[id(root)], tuple(expect), root,
-                                     "the value's expected shape")
-        self.solver.settle()
-        self.solver.split_krons()
-        self.solver.fall_back()
+        order, root = self.solve(parts, expect)
         for n in order:
             if any(isinstance(d, Var) for d in self.solver.shape(self.shape(n))):
                 written = self.text[n.span[0]:n.span[1]]
@@ -200,6 +232,26 @@ class _Reading(ValueBuilder):
                 raise self.fail(n, str(e).splitlines()[0], type(e)) from None
         value = arithmetic.as_expr(built[id(root)])
         return value, self.solver.shape(self.shapes[id(root)])
+
+    def solve(self, parts: list, expect: tuple | None) -> tuple[list[Node], Node]:
+        """Every node's shape, solved as far as the text (and ``expect``) fix it: the nodes in
+        reading order, and the formula's root."""
+        order: list[Node] = []
+        for name, start, stop in parts:
+            root = Parser(self.text, start, stop).formula()
+            nodes = _postorder(root)
+            for n in nodes:
+                self.shapes[id(n)] = self.infer(n)
+            order += nodes
+            if name is not None:
+                self.names[name] = _Definition(root)
+        if expect is not None:
+            self.solver.unify_shapes(self.shapes[id(root)], tuple(expect), root,
+                                     "the value's expected shape")
+        self.solver.settle()
+        self.solver.split_krons()
+        self.solver.fall_back()
+        return order, root
 
     # ------------------------------------------------------------------ shapes
 
@@ -229,8 +281,10 @@ class _Reading(ValueBuilder):
             if n.args:
                 return self._vector(self._dim(n, n.args[0]))
             return (self.var(n, "zero", True), self.var(n, "zero", True))
-        if k == "ones_matrix":   # 1 1ᵀ, in either vector convention
-            return (self.var(n, "vector of ones", True), self.var(n, "vector of ones", True))
+        if k in ("ones_matrix", "zero_matrix"):   # 1 1ᵀ, 0_m 0_nᵀ, in either vector convention
+            what = "vector of ones" if k == "ones_matrix" else "zero"
+            return tuple(self.var(n, what, True) if t is None else self._dim(n, t)
+                         for t in n.args or (None, None))
         if k == "identity" and n.args[1] not in self.names:
             d = self._dim(n, n.args[0])
             return (d, d)
@@ -248,6 +302,9 @@ class _Reading(ValueBuilder):
             return kids[0]   # det(X)⁻¹, s²: a number's power
         if k in ("inv", "mpow"):
             return self.square(n, kids[0], "a square matrix is needed")
+        if k == "rpow" and n.args[2]:   # b^x without ∘: a number's power, x a number
+            self.solver.unify_shapes(kids[0], (None, None), n, "b^x takes a number x (b^∘X for "
+                                     "each entry of X)")
         if k in ("hpow", "rpow"):
             return kids[0]
         if k == "npow":  # s^-0.5: a number's power only (X^∘p is a matrix's elementwise power)
@@ -335,6 +392,11 @@ class _Reading(ValueBuilder):
                 for x, y in zip(n.args[0], row):
                     self.solver.unify(self.shape(x)[1], self.shape(y)[1], n,
                                       "the blocks of a column")
+        # one row of blocks is as high as the whole ([I, 2 I]), one column as wide ([0; I])
+        if len(n.args) == 1:
+            self.solver.unify(out[0], self.shape(n.args[0][0])[0], n, "a block matrix")
+        if all(len(row) == 1 for row in n.args):
+            self.solver.unify(out[1], self.shape(n.args[0][0])[1], n, "a block matrix")
 
         def rule() -> bool:
             rows = [[self.solver.shape(self.shape(x)) for x in row] for row in n.args]
@@ -374,7 +436,7 @@ class _Reading(ValueBuilder):
 
     def _call_shape(self, n: Node, kids: list, out: tuple) -> tuple:
         s, (name, args, keywords) = self.solver, n.args
-        count = {"kron": 2}.get(name, 1)
+        count = {"kron": 2, **{k: len(f.params) for k, f in MATRIX_CALLS.items()}}.get(name, 1)
         if len(args) not in (count if isinstance(count, tuple) else (count,)):
             raise self.fail(n, f"{name}() takes {count} argument(s), got {len(args)}", ParseError)
         allowed = {"softmax": {"axis"}, "logsumexp": {"axis"}, "max": {"axis"},
@@ -411,6 +473,13 @@ class _Reading(ValueBuilder):
             s.kron(n, (out[0], None), (out[1], None), (x[0], None), split=False)
         elif name == "kron":
             s.kron(n, x, kids[1], out, split=False)
+        elif name in MATRIX_CALLS:   # expm(A), L_exp(A, E): square, all of one shape
+            for y in kids:
+                self.square(n, y, f"{name} needs a square matrix")
+                s.unify_shapes(x, y, n, f"the arguments of {name}")
+            return x
+        elif name in DECOMPOSITION_PARTS:
+            self._part_shape(n, x, out)
         elif name in SAME_SHAPE or name in ELEMENTWISE:
             if name == "inv":
                 self.square(n, x, "inv needs a square matrix")
@@ -421,11 +490,29 @@ class _Reading(ValueBuilder):
         else:
             known = ", ".join(sorted({"diag", "diagonal", "sum", "logsumexp", "max", "vec",
                                       "vec_row", "unvec", "unvec_row", "transpose", "kron",
-                                      *SQUARE_TO_SCALAR,
+                                      *SQUARE_TO_SCALAR, *MATRIX_CALLS, *DECOMPOSITION_PARTS,
                                       *SAME_SHAPE, *ELEMENTWISE}))
             raise self.fail(n, f"unknown function {name!r} in matrix notation; known: {known}",
                             ParseError)
         return out
+
+    def _part_shape(self, n: Node, x: tuple, out: tuple) -> None:
+        """A decomposition's part has the shape the library gives it for a matrix of ``x``'s
+        shape (``svdvals``: min(m, n) values), once that is known."""
+        name = n.args[0]
+
+        def rule() -> bool:
+            shape = self.solver.shape(x)
+            if any(isinstance(d, Var) for d in shape):
+                return False
+            try:
+                part = DECOMPOSITION_PARTS[name].call(Tensor("A", tuple(d for d in shape
+                                                                       if d is not None)))
+            except IndexcalcError as e:
+                raise self.fail(n, f"{name}: {str(e).splitlines()[0]}") from None
+            self.solver.unify_shapes(out, _orientation(part, self.vectors, name), n, name)
+            return True
+        self.solver.wait(n, rule)
 
     def _vector(self, d: Any) -> tuple:
         return (d, None) if self.vectors == "column" else (None, d)

@@ -8,6 +8,7 @@ every node a shape and :mod:`.matrix_reader` builds the expression. Grammar, loo
     postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*   (^p: p whole for a
                 matrix power; any number for a scalar's power)
     atom     := number | name | name[slice] | I | I_n | 1 | 1_n | 0 | 0_n | K_(m,n) | f(sum, ...)
+              | 𝟙 | 1_m 1_nᵀ | 0_m 0_nᵀ   (an m × n matrix of ones, of zeros)
               | "(" sum ")" | "[" sum ("," sum)* (";" ...)* "]" | "log|det(" sum ")|"
 
 All product operators bind alike, left to right (``A B ∘ C`` is ``(A B) ∘ C``), as indexcalc
@@ -48,6 +49,7 @@ _TOKEN = re.compile(r"""
   | (?P<npow>\^\s*(?:\(\s*""" + _NUMBER + r"""\s*\)|""" + _NUMBER + r"""))
   | (?P<spow>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
   | (?P<rpow>\^\s*∘)
+  | (?P<rpow_scalar>\^(?=\s*[(\w]))
   | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
   | (?P<commutation>K_\(\s*\w+(?:[·*]\w+)*\s*,\s*\w+(?:[·*]\w+)*\s*\))
   | (?P<name>(?:(?!""" + _SUPER + r""")[^\W\d])(?:(?!""" + _SUPER + r""")\w|[""" + _SUB + r"""])*(?:'(?=\())?)
@@ -64,14 +66,16 @@ EXPLICIT = ("index notation (Σ, ↦, δ, mat_col[i j | k l](…), [ … ]_(i,j)
 
 @dataclass(frozen=True)
 class Node:
-    """A node of the tree: ``kind`` (``name``, ``number``, ``ones``, ``zero``, ``identity``,
-    ``commutation``, ``slice``, ``T``, ``inv``, ``hpow``, ``mpow``, ``npow``, ``matmul``, ``hadamard``,
-    ``hdiv``, ``kron``, ``add``, ``call``, ``block``, ``logdet``), its ``args`` and its ``span``
-    (start, end) in the text."""
+    """A node of the tree: ``kind`` (``name``, ``number``, ``ones``, ``zero``, ``ones_matrix``,
+    ``zero_matrix``, ``identity``, ``commutation``, ``slice``, ``T``, ``inv``, ``hpow``, ``mpow``,
+    ``npow``, ``matmul``, ``hadamard``, ``hdiv``, ``kron``, ``add``, ``call``, ``block``,
+    ``logdet``), its ``args`` and its ``span`` (start, end) in the text; ``halves``, where a
+    matrix of ones written ``1 1ᵀ`` has its two vectors (their starts)."""
 
     kind: str
     args: tuple
     span: tuple[int, int]
+    halves: tuple = ()
 
 
 def tokens(text: str, start: int = 0, stop: int | None = None) -> list[tuple[str, str, int]]:
@@ -191,9 +195,9 @@ class Parser:
             else:
                 return node
             right = self.postfix()
-            if kind == "matmul" and node.kind == "ones" and right.kind == "T" \
-                    and right.args[0].kind == "ones":   # 1 1ᵀ: a matrix of ones
-                node = Node("ones_matrix", (), (node.span[0], right.span[1]))
+            if kind == "matmul" and node.kind in ("ones", "zero") and right.kind == "T" \
+                    and right.args[0].kind == node.kind:   # 1 1ᵀ, 0_m 0_nᵀ: a matrix of ones
+                node = _outer(node, right.args[0], (node.span[0], right.span[1]))
                 continue
             node = Node(kind, (node, right), (node.span[0], right.span[1]))
 
@@ -217,12 +221,13 @@ class Parser:
                 node = Node("npow", (node, p), span)
             elif t[0] == "spow":   # S⁵: what indexcalc prints for a run of one matrix
                 node = Node("mpow", (node, int(t[1].translate(_FROM_SUPER))), span)
-            elif t[0] == "rpow":   # 2^∘v: a number's elementwise power of v
-                self.i += 1
+            elif t[0] in ("rpow", "rpow_scalar"):   # 2^∘v: a number's power of each entry of
+                self.i += 1                          # v; 1.5^(x), of a number x, as printed
                 exponent = self.atom()
                 if node.kind != "number":
                     raise self.error(t, "b^∘x takes a number b (x^∘p for a power of x)")
-                node = Node("rpow", (exponent, node.args[0]), (node.span[0], exponent.span[1]))
+                node = Node("rpow", (exponent, node.args[0], t[0] == "rpow_scalar"),
+                            (node.span[0], exponent.span[1]))
                 continue
             else:
                 return node
@@ -362,6 +367,14 @@ class Parser:
         end = self.take("]", "to close the block matrix")
         self.depth -= 1
         return Node("block", tuple(rows), (pos, end[2] + 1))
+
+
+def _outer(left: Node, right: Node, span: tuple) -> Node:
+    """``1_m 1_nᵀ`` (``0_m 0_nᵀ``), in either vector convention: the m × n matrix of ones (of
+    zeros), its sizes those written (``None`` for one left open)."""
+    sizes = (left.args[:1] or (None,)) + (right.args[:1] or (None,))
+    return Node(left.kind + "_matrix", () if sizes == (None, None) else sizes, span,
+                (left.span[0], right.span[0]))
 
 
 def _whole(p: Parser, node: Node) -> int:

@@ -13,9 +13,12 @@ from typing import Any
 from ..core.algebra import product
 from ..core.dims import dim_mul
 from ..core.elementwise import RULES, apply
+from ..core.linalg_nodes import DECOMPOSITION_CALLS
+from ..core.matrix_functions import MATRIX_FUNCTIONS
 from ..core.nodes import Expr, zero
 from ..errors import ParseError
 from ..frontend import arithmetic, axes, extrema, linalg, matrices, shaping
+from .calls import FUNCTIONS
 from .matrix_syntax import Node
 
 #: Elementwise functions by the name indexcalc prints (``σ``, ``σ'``) and by their own.
@@ -23,6 +26,12 @@ ELEMENTWISE = {**{name: name for name in RULES if name != "power"},
                **{row.text: name for name, row in RULES.items() if name != "power"}}
 SQUARE_TO_SCALAR = {"tr": matrices.trace, "trace": matrices.trace, "det": matrices.det,
                     "logdet": matrices.logdet}
+#: The library's calls a printed form writes by name, read as the Python notation reads them: a
+#: function of a square matrix (``expm(A)``), its Fréchet derivative (``L_exp(A, E)``), both of
+#: the matrix's shape; a part of a decomposition (``eigvecsh(S)``, ``svdvals(A)``).
+MATRIX_CALLS = {name: FUNCTIONS[name] for row in MATRIX_FUNCTIONS.values()
+                for name in (row.text, row.frechet_text)[:2 if row.kind == "primary" else 1]}
+DECOMPOSITION_PARTS = {name: FUNCTIONS[name] for name in DECOMPOSITION_CALLS.values()}
 SAME_SHAPE = {"inv": matrices.inv, "tril": shaping.tril, "triu": shaping.triu,
               "softmax": axes.softmax}
 
@@ -39,7 +48,7 @@ class ValueBuilder:
             return n.args[0]
         if k in ("ones", "ones_matrix"):
             return 1.0 if not dims else _ones(dims)
-        if k == "zero":
+        if k in ("zero", "zero_matrix"):
             return 0.0 if not dims else zero(dims)
         if id(n) in self.leaves:
             return self.leaves[id(n)]
@@ -167,6 +176,10 @@ class ValueBuilder:
                 and x.ndim == 2 else axes.softmax(x)
         if name == "inv":
             return matrices.inv(x)
+        if name in MATRIX_CALLS:
+            return MATRIX_CALLS[name].call(*kids)
+        if name in DECOMPOSITION_PARTS:
+            return DECOMPOSITION_PARTS[name].call(x)
         return apply(ELEMENTWISE[name], arithmetic.as_expr(x))
 
 

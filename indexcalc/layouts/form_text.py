@@ -7,9 +7,11 @@ products (juxtaposition, ``∘``, ``⊗``, scalar factors) > sums.
 
 from __future__ import annotations
 
-from ..core.matrix_functions import matrix_function
-
+import re
 import unicodedata
+from dataclasses import dataclass, field
+
+from ..core.matrix_functions import matrix_function
 
 from ..core.elementwise import rule
 from ..core.nodes import DECOMPOSITION_CALLS
@@ -32,6 +34,45 @@ def _wrap(kid: tuple[str, int], need: int, latex: bool = False) -> str:
 
 def _dim(d) -> str:
     return str(d).replace("*", "·")
+
+
+def _sub(d) -> str:
+    """A size as a subscript matrix notation reads back: ``3``, ``n``, ``(m·n)``, ``(n_h)``."""
+    text = _dim(d)
+    return text if re.fullmatch(r"[^\W_]+", text) else f"({text})"
+
+
+@dataclass(frozen=True)
+class Printing:
+    """What a printing knows beside the tree: ``names``, the ``where`` definitions' names by
+    ``id(ref)``; ``sized``, the ids of the ``I``, ``1``, ``0`` and ``𝟙`` whose size the text
+    leaves open, printed with a subscript (:mod:`indexcalc.layouts.form_sizes` finds them);
+    ``vectors``, how the text writes a vector (a zero vector's subscript says which way it
+    stands); ``marks``, when not ``None``, collects every such atom, each printed after a
+    marker ``\x00k\x01`` that tells where it starts."""
+    names: dict = field(default_factory=dict)
+    sized: frozenset = frozenset()
+    vectors: str = "column"
+    marks: dict | None = None
+
+
+def _atom(n: Form, p: Printing, plain: tuple[str, int], sized) -> tuple[str, int]:
+    """An atom's text: ``plain``, or ``sized()`` where the text leaves its size open."""
+    if p.marks is not None:
+        k = p.marks.setdefault(id(n), (len(p.marks), n))[0]
+        return f"\x00{k}\x01{plain[0]}", plain[1]
+    return sized() if id(n) in p.sized else plain
+
+
+def _vector_size(shape: tuple):
+    """The size of a vector (an axis of size 1 beside none included), or ``None``."""
+    present = [d for d in shape if d is not None]
+    return present[0] if len(present) == 1 else None
+
+
+def _column(shape: tuple, p: Printing) -> bool:
+    """Whether a vector of ``shape`` is written as the text writes vectors (no ``ᵀ``)."""
+    return (shape[1] is None) == (p.vectors == "column")
 
 
 # --------------------------------------------------------------------------- plain text
@@ -164,30 +205,54 @@ def _text_scaled(n: Scaled, kids, _, latex: bool = False):
 ONES_MATRIX = "𝟙"
 
 
-def _text_ones(n: Ones, kids, _):
+def _text_ones(n: Ones, kids, p: Printing):
     if n.shape[0] is not None and n.shape[1] is not None:
-        return ONES_MATRIX, ATOM
-    return ("1ᵀ", POST) if n.marked else ("1", ATOM)
+        return _atom(n, p, (ONES_MATRIX, ATOM),
+                     lambda: (f"1_{_sub(n.shape[0])} 1_{_sub(n.shape[1])}ᵀ", PROD))
+    size = _vector_size(n.shape)
+    plain = ("1ᵀ", POST) if n.marked else ("1", ATOM)
+    return plain if size is None else _atom(n, p, plain, lambda: (
+        f"1_{_sub(size)}ᵀ" if n.marked else f"1_{_sub(size)}", POST if n.marked else ATOM))
+
+
+def _text_zero(n: Add, p: Printing):
+    """A zero (a sum of no terms): ``0``; where its size is open ``0_n``, ``0_nᵀ``, ``0_m 0_nᵀ``."""
+    r, c = n.shape
+    if r is not None and c is not None:
+        return _atom(n, p, ("0", ATOM), lambda: (f"0_{_sub(r)} 0_{_sub(c)}ᵀ", PROD))
+    size = _vector_size(n.shape)
+    if size is None:
+        return "0", ATOM   # a scalar zero: no subscript sizes it
+    return _atom(n, p, ("0", ATOM), lambda: (f"0_{_sub(size)}", ATOM) if _column(n.shape, p)
+                 else (f"0_{_sub(size)}ᵀ", POST))
+
+
+def _text_identity(n: Identity, kids, p: Printing):
+    if n.subscripted:   # a tensor of the form is named I
+        return f"I_{_sub(n.dim)}", ATOM
+    return _atom(n, p, ("I", ATOM), lambda: (f"I_{_sub(n.dim)}", ATOM))
 
 
 TEXT = {
     Leaf: lambda n, kids, _: (n.name, ATOM),
-    Ref: lambda n, kids, names: ((names or {}).get(id(n), "z"), ATOM),
+    Ref: lambda n, kids, p: (p.names.get(id(n), "z"), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
-    Identity: lambda n, kids, _: (f"I_{_dim(n.dim)}" if n.subscripted else "I", ATOM),
+    Identity: _text_identity,
     Ones: _text_ones,
     Commutation: lambda n, kids, _: (f"K_({_dim(n.m)},{_dim(n.n)})", ATOM),
     Unary: _text_unary,
     Nary: _text_nary,
-    Add: lambda n, kids, _: (_signed_terms(n, kids, POST, False), SUM) if n.terms else ("0", ATOM),
+    Add: lambda n, kids, p: (_signed_terms(n, kids, POST, False), SUM) if n.terms else
+    _text_zero(n, p),
     Scaled: _text_scaled,
     Explicit: lambda n, kids, _: (n.text, ATOM),
 }
 
 
-def to_text(form: Form, names: dict | None = None) -> str:
-    """``form`` as text; ``names`` maps ``id(ref)`` to the name a ``where`` definition has."""
-    return fold(form, TEXT, names)[0]
+def to_text(form: Form, names: dict | None = None, printing: Printing | None = None) -> str:
+    """``form`` as text; ``names`` maps ``id(ref)`` to the name a ``where`` definition has
+    (``printing``: those and the rest a printing knows)."""
+    return fold(form, TEXT, printing or Printing(names or {}))[0]
 
 
 # --------------------------------------------------------------------------- LaTeX
@@ -273,22 +338,43 @@ def _latex_explicit(n: Explicit, kids, _):
     return rf"\text{{{body}}}", ATOM
 
 
+def _latex_ones(n: Ones, kids, p: Printing):
+    """As the text: ``\\mathbf{1}_{n}`` (``\\mathbb{1}`` a matrix) where its size is open."""
+    if None not in n.shape:
+        if id(n) in p.sized:
+            return (rf"\mathbf{{1}}_{{{_dim(n.shape[0])}}} \, "
+                    rf"\mathbf{{1}}_{{{_dim(n.shape[1])}}}^{{\top}}"), PROD
+        return r"\mathbb{1}", ATOM
+    sub = f"_{{{_dim(_vector_size(n.shape))}}}" if id(n) in p.sized else ""
+    return (rf"\mathbf{{1}}{sub}^{{\top}}", POST) if n.marked else (rf"\mathbf{{1}}{sub}", ATOM)
+
+
+def _latex_zero(n: Add, p: Printing):
+    r, c = n.shape
+    if id(n) not in p.sized:
+        return "0", ATOM
+    if r is not None and c is not None:
+        return rf"0_{{{_dim(r)}}} \, 0_{{{_dim(c)}}}^{{\top}}", PROD
+    sub = f"0_{{{_dim(_vector_size(n.shape))}}}"
+    return (sub, ATOM) if _column(n.shape, p) else (sub + r"^{\top}", POST)
+
+
 LATEX = {
     Leaf: lambda n, kids, _: (latex_name(n.name), ATOM),
-    Ref: lambda n, kids, names: (latex_name((names or {}).get(id(n), "z")), ATOM),
+    Ref: lambda n, kids, p: (latex_name(p.names.get(id(n), "z")), ATOM),
     Number: lambda n, kids, _: (_num(n.value), ATOM if n.value >= 0 else PROD),
     Identity: lambda n, kids, _: (rf"I_{{{_dim(n.dim)}}}", ATOM),
-    Ones: lambda n, kids, _: ((r"\mathbb{1}", ATOM) if None not in n.shape else
-                              (r"\mathbf{1}^{\top}", POST) if n.marked else (r"\mathbf{1}", ATOM)),
+    Ones: _latex_ones,
     Commutation: lambda n, kids, _: (rf"K_{{{_dim(n.m)},{_dim(n.n)}}}", ATOM),
     Unary: _latex_unary,
     Nary: _latex_nary,
-    Add: lambda n, kids, _: (_signed_terms(n, kids, POST, True), SUM) if n.terms else ("0", ATOM),
+    Add: lambda n, kids, p: (_signed_terms(n, kids, POST, True), SUM) if n.terms else
+    _latex_zero(n, p),
     Scaled: lambda n, kids, _: _text_scaled(n, kids, _, latex=True),
     Explicit: _latex_explicit,
 }
 
 
-def to_latex(form: Form, names: dict | None = None) -> str:
-    """``form`` in LaTeX; ``names`` as for :func:`to_text`."""
-    return fold(form, LATEX, names)[0]
+def to_latex(form: Form, names: dict | None = None, printing: Printing | None = None) -> str:
+    """``form`` in LaTeX; ``names`` and ``printing`` as for :func:`to_text`."""
+    return fold(form, LATEX, printing or Printing(names or {}))[0]

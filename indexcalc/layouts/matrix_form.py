@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .form_text import latex_name, to_latex, to_text
+from .form_sizes import open_atoms
+from .form_text import Printing, latex_name, to_latex, to_text
 from .form_values import evaluate_form
 from ..errors import LayoutError
 from .forms import Form, Leaf, _def_names, definitions
@@ -38,23 +39,37 @@ class MatrixForm:
     """
 
     def __init__(self, root: Form, tensors: tuple, layout: str, notes: tuple = (),
-                 ndim: int = 2, reserved: frozenset = frozenset(), source: Any = None):
+                 ndim: int = 2, reserved: frozenset = frozenset(), source: Any = None,
+                 vectors: str = "column"):
         self.root = root
         self.source = source  # the expression written: evaluation binds its dimensions
         self.tensors = tensors
         self.layout = layout
+        self.vectors = vectors  # how the text writes a vector: a column (1), or a row
         self.notes = tuple(notes)
         self.ndim = ndim
         self.definitions = tuple(definitions([root]))
         self._names = _def_names(self.definitions, root, tensors, reserved)
+        self._sized: frozenset | None = None
 
-    def __str__(self) -> str:
-        main = to_text(self.root, self._names)
+    def _printing(self) -> Printing:
+        """How the form prints: its definitions' names, a subscript where a size is open."""
+        if self._sized is None:   # found once, on the first printing (one reading of the text)
+            self._sized = open_atoms(
+                lambda marks: self._text(Printing(self._names, vectors=self.vectors, marks=marks)),
+                self.names, self.vectors, self.root.shape)
+        return Printing(self._names, self._sized, self.vectors)
+
+    def _text(self, printing: Printing) -> str:
+        main = to_text(self.root, printing=printing)
         if not self.definitions:
             return main
         return main + "\nwhere\n" + "\n".join(
-            f"  {self._names[id(r)]} = {to_text(r.definition, self._names)}"
+            f"  {self._names[id(r)]} = {to_text(r.definition, printing=printing)}"
             for r in self.definitions)
+
+    def __str__(self) -> str:
+        return self._text(self._printing())
 
     def __repr__(self) -> str:
         return f"MatrixForm({self})"
@@ -99,12 +114,13 @@ class MatrixForm:
 
     def latex(self) -> str:
         """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""
-        main = to_latex(self.root, self._names)
+        printing = self._printing()
+        main = to_latex(self.root, printing=printing)
         if not self.definitions:
             return main
         rows = [main, r"\text{where}"] + [
-            rf"\quad {latex_name(self._names[id(r)])} = {to_latex(r.definition, self._names)}"
-            for r in self.definitions]
+            rf"\quad {latex_name(self._names[id(r)])} = "
+            rf"{to_latex(r.definition, printing=printing)}" for r in self.definitions]
         return r"\begin{aligned}" + r" \\ ".join("&" + r for r in rows) + r"\end{aligned}"
 
     def _repr_latex_(self) -> str:

@@ -445,7 +445,8 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     root = add(forms, shape)
     notes = tuple(dict.fromkeys(scope.notes))
     reserved = frozenset(n.name for n in scope.named.values())
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved, source)
+    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved, source,
+                      vectors)
 
 
 def _flip_if(shape: tuple, flip: bool) -> tuple:
