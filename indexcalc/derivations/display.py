@@ -116,7 +116,7 @@ _MATHRM = re.compile(r"(?=(\\mathrm\{[^}]*\}))")
 
 
 class LatexNames:
-    """How the matrix printer's names (``\\mathrm{z1}``) are written in an explanation
+    r"""How the matrix printer's names (``\mathrm{z1}``) are written in an explanation
     (``z_{1}``): a table that grows by one name per step, and the rewrite of a formula by it.
 
     The rewrite replaces names longest first, as a plain loop over the table did, but only the
