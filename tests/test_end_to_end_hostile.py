@@ -182,6 +182,16 @@ ROWS = [
     ("CLI --normalized z", lambda: _cli("diff", "sum(x*y)", "--wrt", "x", "--shape", "x=n",
                                         "--shape", "y=n", "--normalized", "z", "--explain"),
      ic.IndexcalcError),
+    # depth brief: a derivative by a symmetric P that no longer reads P took any value of P; a
+    # symmetric value holding inf or NaN was refused (inf − inf is NaN), and inf facing −inf taken
+    ("sum(P @ A).evaluate(P=non-symmetric)", lambda: ic.sum(P @ ic.Tensor("A", (2, 2))).evaluate(
+        P=np.array([[0.0, 1.0], [2.0, 0.0]]), A=np.eye(2)), ic.BindingError),
+    ("grad by P evaluated at a non-symmetric P", lambda: ic.grad(ic.sum(P @ np.ones(2)), P)
+     .evaluate(P=np.array([[0.0, 1.0], [2.0, 0.0]])), ic.BindingError),
+    ("symmetric P holding inf and NaN",
+     lambda: ic.sum(P).evaluate(P=np.array([[np.nan, np.inf], [np.inf, 0.0]])), None),
+    ("P holding inf facing -inf",
+     lambda: ic.sum(P).evaluate(P=np.array([[0.0, np.inf], [-np.inf, 0.0]])), ic.BindingError),
 ]
 
 

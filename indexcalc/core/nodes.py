@@ -64,7 +64,8 @@ class Tensor(Expr):
     at every ``+`` would cost a merge of name tables per node). ``str`` still prints such an
     expression, both as ``X``, since printing is for looking.
 
-    A value for a symmetric tensor is checked when the tensor is in the expression evaluated.
+    A value for a symmetric tensor is checked when the tensor is in the expression evaluated
+    (or is the variable of a derivative in it).
     ``S.T - S`` of a symmetric ``S`` *is* the zero matrix, and an interned node is one object
     per value, so it keeps no memory of ``S``: evaluating it given a non-symmetric ``S`` returns
     zeros, as ``0 * X`` given any ``X`` does.

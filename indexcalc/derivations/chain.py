@@ -21,7 +21,7 @@ from typing import Any
 
 from ..core.algebra import add, delta_classes, fresh, inline, product
 from ..core.elementwise import RULES as ELEMENTWISE_RULES
-from .display import assume_normalized, by_value_table, for_display, placeholder
+from .display import LatexNames, Without, assume_normalized, by_value_table, for_display, placeholder
 from .expansion import expanded as _expanded
 from .readings import contraction_reading, d_vec, devec_line, form_of, kron_reading, label, matrix_line
 from .records import Derivation, LocalDerivative, Shown, Step
@@ -389,12 +389,13 @@ class _Build:
         self.latex_of: dict[Expr, str] = {}  # leaf -> its LaTeX
         self.marker: dict[int, Expr] = {}  # node id -> the leaf of its accumulated derivative
         self.long: set[int] = set()  # nodes whose accumulated derivative is written by name
+        self.tex_names = LatexNames({form_latex_name(names.text[n]): names.latex[n] for n in cut})
         named: dict = {}
         for k, n in enumerate(cut):
             if n is x:
                 continue
             leaf = placeholder(names.text[n], n.shape, k)
-            self.latex_of[leaf] = names.latex[n]
+            self._name_latex(leaf, names.latex[n])
             self.leaves[id(n)] = leaf
             if isinstance(n, Named):
                 self.leaves.setdefault(id(n.arg), leaf)
@@ -402,7 +403,7 @@ class _Build:
         for k, u in enumerate(self.user):
             if id(u.arg) not in self.leaves:
                 leaf = placeholder(u.name, u.shape, len(cut) + k)
-                self.latex_of[leaf] = latex_name(u.name)
+                self._name_latex(leaf, latex_name(u.name))
                 self.leaves[id(u.arg)] = leaf
                 named[u] = leaf
         self.by_value = by_value_table(named)
@@ -419,12 +420,11 @@ class _Build:
     def tex(self, latex: str) -> str:
         """A matrix form's LaTeX with the explanation's names as its index lines write them
         (``z_{1}``, not the matrix printer's ``\\mathrm{z1}``)."""
-        table = {form_latex_name(n.name): t for n, t in self.latex_of.items()}
-        table.update({form_latex_name(self.names.text[n]): self.names.latex[n] for n in self.cut})
-        for plain in sorted(table, key=len, reverse=True):
-            if plain != table[plain] and plain.startswith("\\mathrm{"):
-                latex = latex.replace(plain, "{" + table[plain] + "}")
-        return latex
+        return self.tex_names.rewrite(latex)
+
+    def _name_latex(self, leaf: Expr, latex: str) -> None:
+        self.latex_of[leaf] = latex
+        self.tex_names.add(form_latex_name(leaf.name), latex)
 
     def display(self, e: Expr) -> Expr:
         """``e`` as it prints: intermediates and long earlier results by name."""
@@ -435,8 +435,13 @@ class _Build:
         the names whose assumption it used are added to ``used``."""
         return assume_normalized(e, frozenset(self.options["normalized"]), used)
 
-    def aliases(self, style: Style) -> dict:
-        return {} if style is TEXT else dict(self.latex_of)
+    def aliases(self, style: Style, e: Expr) -> dict:
+        """The LaTeX of the leaves ``e`` prints (only those: the printer reads every alias it is
+        given, and an explanation has one per step)."""
+        if style is TEXT:
+            return {}
+        shown = postorder([e], lambda n: () if isinstance(n, Named) else n.children())
+        return {n: self.latex_of[n] for n in shown if n in self.latex_of}
 
     def show(self, e: Expr, lhs: tuple[str, str] | None = None, axes: list | None = None) -> Shown:
         """``e`` (already rewritten for display) in both styles, as ``lhs[idx] = …`` if given;
@@ -444,14 +449,14 @@ class _Build:
         texts = []
         axes = label_names(e.shape) if axes is None else axes
         for style, head in ((TEXT, lhs and lhs[0]), (self.latex, lhs and lhs[1])):
-            body = render(e, style, self.aliases(style), axes)
+            body = render(e, style, self.aliases(style, e), axes)
             texts.append(f"{style.indexed(head, axes)} = {body}" if head else body)
         return Shown(*texts)
 
     def definition(self, n: Expr) -> tuple[str, Shown]:
         """``z1[nh] = …`` (a named node is defined by its argument)."""
         body = n.arg if isinstance(n, Named) else n
-        leaves = {k: v for k, v in self.leaves.items() if k != id(body) and k != id(n)}
+        leaves = Without(self.leaves, id(body), id(n))
         shown = self.show(for_display(body, leaves, {}), (self.names.text[n], self.names.latex[n]))
         return self.names.text[n], shown
 
@@ -460,8 +465,8 @@ class _Build:
         if id(node) not in self.marker:
             t, b = self.names.text[top], self.names.text[bottom]
             leaf = placeholder(f"d{t}/d{b}", shape, 10 ** 6 + len(self.marker))
-            self.latex_of[leaf] = _partial(self.names.latex[top], self.names.latex[bottom],
-                                           self.latex, "d")
+            self._name_latex(leaf, _partial(self.names.latex[top], self.names.latex[bottom],
+                                            self.latex, "d"))
             self.marker[id(node)] = leaf
         return self.marker[id(node)]
 

@@ -17,7 +17,8 @@ The rewrite keeps values: a leaf stands for the node it replaces. Only the print
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 
 from collections import Counter
 
@@ -128,3 +129,90 @@ def assume_normalized(e: Expr, names: frozenset, used: set | None = None) -> Exp
         return product(kept + size_factors(node), node.out, dims, node.coef)
 
     return transform(e, rule_)
+
+
+class Without(Mapping):
+    """``base`` less ``keys``, without copying it: an explanation defines each of its many
+    intermediates by the leaves of all the others, and a copy per definition made that quadratic."""
+
+    def __init__(self, base: Mapping, *keys):
+        self._base, self._keys = base, frozenset(keys)
+
+    def __getitem__(self, key):
+        if key in self._keys:
+            raise KeyError(key)
+        return self._base[key]
+
+    def __contains__(self, key) -> bool:
+        return key not in self._keys and key in self._base
+
+    def __iter__(self) -> Iterator:
+        return (k for k in self._base if k not in self._keys)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: Where a ``\mathrm{…}`` name starts, found at every position (a name may begin inside another).
+_MATHRM = re.compile(r"(?=(\\mathrm\{[^}]*\}))")
+
+
+class LatexNames:
+    r"""How the matrix printer's names (``\mathrm{z1}``) are written in an explanation
+    (``z_{1}``): a table that grows by one name per step, and the rewrite of a formula by it.
+
+    The rewrite replaces names longest first, as a plain loop over the table did, but only the
+    names that can occur (those the formula holds, and those their replacements hold): its cost is
+    the formula's length, not the table's, so a deep graph's explanation stays linear.
+
+    Examples:
+        >>> t = LatexNames({"\\mathrm{z1}": "z_{1}"})
+        >>> t.add("\\mathrm{df/dz1}", "\\mathrm{d} f")
+        >>> t.rewrite("\\mathrm{z1} + \\mathrm{df/dz1} + \\mathrm{z12}")
+        '{z_{1}} + {\\mathrm{d} f} + \\mathrm{z12}'
+    """
+
+    def __init__(self, fixed: Mapping[str, str]):
+        self._fixed = dict(fixed)  # the intermediates' own names: no later name overrides them
+        self._table: dict[str, str] = {}
+        self._by_head: dict[str, list[str]] = {}  # "\mathrm{…}" -> the names that start so
+        self._headless: list[str] = []  # names with no closing brace, tried in every rewrite
+        self._rank: dict[str, int] = {}
+        for plain, latex in self._fixed.items():
+            self._put(plain, latex)
+
+    def add(self, plain: str, latex: str) -> None:
+        """Write ``plain`` as ``latex`` (unless it is an intermediate's name, which stays)."""
+        if plain not in self._fixed:
+            self._put(plain, latex)
+
+    def _put(self, plain: str, latex: str) -> None:
+        if plain not in self._table and plain.startswith("\\mathrm{"):
+            head = _MATHRM.match(plain)
+            if head:
+                self._by_head.setdefault(head.group(1), []).append(plain)
+            else:  # no closing brace: no head to find it by, so always tried
+                self._headless.append(plain)
+            self._rank[plain] = len(self._rank)  # ties in length: replaced in table order
+        self._table[plain] = latex
+
+    def rewrite(self, latex: str) -> str:
+        """``latex`` with every name in the table replaced by ``{its LaTeX}``."""
+        chosen: dict[str, str] = {}
+        heads = set(_MATHRM.findall(latex))
+        looked: set[str] = set()
+
+        def choose(names) -> None:
+            for plain in names:
+                if plain not in chosen and plain != self._table[plain]:
+                    chosen[plain] = "{" + self._table[plain] + "}"
+                    heads.update(set(_MATHRM.findall(chosen[plain])) - looked)
+
+        choose(self._headless)
+        while heads:
+            head = heads.pop()
+            looked.add(head)
+            choose(self._by_head.get(head, ()))
+        for plain in sorted(chosen, key=lambda p: (-len(p), self._rank[p])):
+            latex = latex.replace(plain, chosen[plain])
+        return latex

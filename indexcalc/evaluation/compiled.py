@@ -82,8 +82,8 @@ def bind_signature(sig: tuple, values: Mapping[str, Any],
                                f"(given: {given})")
         arrays[name] = convert(name, values[name])
         _bind_axes(t, arrays[name], sizes, where)
-        if t.symmetric:
-            check_symmetric(name, arrays[name])
+    for name in symmetric_values(sig, values):
+        check_symmetric(name, arrays[name] if name in arrays else convert(name, values[name]))
     _bind_pins(pins, sizes, where, single=True)
     missing = names - set(sizes)
     if missing:
@@ -134,21 +134,55 @@ def _bind_axes(t: Tensor, arr: np.ndarray, sizes: dict, where: dict) -> None:
             where.setdefault(d, f"tensor {name!r} axis {axis}")
 
 
+def symmetric_values(sig: tuple, values: Mapping[str, Any] | None) -> list[str]:
+    """The names of the values given (all, for ``None``) for symmetric tensors: the expression's,
+    and the variables of its derivatives (a derivative by ``S`` that no longer reads ``S`` still
+    took ``S`` as symmetric: a non-symmetric value is a mistake to report, whatever the result)."""
+    tensors, _, variables, _ = sig
+    return [name for name, t in {**variables, **tensors}.items()
+            if t.symmetric and (values is None or name in values)]
+
+
 def check_symmetric(name: str, value: Any) -> None:
     """Refuse a value for a symmetric tensor that is not symmetric (to √eps of its largest entry).
 
     A derivative by a symmetric variable holds only on symmetric matrices (``S.T − S`` is zero
-    there); a non-symmetric value would give a silently wrong answer.
+    there, and simplification used it); a non-symmetric value would give a silently wrong answer.
+    Entries that face an equal entry are symmetric, ``inf`` and ``inf``, ``NaN`` and ``NaN`` too.
+
+    Examples:
+        >>> import numpy as np
+        >>> check_symmetric("S", np.array([[1.0, np.inf], [np.inf, np.nan]]))  # accepted
+        >>> check_symmetric("S", np.array([[0.0, 1.0], [2.0, 0.0]]))
+        Traceback (most recent call last):
+        indexcalc.errors.BindingError: tensor 'S' is declared symmetric, but its value is not: ...
+        pass (S + S.T) / 2, or declare S without symmetric=True
     """
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.size == 0:
         return  # other backends' arrays are not read back (that would copy from the device)
-    gap = float(np.max(np.abs(value - value.T)))
-    scale = float(np.max(np.abs(value)))
-    tol = float(np.sqrt(np.finfo(value.dtype).eps)) * max(scale, 1e-300)
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = float(np.max(np.abs(value - value.T)))
+        scale = float(np.max(np.abs(value)))
+    if not (np.isfinite(gap) and np.isfinite(scale)):
+        gap, scale = _nonfinite_gap(value)
+    exact = value.dtype if np.issubdtype(value.dtype, np.inexact) else np.float64
+    tol = float(np.sqrt(np.finfo(exact).eps)) * max(scale, 1e-300)
     if not gap <= tol:
         raise BindingError(f"tensor {name!r} is declared symmetric, but its value is not: "
                            f"max |{name} − {name}ᵀ| = {gap:.3g} (tolerance {tol:.3g}); pass "
-                           f"(A + A.T) / 2, or declare the tensor without symmetric=True")
+                           f"({name} + {name}.T) / 2, or declare {name} without symmetric=True")
+
+
+def _nonfinite_gap(value: np.ndarray) -> tuple[float, float]:
+    """``max |S − Sᵀ|`` and ``max |S|`` over the finite entries, for a value holding ``inf`` or
+    ``NaN`` (``inf − inf`` is NaN: an equal pair counts as no gap, a lone NaN as an infinite one)."""
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(value - value.T)
+    facing = value.T
+    diff[(value == facing) | (np.isnan(value) & np.isnan(facing))] = 0.0
+    diff[np.isnan(diff)] = np.inf  # a NaN facing a number
+    finite = np.abs(value[np.isfinite(value)])
+    return float(np.max(diff)), float(finite.max()) if finite.size else 0.0
 
 
 def _dimension_names(nodes: list[Expr]) -> set[str]:
@@ -239,7 +273,7 @@ class Compiled:
         self.memory_limit = _checked(memory_limit, "compile")
         self.order = postorder([self.expr])
         self._signature = signature([self.expr], self.order)
-        self._symmetric = [n for n, t in self._signature[0].items() if t.symmetric]
+        self._symmetric = symmetric_values(self._signature, None)
         self._plans: dict[tuple, dict[int, ProductPlan]] = {}
         self._programs: dict[tuple, Any] = {}
         self._bound: dict[tuple, tuple] = {}  # shapes of the values -> (program, dtype)
@@ -293,7 +327,8 @@ class Compiled:
             hit = self._bound.get(key) if key is not None else None
             if hit is not None:  # float arrays of shapes seen before: binding is known
                 for name in self._symmetric:
-                    check_symmetric(name, values[name])
+                    if name in values:  # a derivative's variable may go without a value
+                        check_symmetric(name, values[name])
                 program, dtype = hit
                 function = program._function  # generated after the first calls
                 out = function(values) if function is not None else program.run(values)

@@ -213,12 +213,23 @@ def unary(op: str, arg: Form, shape: tuple | None = None, param: Any = None) -> 
     return Unary(op, arg, arg.shape if shape is None else shape, param)
 
 
+def _spliced(fs: tuple, op: str, unit: type) -> list[Form]:
+    """The factors of the ``op`` product of ``fs``: a nested ``op`` product's factors spliced in,
+    ``unit`` factors dropped (all of them: the first stays). A nested product, made here, has no
+    unit factor left, so it is not looked through again: a product grown one factor per level
+    (the gradient of a deep chain) costs a copy per level, not a Python loop over all factors."""
+    kept: list[Form] = []
+    for f in fs:
+        if isinstance(f, Nary) and f.op == op:
+            kept.extend(f.args)
+        elif not isinstance(f, unit):
+            kept.append(f)
+    return kept or list(fs[:1])
+
+
 def matmul(*fs: Form) -> Form:
     """The chain ``f₁ f₂ ⋯`` (flattened; identities dropped)."""
-    args: list[Form] = []
-    for f in fs:
-        args.extend(f.args if isinstance(f, Nary) and f.op == "matmul" else (f,))
-    kept = [a for a in args if not isinstance(a, Identity)] or args[:1]
+    kept = _spliced(fs, "matmul", Identity)
     if len(kept) == 2 and all(isinstance(a, Ones) for a in kept) and kept[0].shape[1] is None \
             and kept[1].shape[0] is None and None not in (kept[0].shape[0], kept[1].shape[1]):
         return Ones((kept[0].shape[0], kept[1].shape[1]))  # 1 1ᵀ: the matrix of ones, 𝟙
@@ -229,13 +240,12 @@ def matmul(*fs: Form) -> Form:
 
 def hadamard(*fs: Form) -> Form:
     """``f₁ ∘ f₂ ∘ ⋯`` (flattened; ones dropped)."""
-    args: list[Form] = []
-    for f in fs:
-        args.extend(f.args if isinstance(f, Nary) and f.op == "hadamard" else (f,))
-    kept = [a for a in args if not isinstance(a, Ones)] or args[:1]
+    kept = _spliced(fs, "hadamard", Ones)
     if len(kept) == 1:
         return kept[0]
-    shape = next((a.shape for a in kept if not is_scalar(a)), kept[0].shape)
+    # a nested product's shape is that of its first non-scalar factor: no need to look inside
+    shape = next((f.shape for f in fs if not isinstance(f, Ones) and not is_scalar(f)),
+                 kept[0].shape)
     return Nary("hadamard", tuple(kept), shape)
 
 
