@@ -21,7 +21,7 @@ from indexcalc.core import nodes
 from indexcalc.core.graph_walk import postorder
 from indexcalc.core.nodes import NODE_TYPES
 from indexcalc.core.rebuild import REBUILD
-from indexcalc.derivations.chain import ROLES
+from indexcalc.derivations.graph_cut import ROLES
 from indexcalc.evaluation.programs import BUILDERS
 from indexcalc.layouts.matrix_layout import BUILD
 from indexcalc.rendering.index_rules import RULES
@@ -38,7 +38,7 @@ TABLES = {
     "to_python (codegen.python_source._EMIT)": _EMIT,
     "index notation and LaTeX (rendering.index_rules.RULES)": RULES,
     "matrix form (layouts.matrix_layout.BUILD)": BUILD,
-    "explain (derivations.chain.ROLES)": ROLES,
+    "explain (derivations.graph_cut.ROLES)": ROLES,
 }
 
 X, W, Z, A, V = ic.tensors("X[3,4] W[4,5] Z[5,4] A[3,3] V[3,5]")
