@@ -42,6 +42,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -52,6 +53,7 @@ from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
+from .index_reader import read_index
 from .matrix_reader import read_matrix
 from .matrix_syntax import MATRIX_ONLY
 from ..core.graph_walk import tensors_of
@@ -84,8 +86,11 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
             an ``ic.Tensor`` of that name, e.g. a symmetric one), or an expression the name
             stands for (a named subexpression). Python notation declares the tensors it omits
             by their first subscripted use, ``X[n,d]``.
-        notation: ``"python"``, ``"matrix"`` or ``"auto"``: matrix notation when the formula
-            holds a character only it uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
+        notation: ``"python"``, ``"matrix"``, ``"index"`` or ``"auto"``: the index notation
+            ``str(expr)`` prints (``Σ_d X[n,d] W[d,h]``; see
+            :mod:`indexcalc.formula.index_reader`) when the formula holds ``Σ``, ``↦`` or ``δ``
+            or a ``where`` line ``z1[i,j] = …``; matrix notation when it
+            holds a character only that uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
             starts with ``[``; Python otherwise, except that text Python cannot read (``X W``,
             ``A .* B``) is tried as matrix notation (when that fails too, Python's error is
             reported). In matrix notation ``*`` is the matrix product; in Python, the
@@ -107,6 +112,9 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
         Σ_i x[i] y[i] z[i]
         >>> ic.parse("X^T X", {"X": "n d"}).shape
         ('d', 'd')
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> ic.parse(str(X.T @ X @ W), {"X": X, "W": W}).shape   # index notation reads back
+        ('d', 'h')
     """
     return read_oriented(formula, shapes, notation, vectors)[0]
 
@@ -115,12 +123,14 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
                   vectors: str = "column") -> tuple[Expr, tuple]:
     """:func:`parse`, and the value's orientation ``(rows, cols)`` as written (``None`` an
     absent axis; a Python formula's vector is a column, or a row with ``vectors="row"``)."""
-    if not isinstance(notation, str) or notation not in ("auto", "python", "matrix"):
-        raise ParseError(f"parse: notation must be 'auto', 'python' or 'matrix', got "
+    if not isinstance(notation, str) or notation not in ("auto", "python", "matrix", "index"):
+        raise ParseError(f"parse: notation must be 'auto', 'python', 'matrix' or 'index', got "
                          f"{notation!r:.40}")
     if not isinstance(vectors, str) or vectors not in ("column", "row"):
         raise ParseError(f"parse: vectors must be 'column' or 'row', got {vectors!r:.40}")
     _checked_shapes(shapes)
+    if notation == "index" or notation == "auto" and is_index_notation(formula):
+        return _oriented(read_index(formula, shapes), vectors)
     if notation == "matrix" or notation == "auto" and _matrix_only(formula):
         return read_matrix(formula, shapes, vectors)
     if notation == "auto" and not _python_readable(formula):
@@ -128,11 +138,36 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
             return read_matrix(formula, shapes, vectors)
         except IndexcalcError:
             pass   # neither reads it: Python's own error, below, says why
-    expr = _Reader(formula, shapes).read()
+    return _oriented(_Reader(formula, shapes).read(), vectors)
+
+
+def _oriented(expr: Expr, vectors: str) -> tuple[Expr, tuple]:
     shape = expr.shape
     if len(shape) == 1:
         return expr, ((shape[0], None) if vectors == "column" else (None, shape[0]))
     return expr, (tuple(shape) if len(shape) == 2 else (None, None) if not shape else shape)
+
+
+def is_index_notation(formula: Any) -> bool:
+    """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as the index notation
+    ``str(expr)`` prints: it holds ``Σ``, ``↦`` or ``δ``, or defines ``z1[i,j] = …`` in a
+    ``where`` clause, and no block of a matrix form (``[…]_(i,j)``, ``mat_col[…](…)``).
+
+    Examples:
+        >>> is_index_notation("Σ_d X[n,d] W[d,h]"), is_index_notation("X[n,d] * W[d,h]")
+        (True, False)
+        >>> is_index_notation("X z1\\nwhere\\n  z1 = [Σ_k T[i,j,k] v[k]]_(i,j)")
+        False
+    """
+    if not isinstance(formula, str) or any(m in formula for m in _MATRIX_BLOCKS):
+        return False
+    _, sep, defs = formula.partition("\nwhere\n")
+    return any(ch in formula for ch in "Σ↦δ") or bool(sep) and bool(
+        re.match(r"\s*\w+\[[^\]]*\]\s*=", defs))
+
+
+#: What a matrix form's explicit blocks start with (their insides are index notation).
+_MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
 
 
 def _matrix_only(formula: Any) -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 from ..core.elementwise import rule
 from ..core.nodes import Expr, Named, Product, Tensor
 from ..core.graph_walk import postorder
+from ..formula.index_reader import axis_order, first_seen
 from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name
 
 __all__ = ["_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
@@ -186,11 +187,21 @@ def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None =
     lets = _shared_names(expr, aliases)
     aliases.update({n: style.name(a) for n, a in lets.items()})
     main = _write(expr, style, aliases, names)
+    if type(style) is Style and expr.ndim > 1 and names is None:   # given names are shown
+        main = _ordered(main, label_names(expr.shape), expr.shape, style)
     if not lets:
         return main
     defs = [style.define(style.indexed(aliases[n], label_names(n.shape)), _write(n, style, aliases))
             for n in lets]
     return style.where(main, defs)
+
+
+def _ordered(main: str, free: list[str], shape: tuple, style: Style) -> str:
+    """``main``, led by its axes (``d,n ↦ X[n,d]``) where the reader would order its free indices
+    otherwise (:func:`~indexcalc.formula.index_reader.axis_order`): the text reads back as is."""
+    if axis_order(first_seen(main, free), dict(zip(free, shape))) == free:
+        return main
+    return ",".join(free) + style.mapsto + main
 
 
 def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None) -> str:
