@@ -26,12 +26,14 @@ from form_checks import _binding_values, subjects, template_subjects
 from indexcalc.core.nodes import Derivative
 from indexcalc.formula.matrix_reader import read_matrix
 from layout_reference import kron_reference, matrix_reference, max_error
+from index_round_trip import INDEX_REFUSALS
 
 #: Printed numbers carry 6 significant digits (``{:g}``): the values agree to this.
 TOL = 1e-4
 #: What matrix notation cannot carry: the reasons a printed form may be refused.
-REFUSALS = ("index notation", "cannot be inferred", "prints two different values",
-            "cannot be joined")
+REFUSALS = ("cannot be inferred", "prints two different values", "cannot be joined",
+            # index notation's own (an explicit block): what its text does not hold
+            *INDEX_REFUSALS)
 
 
 def _forms(expr, out_ndim, D):

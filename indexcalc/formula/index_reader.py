@@ -14,10 +14,9 @@ Sizes come from what an index meets: ``δ[i,j] X[i,j]`` takes ``i, j`` from ``X`
 meets only ``δ``, ``1`` or a mask takes its dimension from its name (``b'`` is of dimension
 ``b``) when that names a dimension of a given tensor; otherwise it is refused, never guessed.
 
-**Axes.** The free indices are the value's axes, ordered as indexcalc names them (see
-:func:`axis_order`): ``i, j, k, …`` alphabetically, a dimension's name before its primes
-(``d, d', d'', d_3``), and otherwise in order of first appearance; write ``i,j ↦ …`` to fix the
-order yourself.
+**Axes.** The free indices are the value's axes in order of first appearance (as in Python's
+index notation); ``i,j ↦ …`` states them (the printer writes it where first appearance would
+not be the order).
 
 Examples:
     >>> import indexcalc as ic
@@ -39,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..core.algebra import add, full, product
-from ..core.dims import INDEX_LETTERS as _LETTERS, check_dim, dim_mul, dims_equal
+from ..core.dims import check_dim, dim_mul, dims_equal
 from ..core.nodes import Constant, Delta, Expr, Scatter, Tensor, TriMask
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..frontend import arithmetic, axes, extrema, indexing, linalg, matrices, shaping, spectral
@@ -47,7 +46,7 @@ from .index_syntax import MAX_LENGTH, IndexParser, split_definitions
 from .matrix_syntax import Node, _slice_value, located
 from .matrix_values import ELEMENTWISE
 
-__all__ = ["read_index", "IndexReading", "axis_order", "first_seen"]
+__all__ = ["read_index", "IndexReading", "first_seen", "explicit_block", "matricized"]
 
 #: Index notation prints long (a Hessian's terms): its limit is larger than Python's.
 LIMIT = 10 * MAX_LENGTH
@@ -98,53 +97,17 @@ def _base(name: str) -> str:
     return head if head and k.isdigit() else name
 
 
-def _rank(name: str) -> tuple:
-    """Where ``name`` comes in the printer's sequence for its dimension (``i`` < ``j``; ``d`` <
-    ``d'`` < ``d''`` < ``d_3``)."""
-    base = _base(name)
-    suffix = name[len(base):]
-    primes = suffix.count("'") if suffix.startswith("'") else int(suffix[1:]) if suffix else 0
-    letter = _LETTERS.index(base) if base in _LETTERS and len(base) == 1 else len(_LETTERS)
-    return (primes, letter) if suffix else (0, letter)
-
-
-def axis_order(names: list[str], dims: Mapping[str, Any]) -> list[str]:
-    """The free indices as axes: the order indexcalc's printer gives them (``label_names``).
-
-    Names of one dimension keep the printer's sequence (``i, j, k`` for integer dimensions,
-    ``d, d', d''`` for a named one); different dimensions keep their order of first appearance.
-
-    Examples:
-        >>> axis_order(["k", "i", "j"], {"i": 3, "j": 4, "k": 5})
-        ['i', 'j', 'k']
-        >>> axis_order(["h", "n", "n'"], {"h": "h", "n": "n", "n'": "n"})
-        ['h', 'n', "n'"]
-    """
-    def group(name: str) -> Any:
-        d = dims.get(name)
-        return d if isinstance(d, str) and _base(name) == d else "letters"
-    slots: dict[Any, list[int]] = {}
-    for k, name in enumerate(names):
-        slots.setdefault(group(name), []).append(k)
-    out = list(names)
-    for g, where in slots.items():
-        members = sorted((names[k] for k in where), key=_rank)
-        for k, name in zip(where, members):
-            out[k] = name
-    return out
-
-
 def first_seen(text: str, names) -> list[str]:
-    """Which of ``names`` the text uses as indices, in order of first use (what the reader
-    orders a value's axes by, before :func:`axis_order`).
+    """Which of ``names`` the text uses as indices, in order of first use: a value's axes, as
+    the reader (and Python's notation) orders them.
 
     Examples:
         >>> first_seen("Σ_d X[n,d] W[d,h] softmax_n(y[n])", ["h", "n"])
         ['n', 'h']
     """
     want, seen = set(names), {}
-    for m in re.finditer(r"\[([^\[\]]*)\]|_([^\s(\[]+)\(", text):
-        for token in (m.group(1) or m.group(2)).split(","):
+    for m in re.finditer(r"\[([^\[\]]*)\]", text):
+        for token in m.group(1).split(","):
             if token.strip() in want:
                 seen.setdefault(token.strip(), m.start())
     return sorted(seen, key=seen.__getitem__)
@@ -188,19 +151,20 @@ class IndexReading:
                 v = self.value(root, scope, free is None)
                 if isinstance(v, _Whole) and free is None:   # i,j ↦ …: the axes as written
                     return v.expr
+                if isinstance(v, _Whole) and root.kind == "mapping" and \
+                        sorted(root.args[0]) == sorted(free):   # mat_col[j | i](i,j ↦ …)
+                    v = _Ix(v.expr, tuple(("free", x) for x in root.args[0]))
                 v = self._ix(root, v)
                 break
             except _Pending as p:
                 if not self.progress and not self._by_name(p.symbol):
                     name = p.symbol[-1]
-                    raise self.fail(p.node, f"the size of index {name} cannot be inferred from what "
-                                            f"it meets; index a tensor with it, or write the "
-                                            f"value as a whole, like {name} ↦ …") from None
-        if free is None:
-            names = [s[-1] for s in v.letters]
-            named = {s[-1]: self.dims[s] for s in v.letters}
-            order = axis_order(list(dict.fromkeys(names)), named)
-            out = tuple(("free", n) for n in order)
+                    raise self.fail(p.node, f"index {name} has no size in the text: it meets no "
+                                            "value that has one (a tensor, a where name); index "
+                                            "a tensor with it, or give it a dimension's name") \
+                        from None
+        if free is None:   # the free indices in order of first appearance, as Python's notation
+            out = tuple(dict.fromkeys(v.letters))
         else:
             out = tuple(("free", n) for n in free)
             for s in v.letters:
@@ -630,3 +594,64 @@ def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:
     for name, letters, a, b in defs:
         reading.define(name, letters, a, b)
     return reading.read(start, stop)
+
+
+def matricized(t: Expr, rows: int, order: str) -> Expr:
+    """``t``'s first ``rows`` axes flattened into rows and the rest into columns, the first
+    axis fastest (``order="col"``, as ``vec_col``) or the last (``"row"``); one side empty: a
+    vector.
+
+    Examples:
+        >>> import indexcalc as ic, numpy as np
+        >>> T = ic.Tensor("T", (2, 3, 4))
+        >>> t = np.arange(24.0).reshape(2, 3, 4)
+        >>> m = matricized(T, 1, "col").evaluate(T=t)
+        >>> np.array_equal(m, t.reshape(2, 12, order="F"))
+        True
+    """
+    r, c = list(range(rows)), list(range(rows, t.ndim))
+    if order == "col":   # first fastest: C order over the axes reversed
+        r, c = r[::-1], c[::-1]
+    if r + c != list(range(t.ndim)):
+        t = axes.transpose(t, r + c)
+    shape = ([dim_mul(*t.shape[:rows])] if rows else []) + \
+        ([dim_mul(*t.shape[rows:])] if t.ndim > rows else [])
+    return matrices.reshape(t, *shape) if shape and t.ndim != len(shape) else t
+
+
+_LET = re.compile(r"(?: with |; )([^\W\d]\w*)(?:\[([^\]]*)\])?\s*=\s*")
+
+
+def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> tuple[Expr, tuple]:
+    """The value of a matrix form's explicit block at ``text[start:]`` and its ``(rows, cols)``
+    (a vector's ``(n,)``: its side is the convention's):
+    ``mat_col[i j | k l](T)`` (``T`` matricized, :func:`matricized`; ``mat_row``: the last index
+    fastest), or ``[T]_(i,j)`` (the matrix, or vector, whose ``[i,j]`` entry is ``T``), with its
+    ``with ζ1[m] = …; …`` pieces. An absent axis is ``None``."""
+    if block.startswith("mat_"):
+        head = block.index("](")
+        rows, _, cols = block[8:head].partition("|")
+        rows, cols = rows.split(), cols.split()
+        t = reading.read(start + head + 2, start + len(block) - 1, tuple(rows + cols))
+        r, c = len(rows), len(cols)
+        return matricized(t, r, block[4:7]), (dim_mul(*t.shape[:r]) if r else None,
+                                               dim_mul(*t.shape[r:]) if c else None)
+    depth, close = 0, 0
+    for k, ch in enumerate(block):
+        depth += (ch == "[") - (ch == "]")
+        if depth == 0:
+            close = k
+            break
+    names: tuple = ()
+    rest = close + 1
+    if block.startswith("_(", rest):
+        end = block.index(")", rest)
+        names = tuple(x.strip() for x in block[rest + 2:end].split(","))
+        rest = end + 1
+    lets = list(_LET.finditer(block, rest))
+    for m, nxt in zip(lets, lets[1:] + [None]):
+        letters = tuple(m.group(2).split(",")) if m.group(2) else ()
+        reading.define(m.group(1), letters, start + m.end(), start + (nxt.start() if nxt else
+                                                                      len(block)))
+    t = reading.read(start + 1, start + close, names)
+    return t, tuple(t.shape) if t.ndim else (None, None)   # a vector's side: the reader's

@@ -445,6 +445,9 @@ def split_definitions(text: str) -> tuple[tuple[int, int], list[tuple[str, tuple
     defs: list = []
     offset = len(main) + len(sep)
     for line in rest.split("\n") if sep else []:
+        if line == "where":   # a matrix form's clause after its blocks' own
+            offset += len(line) + 1
+            continue
         m = re.match(r"\s*([^\W\d]\w*)(?:\[(" + _IDX + r"(?:," + _IDX + r")*)\])?\s*=", line)
         if m is None:
             raise located(text, (offset, offset + max(len(line), 1)),

@@ -43,6 +43,7 @@ import ast
 import math
 import operator
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -88,8 +89,9 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
             by their first subscripted use, ``X[n,d]``.
         notation: ``"python"``, ``"matrix"``, ``"index"`` or ``"auto"``: the index notation
             ``str(expr)`` prints (``Σ_d X[n,d] W[d,h]``; see
-            :mod:`indexcalc.formula.index_reader`) when the formula holds ``Σ``, ``↦`` or ``δ``
-            or a ``where`` line ``z1[i,j] = …``; matrix notation when it
+            :mod:`indexcalc.formula.index_reader`) when the formula holds ``Σ``, ``↦`` or ``δ``,
+            a ``where`` line ``z1[i,j] = …``, or index names in brackets that Python cannot read
+            (``x[i] y[i]``, and Python's refusals); matrix notation when it
             holds a character only that uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
             starts with ``[``; Python otherwise, except that text Python cannot read (``X W``,
             ``A .* B``) is tried as matrix notation (when that fails too, Python's error is
@@ -131,14 +133,31 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
     _checked_shapes(shapes)
     if notation == "index" or notation == "auto" and is_index_notation(formula):
         return _oriented(read_index(formula, shapes), vectors)
-    if notation == "matrix" or notation == "auto" and _matrix_only(formula):
+    indexed = notation == "auto" and _index_brackets(formula)   # never matrix notation
+    if notation == "matrix" or notation == "auto" and _matrix_only(formula) and not indexed:
         return read_matrix(formula, shapes, vectors)
-    if notation == "auto" and not _python_readable(formula):
+    if notation == "auto" and not _python_readable(formula) and not indexed:
         try:
             return read_matrix(formula, shapes, vectors)
         except IndexcalcError:
             pass   # neither reads it: Python's own error, below, says why
-    return _oriented(_Reader(formula, shapes).read(), vectors)
+    try:
+        return _oriented(_Reader(formula, shapes).read(), vectors)
+    except IndexcalcError:
+        if not indexed:
+            raise
+        error = sys.exc_info()[1]
+    try:   # what str() prints and Python reads not: softplus(x[::-1][a])
+        return _oriented(read_index(formula, shapes), vectors)
+    except IndexcalcError:
+        raise error from None
+
+
+def _index_brackets(formula: Any) -> bool:
+    """Index names in brackets (``x[i]``, never in matrix notation) outside a matrix form's
+    explicit blocks."""
+    return isinstance(formula, str) and bool(_INDEX_BRACKET.search(formula)) and \
+        not any(m in formula for m in _MATRIX_BLOCKS)
 
 
 def _oriented(expr: Expr, vectors: str) -> tuple[Expr, tuple]:
@@ -151,10 +170,14 @@ def _oriented(expr: Expr, vectors: str) -> tuple[Expr, tuple]:
 def is_index_notation(formula: Any) -> bool:
     """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as the index notation
     ``str(expr)`` prints: it holds ``Σ``, ``↦`` or ``δ``, or defines ``z1[i,j] = …`` in a
-    ``where`` clause, and no block of a matrix form (``[…]_(i,j)``, ``mat_col[…](…)``).
+    ``where`` clause, or index names in brackets in text that Python cannot read (``x[i] y[i]``);
+    and no block of a matrix form (``[…]_(i,j)``, ``mat_col[…](…)``). Python text that Python's
+    reader refuses (``x[::-1][a]``) is tried as index notation too.
 
     Examples:
         >>> is_index_notation("Σ_d X[n,d] W[d,h]"), is_index_notation("X[n,d] * W[d,h]")
+        (True, False)
+        >>> is_index_notation("S[a,a'] (1 - S[a,a'])^2"), is_index_notation("tanh(x[i])")
         (True, False)
         >>> is_index_notation("X z1\\nwhere\\n  z1 = [Σ_k T[i,j,k] v[k]]_(i,j)")
         False
@@ -162,10 +185,13 @@ def is_index_notation(formula: Any) -> bool:
     if not isinstance(formula, str) or any(m in formula for m in _MATRIX_BLOCKS):
         return False
     _, sep, defs = formula.partition("\nwhere\n")
-    return any(ch in formula for ch in "Σ↦δ") or bool(sep) and bool(
-        re.match(r"\s*\w+\[[^\]]*\]\s*=", defs))
+    if any(ch in formula for ch in "Σ↦δ") or sep and re.match(r"\s*\w+\[[^\]]*\]\s*=", defs):
+        return True
+    # index names in brackets in text Python cannot read (X[n,d] v[d])
+    return _index_brackets(formula) and not _python_readable(formula)
 
 
+_INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
 #: What a matrix form's explicit blocks start with (their insides are index notation).
 _MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
 
