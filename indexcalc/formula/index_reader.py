@@ -35,59 +35,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from ..core.algebra import add, full, product
-from ..core.dims import check_dim, dim_mul, dims_equal
-from ..core.nodes import Constant, Delta, Expr, Scatter, Tensor, TriMask
+from ..core.algebra import product
+from ..core.dims import dim_mul, dims_equal
+from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
-from ..frontend import arithmetic, axes, extrema, indexing, linalg, matrices, shaping, spectral
 from .index_syntax import MAX_LENGTH, IndexParser, split_definitions
-from .matrix_syntax import Node, _slice_value, located
-from .matrix_values import ELEMENTWISE
+from .index_values import READ, Ix, Pending, Whole, matricized
+from .matrix_syntax import Node, located
 
-__all__ = ["read_index", "IndexReading", "first_seen", "explicit_block", "matricized"]
+__all__ = ["read_index", "IndexReading", "first_seen", "explicit_block"]
 
 #: Index notation prints long (a Hessian's terms): its limit is larger than Python's.
 LIMIT = 10 * MAX_LENGTH
-
-
-class _Ix:
-    """An indexed value: ``expr`` whose axes are the index symbols ``letters``."""
-
-    __slots__ = ("expr", "letters")
-
-    def __init__(self, expr: Expr, letters: tuple):
-        self.expr, self.letters = expr, tuple(letters)
-
-
-class _Whole:
-    """A whole tensor (a name, ``p,q ↦ …``, ``x[1:3]``): its axes are positions."""
-
-    __slots__ = ("expr",)
-
-    def __init__(self, expr: Expr):
-        self.expr = expr
-
-
-class _Pending(Exception):
-    """A size this pass does not know yet: ``node`` needs index ``name``'s dimension."""
-
-    def __init__(self, node: Node, symbol: tuple):
-        super().__init__(symbol[-1])
-        self.node, self.symbol = node, symbol
-
-
-def _matrix_calls() -> dict:
-    calls = {name: getattr(linalg, name) for name in ("expm", "sqrtm", "logm")}
-    calls.update({name: (lambda x, name=name: spectral.part_by_name(name, x))
-                  for name in spectral.PARTS_BY_NAME})
-    calls["det"] = matrices.det
-    return calls
-
-
-#: Calls of a whole tensor: ``det(X)``, ``expm(p,q ↦ …)``, ``eigvalsh(S)``.
-WHOLE = _matrix_calls()
 
 
 def _base(name: str) -> str:
@@ -149,14 +108,14 @@ class IndexReading:
             self.progress = False
             try:
                 v = self.value(root, scope, free is None)
-                if isinstance(v, _Whole) and free is None:   # i,j ↦ …: the axes as written
+                if isinstance(v, Whole) and free is None:   # i,j ↦ …: the axes as written
                     return v.expr
-                if isinstance(v, _Whole) and root.kind == "mapping" and \
+                if isinstance(v, Whole) and root.kind == "mapping" and \
                         sorted(root.args[0]) == sorted(free):   # mat_col[j | i](i,j ↦ …)
-                    v = _Ix(v.expr, tuple(("free", x) for x in root.args[0]))
+                    v = Ix(v.expr, tuple(("free", x) for x in root.args[0]))
                 v = self._ix(root, v)
                 break
-            except _Pending as p:
+            except Pending as p:
                 if not self.progress and not self._by_name(p.symbol):
                     name = p.symbol[-1]
                     raise self.fail(p.node, f"index {name} has no size in the text: it meets no "
@@ -229,7 +188,7 @@ class IndexReading:
 
     def dim(self, node: Node, s: tuple) -> Any:
         if s not in self.dims:
-            raise _Pending(node, s)
+            raise Pending(node, s)
         return self.dims[s]
 
     def symbol(self, node: Node, name: str, scope: dict, free: bool) -> tuple:
@@ -240,18 +199,18 @@ class IndexReading:
                                   f"{', '.join(scope) or 'none'})")
         return ("free", name)
 
-    def _ix(self, node: Node, v: Any) -> _Ix:
+    def _ix(self, node: Node, v: Any) -> Ix:
         if isinstance(v, float):
-            return _Ix(full((), v), ())
-        if isinstance(v, _Whole):
+            return Ix(full((), v), ())
+        if isinstance(v, Whole):
             if v.expr.ndim:
                 raise self.fail(node, f"a value of shape {v.expr.shape} is used without index "
                                       "names; write it with them, like X[i,j]")
-            return _Ix(v.expr, ())
+            return Ix(v.expr, ())
         return v
 
     def _whole(self, node: Node, v: Any) -> Expr:
-        if isinstance(v, _Whole):
+        if isinstance(v, Whole):
             return v.expr
         v = self._ix(node, v)
         if v.letters:
@@ -259,29 +218,29 @@ class IndexReading:
                                   "index names")
         return v.expr
 
-    def _at(self, node: Node, v: _Ix, out: tuple, coef: float = 1.0) -> Expr:
+    def _at(self, node: Node, v: Ix, out: tuple, coef: float = 1.0) -> Expr:
         """``v`` as a tensor over ``out`` (summing none; broadcasting names ``v`` lacks)."""
         dims = {s: self.dim(node, s) for s in (*v.letters, *out)}
         if v.letters == out and coef == 1.0:
             return v.expr
         return product([(v.expr, v.letters)], out, dims, coef)
 
-    def _closed(self, node: Node, v: _Ix) -> _Ix:
+    def _closed(self, node: Node, v: Ix) -> Ix:
         """``v`` with repeated letters (``X[i,i]``) read as the diagonal."""
         if len(set(v.letters)) == len(v.letters):
             return v
         out = tuple(dict.fromkeys(v.letters))
-        return _Ix(self._at(node, v, out), out)
+        return Ix(self._at(node, v, out), out)
 
     # ------------------------------------------------------------------ values
 
     def value(self, node: Node, scope: dict, free: bool) -> Any:
-        """A float, an ``_Ix`` or a ``_Whole`` for ``node``, built once."""
+        """A float, an ``Ix`` or a ``Whole`` for ``node``, built once."""
         done = self.memo.get(id(node))
         if done is not None:
             return done
         try:
-            v = _READ[node.kind](self, node, scope, free)
+            v = READ[node.kind](self, node, scope, free)
         except IndexcalcError as e:
             if getattr(e, "position", None) is not None:
                 raise
@@ -295,7 +254,7 @@ class IndexReading:
         for n in nodes:
             try:
                 out.append(self.value(n, scope, free))
-            except _Pending as p:
+            except Pending as p:
                 pending = pending or p
         if pending is not None:
             raise pending
@@ -318,240 +277,6 @@ class IndexReading:
         finally:
             self.building.discard(name)
         return self.built[name]
-
-
-def _number(r: IndexReading, n: Node, scope, free):
-    return n.args[0]
-
-
-def _name(r: IndexReading, n: Node, scope, free):
-    name = n.args[0]
-    if name in r.defs:
-        return _Whole(r.definition(n, name))
-    if name in r.names:
-        return _Whole(r.names[name])
-    if name in r.dimnames:   # a size: Σ over an index no factor uses
-        s = ("size", id(n))
-        return _Ix(product([(full((name,)), (s,))], (), {s: name}), ())
-    raise r.fail(n, f"unknown name {name!r}: give it in shapes=, like shapes={{{name!r}: 'n d'}}")
-
-
-def _indexed(r: IndexReading, n: Node, scope, free):
-    base, names = n.args
-    letters = tuple(r.symbol(n, x, scope, free) for x in names)
-    if base.kind == "name" and base.args[0] == "δ" and "δ" not in r.names:
-        known = [r.dims[s] for s in letters if s in r.dims]
-        if not known:
-            raise _Pending(n, letters[0])
-        r.learn(n, letters, (known[0],) * len(letters))
-        return _Ix(Delta(known[0], len(letters)), letters)
-    if base.kind == "number":   # 1[i,j], 0.5[i,j]: the same value at every index
-        shape = tuple(r.dim(n, s) for s in letters)
-        return _Ix(full(shape, base.args[0]), letters)
-    if base.kind == "call" and base.args[0] in ("tril", "triu"):
-        return _Ix(_mask(r, base, tuple(r.dim(n, s) for s in letters)), letters)
-    r.hint(base, [r.dims.get(s) for s in letters])
-    expr = r._whole(base, r.value(base, scope, free))
-    if expr.ndim != len(letters):
-        raise r.fail(n, f"{len(letters)} index names for a value of shape {expr.shape}",
-                     ShapeError)
-    r.learn(n, letters, expr.shape)
-    return _Ix(expr, letters)
-
-
-def _mask(r: IndexReading, n: Node, shape: tuple) -> Expr:
-    name, args, keywords, _ = n.args
-    if len(args) != 1 or args[0].kind != "number" or args[0].args[0] != 1.0 or \
-            set(dict(keywords)) - {"k"} or len(shape) != 2:
-        raise r.fail(n, f"{name}(1, k=…)[i,j] is the mask of a matrix: its argument is 1")
-    return TriMask(shape[0], shape[1], dict(keywords).get("k", 0), name == "triu")
-
-
-def _slice(r: IndexReading, n: Node, scope, free):
-    base, text = n.args
-    expr = r._whole(base, r.value(base, scope, free))
-    try:
-        index = _slice_value(ast.parse("_" + text, mode="eval").body.slice)
-    except (SyntaxError, ValueError):
-        raise r.fail(n, f"{text}: a subscript takes integers, slices (1:3, ::-1) and None, or "
-                        "index names") from None
-    return _Whole(indexing.index(expr, index))
-
-
-def _inv(r: IndexReading, n: Node, scope, free):
-    v = r.value(n.args[0], scope, free)
-    if isinstance(v, float):
-        v = r._ix(n, v)
-    expr = r._whole(n.args[0], v)
-    return _Whole(arithmetic.power(expr, -1.0) if expr.ndim == 0 else matrices.inv(expr))
-
-
-def _power(r: IndexReading, n: Node, scope, free):
-    v = r.value(n.args[0], scope, free)
-    if isinstance(v, float):
-        v = r._ix(n, v)
-    if isinstance(v, _Whole):
-        return _Whole(arithmetic.power(v.expr, n.args[1]))
-    v = r._closed(n, v)
-    return _Ix(arithmetic.power(v.expr, n.args[1]), v.letters)
-
-
-def _rpow(r: IndexReading, n: Node, scope, free):
-    base, exponent = n.args
-    v = r._closed(n, r._ix(n, r.value(exponent, scope, free)))
-    return _Ix(arithmetic.apply("rpow", v.expr, base), v.letters)
-
-
-def _group(r: IndexReading, n: Node, scope, free):
-    return r.value(n.args[0], scope, free)
-
-
-def _bind(n: Node, names: tuple, scope: dict) -> tuple[dict, tuple]:
-    symbols = tuple((id(n), x) for x in names)
-    return {**scope, **dict(zip(names, symbols))}, symbols
-
-
-def _mapping(r: IndexReading, n: Node, scope, free):
-    names, body = n.args
-    inner, bound = _bind(n, names, scope)
-    v = r._ix(body, r.value(body, inner, free))
-    for s in v.letters:
-        if s not in bound:
-            raise r.fail(n, f"the body of this ↦ uses index {s[-1]} from outside it; a value "
-                            "written whole has only its own indices")
-    return _Whole(r._at(n, v, bound))
-
-
-def _sigma(r: IndexReading, n: Node, scope, free):
-    names, rest = n.args
-    inner, bound = _bind(n, names, scope)
-    v = r._ix(rest, r.value(rest, inner, free))
-    for s in bound:
-        if s not in v.letters:
-            raise r.fail(n, f"Σ_{s[-1]} sums an index that nothing after it uses")
-    out = tuple(dict.fromkeys(s for s in v.letters if s not in bound))
-    dims = {s: r.dim(n, s) for s in v.letters}
-    return _Ix(product([(v.expr, v.letters)], out, dims), out)
-
-
-def _product(r: IndexReading, n: Node, scope, free):
-    coef, items = 1.0, []
-    for f, v in zip(n.args, r.all_of(n.args, scope, free)):
-        if isinstance(v, float):
-            coef *= v
-            continue
-        v = r._ix(f, v)
-        items.append((v.expr, v.letters))
-    letters = [s for _, ls in items for s in ls]
-    out = tuple(dict.fromkeys(letters))
-    dims = {s: r.dim(n, s) for s in letters}
-    return _Ix(product(items, out, dims, coef), out)
-
-
-def _sum(r: IndexReading, n: Node, scope, free):
-    values = r.all_of([t for _, t in n.args], scope, free)
-    terms = [r._ix(t, v) for (_, t), v in zip(n.args, values)]
-    out = tuple(dict.fromkeys(s for t in terms for s in t.letters))
-    shape = tuple(r.dim(n, s) for s in out)
-    return _Ix(add([(c, r._at(t, v, out)) for (c, t), v in zip(n.args, terms)], shape), out)
-
-
-def _reduce(r: IndexReading, n: Node, scope, free):
-    fn, subs, arg = n.args
-    if fn == "softmax":   # softmax_j(x[i,j]): over an index of the argument's own
-        inner, over = scope, tuple(r.symbol(n, x, scope, free) for x in subs)
-    else:
-        inner, over = _bind(n, subs, scope)
-    v = r._closed(n, r._ix(arg, r.value(arg, inner, free)))
-    for s in over:
-        if s not in v.letters:
-            raise r.fail(n, f"{fn}_{s[-1]} is over an index its argument does not have")
-    where = tuple(v.letters.index(s) for s in over)
-    if fn == "softmax":
-        if len(where) != 1:
-            raise r.fail(n, "softmax_j is over one index")
-        return _Ix(axes.softmax(v.expr, where[0]), v.letters)
-    reduce = axes.logsumexp if fn == "logsumexp" else extrema.max
-    return _Ix(reduce(v.expr, where), tuple(s for s in v.letters if s not in over))
-
-
-def _logdet(r: IndexReading, n: Node, scope, free):
-    return _Whole(matrices.logdet(r._whole(n.args[0], r.value(n.args[0], scope, free))))
-
-
-def _array(r: IndexReading, n: Node, scope, free):
-    try:
-        value = np.array(ast.literal_eval(n.args[0]), dtype=float)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise r.fail(n, "a constant is a list of numbers, like [1.5,-2] or [[1,2],[3,4]]") \
-            from None
-    return _Whole(Constant(value))
-
-
-def _size(r: IndexReading, n: Node, scope, free):
-    dims = [check_dim(int(d) if d.isdigit() else d, "a size") for d in n.args[0]]
-    s = ("size", id(n))
-    d = dim_mul(*dims)
-    return _Ix(product([(full((d,)), (s,))], (), {s: d}), ())
-
-
-def _call(r: IndexReading, n: Node, scope, free):
-    name, args, keywords, extra = n.args
-    keywords, extra = dict(keywords), dict(extra)
-    if name in ELEMENTWISE:
-        if len(args) != 1 or keywords:
-            raise r.fail(n, f"{name}(…) takes one argument")
-        v = r._closed(n, r._ix(args[0], r.value(args[0], scope, free)))
-        return _Ix(arithmetic.apply(ELEMENTWISE[name], v.expr), v.letters)
-    if name in ("tril", "triu"):
-        raise r.fail(n, f"{name}(1) is a mask written at its indices, like {name}(1)[i,j]")
-    known = {"concatenate": {"axis"}, "softmax": {"axis"}}.get(name, set())
-    if set(keywords) - known:
-        raise r.fail(n, f"{name}() has no keyword {sorted(set(keywords) - known)[0]!r}")
-    if name == "scatter":   # its argument has the shape of the slice it is written at
-        shape = _shape(r, n, extra["shape"])
-        text, span = extra["spec"]
-        try:
-            index = _slice_value(ast.parse("_" + text, mode="eval").body.slice)
-        except (SyntaxError, ValueError):
-            raise located(r.text, span, f"{text}: a subscript takes integers, slices and None") \
-                from None
-        spec, out = indexing.normalize(index, shape)
-        r.hint(args[0], list(out))
-    parts = [r._whole(a, v) for a, v in zip(args, r.all_of(args, scope, free))]
-    if name == "concatenate":
-        return _Whole(shaping.concatenate(parts, keywords.get("axis", 0)))
-    if len(parts) != 1:
-        raise r.fail(n, f"{name}() takes one argument, got {len(parts)}")
-    x = parts[0]
-    if name == "softmax":
-        return _Whole(axes.softmax(x, keywords.get("axis", -1)))
-    if name == "reshape":
-        return _Whole(matrices.reshape(x, *_shape(r, n, extra["shape"])))
-    if name == "scatter":
-        if len(out) != x.ndim or not all(dims_equal(a, b) for a, b in zip(out, x.shape)):
-            raise r.fail(n, f"scatter: a value of shape {x.shape} written at [{text[1:-1]}] of "
-                            f"{shape}, whose shape there is {out}", ShapeError)
-        return _Whole(Scatter(x, spec, shape))
-    if name in WHOLE:
-        return _Whole(WHOLE[name](x))
-    names = ", ".join(sorted({*ELEMENTWISE, *WHOLE, "concatenate", "softmax", "reshape",
-                              "scatter", "tril", "triu", "log|det"}))
-    raise r.fail(n, f"unknown function {name!r} in index notation; known: {names}")
-
-
-def _shape(r: IndexReading, n: Node, dims: tuple) -> tuple:
-    out = []
-    for d in dims:
-        parts = [int(p) if p.isdigit() else p for p in d.split("*")]
-        out.append(dim_mul(*(check_dim(p, "a shape") for p in parts)))
-    return tuple(out)
-
-
-_READ = {"number": _number, "name": _name, "indexed": _indexed, "slice": _slice, "inv": _inv,
-         "power": _power, "rpow": _rpow, "group": _group, "mapping": _mapping, "sigma": _sigma,
-         "product": _product, "sum": _sum, "reduce": _reduce, "logdet": _logdet, "call": _call,
-         "array": _array, "size": _size}
 
 
 def given_names(shapes: Mapping[str, Any] | None) -> dict[str, Expr]:
@@ -594,29 +319,6 @@ def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:
     for name, letters, a, b in defs:
         reading.define(name, letters, a, b)
     return reading.read(start, stop)
-
-
-def matricized(t: Expr, rows: int, order: str) -> Expr:
-    """``t``'s first ``rows`` axes flattened into rows and the rest into columns, the first
-    axis fastest (``order="col"``, as ``vec_col``) or the last (``"row"``); one side empty: a
-    vector.
-
-    Examples:
-        >>> import indexcalc as ic, numpy as np
-        >>> T = ic.Tensor("T", (2, 3, 4))
-        >>> t = np.arange(24.0).reshape(2, 3, 4)
-        >>> m = matricized(T, 1, "col").evaluate(T=t)
-        >>> np.array_equal(m, t.reshape(2, 12, order="F"))
-        True
-    """
-    r, c = list(range(rows)), list(range(rows, t.ndim))
-    if order == "col":   # first fastest: C order over the axes reversed
-        r, c = r[::-1], c[::-1]
-    if r + c != list(range(t.ndim)):
-        t = axes.transpose(t, r + c)
-    shape = ([dim_mul(*t.shape[:rows])] if rows else []) + \
-        ([dim_mul(*t.shape[rows:])] if t.ndim > rows else [])
-    return matrices.reshape(t, *shape) if shape and t.ndim != len(shape) else t
 
 
 _LET = re.compile(r"(?: with |; )([^\W\d]\w*)(?:\[([^\]]*)\])?\s*=\s*")
