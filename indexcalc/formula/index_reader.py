@@ -35,13 +35,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.algebra import product
+from ..core.algebra import full, product
 from ..core.dims import dim_mul, dims_equal
 from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
 from .index_syntax import MAX_LENGTH, IndexParser, split_definitions
 from .index_values import READ, Ix, Pending, Whole, matricized
-from .matrix_syntax import Node, located
+from .matrix_syntax import Node, _slice_value, located
 
 __all__ = ["read_index", "IndexReading", "first_seen", "explicit_block"]
 
