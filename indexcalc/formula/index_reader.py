@@ -110,11 +110,7 @@ class IndexReading:
                 v = self.value(root, scope, free is None)
                 if isinstance(v, Whole) and free is None:   # i,j ↦ …: the axes as written
                     return v.expr
-                if isinstance(v, Whole) and root.kind == "mapping" and \
-                        sorted(root.args[0]) == sorted(free):   # mat_col[j | i](i,j ↦ …)
-                    v = Ix(v.expr, tuple(("free", x) for x in root.args[0]))
-                v = self._ix(root, v)
-                break
+                return self._result(root, v, free)
             except Pending as p:
                 if not self.progress and not self._by_name(p.symbol):
                     name = p.symbol[-1]
@@ -122,14 +118,22 @@ class IndexReading:
                                             "value that has one (a tensor, a where name); index "
                                             "a tensor with it, or give it a dimension's name") \
                         from None
-        if free is None:   # the free indices in order of first appearance, as Python's notation
-            out = tuple(dict.fromkeys(v.letters))
-        else:
-            out = tuple(("free", n) for n in free)
-            for s in v.letters:
-                if s not in out:
-                    raise self.fail(root, f"index {s[-1]} is not among the block's indices "
-                                          f"({','.join(free)})")
+
+    def _result(self, root: Node, v, free: tuple | None) -> Expr:
+        """The value over its free indices: in order of first appearance (as Python's
+        notation), or ``free`` (a block's, ``[…]_(i,j)``)."""
+        if isinstance(v, Whole) and root.kind == "mapping" and \
+                sorted(root.args[0]) == sorted(free):   # mat_col[j | i](i,j ↦ …)
+            v = Ix(v.expr, tuple(("free", x) for x in root.args[0]))
+            self.learn(root, v.letters, v.expr.shape)
+        v = self._ix(root, v)
+        if free is None:
+            return self._at(root, v, tuple(dict.fromkeys(v.letters)))
+        out = tuple(("free", n) for n in free)
+        for s in v.letters:
+            if s not in out:
+                raise self.fail(root, f"index {s[-1]} is not among the block's indices "
+                                      f"({','.join(free)})")
         return self._at(root, v, out)
 
     def _by_name(self, symbol: tuple) -> bool:
@@ -321,7 +325,8 @@ def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:
     return reading.read(start, stop)
 
 
-_LET = re.compile(r"(?: with |; )([^\W\d]\w*)(?:\[([^\]]*)\])?\s*=\s*")
+#: A piece of an explicit block, ``with ζ1[m,p] = …; ζ2 = …`` (named ζ: ``; axis=1`` is no piece).
+_LET = re.compile(r"(?: with |; )(ζ\d+)(?:\[([^\]]*)\])?\s*=\s*")
 
 
 def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> tuple[Expr, tuple]:
