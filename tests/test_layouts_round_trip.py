@@ -32,6 +32,7 @@ from index_round_trip import INDEX_REFUSALS
 TOL = 1e-4
 #: What matrix notation cannot carry: the reasons a printed form may be refused.
 REFUSALS = ("cannot be inferred", "prints two different values", "cannot be joined",
+            "is no multiple of 0",   # an empty value's Kronecker side (x[:0]): no size to solve
             # index notation's own (an explicit block): what its text does not hold
             *INDEX_REFUSALS)
 

@@ -154,11 +154,11 @@ class IndexParser:
             t[0] == "op" and t[1] in ("(", "[")
 
     def _negative_constant(self) -> bool:
-        """``-0.5[i]``: a negative constant, a factor (a sum's minus has spaces: `` - ``)."""
-        t, num, br = self.peek(), self.peek(1), self.peek(2)
+        """``-0.5``, ``-0.5[i]``: a negative number, a factor (``2 -0.5``, ``s + -0.5``); the
+        minus of a sum has spaces around it, `` - ``."""
+        t, num = self.peek(), self.peek(1)
         return t is not None and t[1] == "-" and num is not None and num[0] == "number" and \
-            num[2] == t[2] + 1 and br is not None and br[1] == "[" and \
-            br[2] == num[2] + len(num[1])
+            num[2] == t[2] + 1
 
     def term(self) -> Node:
         self._enter()

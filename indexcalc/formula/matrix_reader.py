@@ -39,7 +39,7 @@ from ..frontend import arithmetic
 from .matrix_shapes import Solver, Var, show_shape
 from .index_reader import IndexReading, explicit_block
 from .index_syntax import split_definitions
-from .matrix_syntax import MAX_LENGTH, Node, Parser, located, split_where
+from .matrix_syntax import MAX_LENGTH, Node, Parser, is_index_line, located, split_where
 from .matrix_values import ELEMENTWISE, SAME_SHAPE, SQUARE_TO_SCALAR, ValueBuilder
 
 
@@ -86,7 +86,8 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
         stop = text.find("\n", start)
         parts.append((name, start, None if stop < 0 else stop))
     reading = _Reading(text, names, vectors)
-    reading.index_defs = [d for d in split_definitions(text)[1] if d[1]]
+    reading.index_defs = [d for d in split_definitions(text)[1]
+                          if is_index_line(text[text.rfind("\n", 0, d[2]) + 1:d[3]])]
     return reading.read([*parts, (None, 0, len(main))], expect)
 
 

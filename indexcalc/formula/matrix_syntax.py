@@ -435,13 +435,24 @@ def _int(node: ast.AST) -> int:
     raise ValueError("not an integer")
 
 
+def is_index_line(line: str) -> bool:
+    """Whether a where line is index notation (an explicit block's shared piece): ``z1[i,j] =
+    …``, or ``z1 = Σ_i …`` (a number), not a matrix definition (``z1 = [Σ_k …]_(i,j)``)."""
+    if INDEX_DEFINITION.match(line):
+        return True
+    _, eq, body = line.partition("=")
+    body = body.strip()
+    return bool(eq) and not body.startswith(("[", "mat_col[", "mat_row[")) and \
+        bool(re.search(r"[Σ↦δ]|\w\[[^\W\d]", body))
+
+
 def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:
     """The main formula and the ``where`` clause's definitions ``(name, formula, offset)``."""
     main, sep, rest = text.partition("\nwhere\n")
     defs = []
     offset = len(main) + len(sep)
     for line in rest.split("\n") if sep else []:
-        if INDEX_DEFINITION.match(line) or line == "where":   # an explicit block's own line
+        if is_index_line(line) or line == "where":   # an explicit block's own line
             offset += len(line) + 1
             continue
         name, eq, body = line.partition("=")

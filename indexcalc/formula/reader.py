@@ -43,7 +43,6 @@ import ast
 import math
 import operator
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -133,24 +132,59 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
     _checked_shapes(shapes)
     if notation == "index" or notation == "auto" and is_index_notation(formula):
         return _oriented(read_index(formula, shapes), vectors)
-    indexed = notation == "auto" and _index_brackets(formula)   # never matrix notation
-    if notation == "matrix" or notation == "auto" and _matrix_only(formula) and not indexed:
+    if notation == "matrix" or notation == "auto" and _matrix_only(formula) and \
+            not _index_brackets(formula):   # index names in brackets: never matrix notation
         return read_matrix(formula, shapes, vectors)
-    if notation == "auto" and not _python_readable(formula) and not indexed:
-        try:
-            return read_matrix(formula, shapes, vectors)
-        except IndexcalcError:
-            pass   # neither reads it: Python's own error, below, says why
+    if notation == "python":
+        return _oriented(_Reader(formula, shapes).read(), vectors)
+    return _auto(formula, shapes, vectors)
+
+
+def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
+    """The readings left to ``notation="auto"``: for text Python does not read, index notation
+    (what ``str`` prints: ``2 -0.5`` is a product there), then matrix notation (``X W``); then
+    Python, and for text that may be printed index notation (index names in brackets, or a
+    printed function name like ``σ``, and no Python operator) index notation after Python's
+    refusal (``softplus(x[::-1][a])``). When none reads it, Python's error says why, with
+    index notation's where it was tried."""
+    maybe = _maybe_index(formula)
+    errors = []
+    if not _python_readable(formula):
+        readers = [lambda: _oriented(read_index(formula, shapes), vectors)] if maybe or \
+            not _index_brackets(formula) else []
+        if not _index_brackets(formula):
+            readers.append(lambda: read_matrix(formula, shapes, vectors))
+        for read in readers:
+            try:
+                return read()
+            except IndexcalcError as e:
+                errors.append(e)
     try:
         return _oriented(_Reader(formula, shapes).read(), vectors)
-    except IndexcalcError:
-        if not indexed:
+    except IndexcalcError as e:
+        if not maybe:
             raise
-        error = sys.exc_info()[1]
-    try:   # what str() prints and Python reads not: softplus(x[::-1][a])
-        return _oriented(read_index(formula, shapes), vectors)
-    except IndexcalcError:
-        raise error from None
+        error = e
+    if not errors:
+        try:
+            return _oriented(read_index(formula, shapes), vectors)
+        except IndexcalcError as e:
+            errors.append(e)
+    raise _with_index_reason(error, errors[0]) from None
+
+
+def _maybe_index(formula: Any) -> bool:
+    """Text that may be printed index notation: index names in brackets or a printed function
+    name (``σ``, ``σ'``), and no Python operator (index notation has none)."""
+    return isinstance(formula, str) and (_index_brackets(formula) or "σ" in formula) \
+        and not _PYTHON_OPERATOR.search(formula)
+
+
+def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> IndexcalcError:
+    """``error``, its message followed by why index notation does not read the text either."""
+    out = type(error)(f"{error}\n(as index notation: {str(index).splitlines()[0]})")
+    out.position = getattr(error, "position", None)
+    return out
 
 
 def _index_brackets(formula: Any) -> bool:
@@ -192,6 +226,7 @@ def is_index_notation(formula: Any) -> bool:
 
 
 _INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
+_PYTHON_OPERATOR = re.compile(r"[*/@]|\bsum\(|\beinsum\(|\.T\b")
 #: What a matrix form's explicit blocks start with (their insides are index notation).
 _MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
 
