@@ -9,10 +9,11 @@ defines (``tests/layout_reference.py``: NumPy reshapes of the derivative's dense
 the form's own evaluation.
 
 A form reads back to the reference's value, or is refused with an ``IndexcalcError`` for one of
-the reasons matrix notation cannot carry (``REFUSALS``): a term that did not factorize, which the
-form writes in index notation; a size its text leaves open (``vec(tril(1 1ᵀ, 1))``); two values
-printed under one name; blocks of a named and a numbered size. A wrong value, another refusal or
-any other exception fails.
+the reasons its text cannot carry (``REFUSALS``): a size the text leaves open
+(``vec(tril(1 1ᵀ, 1))``, or an index of a block's index notation that nothing sizes); two values
+printed under one name; blocks of a named and a numbered size; a constant printed by its shape.
+A term that did not factorize is written in index notation (``[…]_(i,j)``, ``mat_col[…](…)``)
+and read back as such. A wrong value, another refusal or any other exception fails.
 """
 
 from __future__ import annotations
