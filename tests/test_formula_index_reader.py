@@ -113,7 +113,7 @@ def test_an_entrywise_block_reads_as_its_entries():
     ("Σ_n X[n,d] Q[d]", "unknown name 'Q'"),
     ("A[i,j] X[i,j]", "of dimension 3 elsewhere but n"),
     ("δ[i,j]", "index i has no size in the text"),
-    ("Σ_j x[i]", "sums an index that nothing after it uses"),
+    ("Σ_j x[i]", "Σ_j sums an index that nothing after it uses"),
     ("A[i,j", "bracket is not closed"),
     ("x[i] $", "unexpected character"),
     ("const(3×4)[i,j]", "prints only its shape"),

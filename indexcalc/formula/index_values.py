@@ -173,8 +173,9 @@ def _sigma(r: IndexReading, n: Node, scope, free):
     inner, bound = _bind(n, names, scope)
     v = r._ix(rest, r.value(rest, inner, free))
     for s in bound:
-        if s not in v.letters:
-            raise r.fail(n, f"Σ_{s[-1]} sums an index that nothing after it uses")
+        if s not in v.letters:   # Σ_k of what k does not index: k's size, which the text lacks
+            raise r.fail(n, f"index {s[-1]} has no size in the text: Σ_{s[-1]} sums an index "
+                            "that nothing after it uses")
     out = tuple(dict.fromkeys(s for s in v.letters if s not in bound))
     dims = {s: r.dim(n, s) for s in v.letters}
     return Ix(product([(v.expr, v.letters)], out, dims), out)

@@ -55,6 +55,7 @@ from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
 from .index_reader import read_index
 from .matrix_reader import read_matrix
+from .matrix_values import ELEMENTWISE as MATRIX_ELEMENTWISE
 from .matrix_syntax import MATRIX_ONLY
 from ..core.graph_walk import tensors_of
 
@@ -170,14 +171,18 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
             return _oriented(read_index(formula, shapes), vectors)
         except IndexcalcError as e:
             errors.append(e)
+    if _PYTHON_OPERATOR.search(formula):   # Python's formula, surely: Python's error alone
+        raise error
     raise _with_index_reason(error, errors[0]) from None
 
 
 def _maybe_index(formula: Any) -> bool:
-    """Text that may be printed index notation: index names in brackets or a printed function
-    name (``σ``, ``σ'``), and no Python operator (index notation has none)."""
-    return isinstance(formula, str) and (_index_brackets(formula) or "σ" in formula) \
-        and not _PYTHON_OPERATOR.search(formula)
+    """Text that may be printed index notation: index names in brackets, a function only the
+    printer names (``σ``, ``step``), or juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
+    Python)."""
+    return isinstance(formula, str) and bool(
+        _index_brackets(formula) or _PRINTED_CALL.search(formula)
+        or re.search(r"\)\s+\(", formula))
 
 
 def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> IndexcalcError:
@@ -226,6 +231,10 @@ def is_index_notation(formula: Any) -> bool:
 
 
 _INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
+#: Calls only the printer writes (``σ'(x)``, ``step(x)``): Python's notation has no such function.
+_PRINTED_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(
+    re.escape(n) for n in sorted(set(MATRIX_ELEMENTWISE) - set(ELEMENTWISE) - set(FUNCTIONS),
+                                 key=len, reverse=True)) + r")\(")
 _PYTHON_OPERATOR = re.compile(r"[*/@]|\bsum\(|\beinsum\(|\.T\b")
 #: What a matrix form's explicit blocks start with (their insides are index notation).
 _MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
