@@ -151,9 +151,8 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
     maybe = _maybe_index(formula)
     errors = []
     if not _python_readable(formula):
-        readers = [lambda: _oriented(read_index(formula, shapes), vectors)] if maybe or \
-            not _index_brackets(formula) else []
-        if not _index_brackets(formula):
+        readers = [lambda: _oriented(read_index(formula, shapes), vectors)]
+        if not _index_brackets(formula):   # index names in brackets: never matrix notation
             readers.append(lambda: read_matrix(formula, shapes, vectors))
         for read in readers:
             try:
@@ -186,7 +185,6 @@ def _maybe_index(formula: Any) -> bool:
 
 
 def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> IndexcalcError:
-    """``error``, its message followed by why index notation does not read the text either."""
     out = type(error)(f"{error}\n(as index notation: {str(index).splitlines()[0]})")
     out.position = getattr(error, "position", None)
     return out
@@ -208,10 +206,8 @@ def _oriented(expr: Expr, vectors: str) -> tuple[Expr, tuple]:
 
 def is_index_notation(formula: Any) -> bool:
     """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as the index notation
-    ``str(expr)`` prints: it holds ``Σ``, ``↦`` or ``δ``, or defines ``z1[i,j] = …`` in a
-    ``where`` clause, or index names in brackets in text that Python cannot read (``x[i] y[i]``);
-    and no block of a matrix form (``[…]_(i,j)``, ``mat_col[…](…)``). Python text that Python's
-    reader refuses (``x[::-1][a]``) is tried as index notation too.
+    ``str(expr)`` prints, whatever else: ``Σ``, ``↦``, ``δ`` or a ``where`` line ``z1[i,j] = …``,
+    or index names in brackets in text Python cannot read (``x[i] y[i]``); no matrix form's block.
 
     Examples:
         >>> is_index_notation("Σ_d X[n,d] W[d,h]"), is_index_notation("X[n,d] * W[d,h]")
@@ -226,8 +222,8 @@ def is_index_notation(formula: Any) -> bool:
     _, sep, defs = formula.partition("\nwhere\n")
     if any(ch in formula for ch in "Σ↦δ") or sep and re.match(r"\s*\w+\[[^\]]*\]\s*=", defs):
         return True
-    # index names in brackets in text Python cannot read (X[n,d] v[d])
-    return _index_brackets(formula) and not _python_readable(formula)
+    return _index_brackets(formula) and not (_python_readable(formula)   # X[n,d] v[d]
+                                             or _PYTHON_OPERATOR.search(formula))
 
 
 _INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
