@@ -85,11 +85,6 @@ def parse_shape(shape: object, where: str = "shape") -> tuple[Dim, ...]:
     return tuple(check_dim(d, where) for d in items)
 
 
-#: The index names an integer dimension takes, in order: the printer writes them (``i, j, k``)
-#: and the index-notation reader orders a value's axes by them.
-INDEX_LETTERS = "ijklmpqrstuvwxyzabcefg"
-
-
 def dims_equal(a: Dim, b: Dim) -> bool:
     """Whether two dimensions are the same (as multisets of factors)."""
     return a == b or dim_factors(a) == dim_factors(b)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.dims import INDEX_LETTERS, format_shape
+from ..core.dims import format_shape
 from ..core.nodes import DECOMPOSITION_CALLS, Decomposition
 from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr, Index, Inverse, LogDet, LogSumExp, Max,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
@@ -27,7 +27,7 @@ from .recurrence_rules import scan_rule
 if TYPE_CHECKING:
     from .index_notation import Style
 
-_LETTERS = INDEX_LETTERS
+_LETTERS = "ijklmpqrstuvwxyzabcefg"
 
 def pick_name(dim, taken, hints: dict | None = None) -> str:
     """A readable index name for a label of dimension ``dim`` that is not in ``taken``.
