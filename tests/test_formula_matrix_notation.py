@@ -180,7 +180,7 @@ def test_matrix_mode_is_chosen_by_the_characters_only_it_uses():
     ("frob(A)", ic.ParseError, "unknown function 'frob'"),
     ("Aᵀ ⊗", ic.ParseError, "expected a value"),
     ("(A B", ic.ParseError, "expected ')'"),
-    ("mat_col[i | j](A[i,j])", ic.ParseError, "index notation"),
+    ("mat_col[i | j](A[i,j] B)", ic.ParseError, "used without index names"),   # a block's
     ("Σ_i x[i]", ic.ParseError, "index notation"),
     ("A[i, j]ᵀ", ic.ParseError, "subscript takes integers"),
     ("softmax(A, dim=1)ᵀ", ic.ParseError, "no keyword 'dim'"),

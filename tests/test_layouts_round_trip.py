@@ -9,10 +9,12 @@ defines (``tests/layout_reference.py``: NumPy reshapes of the derivative's dense
 the form's own evaluation.
 
 A form reads back to the reference's value, or is refused with an ``IndexcalcError`` for one of
-the reasons matrix notation cannot carry (``REFUSALS``): a term that did not factorize, which the
-form writes in index notation; two values printed under one name; blocks of a named and a
-numbered size. A size the text would leave open is subscripted (``vec(tril(1_a 1_aᵀ, 1))``), so
-"cannot be inferred" is no reason. A wrong value, another refusal or any other exception fails.
+the reasons its text cannot carry (``REFUSALS``): an index of a block's index notation that
+nothing sizes; two values printed under one name; blocks of a named and a numbered size; a
+constant printed by its shape. A size of ``I``, ``1``, ``0`` the matrix text would leave open is
+subscripted (``vec(tril(1_a 1_aᵀ, 1))``), so "cannot be inferred" is no reason. A term that did
+not factorize is written in index notation (``[…]_(i,j)``, ``mat_col[…](…)``) and read back as
+such. A wrong value, another refusal or any other exception fails.
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ from form_checks import _binding_values, subjects, template_subjects
 from indexcalc.core.nodes import Derivative
 from indexcalc.formula.matrix_reader import read_matrix
 from layout_reference import kron_reference, matrix_reference, max_error
+from index_round_trip import INDEX_REFUSALS
 
 #: Printed numbers carry 6 significant digits (``{:g}``): the values agree to this.
 TOL = 1e-4
 #: What matrix notation cannot carry: the reasons a printed form may be refused.
-REFUSALS = ("index notation", "prints two different values", "cannot be joined")
+REFUSALS = ("prints two different values", "cannot be joined",
+            "is no multiple of 0",   # an empty value's Kronecker side (x[:0]): no size to solve
+            # index notation's own (an explicit block): what its text does not hold
+            *INDEX_REFUSALS)
 
 
 def _forms(expr, out_ndim, D):

@@ -85,7 +85,7 @@ def test_vector_derivatives_forms_against_differences():
 
 def test_index_notation_and_latex():
     assert str(ic.grad(ic.norm(X, "nuc"), X)) == "Σ_k svd_U(X)[i,k] svd_Vh(X)[k,j]"
-    assert str(ic.diff(W, A)) == "eigvecsh(A)[j,i] eigvecsh(A)[k,i]"
+    assert str(ic.diff(W, A)) == "i,j,k ↦ eigvecsh(A)[j,i] eigvecsh(A)[k,i]"   # axes stated
     assert str(ic.svdvals(X)) == "svdvals(X)[i]"
     for d, _, _ in CASES.values():
         assert_well_formed(ic.to_latex(d))

@@ -25,7 +25,7 @@ NOTATION = [
     # regression: the inner sum used to reuse d,h, the free indices of the gradient
     (ic.grad(0.5 * ic.sum((X @ W @ v - y) ** 2), W),
      "Σ_n X[n,d] v[h] (Σ_d',h' X[n,d'] W[d',h'] v[h'] - y[n])"),
-    (ic.diff(X @ W, W), "X[n,d] δ[h,h']"),
+    (ic.diff(X @ W, W), "n,h,d,h' ↦ X[n,d] δ[h,h']"),  # its axes' order, said
     (ic.diff(x3 @ A @ x3, x3), "Σ_j x[j] (A[i,j] + A[j,i])"),  # x taken out: (A + Aᵀ) x
     (ic.hessian(x3 @ A @ x3, x3), "A[i,j] + A[j,i]"),
     (ic.sigmoid(W @ v), "σ(Σ_h W[d,h] v[h])"),

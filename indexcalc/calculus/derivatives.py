@@ -92,10 +92,10 @@ def diff(f: Any, x: Any, convention: str | None = None, *, shapes: Any = None) -
         >>> D.shape
         ('n', 'h', 'd', 'h')
         >>> print(D)
-        X[n,d] δ[h,h']
+        n,h,d,h' ↦ X[n,d] δ[h,h']
         >>> H = (X @ W).named("H")
         >>> print(ic.diff(H @ v, H))  # by the named intermediate H
-        v[h] δ[n,n']
+        n,n',h ↦ v[h] δ[n,n']
     """
     f, x = _strings(f, x, shapes)
     named = x if isinstance(x, Named) else None

@@ -118,7 +118,7 @@ def over_time(expr: Expr, stacked: Mapping[Tensor, Expr], steps: Dim) -> Expr:
         >>> import indexcalc as ic
         >>> h, W, H = ic.tensors("h[3] W[3,3] H[T,3]")
         >>> print(over_time(ic.tanh(W @ h), {h: H}, "T"))
-        tanh(Σ_j W[i,j] H[T,j])
+        T,i ↦ tanh(Σ_j W[i,j] H[T,j])
     """
     timed: set[int] = set()
 

@@ -175,7 +175,8 @@ def explain(f: Any, x: Any, layout: str = "denominator", vectors: str = "column"
         f=f_name, x=x.name, direction="reverse" if reverse else "forward",
         layout=options["layout"], vectors=options["vectors"],
         definitions=tuple(ctx.definition(n) for n in cut if n is not x), steps=tuple(steps),
-        result=Derivative(result, f, x, f.ndim), index=final, full=str(result),
+        result=Derivative(result, f, x, f.ndim), index=final,
+        full=render(result, TEXT, {}, label_names(result.shape)),  # at the index line's axes
         matrix=shown, matrix_form=form, vec=options["vec"], matrix_label=head, notes=notes + _recurrence_notes(cut, names, reverse),
         devec=devec)
 

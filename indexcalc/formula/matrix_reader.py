@@ -40,7 +40,9 @@ from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..frontend import arithmetic
 from .matrix_shapes import Solver, Var, show_shape
-from .matrix_syntax import EXPLICIT, MAX_LENGTH, Node, Parser, located, split_where
+from .index_reader import IndexReading, explicit_block
+from .index_syntax import split_definitions
+from .matrix_syntax import MAX_LENGTH, Node, Parser, is_index_line, located, split_where
 from .matrix_values import (DECOMPOSITION_PARTS, ELEMENTWISE, MATRIX_CALLS, SAME_SHAPE,
                             SQUARE_TO_SCALAR, ValueBuilder)
 
@@ -118,10 +120,6 @@ def _reading(text: str, shapes: Mapping[str, Any] | None, vectors: str,
     if vectors not in ("column", "row"):
         raise ParseError(f"parse: vectors must be 'column' or 'row', got {vectors!r:.40}")
     text = text.strip("\n ")
-    for mark in ("mat_col[", "mat_row[", "]_(", "Σ", "↦"):   # a printed explicit block
-        if mark in text:
-            start = text.index(mark)
-            raise located(text, (start, start + len(mark)), EXPLICIT)
     names = {str(k): _entry(str(k), v, vectors) for k, v in (shapes or {}).items()}
     names.update({str(k): (e, tuple(s)) for k, (e, s) in (oriented or {}).items()})
     main, defs = split_where(text)
@@ -133,7 +131,10 @@ def _reading(text: str, shapes: Mapping[str, Any] | None, vectors: str,
                           "name the definition differently (z1, z2, …)")
         stop = text.find("\n", start)
         parts.append((name, start, None if stop < 0 else stop))
-    return _Reading(text, names, vectors), [*parts, (None, 0, len(main))]
+    reading = _Reading(text, names, vectors)
+    reading.index_defs = [d for d in split_definitions(text)[1]
+                          if is_index_line(text[text.rfind("\n", 0, d[2]) + 1:d[3]])]
+    return reading, [*parts, (None, 0, len(main))]
 
 
 class _Definition:
@@ -290,6 +291,10 @@ class _Reading(ValueBuilder):
             return (d, d)
         if k in ("identity", "name", "slice"):
             return self._leaf(n)
+        if k == "explicit":   # index notation inside: read by the index reader, a leaf here
+            expr, shape = explicit_block(self.text, n.span[0], n.args[0], self._index_reading())
+            self.leaves[id(n)] = expr
+            return shape if len(shape) == 2 else self._vector(shape[0])
         if k == "commutation":
             m, q = (self._dim(n, t) for t in n.args)
             return (dim_mul(m, q), dim_mul(m, q))
@@ -336,6 +341,14 @@ class _Reading(ValueBuilder):
             return self._call_shape(n, kids, out)
         return out
 
+    def _index_reading(self) -> IndexReading:
+        """A reader of the blocks' index notation: the names given, the index where lines."""
+        given = {k: v[0] for k, v in self.names.items() if isinstance(v, tuple)}
+        reading = IndexReading(self.text, given)
+        for d in self.index_defs:
+            reading.define(*d)
+        return reading
+
     def _pure(self, n: Node) -> str | None:
         """``"I"`` for an identity (or a Kronecker product of them), ``"1"`` for ones: a
         Kronecker product of two of one kind has one value however its sides split."""
@@ -374,6 +387,10 @@ class _Reading(ValueBuilder):
         elif name == "I":
             d = self.var(n, "identity", False)
             return (d, d)
+        elif any(d[0] == name for d in self.index_defs):
+            raise self.fail(n, f"a where clause defines names for matrix notation as {name} = …; "
+                               f"{name}[…] = … is index notation, which only an explicit block "
+                               "reads", ParseError)
         else:
             base = n.args[0]
             raise self.fail(n, f"unknown name {base!r}: give its shape, like "

@@ -58,10 +58,12 @@ _TOKEN = re.compile(r"""
 
 
 _INDEX_NOTATION = "Σ↦δ"
+#: A where line of index notation, ``z1[i,j] = …`` (a matricized block's shared pieces).
+INDEX_DEFINITION = re.compile(r"\s*[^\W\d]\w*\[[^\]]*\]\s*=")
 #: Why an explicit block of a printed form is refused.
-EXPLICIT = ("index notation (Σ, ↦, δ, mat_col[i j | k l](…), [ … ]_(i,j)) is not matrix "
-            "notation: read an index-notation formula with notation='python', like "
-            "X[n,d] * W[d,h]")
+EXPLICIT = ("index notation (Σ, ↦, δ) is matrix notation only inside an explicit block, "
+            "[ … ]_(i,j) or mat_col[i j | k l](…): read an index-notation formula with "
+            "notation='index', like Σ_d X[n,d] W[d,h]")
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,47 @@ class Node:
     halves: tuple = ()
 
 
+def _closing(text: str, pos: int, stop: int, pair: str) -> int:
+    """The position after the bracket ``pair[1]`` that closes the one at ``pos`` (-1: none)."""
+    depth = 0
+    for k in range(pos, stop):
+        depth += (text[k] == pair[0]) - (text[k] == pair[1])
+        if depth == 0:
+            return k + 1
+    return -1
+
+
+def explicit_end(text: str, pos: int, stop: int) -> int:
+    """Where a printed explicit block starting at ``pos`` ends (-1: none starts there): a
+    matricized tensor ``mat_col[i j | k](…)``, or ``[ … ]_(i,j)`` (``[ … ]`` for a number)
+    whose inside is index notation, with its ``with ζ1[m] = …`` pieces to the end of the line."""
+    if text.startswith(("mat_col[", "mat_row["), pos):
+        head = _closing(text, pos + 7, stop, "[]")
+        return -1 if head < 0 or text[head:head + 1] != "(" else _closing(text, head, stop, "()")
+    if text[pos:pos + 1] != "[":
+        return -1
+    end = _closing(text, pos, stop, "[]")
+    if end < 0:
+        return -1
+    if text.startswith("_(", end):
+        end = _closing(text, end + 1, stop, "()")
+    elif not re.search(r"[Σ↦δ]|\w\[[^\W\d]", text[pos + 1:end - 1]):
+        return -1   # a block matrix [A, B; C, D]
+    if end > 0 and text.startswith(" with ", end):
+        line = text.find("\n", end, stop)
+        end = stop if line < 0 else line
+    return end
+
+
 def tokens(text: str, start: int = 0, stop: int | None = None) -> list[tuple[str, str, int]]:
     """``(kind, text, position)`` for each token of ``text[start:stop]``; spaces dropped."""
     out, pos, stop = [], start, len(text) if stop is None else stop
     while pos < stop:
+        end = explicit_end(text, pos, stop)
+        if end > 0:   # its inside is index notation: read whole by the index reader
+            out.append(("explicit", text[pos:end], pos))
+            pos = end
+            continue
         m = _TOKEN.match(text, pos, stop)
         if m is None and text[pos] in _INDEX_NOTATION:
             raise located(text, (pos, pos + 1), EXPLICIT)
@@ -111,7 +150,7 @@ def located(text: str, span: tuple[int, int], message: str, cls: type = ParseErr
 
 _PRODUCT_OPS = {"∘": "hadamard", ".*": "hadamard", "⊗": "kron", "⊘": "hdiv", "./": "hdiv",
                 "*": "matmul", "@": "matmul"}
-_STARTS_ATOM = {"number", "name", "identity", "commutation", "sized"}
+_STARTS_ATOM = {"number", "name", "identity", "commutation", "sized", "explicit"}
 
 
 class Parser:
@@ -259,6 +298,8 @@ class Parser:
             return Node("commutation", (m.strip(), n.strip()), span)
         if kind == "name":
             return self._named(text, span)
+        if kind == "explicit":
+            return Node("explicit", (text,), span)
         if kind == "op" and text == "(":
             self._enter()
             inner = self.sum()
@@ -407,12 +448,26 @@ def _int(node: ast.AST) -> int:
     raise ValueError("not an integer")
 
 
+def is_index_line(line: str) -> bool:
+    """Whether a where line is index notation (an explicit block's shared piece): ``z1[i,j] =
+    …``, or ``z1 = Σ_i …`` (a number), not a matrix definition (``z1 = [Σ_k …]_(i,j)``)."""
+    if INDEX_DEFINITION.match(line):
+        return True
+    _, eq, body = line.partition("=")
+    body = body.strip()
+    return bool(eq) and not body.startswith(("[", "mat_col[", "mat_row[")) and \
+        bool(re.search(r"[Σ↦δ]|\w\[[^\W\d]", body))
+
+
 def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:
     """The main formula and the ``where`` clause's definitions ``(name, formula, offset)``."""
     main, sep, rest = text.partition("\nwhere\n")
     defs = []
     offset = len(main) + len(sep)
     for line in rest.split("\n") if sep else []:
+        if is_index_line(line) or line == "where":   # an explicit block's own line
+            offset += len(line) + 1
+            continue
         name, eq, body = line.partition("=")
         if not eq or not name.strip().isidentifier():
             raise located(text, (offset, offset + max(len(line), 1)),

@@ -42,6 +42,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -52,7 +53,9 @@ from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
+from .index_reader import read_index
 from .matrix_reader import read_matrix
+from .matrix_values import ELEMENTWISE as MATRIX_ELEMENTWISE
 from .matrix_syntax import MATRIX_ONLY
 from ..core.graph_walk import tensors_of
 
@@ -84,8 +87,12 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
             an ``ic.Tensor`` of that name, e.g. a symmetric one), or an expression the name
             stands for (a named subexpression). Python notation declares the tensors it omits
             by their first subscripted use, ``X[n,d]``.
-        notation: ``"python"``, ``"matrix"`` or ``"auto"``: matrix notation when the formula
-            holds a character only it uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
+        notation: ``"python"``, ``"matrix"``, ``"index"`` or ``"auto"``: the index notation
+            ``str(expr)`` prints (``Σ_d X[n,d] W[d,h]``; see
+            :mod:`indexcalc.formula.index_reader`) when the formula holds ``Σ``, ``↦`` or ``δ``,
+            a ``where`` line ``z1[i,j] = …``, or index names in brackets that Python cannot read
+            (``x[i] y[i]``, and Python's refusals); matrix notation when it
+            holds a character only that uses (``ᵀ ⁻ ¹ ∘ ⊗ ⊘ − ^ | ·``, subscript digits) or
             starts with ``[``; Python otherwise, except that text Python cannot read (``X W``,
             ``A .* B``) is tried as matrix notation (when that fails too, Python's error is
             reported). In matrix notation ``*`` is the matrix product; in Python, the
@@ -107,6 +114,9 @@ def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str =
         Σ_i x[i] y[i] z[i]
         >>> ic.parse("X^T X", {"X": "n d"}).shape
         ('d', 'd')
+        >>> X, W = ic.tensors("X[n,d] W[d,h]")
+        >>> ic.parse(str(X.T @ X @ W), {"X": X, "W": W}).shape   # index notation reads back
+        ('d', 'h')
     """
     return read_oriented(formula, shapes, notation, vectors)[0]
 
@@ -115,24 +125,115 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
                   vectors: str = "column") -> tuple[Expr, tuple]:
     """:func:`parse`, and the value's orientation ``(rows, cols)`` as written (``None`` an
     absent axis; a Python formula's vector is a column, or a row with ``vectors="row"``)."""
-    if not isinstance(notation, str) or notation not in ("auto", "python", "matrix"):
-        raise ParseError(f"parse: notation must be 'auto', 'python' or 'matrix', got "
+    if not isinstance(notation, str) or notation not in ("auto", "python", "matrix", "index"):
+        raise ParseError(f"parse: notation must be 'auto', 'python', 'matrix' or 'index', got "
                          f"{notation!r:.40}")
     if not isinstance(vectors, str) or vectors not in ("column", "row"):
         raise ParseError(f"parse: vectors must be 'column' or 'row', got {vectors!r:.40}")
     _checked_shapes(shapes)
-    if notation == "matrix" or notation == "auto" and _matrix_only(formula):
+    if notation == "index" or notation == "auto" and is_index_notation(formula):
+        return _oriented(read_index(formula, shapes), vectors)
+    if notation == "matrix" or notation == "auto" and _matrix_only(formula) and \
+            not _index_brackets(formula):   # index names in brackets: never matrix notation
         return read_matrix(formula, shapes, vectors)
-    if notation == "auto" and not _python_readable(formula):
+    if notation == "python":
+        return _oriented(_Reader(formula, shapes).read(), vectors)
+    return _auto(formula, shapes, vectors)
+
+
+def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
+    """The readings left to ``notation="auto"``: for text Python does not read, index notation
+    (what ``str`` prints: ``2 -0.5`` is a product there), then matrix notation (``X W``); then
+    Python, and for text that may be printed index notation (index names in brackets, or a
+    printed function name like ``σ``, and no Python operator) index notation after Python's
+    refusal (``softplus(x[::-1][a])``). When none reads it, Python's error says why, with
+    index notation's where it was tried."""
+    maybe = _maybe_index(formula)
+    errors = []
+    if not _python_readable(formula):
+        readers = [lambda: _oriented(read_index(formula, shapes), vectors)]
+        if not _index_brackets(formula):   # index names in brackets: never matrix notation
+            readers.append(lambda: read_matrix(formula, shapes, vectors))
+        for read in readers:
+            try:
+                return read()
+            except IndexcalcError as e:
+                errors.append(e)
+    try:
+        return _oriented(_Reader(formula, shapes).read(), vectors)
+    except IndexcalcError as e:
+        if not maybe:
+            raise
+        error = e
+    if not errors:
         try:
-            return read_matrix(formula, shapes, vectors)
-        except IndexcalcError:
-            pass   # neither reads it: Python's own error, below, says why
-    expr = _Reader(formula, shapes).read()
+            return _oriented(read_index(formula, shapes), vectors)
+        except IndexcalcError as e:
+            errors.append(e)
+    if _PYTHON_OPERATOR.search(formula):   # Python's formula, surely: Python's error alone
+        raise error
+    raise _with_index_reason(error, errors[0]) from None
+
+
+def _maybe_index(formula: Any) -> bool:
+    """Text that may be printed index notation: index names in brackets, a function only the
+    printer names (``σ``, ``step``), or juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
+    Python)."""
+    return isinstance(formula, str) and bool(
+        _index_brackets(formula) or _PRINTED_CALL.search(formula)
+        or re.search(r"\)\s+\(", formula))
+
+
+def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> IndexcalcError:
+    out = type(error)(f"{error}\n(as index notation: {str(index).splitlines()[0]})")
+    out.position = getattr(error, "position", None)
+    return out
+
+
+def _index_brackets(formula: Any) -> bool:
+    """Index names in brackets (``x[i]``, never in matrix notation) outside a matrix form's
+    explicit blocks."""
+    return isinstance(formula, str) and bool(_INDEX_BRACKET.search(formula)) and \
+        not any(m in formula for m in _MATRIX_BLOCKS)
+
+
+def _oriented(expr: Expr, vectors: str) -> tuple[Expr, tuple]:
     shape = expr.shape
     if len(shape) == 1:
         return expr, ((shape[0], None) if vectors == "column" else (None, shape[0]))
     return expr, (tuple(shape) if len(shape) == 2 else (None, None) if not shape else shape)
+
+
+def is_index_notation(formula: Any) -> bool:
+    """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as the index notation
+    ``str(expr)`` prints, whatever else: ``Σ``, ``↦``, ``δ`` or a ``where`` line ``z1[i,j] = …``,
+    or index names in brackets in text Python cannot read (``x[i] y[i]``); no matrix form's block.
+
+    Examples:
+        >>> is_index_notation("Σ_d X[n,d] W[d,h]"), is_index_notation("X[n,d] * W[d,h]")
+        (True, False)
+        >>> is_index_notation("S[a,a'] (1 - S[a,a'])^2"), is_index_notation("tanh(x[i])")
+        (True, False)
+        >>> is_index_notation("X z1\\nwhere\\n  z1 = [Σ_k T[i,j,k] v[k]]_(i,j)")
+        False
+    """
+    if not isinstance(formula, str) or any(m in formula for m in _MATRIX_BLOCKS):
+        return False
+    _, sep, defs = formula.partition("\nwhere\n")
+    if any(ch in formula for ch in "Σ↦δ") or sep and re.match(r"\s*\w+\[[^\]]*\]\s*=", defs):
+        return True
+    return _index_brackets(formula) and not (_python_readable(formula)   # X[n,d] v[d]
+                                             or _PYTHON_OPERATOR.search(formula))
+
+
+_INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
+#: Calls only the printer writes (``σ'(x)``, ``step(x)``): Python's notation has no such function.
+_PRINTED_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(
+    re.escape(n) for n in sorted(set(MATRIX_ELEMENTWISE) - set(ELEMENTWISE) - set(FUNCTIONS),
+                                 key=len, reverse=True)) + r")\(")
+_PYTHON_OPERATOR = re.compile(r"[*/@]|\bsum\(|\beinsum\(|\.T\b")
+#: What a matrix form's explicit blocks start with (their insides are index notation).
+_MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
 
 
 def _matrix_only(formula: Any) -> bool:

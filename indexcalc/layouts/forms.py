@@ -287,7 +287,11 @@ def add(terms: list[tuple[float, Form]], shape: tuple) -> Form:
             flat.append((c, f))
     if len(flat) == 1 and flat[0][0] == 1.0:
         return flat[0][1]
-    lead = next((i for i, (c, _) in enumerate(flat) if c > 0), 0)
+    # a block whose index notation ends in its own where lines stays last, or the terms after it
+    # would print inside its where clause
+    last = len(flat) - (bool(flat) and isinstance(flat[-1][1], Explicit)
+                        and "\nwhere\n" in flat[-1][1].text)
+    lead = next((i for i, (c, _) in enumerate(flat[:last]) if c > 0), 0)
     flat[:lead + 1] = flat[lead:lead + 1] + flat[:lead]  # σ(Xw) − y, not −y + σ(Xw): a positive term leads
     return Add(tuple(flat), shape)
 

@@ -11,7 +11,9 @@ from .form_sizes import open_atoms
 from .form_text import Printing, latex_name, to_latex, to_text
 from .form_values import evaluate_form
 from ..errors import LayoutError
-from .forms import Form, Leaf, _def_names, definitions
+from .forms import Explicit, Form, Leaf, _def_names, definitions
+from ..core.graph_walk import postorder
+from ..core.nodes import Constant, Expr, Named, Tensor
 
 
 class MatrixForm:
@@ -109,6 +111,9 @@ class MatrixForm:
                                       f"({out[n.name][0]} of {out[n.name][1]}, {n.source} of "
                                       f"{n.shape}): its text cannot be read back")
                 out[n.name] = (n.source, n.shape)
+            if isinstance(n, Explicit):   # its index notation names tensors of any order
+                for name, e in _printed_names(n.expr).items():
+                    out.setdefault(name, (e, tuple(e.shape)))
             stack.extend(n.children())
         return out
 
@@ -129,3 +134,11 @@ class MatrixForm:
     def evaluate(self, /, **values: Any) -> np.ndarray:
         """The matrix the form prints: a 2-D array (a vector as n × 1 or 1 × n); a scalar is 0-d."""
         return evaluate_form(self.root, self.tensors, values, self.definitions, self.source)
+
+
+def _printed_names(expr: Expr) -> dict:
+    """The names index notation prints in ``expr``: tensors, named constants, and named
+    subexpressions (written by name, not entered)."""
+    kids = lambda n: () if isinstance(n, Named) else n.children()   # noqa: E731
+    return {n.name: n for n in postorder([expr], kids)
+            if isinstance(n, (Tensor, Named)) or isinstance(n, Constant) and n.name}

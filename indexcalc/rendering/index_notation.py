@@ -13,6 +13,7 @@ LaTeX in :mod:`indexcalc.rendering.latex_notation`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -21,6 +22,7 @@ import numpy as np
 from ..core.elementwise import rule
 from ..core.nodes import Expr, Named, Product, Tensor
 from ..core.graph_walk import postorder
+from ..formula.index_reader import first_seen
 from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name
 
 __all__ = ["_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
@@ -186,11 +188,25 @@ def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None =
     lets = _shared_names(expr, aliases)
     aliases.update({n: style.name(a) for n, a in lets.items()})
     main = _write(expr, style, aliases, names)
+    if type(style) is Style and expr.ndim and names is None:   # given names are shown
+        main = _ordered(main, label_names(expr.shape), expr.shape, style)
     if not lets:
         return main
     defs = [style.define(style.indexed(aliases[n], label_names(n.shape)), _write(n, style, aliases))
             for n in lets]
     return style.where(main, defs)
+
+
+def _ordered(main: str, free: list[str], shape: tuple, style: Style) -> str:
+    """``main``, led by its axes (``d,n ↦ X[n,d]``) where their first appearance is not their
+    order, or a factor repeats one (``i ↦ S[i,i]``, which Python's notation reads as a trace):
+    the text reads back to the same tensor."""
+    brackets = [b.split(",") for b in re.findall(r"\[([^\[\]]*)\]", main)]
+    repeated = any(b.count(name) > 1 for b in brackets for name in free)
+    if first_seen(main, free) == free and not repeated or \
+            re.search(r"\bscan_t\(|\bL_\w+\(", main):   # the reader refuses these
+        return main
+    return ",".join(free) + style.mapsto + main
 
 
 def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None) -> str:
