@@ -260,6 +260,22 @@ def seed_outcomes(seed: int) -> list[tuple[str, Outcome]]:
         fz._MODE["named"] = saved
 
 
+def seed_subjects(seed: int):
+    """``(label, expr, out_ndim, values)`` for each subject of the random expression of ``seed``
+    (its values bound for ``expr``). A generator: the generator's mode, which ``fz.variable``
+    reads, stays the seed's while the caller reads them, and is restored after."""
+    saved = fz._MODE["named"]
+    try:
+        f, base, rng = fz.case(seed)
+        found, extra = subjects(f, rng)
+        more, extra2 = template_subjects(f, rng)
+        values = {**base, **extra, **extra2}
+        for label, expr, out_ndim in found + more:
+            yield label, expr, out_ndim, _binding_values(expr, values, fz.SIZES)
+    finally:
+        fz._MODE["named"] = saved
+
+
 def check_seed(seed: int) -> list[str]:
     """The failures among :func:`seed_outcomes`, readable."""
     return [f"{where}: {o}" for where, o in seed_outcomes(seed) if o.status in FAILURES]

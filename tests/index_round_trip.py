@@ -14,7 +14,7 @@ import numpy as np
 
 import fuzz_expressions as fz
 import indexcalc as ic
-from form_checks import _binding_values, subjects, template_subjects
+from form_checks import seed_subjects
 from indexcalc.core.graph_walk import postorder
 from indexcalc.core.nodes import Constant, Named, Tensor
 from layout_reference import max_error
@@ -46,36 +46,28 @@ def printed_names(expr: ic.Expr) -> dict:
 def seed_round_trip(seed: int) -> tuple[list[str], int, int]:
     """The findings (a wrong value, an unlisted refusal, any other exception) for the printed
     index notation of the expressions of ``seed``, and how many read back and were refused."""
-    saved = fz._MODE["named"]
-    try:
-        f, base, rng = fz.case(seed)
-        found, extra = subjects(f, rng)
-        more, extra2 = template_subjects(f, rng)
-        values = {**base, **extra, **extra2}
-        bad, read, refused = [], 0, 0
-        for label, expr, _ in found + more:
-            vals = {**fz.SIZES, **_binding_values(expr, values, fz.SIZES)}
-            with np.errstate(all="ignore"):
-                want = np.asarray(ic.evaluate(expr, **vals), dtype=float)
-            text = str(expr)
-            where = f"seed {seed}: {label}: {text[:300]!r}"
-            try:
-                got = ic.parse(text, printed_names(expr))
-            except ic.IndexcalcError as exc:
-                refused += 1
-                if not any(r in str(exc) for r in INDEX_REFUSALS):
-                    bad.append(f"{where}: refused: {str(exc).splitlines()[0]}")
-                continue
-            except Exception as exc:  # noqa: BLE001 - anything else escaping is a finding
-                bad.append(f"{where}: raised {type(exc).__name__}: {exc}")
-                continue
-            read += 1
-            with np.errstate(all="ignore"):
-                value = np.asarray(ic.evaluate(got, **vals), dtype=float)
-            err = max_error(value, want)
-            if err > TOL:
-                bad.append(f"{where}: reads back to another value (shape {value.shape} for "
-                           f"{want.shape}, error {err:.3g})")
-        return bad, read, refused
-    finally:
-        fz._MODE["named"] = saved
+    bad, read, refused = [], 0, 0
+    for label, expr, _, bound in seed_subjects(seed):
+        vals = {**fz.SIZES, **bound}
+        with np.errstate(all="ignore"):
+            want = np.asarray(ic.evaluate(expr, **vals), dtype=float)
+        text = str(expr)
+        where = f"seed {seed}: {label}: {text[:300]!r}"
+        try:
+            got = ic.parse(text, printed_names(expr))
+        except ic.IndexcalcError as exc:
+            refused += 1
+            if not any(r in str(exc) for r in INDEX_REFUSALS):
+                bad.append(f"{where}: refused: {str(exc).splitlines()[0]}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - anything else escaping is a finding
+            bad.append(f"{where}: raised {type(exc).__name__}: {exc}")
+            continue
+        read += 1
+        with np.errstate(all="ignore"):
+            value = np.asarray(ic.evaluate(got, **vals), dtype=float)
+        err = max_error(value, want)
+        if err > TOL:
+            bad.append(f"{where}: reads back to another value (shape {value.shape} for "
+                       f"{want.shape}, error {err:.3g})")
+    return bad, read, refused

@@ -25,7 +25,7 @@ from hypothesis import given, settings, strategies as st
 
 import fuzz_expressions as fz
 import indexcalc as ic
-from form_checks import _binding_values, subjects, template_subjects
+from form_checks import seed_subjects
 from indexcalc.core.nodes import Derivative
 from indexcalc.formula.matrix_reader import read_matrix
 from layout_reference import kron_reference, matrix_reference, max_error
@@ -75,42 +75,33 @@ def read_back(form, vectors: str, values: dict) -> tuple[str, np.ndarray | None]
 def seed_findings(seed: int) -> tuple[list[str], int, int]:
     """The findings (wrong values, unexpected refusals) for the random expression of ``seed``,
     and how many forms read back and how many were refused."""
-    saved = fz._MODE["named"]
-    try:
-        f, base, rng = fz.case(seed)
-        found, extra = subjects(f, rng)
-        more, extra2 = template_subjects(f, rng)
-        values = {**base, **extra, **extra2}
-        bad, read, refused = [], 0, 0
-        for label, expr, out_ndim in found + more:
-            vals = _binding_values(expr, values, fz.SIZES)
-            with np.errstate(all="ignore"):
-                D = np.asarray(ic.evaluate(expr, **vals), dtype=float)
-            for name, render, want, vectors in _forms(expr, out_ndim, D):
-                try:
-                    form = render()
-                except ic.LayoutError:
-                    continue   # a form the contract lets the renderer refuse: nothing printed
-                where = f"seed {seed}: {label}: {name}: {str(form)[:200]!r}"
-                try:
-                    status, got = read_back(form, vectors, {**fz.SIZES, **vals})
-                except Exception as exc:  # noqa: BLE001 - anything else escaping is a finding
-                    bad.append(f"{where}: raised {type(exc).__name__}: {exc}")
-                    continue
-                if status == "refused":
-                    refused += 1
-                    if not any(r in got for r in REFUSALS):
-                        bad.append(f"{where}: refused: {got}")
-                    continue
-                read += 1
-                if got.size == want.size:
-                    got = got.reshape(want.shape)
-                err = max_error(got, want)
-                if err > TOL:
-                    bad.append(f"{where}: reads back to another value (error {err:.3g})")
-        return bad, read, refused
-    finally:
-        fz._MODE["named"] = saved
+    bad, read, refused = [], 0, 0
+    for label, expr, out_ndim, vals in seed_subjects(seed):
+        with np.errstate(all="ignore"):
+            D = np.asarray(ic.evaluate(expr, **vals), dtype=float)
+        for name, render, want, vectors in _forms(expr, out_ndim, D):
+            try:
+                form = render()
+            except ic.LayoutError:
+                continue   # a form the contract lets the renderer refuse: nothing printed
+            where = f"seed {seed}: {label}: {name}: {str(form)[:200]!r}"
+            try:
+                status, got = read_back(form, vectors, {**fz.SIZES, **vals})
+            except Exception as exc:  # noqa: BLE001 - anything else escaping is a finding
+                bad.append(f"{where}: raised {type(exc).__name__}: {exc}")
+                continue
+            if status == "refused":
+                refused += 1
+                if not any(r in got for r in REFUSALS):
+                    bad.append(f"{where}: refused: {got}")
+                continue
+            read += 1
+            if got.size == want.size:
+                got = got.reshape(want.shape)
+            err = max_error(got, want)
+            if err > TOL:
+                bad.append(f"{where}: reads back to another value (error {err:.3g})")
+    return bad, read, refused
 
 
 @settings(max_examples=5)

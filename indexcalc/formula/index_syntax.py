@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ParseError
-from .matrix_syntax import MAX_DEPTH, MAX_LENGTH, Node, located
+from .matrix_syntax import MAX_LENGTH, Descent, Node, located
 
 __all__ = ["IndexParser", "split_definitions", "MAX_LENGTH"]
 
@@ -73,57 +72,18 @@ def _is_index(name: str) -> bool:
     return name != "None"
 
 
-class IndexParser:
+class IndexParser(Descent):
     """A recursive-descent reader of one formula of index notation (depth-limited)."""
 
     def __init__(self, text: str, start: int = 0, stop: int | None = None):
-        self.text = text
-        self.toks = tokens(text, start, len(text) if stop is None else stop)
-        self.i = 0
-        self.depth = 0
+        super().__init__(text, tokens(text, start, len(text) if stop is None else stop))
         self.stops: list[frozenset] = [frozenset()]   # names that end a term (scatter's at/of)
-
-    # ------------------------------------------------------------------ helpers
-
-    def peek(self, k: int = 0):
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
-
-    def at(self, *texts: str) -> bool:
-        t = self.peek()
-        return t is not None and t[0] == "op" and t[1] in texts
-
-    def take(self, text: str, what: str) -> tuple:
-        t = self.peek()
-        if t is None or t[1] != text:
-            raise self.error(t, f"expected {text!r} {what}")
-        self.i += 1
-        return t
-
-    def error(self, tok, message: str) -> ParseError:
-        if tok is None:
-            end = len(self.text.rstrip())
-            return located(self.text, (end, end + 1), message + ", found the end of the formula")
-        return located(self.text, (tok[2], tok[2] + len(tok[1])), message)
 
     def adjacent(self, node: Node) -> bool:
         t = self.peek()
         return t is not None and t[2] == node.span[1]
 
-    def _enter(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(self.peek(), f"the formula is nested more than {MAX_DEPTH} levels "
-                                          "deep")
-
     # ------------------------------------------------------------------ grammar
-
-    def formula(self) -> Node:
-        node = self.sum()
-        t = self.peek()
-        if t is not None:
-            raise self.error(t, f"unexpected {t[1]!r}")
-        return node
 
     def sum(self) -> Node:
         self._enter()

@@ -153,16 +153,16 @@ _PRODUCT_OPS = {"∘": "hadamard", ".*": "hadamard", "⊗": "kron", "⊘": "hdiv
 _STARTS_ATOM = {"number", "name", "identity", "commutation", "sized", "explicit"}
 
 
-class Parser:
-    """A recursive-descent reader of one formula (depth-limited)."""
+class Descent:
+    """What a recursive-descent reader of one formula needs around its grammar: the tokens
+    (``(kind, text, position)``), a cursor, the nesting depth (limited) and errors located with
+    a caret. The matrix and index notation readers share it."""
 
-    def __init__(self, text: str, start: int = 0, stop: int | None = None):
+    def __init__(self, text: str, toks: list):
         self.text = text
-        self.toks = tokens(text, start, stop)
+        self.toks = toks
         self.i = 0
         self.depth = 0
-
-    # ------------------------------------------------------------------ helpers
 
     def peek(self, k: int = 0) -> tuple[str, str, int] | None:
         j = self.i + k
@@ -180,10 +180,10 @@ class Parser:
         return t
 
     def error(self, tok: tuple | None, message: str) -> ParseError:
-        span = (tok[2], tok[2] + len(tok[1])) if tok else (len(self.text), len(self.text) + 1)
         if tok is None:
-            message += ", found the end of the formula"
-        return located(self.text, span, message)
+            end = len(self.text.rstrip())
+            return located(self.text, (end, end + 1), message + ", found the end of the formula")
+        return located(self.text, (tok[2], tok[2] + len(tok[1])), message)
 
     def _enter(self) -> None:
         self.depth += 1
@@ -191,14 +191,21 @@ class Parser:
             raise self.error(self.peek(), f"the formula is nested more than {MAX_DEPTH} levels "
                                           "deep")
 
-    # ------------------------------------------------------------------ grammar
-
     def formula(self) -> Node:
         node = self.sum()
         t = self.peek()
         if t is not None:
             raise self.error(t, f"unexpected {t[1]!r}")
         return node
+
+
+class Parser(Descent):
+    """A recursive-descent reader of one formula of matrix notation (depth-limited)."""
+
+    def __init__(self, text: str, start: int = 0, stop: int | None = None):
+        super().__init__(text, tokens(text, start, stop))
+
+    # ------------------------------------------------------------------ grammar
 
     def sum(self) -> Node:
         self._enter()
