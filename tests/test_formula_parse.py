@@ -163,3 +163,19 @@ def test_bad_arguments():
         ic.parse("x", shapes="x n")
     with pytest.raises(ic.ShapeError):
         ic.parse("x", shapes={"x": "n -1"})
+
+
+def test_greek_python_names_read_as_python_as_before_index_notation():
+    # δ and Σ are Python identifiers (a tensor named δ): auto picked index notation on seeing
+    # them and refused "δ * x", which parse read before index notation existed.
+    rng = np.random.default_rng(0)
+    d, x = rng.standard_normal(3), rng.standard_normal(3)
+    got = ic.parse("δ * x", {"δ": (3,), "x": (3,)}).evaluate(**{"δ": d, "x": x})
+    np.testing.assert_allclose(got, d * x)
+    got = ic.parse("sum(Σ) + 1", {"Σ": (3,)}).evaluate(**{"Σ": d})
+    np.testing.assert_allclose(got, d.sum() + 1)
+    # printed index notation with δ stays index notation's: the identity, no tensor δ
+    got = ic.parse("Σ_j δ[i,j] x[j]", {"x": (3,)}).evaluate(x=x)
+    np.testing.assert_allclose(got, x)
+    with pytest.raises(ic.ParseError):   # neither reads it: index notation's error
+        ic.parse("δ * y", {"y": (3,)})

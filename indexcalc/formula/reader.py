@@ -40,6 +40,7 @@ Examples:
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
 import operator
 import re
@@ -65,14 +66,13 @@ MAX_DEPTH = 100       # nesting of operations (a chain of one operator counts on
 _GROUP = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*", ast.Div: "*", ast.MatMult: "@"}
 _PYOP = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
          ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
-_DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension",
-             ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
-             ast.GeneratorExp: "a comprehension",
-             ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string", ast.Starred:
-             "a starred argument", ast.Slice: "a slice", ast.Compare: "a comparison",
-             ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional", ast.NamedExpr:
-             "an assignment", ast.Await: "await", ast.Yield: "yield", ast.List: "a list",
-             ast.Dict: "a dict", ast.Set: "a set", ast.Tuple: "a tuple"}
+_DESCRIBE = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension", ast.SetComp:
+             "a comprehension", ast.DictComp: "a comprehension", ast.GeneratorExp:
+             "a comprehension", ast.JoinedStr: "an f-string", ast.FormattedValue: "an f-string",
+             ast.Starred: "a starred argument", ast.Slice: "a slice", ast.Compare:
+             "a comparison", ast.BoolOp: "a boolean operator", ast.IfExp: "a conditional",
+             ast.NamedExpr: "an assignment", ast.Await: "await", ast.Yield: "yield", ast.List:
+             "a list", ast.Dict: "a dict", ast.Set: "a set", ast.Tuple: "a tuple"}
 
 
 def parse(formula: str, shapes: Mapping[str, Any] | None = None, notation: str = "auto",
@@ -132,7 +132,14 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
         raise ParseError(f"parse: vectors must be 'column' or 'row', got {vectors!r:.40}")
     _checked_shapes(shapes)
     if notation == "index" or notation == "auto" and is_index_notation(formula):
-        return _oriented(read_index(formula, shapes), vectors)
+        try:
+            return _oriented(read_index(formula, shapes), vectors)
+        except IndexcalcError:   # Σ, δ are Python names too (a tensor δ): Python's reading,
+            if notation == "index" or not _python_readable(formula):   # as before, if it reads
+                raise
+            with contextlib.suppress(IndexcalcError):
+                return _oriented(_Reader(formula, shapes).read(), vectors)
+            raise
     if notation == "matrix" or notation == "auto" and _matrix_only(formula) and \
             not _index_brackets(formula):   # index names in brackets: never matrix notation
         return read_matrix(formula, shapes, vectors)
@@ -247,12 +254,11 @@ def _python_readable(formula: Any) -> bool:
     if not isinstance(formula, str):
         return True
     try:
-        ast.parse(formula.strip(), mode="eval")
+        return ast.parse(formula.strip(), mode="eval") is not None
     except SyntaxError:
         return False
     except (RecursionError, MemoryError, ValueError, OverflowError):
         return True
-    return True
 
 
 def is_matrix_notation(formula: Any) -> bool:
@@ -273,7 +279,6 @@ def formula_and_variable(f: Any, x: Any,
     if isinstance(f, str):
         f = parse(f, shapes)
     if isinstance(x, str):
-
         found = {t.name: t for t in tensors_of(f)} if isinstance(f, Expr) else {}
         name = x.strip()
         if name in found:
@@ -310,8 +315,6 @@ class _Reader:
         self.formula = formula.strip()
         self.tensors = {str(k): _declared(str(k), v) for k, v in (shapes or {}).items()}
         self.bound: list[frozenset] = []   # letters of the enclosing sum(expr, i, ...) calls
-
-    # ------------------------------------------------------------------ entry, errors
 
     def read(self) -> Expr:
         if len(self.formula) > MAX_LENGTH:
@@ -379,8 +382,6 @@ class _Reader:
                 except IndexcalcError as e:
                     raise self.error(node, str(e), type(e)) from None
 
-    # ------------------------------------------------------------------ values
-
     def value(self, node: ast.AST) -> Any:
         """A float, an ``Expr`` or an ``Indexed`` for ``node``; errors located at ``node``."""
         handler = _VISIT.get(type(node))
@@ -445,8 +446,6 @@ class _Reader:
             raise self.error(node, f"the number is not a finite real ({r!r:.40})")
         return r
 
-
-# ---------------------------------------------------------------------- node handlers
 
 def _constant(r: _Reader, node: ast.Constant) -> float:
     v = node.value
