@@ -235,3 +235,16 @@ def test_a_where_clause_cannot_redefine_a_declared_tensor():
     with pytest.raises(ic.ParseError, match="declared tensor"):
         ic.parse("A\nwhere\n  A = B", {"A": "n n", "B": "n n"}, notation="matrix")
     assert ic.parse("z1\nwhere\n  z1 = B", {"B": "n n"}, notation="matrix").shape == ("n", "n")
+
+
+def test_a_three_axis_tensor_reads_where_a_block_or_a_slice_holds_it():
+    # to_matrix prints a reduction of a 3-axis tensor as an explicit block (and a slice of it as
+    # T[:, 1, :]ᵀ); declaring T was refused outright, so the printed form did not read back
+    T = ic.Tensor("T", (3, 4, 5))
+    t = np.random.default_rng(0).standard_normal((3, 4, 5))
+    for expr, want in [(ic.sum(T, axis=1), t.sum(axis=1)), (T[:, 1, :].T, t[:, 1, :].T)]:
+        text = str(ic.to_matrix(expr))
+        back = ic.parse(text, {"T": (3, 4, 5)})
+        np.testing.assert_allclose(back.evaluate(T=t), want)
+    with pytest.raises(ic.ShapeError, match="T has 3 axes"):   # matrix notation's own use of T
+        ic.parse("Tᵀ A", {"T": (3, 4, 5), "A": (3, 3)})

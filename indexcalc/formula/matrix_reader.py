@@ -146,8 +146,7 @@ class _Definition:
 
 def _orientation(e: Expr, vectors: str, name: str) -> tuple:
     if e.ndim > 2:
-        raise ShapeError(f"{name} has {e.ndim} axes {e.shape}; matrix notation writes scalars, "
-                         "vectors and matrices (use index notation, X[i,j,k])")
+        raise ShapeError(_too_many_axes(name, e))
     if e.ndim == 2:
         return tuple(e.shape)
     if e.ndim == 1:
@@ -167,7 +166,14 @@ def _entry(name: str, spec: Any, vectors: str) -> tuple[Expr, tuple]:
         expr = spec
     else:
         expr = Tensor(name.translate(_SUBSCRIPT_DIGITS), spec)   # e₁ is the tensor e1
-    return expr, _orientation(expr, vectors, name)
+    # three axes are refused where matrix notation meets the name: an explicit block's index
+    # notation (z1 = [Σ_k T[i,k,j]]_(i,j)) or a slice (T[:, 1, :]) reads it
+    return expr, None if expr.ndim > 2 else _orientation(expr, vectors, name)
+
+
+def _too_many_axes(name: str, e: Expr) -> str:
+    return (f"{name} has {e.ndim} axes {e.shape}; matrix notation writes scalars, vectors and "
+            "matrices (use index notation, X[i,j,k])")
 
 
 def _children(n: Node) -> tuple:
@@ -378,6 +384,8 @@ class _Reading(ValueBuilder):
             return self.shape(self.names[name].root)
         if name in self.names:
             expr, shape = self.names[name]
+            if shape is None:
+                raise self.fail(n, _too_many_axes(name, expr), ShapeError)
         elif n.kind == "slice" and n.args[0] in self.names:
             try:
                 expr = self.names[n.args[0]][0][n.args[2]]
