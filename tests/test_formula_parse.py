@@ -179,3 +179,17 @@ def test_greek_python_names_read_as_python_as_before_index_notation():
     np.testing.assert_allclose(got, x)
     with pytest.raises(ic.ParseError):   # neither reads it: index notation's error
         ic.parse("δ * y", {"y": (3,)})
+
+
+def test_a_printed_tr_reads_back_in_auto():
+    # tr(C) is Python-readable text whose function Python's notation does not know: auto gave
+    # Python's refusal for a form to_matrix prints, though matrix notation reads it
+    C = ic.Tensor("C", (3, 3))
+    c = np.random.default_rng(1).standard_normal((3, 3))
+    for expr, want in [(ic.trace(C), np.trace(c)), (ic.trace(C) * C, np.trace(c) * c)]:
+        text = str(ic.to_matrix(expr))
+        np.testing.assert_allclose(ic.parse(text, {"C": (3, 3)}).evaluate(C=c), want, err_msg=text)
+    with pytest.raises(ic.ParseError, match="unknown function 'foo'"):   # Python's error stays
+        ic.parse("foo(C)", {"C": (3, 3)})
+    with pytest.raises(ic.ParseError, match="unknown function 'tr'"):   # a Python operator:
+        ic.parse("tr(C) * C", {"C": (3, 3)})                           # Python's formula

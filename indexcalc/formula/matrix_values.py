@@ -8,6 +8,7 @@ product), ``⊗`` is ``np.kron`` on the operands as matrices, a block matrix con
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..core.algebra import product
@@ -18,7 +19,7 @@ from ..core.matrix_functions import MATRIX_FUNCTIONS
 from ..core.nodes import Expr, zero
 from ..errors import ParseError
 from ..frontend import arithmetic, axes, extrema, linalg, matrices, shaping
-from .calls import FUNCTIONS
+from .calls import ELEMENTWISE as PYTHON_ELEMENTWISE, FUNCTIONS
 from .matrix_syntax import Node
 
 #: Elementwise functions by the name indexcalc prints (``σ``, ``σ'``) and by their own.
@@ -34,6 +35,12 @@ MATRIX_CALLS = {name: FUNCTIONS[name] for row in MATRIX_FUNCTIONS.values()
 DECOMPOSITION_PARTS = {name: FUNCTIONS[name] for name in DECOMPOSITION_CALLS.values()}
 SAME_SHAPE = {"inv": matrices.inv, "tril": shaping.tril, "triu": shaping.triu,
               "softmax": axes.softmax}
+#: A call only matrix notation reads (a printed ``tr(C)``; ``σ(x)`` is index notation's too):
+#: parse's auto mode reads such text as matrix notation where Python's notation refuses it.
+ONLY_MATRIX_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(sorted(
+    {n for table in (SQUARE_TO_SCALAR, MATRIX_CALLS, DECOMPOSITION_PARTS, SAME_SHAPE)
+     for n in table} - set(FUNCTIONS) - set(PYTHON_ELEMENTWISE) - set(ELEMENTWISE),
+    key=len, reverse=True)) + r")\(")
 
 
 class ValueBuilder:

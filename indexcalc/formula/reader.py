@@ -56,7 +56,7 @@ from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
 from .index_reader import read_index
 from .matrix_reader import read_matrix
-from .matrix_values import ELEMENTWISE as MATRIX_ELEMENTWISE
+from .matrix_values import ELEMENTWISE as MATRIX_ELEMENTWISE, ONLY_MATRIX_CALL
 from .matrix_syntax import MATRIX_ONLY
 from ..core.graph_walk import tensors_of
 
@@ -150,11 +150,11 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
 
 def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
     """The readings left to ``notation="auto"``: for text Python does not read, index notation
-    (what ``str`` prints: ``2 -0.5`` is a product there), then matrix notation (``X W``); then
-    Python, and for text that may be printed index notation (index names in brackets, or a
-    printed function name like ``σ``, and no Python operator) index notation after Python's
-    refusal (``softplus(x[::-1][a])``). When none reads it, Python's error says why, with
-    index notation's where it was tried."""
+    (``2 -0.5`` is a product there), then matrix notation (``X W``); then Python, and after
+    Python's refusal index notation for text that may be printed index notation (index names in
+    brackets, a printed function like ``σ``: ``softplus(x[::-1][a])``), matrix notation for
+    a call only it reads and no Python operator (a printed ``tr(C)``). When none reads it,
+    Python's error says why, with index notation's where it was tried."""
     maybe = _maybe_index(formula)
     errors = []
     if not _python_readable(formula):
@@ -170,6 +170,9 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
         return _oriented(_Reader(formula, shapes).read(), vectors)
     except IndexcalcError as e:
         if not maybe:
+            if ONLY_MATRIX_CALL.search(str(formula)) and not _PYTHON_OPERATOR.search(str(formula)):
+                with contextlib.suppress(IndexcalcError):
+                    return read_matrix(formula, shapes, vectors)
             raise
         error = e
     if not errors:
@@ -302,9 +305,7 @@ def _declared(name: str, spec: Any) -> Expr:
         if spec.name != name:
             raise ParseError(f"shapes[{name!r}] is a tensor named {spec.name!r}")
         return spec
-    if isinstance(spec, Expr):  # a name for a subexpression
-        return spec
-    return Tensor(name, spec)
+    return spec if isinstance(spec, Expr) else Tensor(name, spec)   # an Expr: a named part
 
 
 class _Reader:
