@@ -159,3 +159,16 @@ def test_most_of_a_fixed_batch_reads_back():
         assert not bad, "\n".join(bad)
         read, refused = read + r, refused + x_
     assert read >= 1.5 * refused, (read, refused, INDEX_REFUSALS)   # 280 of 349 over seeds 0-39
+
+
+def test_deep_text_is_refused_with_a_parse_error_not_a_recursion_error():
+    # a postfix chain (A⁻¹⁻¹…) was not counted as nesting, and a chain of where definitions
+    # (z1 uses z2 uses …) is read recursively: both escaped as RecursionError
+    chain = "z1\nwhere\n" + "\n".join(f"  z{k}[i] = z{k + 1}[i] + 1" for k in range(1, 300))
+    for text, notation in [("A" + "⁻¹" * 3000, "index"), (chain + "\n  z300[i] = x[i]", "index"),
+                           (chain + "\n  z300[i] = x[i]", "auto")]:   # auto: A⁻¹… is a matrix's
+        with pytest.raises(ic.ParseError, match="nest"):
+            ic.parse(text, {"A": (3, 3), "x": (3,)}, notation=notation)
+    a = np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3)
+    got = ic.parse("A⁻¹⁻¹⁻¹", {"A": (3, 3)}, notation="index").evaluate(A=a)
+    np.testing.assert_allclose(got, np.linalg.inv(a), rtol=1e-10)

@@ -322,7 +322,11 @@ def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:
     reading = IndexReading(text, given_names(shapes))
     for name, letters, a, b in defs:
         reading.define(name, letters, a, b)
-    return reading.read(start, stop)
+    try:
+        return reading.read(start, stop)
+    except RecursionError:   # where lines are read when first used: a chain of them nests
+        raise ParseError("the formula nests too deeply to read (where definitions that use one "
+                         "another, z1 in z2 in …): give fewer levels") from None
 
 
 #: A piece of an explicit block, ``with ζ1[m,p] = …; ζ2 = …`` (named ζ: ``; axis=1`` is no piece).

@@ -142,17 +142,18 @@ class IndexParser(Descent):
         return Node("product", tuple(factors), (start[2], factors[-1].span[1]))
 
     def factor(self) -> Node:
-        node = self.atom()
-        while (t := self.peek()) is not None and t[2] == node.span[1]:
-            if t[0] == "op" and t[1] == "[":
+        node, depth = self.atom(), self.depth
+        while (t := self.peek()) is not None and t[2] == node.span[1] and t[0] == "op" and \
+                t[1] in ("[", "⁻¹", "^"):
+            self._enter()   # each postfix nests its operand: A⁻¹⁻¹… is as deep as it is long
+            if t[1] == "[":
                 node = self._bracket(node)
-            elif t[0] == "op" and t[1] == "⁻¹":
+            elif t[1] == "⁻¹":
                 self.i += 1
                 node = Node("inv", (node,), (node.span[0], t[2] + len(t[1])))
-            elif t[0] == "op" and t[1] == "^":
-                node = self._power(node, t)
             else:
-                break
+                node = self._power(node, t)
+        self.depth = depth
         return node
 
     def _power(self, node: Node, t: tuple) -> Node:
