@@ -172,3 +172,13 @@ def test_deep_text_is_refused_with_a_parse_error_not_a_recursion_error():
     a = np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3)
     got = ic.parse("A⁻¹⁻¹⁻¹", {"A": (3, 3)}, notation="index").evaluate(A=a)
     np.testing.assert_allclose(got, np.linalg.inv(a), rtol=1e-10)
+
+
+@pytest.mark.parametrize("text, notation", [
+    ("1e999 x[i]", "index"), ("x[i]^1e999", "index"), ("2^(1e999)", "index"),
+    ("-1e999 x[i]", "index"), ("1" * 400 + " x[i]", "index"), ("1e999 x", "matrix"),
+    ("x^∘1e999", "matrix"), ("s^1e999 x", "matrix")])
+def test_an_overflowing_number_is_refused_not_read_as_inf(text, notation):
+    # float('1e999') is inf: both readers took it, a silent inf Python's notation refuses
+    with pytest.raises(ic.ParseError, match="not finite"):
+        ic.parse(text, {"x": (3,), "s": ()}, notation=notation)

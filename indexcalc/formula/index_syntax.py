@@ -171,7 +171,7 @@ class IndexParser(Descent):
         if p is None or p[0] != "number":
             raise self.error(p, "expected a number after ^")
         self.i += 1
-        value = -float(p[1]) if negative else float(p[1])
+        value = -self.number(p) if negative else self.number(p)
         return Node("power", (node, value), (node.span[0], p[2] + len(p[1])))
 
     def _bracket(self, node: Node) -> Node:
@@ -202,10 +202,10 @@ class IndexParser(Descent):
         if self._negative_constant():
             self.i += 2
             num = self.toks[self.i - 1]
-            return Node("number", (-float(num[1]),), (pos, num[2] + len(num[1])))
+            return Node("number", (-self.number(num),), (pos, num[2] + len(num[1])))
         self.i += 1
         if kind == "number":
-            return Node("number", (float(text),), span)
+            return Node("number", (self.number(t),), span)
         if kind == "const":
             raise located(self.text, span, REFUSED["const"])
         if kind == "subcall":

@@ -18,6 +18,7 @@ prints them: it parenthesizes a product inside another kind of product.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -185,6 +186,14 @@ class Descent:
             return located(self.text, (end, end + 1), message + ", found the end of the formula")
         return located(self.text, (tok[2], tok[2] + len(tok[1])), message)
 
+    def number(self, tok: tuple, text: str | None = None) -> float:
+        """The number token ``tok`` spells (or ``text``, its digits); an overflow (``1e999``) is
+        refused, as Python's notation refuses it, not read as inf."""
+        value = float(tok[1] if text is None else text)
+        if not math.isfinite(value):
+            raise self.error(tok, f"the number {(text or tok[1]).strip():.40} is not finite")
+        return value
+
     def _enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -258,12 +267,12 @@ class Parser(Descent):
             elif t[0] == "inverse_t":
                 node = Node("T", (Node("inv", (node,), span),), span)
             elif t[0] == "hpow":
-                p = float(re.sub(r"[\s^∘()]", "", t[1]).replace("−", "-"))
+                p = self.number(t, re.sub(r"[\s^∘()]", "", t[1]).replace("−", "-"))
                 node = Node("hpow", (node, p), span)
             elif t[0] == "mpow":
                 node = Node("mpow", (node, int(re.sub(r"[\s^()]", "", t[1]))), span)
             elif t[0] == "npow":   # s^-0.5: a number's power (what indexcalc prints for a scalar)
-                p = float(re.sub(r"[\s^()]", "", t[1]).replace("−", "-"))
+                p = self.number(t, re.sub(r"[\s^()]", "", t[1]).replace("−", "-"))
                 node = Node("npow", (node, p), span)
             elif t[0] == "spow":   # S⁵: what indexcalc prints for a run of one matrix
                 node = Node("mpow", (node, int(t[1].translate(_FROM_SUPER))), span)
@@ -294,7 +303,7 @@ class Parser(Descent):
                 return Node("ones", (), span)
             if text == "0":
                 return Node("zero", (), span)
-            return Node("number", (float(text),), span)
+            return Node("number", (self.number(t),), span)
         if kind == "sized":   # 1_n, 0_n: a vector of a stated size
             return Node("ones" if text[0] == "1" else "zero",
                         (text[2:].strip("()").replace("·", "*"),), span)
