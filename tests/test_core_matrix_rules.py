@@ -124,3 +124,21 @@ def test_a_non_square_matrix_is_never_symmetric():
     from indexcalc.core.normal_form import is_symmetric
     assert not is_symmetric(full((3, 4))) and not is_symmetric(ic.softplus(full((3, 4))))
     assert is_symmetric(full((3, 3)))
+
+
+
+_S = np.arange(9.0).reshape(3, 3)
+
+
+@pytest.mark.parametrize("build, want", [
+    (lambda S: (-2 * S - S.T).T, (-2 * _S - _S.T).T),
+    (lambda S: ic.einsum("ji->ij", -(2 * S + S.T)), -(2 * _S + _S.T).T),
+    (lambda S: (S.T - 2 * S).T, (_S.T - 2 * _S).T),
+    (lambda S: (-S - 2 * S.T).T, (-_S - 2 * _S.T).T)])
+def test_a_sum_with_coefficients_minus_one_and_minus_two_is_not_symmetric(build, want):
+    # the symmetry test compared hashes of (coefficient, term): hash(-1.0) == hash(-2.0) in
+    # CPython, so -2 S - Sᵀ passed as P + Pᵀ and its transpose was dropped (a silent wrong value;
+    # ic.parse("i,j ↦ 1 - 2 S[j,i] - S[i,j]") read back transposed)
+    e = build(ic.Tensor("S", (3, 3)))
+    np.testing.assert_allclose(e.evaluate(S=_S), want)
+    np.testing.assert_allclose(ic.parse(str(e), {"S": (3, 3)}).evaluate(S=_S), want)

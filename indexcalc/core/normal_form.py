@@ -17,6 +17,7 @@ Each one states its identity and why it terminates (it never adds factors or ter
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from .dims import dims_equal
@@ -38,10 +39,11 @@ def is_symmetric(e: Expr, depth: int = _SYMMETRY_DEPTH) -> bool:
     if isinstance(e, Sum):
         if bool(e.terms) and all(is_symmetric(t, depth - 1) for _, t in e.terms):
             return True
-        # P + Pᵀ: the transposed terms are the terms (up to factor order), coefficients alike
+        # P + Pᵀ: the transposed terms are the terms (up to factor order), coefficients alike;
+        # compared as multisets, not by hash: hash(-1.0) == hash(-2.0), so -2 S - Sᵀ matched
         return len(e.terms) <= _GRAM_FACTORS and \
-            sorted(map(hash, ((c, term_key(t)) for c, t in e.terms))) == \
-            sorted(map(hash, ((c, _transposed_key(t)) for c, t in e.terms)))
+            Counter((c, term_key(t)) for c, t in e.terms) == \
+            Counter((c, _transposed_key(t)) for c, t in e.terms)
     if isinstance(e, Product) and len(e.factors) == 1:
         f, ls = e.factors[0]
         return set(ls) == set(e.out) and is_symmetric(f, depth - 1)
