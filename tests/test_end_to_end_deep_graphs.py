@@ -6,9 +6,10 @@ recursion limit) and must do work linear in depth: 4× the steps may make well u
 function calls a quadratic step would (counted, not timed). Hash-consing keeps the chain shared:
 node counts grow linearly.
 
-Known limit (reported, not hidden): ``to_matrix`` of the chain's *gradient* writes each shared
-back-propagated cotangent out in full, so its text grows quadratically with depth; the test
-renders the chain itself with ``to_matrix``.
+``to_matrix`` of the chain's *gradient* writes each shared back-propagated cotangent once, in
+its where clause, so its text grows linearly too (4,047 characters at 50 steps, 17,047 at 200;
+``tests/test_layouts_deep.py`` and ``tests/test_end_to_end_depth_work.py`` hold it); here the
+chain itself is rendered.
 """
 
 import numpy as np
