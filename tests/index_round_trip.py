@@ -21,7 +21,7 @@ from layout_reference import max_error
 
 #: What the printed text does not hold, so the reader refuses it (never guesses): an index
 #: whose size nothing in the text gives (it meets only δ, 1 or a mask; ``(q,r ↦ tril(1)[q,r])
-#: [0::-1, :1:2]``), a constant printed by its shape only (``const(3×4)``), a scan; and ``a``
+#: [0::-1, :1:2]``), a constant printed by its shape only (``const(9×9)``), a scan; and ``a``
 #: alone, the size of ``a``, which ``auto`` reads as Python's unknown tensor.
 INDEX_REFUSALS = ("has no size in the text", "prints only its shape", "a scan (scan_t",
                   # a lone dimension name (a size in index notation) is a tensor's in Python's,

@@ -182,3 +182,18 @@ def test_an_overflowing_number_is_refused_not_read_as_inf(text, notation):
     # float('1e999') is inf: both readers took it, a silent inf Python's notation refuses
     with pytest.raises(ic.ParseError, match="not finite"):
         ic.parse(text, {"x": (3,), "s": ()}, notation=notation)
+
+
+def test_a_constant_up_to_the_printers_limit_reads_back_by_its_values():
+    # a 3×4 constant printed as const(3×4) (values over 6 entries were dropped): unreadable
+    from indexcalc.formula.index_syntax import REFUSED
+    from indexcalc.rendering.index_notation import VALUES_UP_TO
+    x = ic.Tensor("x", 4)
+    C = np.arange(12.0).reshape(3, 4) / 7
+    e = ic.tanh(ic.Constant(C) @ x)
+    assert "const(" not in str(e)
+    xv = np.linspace(-1, 1, 4)
+    np.testing.assert_allclose(ic.parse(str(e), {"x": (4,)}).evaluate(x=xv), np.tanh(C @ xv),
+                               rtol=1e-5)
+    big = ic.Constant(np.ones((9, 9)) + np.eye(9)) @ ic.Tensor("y", 9)
+    assert "const(9×9)" in str(big) and f"{VALUES_UP_TO} entries" in REFUSED["const"]

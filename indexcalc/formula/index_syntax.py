@@ -45,7 +45,7 @@ WHOLE_CALLS = frozenset({"det", "reshape", "concatenate", "scatter", "softmax", 
                          "svdvals_inv", "expm", "sqrtm", "logm"})
 #: What the reader refuses by name, and why (the printer writes no value for these).
 REFUSED = {
-    "const": "a constant of more than 6 entries prints only its shape (const(3×4)); its values "
+    "const": "a constant of more than 64 entries prints only its shape (const(9×9)); its values "
              "cannot be read back: give it a name (ic.Constant(value, name='C')) and pass it in "
              "shapes=",
     "scan": "a scan (scan_t(…)) cannot be read back from index notation; build it with ic.scan",

@@ -30,6 +30,9 @@ __all__ = ["_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_
 
 #: A subexpression used at least twice whose inline text would exceed this is written once.
 SHARE_ABOVE = 160
+#: An unnamed constant of at most this many entries is written by its values (``[[1.0,2.0],…]``,
+#: which ``ic.parse`` reads back); a larger one by its shape, ``const(9×9)``.
+VALUES_UP_TO = 64
 
 
 def label_names(dims: tuple) -> list[str]:
@@ -98,7 +101,7 @@ class Style:
         return self.indexed("1", names)
 
     def array(self, value: np.ndarray) -> str:
-        if value.size <= 6:
+        if value.size <= VALUES_UP_TO:
             return str(np.round(value, 6).tolist()).replace(" ", "")
         return "const(" + "×".join(map(str, value.shape)) + ")"
 
