@@ -193,3 +193,13 @@ def test_a_printed_tr_reads_back_in_auto():
         ic.parse("foo(C)", {"C": (3, 3)})
     with pytest.raises(ic.ParseError, match="unknown function 'tr'"):   # a Python operator:
         ic.parse("tr(C) * C", {"C": (3, 3)})                           # Python's formula
+
+
+def test_a_printed_delta_is_never_read_as_a_tensor():
+    # seed 5035 of the index round trip: str(diff(f, y)) = δ[i,j,k], refused by index notation
+    # (no index has a size), was read as Python declaring a tensor δ of shape (i, j, k) — a
+    # reading of another expression that only failed at evaluation ("no value for tensor 'δ'")
+    with pytest.raises(ic.ParseError, match="no size in the text"):
+        ic.parse("δ[i,j,k]", {"x": (3,)})
+    got = ic.parse("δ[i,j]", {"δ": (3, 3)}).evaluate(**{"δ": np.eye(3) * 2})  # a declared δ
+    np.testing.assert_allclose(got, np.eye(3) * 2)

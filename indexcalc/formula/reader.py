@@ -134,8 +134,9 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
     if notation == "index" or notation == "auto" and is_index_notation(formula):
         try:
             return _oriented(read_index(formula, shapes), vectors)
-        except IndexcalcError:   # Σ, δ are Python names too (a tensor δ): Python's reading,
-            if notation == "index" or not _python_readable(formula):   # as before, if it reads
+        except IndexcalcError:   # a tensor declared δ or Σ reads as Python's, as before
+            if notation == "index" or not {str(k) for k in shapes or {}} & {"Σ", "δ"} \
+                    or not _python_readable(formula):   # undeclared: index notation's δ
                 raise
             with contextlib.suppress(IndexcalcError):
                 return _oriented(_Reader(formula, shapes).read(), vectors)
