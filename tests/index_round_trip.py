@@ -19,11 +19,11 @@ from indexcalc.core.graph_walk import postorder
 from indexcalc.core.nodes import Constant, Named, Tensor
 from layout_reference import max_error
 
-#: What the printed text does not hold, so the reader refuses it (never guesses): an index
-#: whose size nothing in the text gives (it meets only δ, 1 or a mask; ``(q,r ↦ tril(1)[q,r])
-#: [0::-1, :1:2]``), a constant printed by its shape only (``const(9×9)``), a scan; and ``a``
-#: alone, the size of ``a``, which ``auto`` reads as Python's unknown tensor.
-INDEX_REFUSALS = ("has no size in the text", "prints only its shape", "a scan (scan_t",
+#: What the printed text does not hold, so the reader refuses it (never guesses): a constant
+#: printed by its shape only (``const(9×9)``), a scan; and ``a`` alone, the size of ``a``, which
+#: ``auto`` reads as Python's unknown tensor. (An index nothing else sizes declares its size where
+#: it is bound, ``i∈[3]``: "has no size in the text" is no reason any more.)
+INDEX_REFUSALS = ("prints only its shape", "a scan (scan_t",
                   # a lone dimension name (a size in index notation) is a tensor's in Python's,
                   # which auto reads bracket-free Python-readable text as
                   "unknown tensor")

@@ -41,15 +41,16 @@ NOTATION = [
     (ic.logdet(A), "log|det(A)|"),
     (ic.trace(A @ B), "Σ_i,j A[i,j] B[j,i]"),
     (ic.diag(x3), "x[i] δ[i,j]"),
-    (ic.delta("n", 3), "δ[n,n',n'']"),
-    (ic.eye(3), "δ[i,j]"),
-    (ic.Constant(np.ones(3)), "1[i]"),
+    # an index nothing in the text sizes declares its size where it is bound (it reads back)
+    (ic.delta("n", 3), "n∈[n],n',n'' ↦ δ[n,n',n'']"),
+    (ic.eye(3), "i∈[3],j ↦ δ[i,j]"),
+    (ic.Constant(np.ones(3)), "i∈[3] ↦ 1[i]"),
     (ic.Constant([1.0, 2.0, 3.0]) * x3, "[1.0,2.0,3.0][i] x[i]"),
     (ic.outer(v, v), "v[h] v[h']"),
     (-(x3 * ic.sum(x3)), "-Σ_j x[i] x[j]"),
     (x3 - 2 * (x3 + A @ x3), "-x[i] - 2 Σ_j A[i,j] x[j]"),
     (ic.kron(A, B), "reshape(k,l,m,p ↦ A[k,m] B[l,p], (9,9))[i,j]"),
-    (ic.Tensor("s", ()) * ic.Constant(np.ones(4)), "s 1[i]"),  # broadcasting shows the axis
+    (ic.Tensor("s", ()) * ic.Constant(np.ones(4)), "i∈[4] ↦ s 1[i]"),  # broadcast: the axis
     (Shared(X @ W) @ v, "Σ_h (Σ_d X[n,d] W[d,h]) v[h]"),  # Shared prints as its argument
     (ic.diff(ic.tanh(W_hx.T @ e + W_hh.T @ h0).named("h"), W_hx), "(1 - h[nh] h[nh]) e[ni] δ[nh,nh']"),
 ]

@@ -12,7 +12,9 @@ index names; juxtaposition a product, where a name that two factors share is ele
 
 Sizes come from what an index meets: ``δ[i,j] X[i,j]`` takes ``i, j`` from ``X``; an index that
 meets only ``δ``, ``1`` or a mask takes its dimension from its name (``b'`` is of dimension
-``b``) when that names a dimension of a given tensor; otherwise it is refused, never guessed.
+``b``) when that names a dimension of a given tensor, or from where it is bound, ``i∈[3]``
+(``i,j∈[3] ↦ δ[i,j]``; a declared size that disagrees with what the index meets is refused);
+otherwise it is refused, never guessed.
 
 **Axes.** The free indices are the value's axes in order of first appearance (as in Python's
 index notation); ``i,j ↦ …`` states them (the printer writes it where first appearance would
@@ -36,14 +38,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.algebra import full, product
-from ..core.dims import dim_mul, dims_equal
+from ..core.dims import check_dim, dim_mul, dims_equal
 from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
-from .index_syntax import MAX_LENGTH, IndexParser, split_definitions
+from .index_syntax import MAX_LENGTH, IndexParser, binders, split_definitions
 from .index_values import READ, Ix, Pending, Whole, matricized
 from .matrix_syntax import Node, _slice_value, located
 
-__all__ = ["read_index", "IndexReading", "first_seen", "explicit_block"]
+__all__ = ["IndexReading", "block_sizes", "explicit_block", "first_seen", "read_index",
+           "read_sizes"]
 
 #: Index notation prints long (a Hessian's terms): its limit is larger than Python's.
 LIMIT = 10 * MAX_LENGTH
@@ -87,37 +90,65 @@ class IndexReading:
         self.dims: dict[tuple, Any] = {}
         self.memo: dict[int, Any] = {}
         self.progress = False
+        #: symbol → (dimension, span of its ``∈[…]``): sizes the text declares where bound
+        self.declared: dict[tuple, tuple] = {}
+        #: the spans of the declarations a reading needed (nothing else sized their index)
+        self.used: set[tuple] = set()
 
     def fail(self, node: Node, message: str, cls: type = ParseError) -> IndexcalcError:
         return located(self.text, node.span, message, cls)
 
     # ------------------------------------------------------------------ entry
 
-    def define(self, name: str, letters: tuple, start: int, stop: int) -> None:
-        """A ``where`` definition ``name[letters] = text[start:stop]``, read when first used."""
+    def define(self, name: str, letters: tuple, start: int, stop: int, sizes: tuple = ()) -> None:
+        """A ``where`` definition ``name[letters] = text[start:stop]``, read when first used;
+        ``sizes`` its letters' declared sizes (:func:`~.index_syntax.binders`)."""
         if name in self.names:
             raise located(self.text, (start, stop), f"the where clause defines {name!r}, which is "
                           "a given tensor; name the definition differently (z1, z2, …)")
         self.defs[name] = (letters, start, stop)
+        self.declare([("def", name, x) for x in letters], sizes)
 
-    def read(self, start: int, stop: int, free: tuple | None = None) -> Expr:
-        """The formula ``text[start:stop]``; its axes are ``free`` (index names) when given."""
-        root = IndexParser(self.text, start, stop).formula()
+    def declare(self, symbols, sizes) -> None:
+        """Sizes the text declares (``i∈[3]``) for ``symbols``: used when nothing else sizes one."""
+        for s, d in zip(symbols, sizes):
+            if d is not None:
+                text, span = d
+                dims = [int(p) if p.isdigit() else p for p in text.split("*")]
+                self.declared[s] = (dim_mul(*(check_dim(p, "a size") for p in dims)), span)
+
+    def parse(self, start: int, stop: int) -> Node:
+        parser = IndexParser(self.text, start, stop)
+        root = parser.formula()
+        for node, name, size, span in parser.declared:
+            self.declare([(id(node), name)], [(size, span)])
+        return root
+
+    def read(self, start: int, stop: int, free: tuple | None = None, sizes: tuple = ()) -> Expr:
+        """The formula ``text[start:stop]``; its axes are ``free`` (index names, with their
+        declared ``sizes``) when given."""
+        root = self.parse(start, stop)
         scope = {} if free is None else {n: ("free", n) for n in free}
+        self.declare([("free", n) for n in free or ()], sizes)
         while True:
             self.progress = False
             try:
                 v = self.value(root, scope, free is None)
                 if isinstance(v, Whole) and free is None:   # i,j ↦ …: the axes as written
-                    return v.expr
-                return self._result(root, v, free)
+                    v = v.expr
+                else:
+                    v = self._result(root, v, free)
+                self._check_declared()
+                return v
             except Pending as p:
-                if not self.progress and not self._by_name(p.symbol):
-                    name = p.symbol[-1]
-                    raise self.fail(p.node, f"index {name} has no size in the text: it meets no "
-                                            "value that has one (a tensor, a where name); index "
-                                            "a tensor with it, or give it a dimension's name") \
-                        from None
+                if not self.progress and not self._by_name(p.symbol) and \
+                        not self.by_declaration(p.symbol):
+                    error = self.fail(p.node, f"index {p.symbol[-1]} has no size in the text: it "
+                                              "meets no value that has one (a tensor, a where "
+                                              "name); index a tensor with it, or declare its size "
+                                              "where it is bound, like i∈[3]")
+                    error.unsized = True   # the printer declares sizes on this (index_sizes)
+                    raise error from None
 
     def _result(self, root: Node, v, free: tuple | None) -> Expr:
         """The value over its free indices: in order of first appearance (as Python's
@@ -135,6 +166,26 @@ class IndexReading:
                 raise self.fail(root, f"index {s[-1]} is not among the block's indices "
                                       f"({','.join(free)})")
         return self._at(root, v, out)
+
+    def by_declaration(self, symbol: tuple, own: bool = False) -> bool:
+        """An index no value (and no name) sizes takes the size declared where it is bound;
+        when it has none, the first declaration not yet taken is (``i,j∈[3] ↦ δ[i,j]``: ``j``'s,
+        which ``δ`` gives ``i``), unless ``own``."""
+        if symbol not in self.declared or symbol in self.dims:
+            symbol = None if own else next((s for s in self.declared if s not in self.dims), None)
+            if symbol is None:
+                return False
+        self.dims[symbol], span = self.declared[symbol]
+        self.used.add(span)
+        self.progress = True
+        return True
+
+    def _check_declared(self) -> None:
+        for s, (d, span) in self.declared.items():
+            if s in self.dims and not dims_equal(self.dims[s], d):
+                raise located(self.text, span, f"index {s[-1]} is declared of size {d} but is of "
+                                               f"dimension {self.dims[s]} where it is used",
+                              ShapeError)
 
     def _by_name(self, symbol: tuple) -> bool:
         """An index no value sizes takes the dimension it is named after (``b'``: ``b``)."""
@@ -272,7 +323,7 @@ class IndexReading:
         letters, start, stop = self.defs[name]
         self.building.add(name)
         try:
-            root = self.memo.get(("root", name)) or IndexParser(self.text, start, stop).formula()
+            root = self.memo.get(("root", name)) or self.parse(start, stop)
             self.memo[("root", name)] = root
             scope = {n: ("def", name, n) for n in letters}
             v = self._ix(root, self.value(root, scope, False))
@@ -313,6 +364,21 @@ def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:
             Σ_n x[n] y[n]
                      ^
     """
+    return read_sizes(text, shapes)[0]
+
+
+def read_sizes(text: str, shapes: Mapping[str, Any] | None = None) -> tuple[Expr, set]:
+    """:func:`read_index`, and the spans of the size declarations (``∈[3]``) the reading needed:
+    the printer keeps those and drops the others.
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> X = ic.Tensor("X", (3, 4))
+        >>> text = "i∈[3],j∈[4],k∈[3],l∈[3] ↦ X[i,j] δ[k,l]"
+        >>> expr, used = read_sizes(text, {"X": X})
+        >>> expr.shape, [text[a:b] for a, b in sorted(used)]
+        ((3, 4, 3, 3), ['∈[3]'])
+    """
     if not isinstance(text, str):
         raise ParseError(f"parse: expected a formula string, got {type(text).__name__}")
     if len(text) > LIMIT:
@@ -320,17 +386,17 @@ def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:
     text = text.strip("\n ")
     (start, stop), defs = split_definitions(text)
     reading = IndexReading(text, given_names(shapes))
-    for name, letters, a, b in defs:
-        reading.define(name, letters, a, b)
+    for d in defs:
+        reading.define(*d)
     try:
-        return reading.read(start, stop)
+        return reading.read(start, stop), reading.used
     except RecursionError:   # where lines are read when first used: a chain of them nests
         raise ParseError("the formula nests too deeply to read (where definitions that use one "
                          "another, z1 in z2 in …): give fewer levels") from None
 
 
 #: A piece of an explicit block, ``with ζ1[m,p] = …; ζ2 = …`` (named ζ: ``; axis=1`` is no piece).
-_LET = re.compile(r"(?: with |; )(ζ\d+)(?:\[([^\]]*)\])?\s*=\s*")
+_LET = re.compile(r"(?: with |; )(ζ\d+)(?:\[((?:[^\[\]]|\[[^\]]*\])*)\])?\s*=\s*")
 
 
 def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> tuple[Expr, tuple]:
@@ -341,10 +407,10 @@ def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> 
     ``with ζ1[m] = …; …`` pieces. An absent axis is ``None``."""
     if block.startswith("mat_"):
         head = block.index("](")
-        rows, _, cols = block[8:head].partition("|")
-        rows, cols = rows.split(), cols.split()
-        t = reading.read(start + head + 2, start + len(block) - 1, tuple(rows + cols))
-        r, c = len(rows), len(cols)
+        names, sizes = binders(block[8:head], start + 8)   # i∈[3] j | k l
+        r = len(binders(block[8:block.index("|", 0, head)], 0)[0])
+        c = len(names) - r
+        t = reading.read(start + head + 2, start + len(block) - 1, names, sizes)
         return matricized(t, r, block[4:7]), (dim_mul(*t.shape[:r]) if r else None,
                                                dim_mul(*t.shape[r:]) if c else None)
     depth, close = 0, 0
@@ -354,15 +420,24 @@ def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> 
             close = k
             break
     names: tuple = ()
+    sizes: tuple = ()
     rest = close + 1
     if block.startswith("_(", rest):
         end = block.index(")", rest)
-        names = tuple(x.strip() for x in block[rest + 2:end].split(","))
+        names, sizes = binders(block[rest + 2:end], start + rest + 2)
         rest = end + 1
     lets = list(_LET.finditer(block, rest))
     for m, nxt in zip(lets, lets[1:] + [None]):
-        letters = tuple(m.group(2).split(",")) if m.group(2) else ()
+        letters, declared = binders(m.group(2), start + m.start(2)) if m.group(2) else ((), ())
         reading.define(m.group(1), letters, start + m.end(), start + (nxt.start() if nxt else
-                                                                      len(block)))
-    t = reading.read(start + 1, start + close, names)
+                                                                      len(block)), declared)
+    t = reading.read(start + 1, start + close, names, sizes)
     return t, tuple(t.shape) if t.ndim else (None, None)   # a vector's side: the reader's
+
+
+def block_sizes(block: str, shapes: Mapping[str, Any] | None = None) -> set:
+    """The spans of the size declarations (``∈[3]``) reading the explicit ``block`` alone needs
+    (:func:`explicit_block`; the printer keeps those)."""
+    reading = IndexReading(block, given_names(shapes))
+    explicit_block(block, 0, block, reading)
+    return reading.used

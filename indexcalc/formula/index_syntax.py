@@ -15,6 +15,10 @@ first (juxtaposition is the product; a factor is written *at* its index names)::
              | softmax(whole, axis=k) | eigvalsh(whole) … | expm(whole) … | b^(sum)
     names   := name ("," name)*          (index names: d, d', d'', d_3)
 
+A name that binds an index (after ``Σ_``, before ``↦``, a reduction's, a where line's or a block's)
+may declare its size, ``i∈[3]``, ``b'∈[b]``, ``k∈[2*b]``: the printer writes it where nothing else
+in the text sizes the index (``i,j∈[5],k,l ↦ X[i,k] δ[j,l]``).
+
 A main formula may be followed by ``where`` and definitions ``z1[i,j] = …``, one a line.
 """
 
@@ -24,14 +28,21 @@ import re
 
 from .matrix_syntax import MAX_LENGTH, Descent, Node, located
 
-__all__ = ["IndexParser", "split_definitions", "MAX_LENGTH"]
+__all__ = ["IndexParser", "binders", "split_definitions", "MAX_LENGTH"]
 
 _IDX = r"[^\W\d]\w*'*"
 _NUM = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_DIM = r"(?:\d+|[^\W\d]\w*)"
+#: ``∈[3]``, ``∈[2*b]``: a bound index's declared size.
+_SIZE = r"∈\[" + _DIM + r"(?:\*" + _DIM + r")*\]"
+#: An index name where it is bound, with its size or without.
+_BOUND = _IDX + r"(?:" + _SIZE + r")?"
+_BINDER = re.compile(r"(" + _IDX + r")(?:∈\[([^\]]*)\])?")
 _TOKEN = re.compile(r"""
     (?P<space>[ \t]+)
-  | (?P<sigma>Σ_(?:""" + _IDX + r""")(?:,""" + _IDX + r""")*)
-  | (?P<subcall>(?:logsumexp|max|softmax|scan)_(?:""" + _IDX + r""")(?:,""" + _IDX + r""")*\()
+  | (?P<sigma>Σ_(?:""" + _BOUND + r""")(?:,""" + _BOUND + r""")*)
+  | (?P<subcall>(?:logsumexp|max|softmax|scan)_(?:""" + _BOUND + r""")(?:,""" + _BOUND + r""")*\()
+  | (?P<size>""" + _SIZE + r""")
   | (?P<logdet>log\|det\()
   | (?P<const>const\(\d+(?:×\d+)*\))
   | (?P<number>""" + _NUM + r""")
@@ -68,6 +79,21 @@ def tokens(text: str, start: int, stop: int) -> list[tuple[str, str, int]]:
     return out
 
 
+def binders(text: str, pos: int) -> tuple[tuple, tuple]:
+    """The names of a binder list ``i∈[3],j`` starting at ``pos`` of the whole text, and for
+    each its declared size: ``(size text, span of "∈[…]")``, or ``None``.
+
+    Examples:
+        >>> binders("i∈[3],j", 10)
+        (('i', 'j'), (('3', (11, 15)), None))
+    """
+    names, sizes = [], []
+    for m in _BINDER.finditer(text):
+        names.append(m.group(1))
+        sizes.append(None if m.group(2) is None else (m.group(2), (pos + m.end(1), pos + m.end())))
+    return tuple(names), tuple(sizes)
+
+
 def _is_index(name: str) -> bool:
     return name != "None"
 
@@ -78,6 +104,12 @@ class IndexParser(Descent):
     def __init__(self, text: str, start: int = 0, stop: int | None = None):
         super().__init__(text, tokens(text, start, len(text) if stop is None else stop))
         self.stops: list[frozenset] = [frozenset()]   # names that end a term (scatter's at/of)
+        #: ``(binding node, index name, size text, span)`` of each ``i∈[3]`` read
+        self.declared: list[tuple] = []
+
+    def _declare(self, node: Node, names: tuple, sizes: tuple) -> Node:
+        self.declared += [(node, x, *d) for x, d in zip(names, sizes) if d is not None]
+        return node
 
     def adjacent(self, node: Node) -> bool:
         t = self.peek()
@@ -128,9 +160,10 @@ class IndexParser(Descent):
             t = self.peek()
             if t is not None and t[0] == "sigma":
                 self.i += 1
-                names = tuple(t[1][2:].split(","))
+                names, sizes = binders(t[1][2:], t[2] + 2)
                 rest = self.term()
-                factors.append(Node("sigma", (names, rest), (t[2], rest.span[1])))
+                factors.append(self._declare(Node("sigma", (names, rest), (t[2], rest.span[1])),
+                                             names, sizes))
                 break
             if not factors or self._starts_factor():
                 factors.append(self.factor())
@@ -260,6 +293,9 @@ class IndexParser(Descent):
             if t is None or t[0] != "name":
                 return False
             nxt = self.toks[j + 1] if j + 1 < len(self.toks) else None
+            if nxt is not None and nxt[0] == "size" and nxt[2] == t[2] + len(t[1]):
+                j, t = j + 1, nxt   # i∈[3]: a declared size, part of the name's binding
+                nxt = self.toks[j + 1] if j + 1 < len(self.toks) else None
             if nxt is not None and nxt[1] == "↦":
                 return True
             after = self.toks[j + 2] if j + 2 < len(self.toks) else None
@@ -271,17 +307,21 @@ class IndexParser(Descent):
 
     def mapping(self) -> Node:
         start = self.peek()[2]
-        names = []
+        names, sizes = [], []
         while not self.at("↦"):
             names.append(self.peek()[1])
             self.i += 1
+            d = self.peek()
+            sizes.append(None if d[0] != "size" else (d[1][2:-1], (d[2], d[2] + len(d[1]))))
+            self.i += d[0] == "size"
             if self.at(","):
                 self.i += 1
         self.i += 1
         self._enter()
         body = self.sum()
         self.depth -= 1
-        return Node("mapping", (tuple(names), body), (start, body.span[1]))
+        node = Node("mapping", (tuple(names), body), (start, body.span[1]))
+        return self._declare(node, tuple(names), tuple(sizes))
 
     def _array(self, pos: int) -> Node:
         """``[1,2]`` / ``[[1,2],[3,4]]``: a small constant, as Python writes the list."""
@@ -305,11 +345,12 @@ class IndexParser(Descent):
         fn, _, subs = head.partition("_")
         if fn == "scan":
             raise located(self.text, span, REFUSED["scan"])
+        names, sizes = binders(subs, span[0] + len(fn) + 1)
         self._enter()
         arg = self.sum()
         end = self.take(")", f"to close {fn}_…(")
         self.depth -= 1
-        return Node("reduce", (fn, tuple(subs.split(",")), arg), (span[0], end[2] + 1))
+        return self._declare(Node("reduce", (fn, names, arg), (span[0], end[2] + 1)), names, sizes)
 
     def _call(self, name: str, span: tuple) -> Node:
         self.i += 1
@@ -399,9 +440,10 @@ class IndexParser(Descent):
         return tuple(dims)
 
 
-def split_definitions(text: str) -> tuple[tuple[int, int], list[tuple[str, tuple, int, int]]]:
+def split_definitions(text: str) -> tuple[tuple[int, int], list[tuple]]:
     """The main formula's span and the ``where`` clause's definitions ``(name, index names,
-    start, stop)`` (the span of each definition's formula), from ``z1[i,j] = …`` lines."""
+    start, stop, declared sizes)`` (the span of each definition's formula; the sizes as
+    :func:`binders` gives them), from ``z1[i,j] = …`` lines."""
     main, sep, rest = text.partition("\nwhere\n")
     defs: list = []
     offset = len(main) + len(sep)
@@ -409,7 +451,7 @@ def split_definitions(text: str) -> tuple[tuple[int, int], list[tuple[str, tuple
         if line == "where":   # a matrix form's clause after its blocks' own
             offset += len(line) + 1
             continue
-        m = re.match(r"\s*([^\W\d]\w*)(?:\[(" + _IDX + r"(?:," + _IDX + r")*)\])?\s*=", line)
+        m = re.match(r"\s*([^\W\d]\w*)(?:\[(" + _BOUND + r"(?:," + _BOUND + r")*)\])?\s*=", line)
         if m is None:
             raise located(text, (offset, offset + max(len(line), 1)),
                           "a where clause defines names, one a line: z1[i,j] = ...")
@@ -417,7 +459,7 @@ def split_definitions(text: str) -> tuple[tuple[int, int], list[tuple[str, tuple
         if any(name == d[0] for d in defs):
             raise located(text, (offset + m.start(1), offset + m.end(1)),
                           f"{name} is defined twice in the where clause")
-        names = tuple(m.group(2).split(",")) if m.group(2) else ()
-        defs.append((name, names, offset + m.end(), offset + len(line)))
+        names, sizes = binders(m.group(2), offset + m.start(2)) if m.group(2) else ((), ())
+        defs.append((name, names, offset + m.end(), offset + len(line), sizes))
         offset += len(line) + 1
     return (0, len(main)), defs

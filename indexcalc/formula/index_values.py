@@ -172,13 +172,17 @@ def _sigma(r: IndexReading, n: Node, scope, free):
     names, rest = n.args
     inner, bound = _bind(n, names, scope)
     v = r._ix(rest, r.value(rest, inner, free))
-    for s in bound:
-        if s not in v.letters:   # Σ_k of what k does not index: k's size, which the text lacks
-            raise r.fail(n, f"index {s[-1]} has no size in the text: Σ_{s[-1]} sums an index "
-                            "that nothing after it uses")
+    unused = [s for s in bound if s not in v.letters]
+    for s in unused:   # Σ_k of what k does not index: k's size times it, if the text has it
+        if s not in r.dims and not r._by_name(s) and not r.by_declaration(s, own=True):
+            error = r.fail(n, f"index {s[-1]} has no size in the text: Σ_{s[-1]} sums an index "
+                              f"that nothing after it uses; declare its size, like Σ_{s[-1]}∈[3]")
+            error.unsized = True   # the printer declares sizes on this (index_sizes)
+            raise error
     out = tuple(dict.fromkeys(s for s in v.letters if s not in bound))
-    dims = {s: r.dim(n, s) for s in v.letters}
-    return Ix(product([(v.expr, v.letters)], out, dims), out)
+    items = [(v.expr, v.letters)] + [(full((r.dims[s],)), (s,)) for s in unused]
+    dims = {s: r.dim(n, s) for s in (*v.letters, *unused)}
+    return Ix(product(items, out, dims), out)
 
 
 def _product(r: IndexReading, n: Node, scope, free):

@@ -39,7 +39,10 @@ from .scan_rows import scan_form
 from ..core.elementwise import rule
 from ..core.normal_form import is_symmetric
 from ..core.graph_walk import one_tensor_per_name, postorder, tensors_of
-from ..rendering.index_notation import TEXT as INDEX_TEXT, _shared_names, _write, label_names
+from ..formula.index_reader import block_sizes
+from ..rendering.index_notation import (TEXT as INDEX_TEXT, _shared_names, _write, binder_names,
+                                        label_names)
+from ..rendering.index_sizes import leaf_names, readable
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -331,12 +334,23 @@ def explicit(node: Expr, s: Scope) -> Form:
     for n in lets:
         s.lets += 1
         aliases[n] = f"ζ{s.lets}"
-    body = _write(node, INDEX_TEXT, aliases)
-    text = f"[{body}]_({','.join(free)})" if free else f"[{body}]"
-    if lets:
-        text += " with " + "; ".join(
-            f"{INDEX_TEXT.indexed(aliases[n], label_names(n.shape))} = {_write(n, INDEX_TEXT, aliases)}"
-            for n in lets)
+
+    contexts: list = []
+
+    def write(sized: bool) -> str:   # sized: every bound index declares its size (i∈[3])
+        body = _write(node, INDEX_TEXT, aliases, sized=sized, contexts=contexts)
+        names = binder_names(free, tuple(node.shape), sized)
+        text = f"[{body}]_({','.join(names)})" if free else f"[{body}]"
+        if lets:
+            text += " with " + "; ".join(
+                INDEX_TEXT.indexed(aliases[n], binder_names(label_names(n.shape), n.shape, sized))
+                + " = " + _write(n, INDEX_TEXT, aliases, sized=sized, contexts=contexts)
+                for n in lets)
+        return text
+
+    plain = write(False)
+    text = readable(plain, lambda: write(True), lambda block: block_sizes(block, leaf_names(node)),
+                    unused=any(c.unused for c in contexts))
     shape = s.shape(node)
     column = node.ndim == 2 or shape[0] is not None  # rows on the first axis, or a column
     form = Explicit(node, 1 if column and node.ndim else 0, "numerator", "col", shape, text)

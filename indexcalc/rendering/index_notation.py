@@ -22,10 +22,12 @@ import numpy as np
 from ..core.elementwise import rule
 from ..core.nodes import Expr, Named, Product, Tensor
 from ..core.graph_walk import postorder
-from ..formula.index_reader import first_seen
-from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name
+from ..formula.index_reader import first_seen, read_sizes
+from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name, sized_name
+from .index_sizes import leaf_names, readable
 
-__all__ = ["_atom", "Style", "TEXT", "label_names", "pick_name", "product_label_names",
+__all__ = ["_atom", "Style", "TEXT", "binder_names", "label_names", "pick_name",
+           "product_label_names",
            "render", "to_index_notation"]
 
 #: A subexpression used at least twice whose inline text would exceed this is written once.
@@ -176,10 +178,13 @@ def _shared_names(root: Expr, aliases: Mapping[Expr, str]) -> dict[Expr, str]:
 
 
 def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None = None,
-           names: Sequence[str] | None = None) -> str:
+           names: Sequence[str] | None = None, sized: bool = False,
+           contexts: list | None = None) -> str:
     """``expr`` in index notation, written in ``style``; ``aliases`` print nodes by a name;
     ``names`` are the index names of its axes (default :func:`label_names` of its shape: an
-    explanation keeps one name per axis from line to line).
+    explanation keeps one name per axis from line to line); ``sized``: every index declares its
+    size where it is bound (``i∈[3],j∈[4] ↦ …``), for :func:`to_index_notation` to keep those
+    the text needs; ``contexts`` collects each printing's context (what it bound and wrote).
 
     Examples:
         >>> import indexcalc as ic
@@ -190,20 +195,28 @@ def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None =
     aliases = dict(aliases or {})
     lets = _shared_names(expr, aliases)
     aliases.update({n: style.name(a) for n, a in lets.items()})
-    main = _write(expr, style, aliases, names)
+    main = _write(expr, style, aliases, names, sized, contexts)
     if type(style) is Style and expr.ndim and names is None:   # given names are shown
-        main = _ordered(main, label_names(expr.shape), expr.shape, style)
+        main = _ordered(main, label_names(expr.shape), expr.shape, style, sized)
     if not lets:
         return main
-    defs = [style.define(style.indexed(aliases[n], label_names(n.shape)), _write(n, style, aliases))
-            for n in lets]
+    defs = [style.define(
+        style.indexed(aliases[n], binder_names(label_names(n.shape), n.shape, sized)),
+        _write(n, style, aliases, sized=sized, contexts=contexts)) for n in lets]
     return style.where(main, defs)
 
 
-def _ordered(main: str, free: list[str], shape: tuple, style: Style) -> str:
+def binder_names(names: list[str], shape: tuple, sized: bool) -> list[str]:
+    """``names`` of axes of ``shape`` as a binder writes them: each with its size when ``sized``."""
+    return [sized_name(n, d) for n, d in zip(names, shape)] if sized else names
+
+
+def _ordered(main: str, free: list[str], shape: tuple, style: Style, sized: bool = False) -> str:
     """``main``, led by its axes (``d,n ↦ X[n,d]``) where their first appearance is not their
     order, or a factor repeats one (``i ↦ S[i,i]``, which Python's notation reads as a trace):
-    the text reads back to the same tensor."""
+    the text reads back to the same tensor. Sized, always led by them, with their sizes."""
+    if sized:
+        return ",".join(binder_names(free, shape, True)) + style.mapsto + main
     brackets = [b.split(",") for b in re.findall(r"\[([^\[\]]*)\]", main)]
     repeated = any(b.count(name) > 1 for b in brackets for name in free)
     if first_seen(main, free) == free and not repeated or \
@@ -212,8 +225,11 @@ def _ordered(main: str, free: list[str], shape: tuple, style: Style) -> str:
     return ",".join(free) + style.mapsto + main
 
 
-def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None) -> str:
-    ctx = _Context(style, aliases)
+def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None,
+           sized: bool = False, contexts: list | None = None) -> str:
+    ctx = _Context(style, aliases, sized)
+    if contexts is not None:
+        contexts.append(ctx)
     names = label_names(expr.shape) if names is None else list(names)
     ctx.scope.update(names)
     text = _expand(expr, names, ctx)
@@ -235,5 +251,17 @@ def to_index_notation(expr: Expr) -> str:
         >>> X, W = ic.tensors("X[n,d] W[d,h]")
         >>> print(X @ W)
         Σ_d X[n,d] W[d,h]
+
+        An index that meets nothing with a size (only ``δ``, ``1``, a mask) declares its size
+        where it is bound, so that the text reads back (``ic.parse``):
+
+        >>> A, B = ic.Tensor("A", (3, 4)), ic.Tensor("B", (4, 5))
+        >>> print(ic.diff(A @ B, B))
+        i,j∈[5],k,l ↦ A[i,k] δ[j,l]
     """
-    return render(expr, TEXT)
+    contexts: list = []
+    plain = render(expr, TEXT, contexts=contexts)
+    return readable(plain, lambda: render(expr, TEXT, sized=True),
+                    lambda text: read_sizes(text, leaf_names(expr))[1],
+                    ",".join(label_names(expr.shape)) + TEXT.mapsto if expr.ndim else None,
+                    any(c.unused for c in contexts))

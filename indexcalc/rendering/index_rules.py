@@ -57,12 +57,26 @@ def pick_name(dim, taken, hints: dict | None = None) -> str:
     return f"{base}_{k}"
 
 
+def sized_name(name: str, dim) -> str:
+    """An index name with its size, as a binder declares it: ``i∈[3]``, ``k∈[2*b]``."""
+    return f"{name}∈[{dim}]"
+
+
 class _Context:
     """One printing: the style, the names in scope, aliases, and which free names were written."""
 
-    def __init__(self, style: Style, aliases: Mapping[Expr, str]):
+    def __init__(self, style: Style, aliases: Mapping[Expr, str], sized: bool = False):
         self.style = style
         self.aliases = aliases
+        #: write each bound name with its size, ``i∈[3]`` (the printer then keeps those the
+        #: reader needs: :func:`~indexcalc.rendering.index_notation.to_index_notation`)
+        self.sized = sized
+        self.dim_of: dict[str, object] = {}
+        self.uses: Counter = Counter()   # how often each name was written at a value
+        self.uses_at_bind: dict[str, int] = {}
+        #: a name was bound that nothing under its binder is written at (``Σ_k c``, ``j ↦ s``):
+        #: the text may hold no size for it (``to_index_notation`` then reads it to find out)
+        self.unused = False
         self.scope: Counter = Counter()
         self.mentioned: set[str] = set()
         # base → k with every base_j (3 ≤ j < k) in scope: deep nests of one dimension bind
@@ -75,6 +89,8 @@ class _Context:
         for d in dims:
             n = pick_name(d, self.scope, self.hints)
             self.scope[n] += 1
+            self.dim_of[n] = d
+            self.uses_at_bind[n] = self.uses[n]
             base, _, k = n.rpartition("_")
             if k.isdigit() and self.hints.get(base) == int(k):
                 self.subscripts[n] = (base, int(k))
@@ -84,6 +100,8 @@ class _Context:
 
     def release(self, names) -> None:
         for n in names:
+            if self.uses[n] == self.uses_at_bind.get(n):
+                self.unused = True
             self.scope[n] -= 1
             if not self.scope[n]:
                 del self.scope[n]
@@ -91,8 +109,13 @@ class _Context:
                     base, k = self.subscripts[n]
                     self.hints[base] = min(self.hints.get(base, k), k)
 
+    def binders(self, names) -> list[str]:
+        """``names`` as a binder writes them: with their sizes when the printing is sized."""
+        return [sized_name(n, self.dim_of[n]) for n in names] if self.sized else list(names)
+
     def idx(self, names) -> list[str]:
         self.mentioned.update(names)
+        self.uses.update(names)
         return list(names)
 
 
@@ -177,7 +200,7 @@ def _product(node: Product, names, ctx):
     elif node.coef != 1.0 or not (node.factors or sizes):
         parts += [s.number(node.coef), s.times]
     if bound:
-        parts.append(s.sigma(bound))
+        parts.append(s.sigma(ctx.binders(bound)))
     for f, ls in node.factors:
         parts += _child(f, [label[l] for l in ls], ctx, ("loose",)) + [s.times]
     for l in sizes:
@@ -220,7 +243,7 @@ def _closed(arg: Expr, ctx: _Context) -> tuple[list, list]:
         node = _unshared(arg)
         return [ctx.aliases.get(node) or ctx.style.name(node.name)], []
     bound = ctx.bind(arg.shape)
-    return [",".join(bound) + ctx.style.mapsto, (arg, tuple(bound))], bound
+    return [",".join(ctx.binders(bound)) + ctx.style.mapsto, (arg, tuple(bound))], bound
 
 
 def _softmax(node: Softmax, names, ctx):
@@ -240,7 +263,7 @@ def _reduction(name: str):
         bound = ctx.bind([node.arg.shape[a] for a in node.axes])
         it, ib = iter(names), iter(bound)
         inner = tuple(next(ib) if a in node.axes else next(it) for a in range(node.arg.ndim))
-        start, end = ctx.style.call(name, bound)
+        start, end = ctx.style.call(name, ctx.binders(bound))
         return [start, (node.arg, inner), end], bound
     return rule
 
@@ -303,7 +326,8 @@ def _whole(printer: Callable) -> Callable:
             child = children[int(part)]
             b = ctx.bind(child.shape)
             bound += b
-            pieces += ([",".join(b) + ctx.style.mapsto] if b else []) + [(child, tuple(b))]
+            pieces += ([",".join(ctx.binders(b)) + ctx.style.mapsto] if b else []) + \
+                [(child, tuple(b))]
         pieces.append(ctx.style.indexed("", ctx.idx(names)))
         return pieces, bound
     return rule
@@ -344,7 +368,7 @@ def _solve(node: Solve, names, ctx):
             and a.factors[0][1] == a.out[::-1]:  # solve(Aᵀ, B): A⁻¹[j,i] B[j,k]
         a, at = a.factors[0][0], (j, names[nb])
     inverse = [(Inverse(a), batch + at)]
-    return [ctx.style.sigma([j])] + inverse + [ctx.style.times] + \
+    return [ctx.style.sigma(ctx.binders([j]))] + inverse + [ctx.style.times] + \
         _child(node.b, batch + (j,) + tuple(names[nb + 1:]), ctx, ("loose",)), [j]
 
 
@@ -357,7 +381,7 @@ def _matrix_function(node: MatrixFunction, names, ctx):
         return [start] + body + [end + ctx.style.indexed("", ctx.idx(names))], bound
     start, end = ctx.style.call(row.frechet_text)
     p, q = ctx.bind(node.shape[:2])
-    direction = [", " + ",".join((p, q)) + ctx.style.mapsto,
+    direction = [", " + ",".join(ctx.binders((p, q))) + ctx.style.mapsto,
                  (node.direction, (p, q) + tuple(ctx.idx(names[2:])))]
     return [start] + body + direction + [end + ctx.style.indexed("", ctx.idx(names[:2]))], \
         list(bound) + [p, q]
