@@ -203,6 +203,14 @@ def test_explain_says_backpropagation_through_time():
     last = d.steps[-1].index.text
     assert "g_{t-1}[" in last and "dh_t[" not in last and "tanh(" not in last, last
     assert "h_t = h_t" not in str(d) and "h_t[n] = h_t[n]" not in str(d)
+    # the chain line too: the backward recurrence, not a contraction with the forward tangent
+    # (order 4, which the step's local line shows and its reading says is never built)
+    step = d.steps[-1]
+    assert step.through_time and "dh_t[" not in step.chain.text and "g_{t-1}[" in step.chain.text
+    tangent = next(loc for loc in step.locals if "dh_t[" in loc.index.text)
+    assert "never built" in tangent.reading and "backpropagation through time" in tangent.reading
+    assert "chain rule (backpropagation through time):" in str(d)
+    assert r"\text{reading: order" in d.latex()
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch", "dask"])

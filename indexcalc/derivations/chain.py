@@ -326,11 +326,16 @@ class _Build:
         return done[id(b)]
 
     def _local_record(self, b: Expr, c: Expr, L: Expr, printed: Expr, contracted: tuple | None,
-                      axes: list | None = None) -> LocalDerivative:
+                      axes: list | None = None, through_time: bool = False) -> LocalDerivative:
         of, by = self.names.text[b], self.names.text[c]
         lhs = (_partial(of, by, TEXT), _partial(self.names.latex[b], self.names.latex[c], self.latex))
         reading = None
-        if L.ndim > 2:  # say what it is as a matrix, and what the chain makes of it
+        if through_time:   # a recurrence's tangent: contracted backwards, step by step
+            reading = (f"order {L.ndim}, never built: the tangent of the recurrence {of}, itself a "
+                       f"recurrence over t; the chain rule contracts it with {contracted[0]} by "
+                       "backpropagation through time, running the step's vector-Jacobian "
+                       "product from the last step to the first (the chain line)")
+        elif L.ndim > 2:  # say what it is as a matrix, and what the chain makes of it
             parts = [f"order {L.ndim}, never built"]
             form, _ = form_of(printed, b.ndim, self.options, [])
             if form is not None:
@@ -349,11 +354,16 @@ class _Build:
         return None if form is None else Shown(str(form), self.tex(form.latex()))
 
     def _step(self, node: Expr, top: Expr, bottom: Expr, locals_: list, raws: list,
-              exact: Expr, short: Expr, assumed: set) -> Step:
+              exact: Expr, short: Expr, assumed: set, backwards: list) -> Step:
+        """One step; ``backwards`` has, for each chain term contracting a recurrence's tangent,
+        that contraction as it is computed (a scan run backwards through time; else ``None``):
+        the chain line shows it instead of the tangent, which is never built."""
         t, b = self.names.text[top], self.names.text[bottom]
         lhs = (_partial(t, b, TEXT, "d"),
                _partial(self.names.latex[top], self.names.latex[bottom], self.latex, "d"))
-        raw = raws[0] if len(raws) == 1 else Sum(tuple((1.0, r) for r in raws), raws[0].shape)
+        terms = [r if k is None else k for r, k in zip(raws, backwards)]
+        raw = terms[0] if len(terms) == 1 else Sum(tuple((1.0, r) for r in terms), terms[0].shape)
+        raws = [r for r, k in zip(raws, backwards) if k is None]
         summed = []
         for r in raws:
             label_of = product_label_names(r)
@@ -369,7 +379,7 @@ class _Build:
         notes = tuple(dict.fromkeys(notes))
         return Step(self.names.text[node], lhs[0], exact.ndim, exact.shape, tuple(locals_),
                     self.show(raw, lhs), tuple(dict.fromkeys(summed)), tuple(collapses), exact,
-                    index, matrix, head, notes, kron)
+                    index, matrix, head, notes, kron, any(k is not None for k in backwards))
 
     def chain(self, inputs: dict, local: dict, reverse: bool) -> list[Step]:
         """The steps of the accumulation: forward, ``dz/dx`` for each intermediate from ``x``
@@ -393,7 +403,7 @@ class _Build:
             todo = [(b, inputs[id(b)]) for b in self.cut[1:]]
         steps = []
         for node, links in todo:
-            locals_, raws, exact, expanded, by_names = [], [], [], [], []
+            locals_, raws, exact, expanded, by_names, backwards = [], [], [], [], [], []
             N = tuple(fresh() for _ in node.shape)
             out = cat(N, E)
             for other in links:
@@ -404,6 +414,7 @@ class _Build:
                     locals_.append(self._local_record(b, c, L, shown_L, None))
                     dims = dict(zip(out, cat(node.shape, end.shape)))
                     raws.append(_raw([(shown_L, out)], out, dims))
+                    backwards.append(None)
                     exact.append(L)
                     expanded.append(L)
                     by_names.append(shown_L)
@@ -423,15 +434,17 @@ class _Build:
                 position = dict(zip(cat(N, E), r.out))
                 position.update(zip(cat(O, E), next(ls for g, ls in r.factors if g is marker)))
                 axes = [printed[position[l]] for l in cat(N, O)]
-                locals_.append(self._local_record(b, c, L, shown_L, (name, by_name), axes))
-                by_names.append(by_name)
                 acc = self.acc[id(other)]
                 if id(other) in self.long:  # written by name; kept whole, never copied
                     acc = Shared(acc)
                     self.leaves[id(acc)] = marker
                 through_time = _through_time(other, node, acc) if reverse and not E else None
+                locals_.append(self._local_record(b, c, L, shown_L, (name, by_name), axes,
+                                                  through_time is not None))
+                by_names.append(by_name)
+                backwards.append(None)
                 if through_time is not None:  # the result reads as it is computed: backwards
-                    by_names[-1] = self.display(through_time)
+                    by_names[-1] = backwards[-1] = self.display(through_time)
                 exact.append(through_time if through_time is not None else
                              product(cat([(L, cat(N, O))], [(acc, cat(O, E))]), out, dims))
                 wide = None if id(other) in self.long or through_time is not None else \
@@ -450,7 +463,7 @@ class _Build:
                 self.long.add(id(node))
                 display = add([(1.0, t) for t in by_names], shape)
             top, bottom = cat((node,), (end,))
-            step = self._step(node, top, bottom, locals_, raws, value, display, used)
+            step = self._step(node, top, bottom, locals_, raws, value, display, used, backwards)
             self.acc[id(node)] = value
             steps.append(step)
         return steps

@@ -52,6 +52,7 @@ class Step:
     matrix_label: str = ""
     notes: tuple = ()
     kron_reading: str | None = None
+    through_time: bool = False  # the chain line is a recurrence run backwards (BPTT)
 
 
 def _text(words: str) -> str:
@@ -145,7 +146,8 @@ class Derivation:
                 if d.reading:
                     lines.append(f"      reading: {d.reading}")
             if not _same_body(s):
-                over = (f"summing over {', '.join(s.summed)}" if s.summed
+                over = ("backpropagation through time" if s.through_time else
+                        f"summing over {', '.join(s.summed)}" if s.summed
                         else "no index summed: an elementwise product")
                 lines.append(f"  chain rule ({over}):")
                 lines.append(f"    {s.chain.text}")
