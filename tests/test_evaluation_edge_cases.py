@@ -105,3 +105,15 @@ def test_float32_stays_float32(name):
 def _tensors(e):
     from indexcalc.core.graph_walk import tensors_of
     return tensors_of(e)
+
+
+@pytest.mark.parametrize("build", [lambda A, S: 0 * A, lambda A, S: A - A])
+def test_a_value_for_a_tensor_simplified_away_is_named_with_the_way_out(build):
+    # 0*A is the zero of A's named shape without A: its value cannot bind m, n (nothing records
+    # A's dimensions); the refusal says so and how to pass the sizes, which then evaluate it
+    A, S = ic.Tensor("A", ("m", "n")), ic.Tensor("S", ("n", "n"))
+    e = build(A, S)
+    a = np.ones((2, 3))
+    with pytest.raises(ic.BindingError, match=r"A: given, but not in the expression.*m=10"):
+        e.evaluate(A=a)
+    np.testing.assert_array_equal(e.evaluate(A=a, m=2, n=3), np.zeros((2, 3)))

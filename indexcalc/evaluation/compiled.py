@@ -218,9 +218,15 @@ def _bind_extra(values: Mapping[str, Any], tensors: dict, variables: dict, missi
                 where[d] = f"the value given for {name!r}"
     still = sorted(missing - set(sizes))
     if still:
+        # a value given for a tensor the expression no longer holds (0*A, S - S, simplified
+        # away) binds nothing: nothing records which dimensions that tensor had
+        gone = sorted(n for n, v in values.items() if n not in tensors and n not in variables
+                      and not isinstance(v, (int, np.integer)))
+        why = (f" ({', '.join(gone)}: given, but not in the expression, which no longer depends "
+               "on it)" if gone else "")
         raise BindingError(f"dimension {still[0]!r} is not bound: no tensor of the expression has "
-                           f"it; pass the value of the derivative's variable or the size, e.g. "
-                           f"{still[0]}=10")
+                           f"it{why}; pass the value of the derivative's variable or the size, "
+                           f"e.g. {still[0]}=10")
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
