@@ -50,7 +50,7 @@ einsum("ij,jk->ik", A, B), and index notation X[n,d] * W[d,h], where a letter wr
 product is summed. A tensor is declared by --shape or by its first use X[n,d].
 """
 
-_SHAPE = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:=(.*)|\[(.*)\])\s*\Z", re.S)
+_SHAPE = re.compile(r"\s*([^\W\d]\w*)\s*(?:=(.*)|\[(.*)\])\s*\Z", re.S)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,7 +67,7 @@ def _shape_option(text: str) -> tuple[str, str]:
     return m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
 
 
-_DEFINITION = re.compile(r"\s*([A-Za-z_]\w*)\s*=(.*)\Z", re.S)
+_DEFINITION = re.compile(r"\s*([^\W\d]\w*)\s*=(.*)\Z", re.S)
 
 
 def _definition_option(text: str) -> tuple[str, str]:

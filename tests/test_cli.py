@@ -245,3 +245,11 @@ def test_names_prints_a_subexpression_by_name(capsys):
     out = capsys.readouterr().out
     assert "yhat[nv] = softmax_nv(" in out
     assert out.strip().splitlines()[-2].replace(" ", "") == "h_prevᵀ(yhat−y)Uᵀdiag(σ'(h_prevH))"
+
+
+def test_names_are_python_identifiers_in_every_option(capsys):
+    # --shape and --let took only ASCII names ([A-Za-z_]): ŷ, as the asker writes it, was refused
+    assert main(["diff", "sum(ŷ * x)", "--wrt", "x", "--shape", "ŷ=n", "--shape", "x=n"]) == 0
+    assert capsys.readouterr().out.strip() == "ŷ[n]"
+    assert main(["diff", "sum(ĥ * x)", "--wrt", "x", "--shape", "x=n", "--let", "ĥ=tanh(x)"]) == 0
+    assert capsys.readouterr().out.strip() == "ĥ[n] + (1 - ĥ[n] ĥ[n]) x[n]"
