@@ -52,8 +52,9 @@ def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
     binder is written at (``Σ_k c``), which may leave it without a size.
 
     Examples:
+        >>> from indexcalc.formula.index_reader import read_sizes
         >>> readable("δ[i,j]", lambda: "i∈[3],j∈[3] ↦ δ[i,j]",
-        ...          lambda t: {(1, 5)} if "∈" in t else _refuse(), "i,j ↦ ")
+        ...          lambda text: read_sizes(text)[1], "i,j ↦ ")
         'i∈[3],j ↦ δ[i,j]'
     """
     if not unused and not _SIZELESS.search(plain):
@@ -86,8 +87,3 @@ def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
             continue
     return full
 
-
-def _refuse():
-    error = IndexcalcError("index i has no size in the text")
-    error.unsized = True
-    raise error
