@@ -16,7 +16,7 @@ import indexcalc as ic
 from indexcalc.formula.matrix_reader import atom_sizes, read_matrix
 
 scipy_linalg = pytest.importorskip("scipy.linalg")
-from indexcalc.formula.reader import is_matrix_notation
+from indexcalc.formula.notation import is_matrix_notation
 
 M, N, P = 3, 4, 5
 SHAPES = {"A": "m n", "C": "m n", "B": "n p", "S": "m m", "T": "m m", "x": "m", "y": "n",

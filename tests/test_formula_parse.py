@@ -126,7 +126,7 @@ HOSTILE = [
     "X.__class__", "x.T.T.__dict__", "__import__('os').system('touch /tmp/indexcalc_pwned')",
     "open('/etc/passwd')", "getattr(X, 'T')", "(lambda: 1)()", "[t for t in X]", "{t for t in X}",
     "(t for t in X)", "9**9**9", "10**400", "1e999", "1/0", "(-8)**(1/3)", "f'{X}'", "X.sum()",
-    "exp.__call__(x)", "X[0]", "X[1:2]", "X[:, 0]", "X[...]", "exp(*x)", "exp(**x)", "sum(*[x])",
+    "exp.__call__(x)", "X[...]", "X[0] * X[1]", "exp(*x)", "exp(**x)", "sum(*[x])",
     "x if x else y", "x < 1", "x and y", "(x := 1)", "'abc'", "True", "None", "1j",
     "{'a': x}", "x; import os", "x\nimport os", "exp(x, x)", "sum(x, axis=0, k=1)",
     "norm(x, ord=x)",
@@ -203,3 +203,70 @@ def test_a_printed_delta_is_never_read_as_a_tensor():
         ic.parse("δ[i,j,k]", {"x": (3,)})
     got = ic.parse("δ[i,j]", {"δ": (3, 3)}).evaluate(**{"δ": np.eye(3) * 2})  # a declared δ
     np.testing.assert_allclose(got, np.eye(3) * 2)
+
+
+def test_a_printed_slice_reads_back_in_auto():
+    # issue 15: a printed slice (x[::-1], A[1:3, :3:2], I[0, :]) is Python-readable text that
+    # Python's notation refuses (it takes letters): auto gave that refusal, though matrix
+    # notation reads it (these were HOSTILE; reading a slice runs nothing). Values: NumPy's.
+    rng = np.random.default_rng(2)
+    xv, Xv = rng.standard_normal(3), rng.standard_normal((3, 4))
+    for text, want in [("X[0]", Xv[0]), ("X[1:2]", Xv[1:2]), ("X[:, 0]", Xv[:, 0]),
+                       ("x[::-1]", xv[::-1]), ("exp(X[0, :3:2])", np.exp(Xv[0, :3:2])),
+                       ("X[:, 1] + x[::-1]", Xv[:, 1] + xv[::-1])]:
+        got = ic.parse(text, SHAPES).evaluate(X=Xv, x=xv)
+        np.testing.assert_allclose(got, want, err_msg=text)
+    # a Python operator: Python's formula (* is elementwise there, a product in matrix
+    # notation), so Python's refusal stays, never another reading
+    with pytest.raises(ic.ParseError, match="in a subscript"):
+        ic.parse("X[0] * X[1]", SHAPES)
+    # index names in brackets beside it: never matrix notation
+    with pytest.raises(ic.ParseError):
+        ic.parse("x[::-1] + x[i]", SHAPES)
+
+
+def test_the_names_a_matrix_form_reports_read_in_every_notation():
+    # MatrixForm.names() gives (expression, (rows, cols)): Python's notation made a tensor of
+    # that tuple ("a dimension must be an int or a name"), so a printed diag(x) was refused
+    x, S = ic.Tensor("x", 3), ic.Tensor("S", (3, 3))
+    rng = np.random.default_rng(3)
+    xv, Sv = rng.standard_normal(3), rng.standard_normal((3, 3))
+    names = {"x": (x, (3, None)), "S": (S, (3, 3))}
+    for text, notation, want in [("diag(x)", "python", np.diag(xv)),
+                                 ("diag(x)", "auto", np.diag(xv)),
+                                 ("Σ_j S[i,j] x[j]", "index", Sv @ xv),
+                                 ("S x", "matrix", Sv @ xv)]:
+        got = ic.parse(text, names, notation=notation).evaluate(x=xv, S=Sv)
+        np.testing.assert_allclose(got, want, err_msg=f"{notation}: {text}")
+    with pytest.raises(ic.ParseError, match="a tensor named"):   # never another tensor's value
+        ic.parse("x + 1", {"x": S}, notation="index")
+
+
+def test_what_a_printed_form_writes_reads_in_auto_as_matrix_notation():
+    # issue 15: printed forms auto mode gave to Python (or index notation), which refused them
+    # or, for 1_3, read Python's number 13. Values: NumPy's.
+    rng = np.random.default_rng(4)
+    xv, uv = rng.standard_normal(3), rng.standard_normal(12)
+    shapes = {"x": (3,), "u": (12,), "s": ()}
+    cases = [("1_3", np.ones(3)), ("x + 0_3", xv),
+             ("σ(tanh(x))", 1 / (1 + np.exp(-np.tanh(xv)))),
+             ("s + σ(sum(σ(x)))", 0.5 + 1 / (1 + np.exp(-np.sum(1 / (1 + np.exp(-xv)))))),
+             ("K_(2,3)", np.eye(6)[[0, 2, 4, 1, 3, 5]]),
+             ("unvec_(3,4)(u)", uv.reshape((3, 4), order="F")),
+             ("unvec_row_(3,4)(u)", uv.reshape(3, 4)),
+             ("unvec(u, rows=3, cols=4)", uv.reshape((3, 4), order="F")),
+             ("2 z1\nwhere\n  z1 = [Σ_i x[i] x[i]]", 2 * xv @ xv)]
+    for text, want in cases:
+        got = ic.parse(text, shapes).evaluate(x=xv, u=uv, s=0.5)
+        np.testing.assert_allclose(got, want, err_msg=text)
+    # K_(m,n) vec(A) = vec(Aᵀ): the reference above is that permutation for A of 2 × 3
+    a = rng.standard_normal((2, 3))
+    np.testing.assert_allclose(np.eye(6)[[0, 2, 4, 1, 3, 5]] @ a.flatten("F"), a.T.flatten("F"))
+    # never Python's 13 (nor 1_3 * x, Python's formula); digit grouping 1_000 stays a number
+    with pytest.raises(ic.ParseError, match="vector of ones of size 3"):
+        ic.parse("1_3", shapes, notation="python")
+    with pytest.raises(ic.ParseError, match="vector of ones of size 3"):
+        ic.parse("1_3 * x", shapes)
+    assert float(ic.parse("1_000").evaluate()) == 1000.0
+    with pytest.raises(ic.ParseError, match="no keywords"):
+        ic.parse("unvec_(3,4)(u, rows=2)", shapes, notation="matrix")

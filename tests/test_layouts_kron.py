@@ -28,12 +28,15 @@ def _h(t):
     return ic.tanh(t.Whx.T @ t.e + t.Whh.T @ t.h0).named("h")
 
 
+#: A bare ``I`` of these texts is sized by the product beside it (``(I ⊗ X)`` after a ``diag``);
+#: alone, the text gives its size (``I_4 ⊗ X``: Magnus–Neudecker's ``I_n``), as ``ic.parse`` needs.
 CASES = {
-    "d(XW)/dW": (lambda t: ic.diff(t.X @ t.W, t.W), "I ⊗ X", "X ⊗ I"),
-    "d(XW)/dX": (lambda t: ic.diff(t.X @ t.W, t.X), "Wᵀ ⊗ I", "I ⊗ Wᵀ"),
+    "d(XW)/dW": (lambda t: ic.diff(t.X @ t.W, t.W), "I_4 ⊗ X", "X ⊗ I_4"),
+    "d(XW)/dX": (lambda t: ic.diff(t.X @ t.W, t.X), "Wᵀ ⊗ I_2", "I_2 ⊗ Wᵀ"),
     "d(AXB)/dX": (lambda t: ic.diff(t.A @ t.X @ t.B.T, t.X), "B ⊗ A", "A ⊗ B"),
     "d(X^T)/dX": (lambda t: ic.diff(t.X.T, t.X), "K_(2,3)", "K_(3,2)"),
-    "d(Y Y)/dY": (lambda t: ic.diff(t.Y @ t.Y, t.Y), "Yᵀ ⊗ I + I ⊗ Y", "I ⊗ Yᵀ + Y ⊗ I"),
+    "d(Y Y)/dY": (lambda t: ic.diff(t.Y @ t.Y, t.Y), "Yᵀ ⊗ I_3 + I_3 ⊗ Y",
+                  "I_3 ⊗ Yᵀ + Y ⊗ I_3"),
     "dh/dW_hx": (lambda t: ic.diff(_h(t), t.Whx), "diag(1 − h∘h) (I ⊗ eᵀ)",
                  "diag(1 − h∘h) (eᵀ ⊗ I)"),
     "d tanh(XW)/dW": (lambda t: ic.diff(ic.tanh(t.X @ t.W), t.W),

@@ -112,7 +112,7 @@ def test_textbook_forms():
     assert str(ic.to_matrix(ic.inv(An) @ Bn)) == "A⁻¹ B"
     assert str(ic.to_matrix(ic.grad(ic.sum(G * X), An))) == "−A⁻ᵀ G Xᵀ"
     assert str(ic.to_matrix(ic.grad(ic.sum(G * X), Bn))) == "A⁻ᵀ G"
-    assert str(ic.to_kron(ic.diff(X, Bn))) == "I ⊗ A⁻¹"
+    assert str(ic.to_kron(ic.diff(X, Bn))) == "I_k ⊗ A⁻¹"   # alone, I says its size
     assert str(ic.to_kron(ic.diff(X, An))) == "−Xᵀ ⊗ A⁻¹"
     assert str(ic.to_matrix(ic.grad(ic.trace(ic.expm(An) @ Cn), An))) == "L_exp(Aᵀ, Cᵀ)"
     assert str(ic.to_matrix(ic.grad(ic.trace(ic.logm(An) @ Cn), An))) == "L_log(Aᵀ, Cᵀ)"

@@ -28,7 +28,7 @@ U, S, VH = ic.svd(X)
 
 #: name -> (derivative, its dense value written from the formulas, text the matrix form shows)
 CASES = {
-    "∂Σλ/∂A = I": (ic.grad(ic.sum(W), A), np.eye(4), "I"),
+    "∂Σλ/∂A = I": (ic.grad(ic.sum(W), A), np.eye(4), "I_4"),   # alone, I says its size
     "∂λ₁/∂A = v₁ v₁ᵀ": (ic.grad(W[1], A), np.outer(VEC[:, 1], VEC[:, 1]), None),
     "∂tr(V e^Λ Vᵀ)/∂A = V diag(e^λ) Vᵀ": (
         ic.grad(ic.trace(V @ ic.diag(ic.exp(W)) @ V.T), A), VEC @ np.diag(np.exp(LAM)) @ VEC.T,

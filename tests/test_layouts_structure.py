@@ -73,7 +73,7 @@ def test_vec_identity_and_commutation(vec, layout):
     A, X, B = _abx()
     vals = _vals(np.random.default_rng(3), X)
     ident = _kron_matches(ic.diff(ic.vec(X, order=vec), X), 1, vals, layout, vec)
-    assert str(ident) == "I" and ident.latex() == "I_{12}"
+    assert str(ident) == "I_12" and ident.latex() == "I_{12}"   # alone, I says its size
     assert kron_name(ic.diff(ic.vec(X, order=vec), X), 2, vec, layout) == "I_{12}"
     dk = ic.diff(ic.vec(X.T, order=vec), X)
     comm = _kron_matches(dk, 1, vals, layout, vec)
@@ -87,7 +87,7 @@ def test_vec_identity_with_named_dimensions_is_i_mn():
     X = ic.Tensor("X", "m n")
     for vec in ORDERS:
         form = ic.to_kron(ic.diff(ic.vec(X, order=vec), X), vec=vec)
-        assert str(form) == "I" and form.latex() == "I_{m·n}"
+        assert str(form) == "I_(m·n)" and form.latex() == "I_{m·n}"
 
 
 @pytest.mark.parametrize("vec", ORDERS)
@@ -99,7 +99,7 @@ def test_unvec_on_the_variable_side(vec, layout):
     d = ic.diff(A @ ic.unvec(x, (3, 4), order=vec) @ B, x)
     assert _norm(str(_kron_matches(d, 2, vals, layout, vec))) == _norm(AXB[vec, layout])
     ident = _kron_matches(ic.diff(ic.unvec(x, (3, 4), order=vec), x), 2, vals, layout, vec)
-    assert str(ident) == "I"
+    assert str(ident) == "I_12"
 
 
 @pytest.mark.parametrize("vec", ORDERS)
@@ -159,13 +159,14 @@ def _structure_cases():
         "tril": (ic.tril(X), "tril(X)", "TriMask"),
         "triu k": (ic.triu(X, 1) @ v, "triu(X, 1) v", "TriMask"),
         "tril of a transpose": (ic.tril(X.T, -1), "tril(Xᵀ, -1)", "TriMask"),
-        "grad through triu": (ic.grad(ic.sum(ic.triu(X) @ v), X), "triu(𝟙) diag(v)",
+        "grad through triu": (ic.grad(ic.sum(ic.triu(X) @ v), X), "triu(1_4 1_4ᵀ) diag(v)",
                               "TriMask"),
         "vec": (ic.vec(W), "vec(W)", "Reshape"),
         "vec row": (ic.vec(W, order="row"), "vec_row(W)", "Reshape"),
-        "unvec": (ic.unvec(u, (3, 4)), "unvec(u)", "Reshape"),
-        "unvec row": (ic.unvec(u, (3, 4), order="row"), "unvec_row(u)", "Reshape"),
-        "grad through vec": (ic.grad(ic.vec(W) @ u, W), "unvec(u)", "Reshape"),
+        # alone, unvec(u) does not say its shape (3 × 4 or 4 × 3, …): the text states it
+        "unvec": (ic.unvec(u, (3, 4)), "unvec_(3,4)(u)", "Reshape"),
+        "unvec row": (ic.unvec(u, (3, 4), order="row"), "unvec_row_(3,4)(u)", "Reshape"),
+        "grad through vec": (ic.grad(ic.vec(W) @ u, W), "unvec_(3,4)(u)", "Reshape"),
         "vec in a product": (ic.vec(S) @ ic.vec(W[:2, :3]), None, "Reshape"),
     }
 

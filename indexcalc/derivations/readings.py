@@ -64,6 +64,11 @@ def matrix_line(top: str, bottom: str, e: Expr, out_ndim: int, options: dict, na
     return head, Shown(str(form), form.latex()), form
 
 
+#: An identity as a form prints it: ``I``, or sized where its text leaves the size open (``I_n``,
+#: ``I_(m·n)``).
+_I = r"I(?:_(?:\([^)]*\)|[^\W_ᵀ]+))?(?![\w(])"
+
+
 def kron_reading(text: str, short: bool = False) -> str | None:
     """The sentence that reads a Kronecker form (block ``(i, j)`` of ``A ⊗ B`` is ``A_ij·B``),
     with the form's own vectors where it has them; ``None`` where it has no ``⊗``; ``short``:
@@ -71,12 +76,12 @@ def kron_reading(text: str, short: bool = False) -> str | None:
     if "⊗" not in text:
         return None
     said = []
-    for a in dict.fromkeys(re.findall(r"([^\Wᵀ]+)ᵀ ⊗ I\b", text)):
-        said.append(f"{a}ᵀ ⊗ I is the row of blocks {a}_1·I, {a}_2·I, …")
-    for a in dict.fromkeys(re.findall(r"(?<![\w)])([^\Wᵀ]+) ⊗ I\b", text)):
-        said.append(f"{a} ⊗ I is the column of blocks {a}_1·I, {a}_2·I, …")
-    for a in dict.fromkeys(re.findall(r"\bI(?:_[^\Wᵀ]+)? ⊗ ([^\Wᵀ]+ᵀ?)", text)):
-        said.append(f"I ⊗ {a} is block-diagonal, {a} on the diagonal")
+    for a, i in dict.fromkeys(re.findall(r"([^\Wᵀ]+)ᵀ ⊗ (" + _I + ")", text)):
+        said.append(f"{a}ᵀ ⊗ {i} is the row of blocks {a}_1·{i}, {a}_2·{i}, …")
+    for a, i in dict.fromkeys(re.findall(r"(?<![\w)])([^\Wᵀ]+) ⊗ (" + _I + ")", text)):
+        said.append(f"{a} ⊗ {i} is the column of blocks {a}_1·{i}, {a}_2·{i}, …")
+    for i, a in dict.fromkeys(re.findall(r"\b(" + _I + r") ⊗ ([^\Wᵀ]+ᵀ?)", text)):
+        said.append(f"{i} ⊗ {a} is block-diagonal, {a} on the diagonal")
     if short:
         return "; ".join(said) or None
     return "; ".join(["A ⊗ B is the block matrix whose block (i, j) is A_ij·B"] + said)

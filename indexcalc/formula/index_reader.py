@@ -39,8 +39,9 @@ from typing import Any
 
 from ..core.algebra import full, product
 from ..core.dims import check_dim, dim_mul, dims_equal
-from ..core.nodes import Expr, Tensor
+from ..core.nodes import Expr
 from ..errors import IndexcalcError, ParseError, ShapeError
+from .given import stands_for
 from .index_syntax import MAX_LENGTH, IndexParser, binders, split_definitions
 from .index_values import READ, Ix, Pending, Whole, matricized
 from .matrix_syntax import Node, _slice_value, located
@@ -335,14 +336,9 @@ class IndexReading:
 
 
 def given_names(shapes: Mapping[str, Any] | None) -> dict[str, Expr]:
-    """``shapes=`` as the expressions its names stand for (a shape declares a tensor)."""
-    out = {}
-    for k, v in (shapes or {}).items():
-        if isinstance(v, Expr):
-            out[str(k)] = v
-        else:
-            out[str(k)] = Tensor(str(k), v)
-    return out
+    """``shapes=`` as the expressions its names stand for (a shape declares a tensor; an
+    ``(expr, (rows, cols))`` of ``MatrixForm.names()`` is ``expr``: :func:`.given.stands_for`)."""
+    return {str(k): stands_for(str(k), v) for k, v in (shapes or {}).items()}
 
 
 def read_index(text: Any, shapes: Mapping[str, Any] | None = None) -> Expr:

@@ -3,7 +3,7 @@
 Reads what ``ic.to_matrix`` and ``ic.to_kron`` print — ``Xᵀ (X W v − y) vᵀ``, ``⊗``, ``∘``,
 ``diag(·)``, ``diagonal(·)``, ``tr(·)``, ``det``, ``log|det(·)|``, ``⁻¹``, ``⁻ᵀ``, ``^∘p``, ``I``,
 ``I_n``, ``1``, ``1_n``, ``0``, ``0_n``, ``𝟙``, ``1_m 1_nᵀ``, ``0_m 0_nᵀ``, ``K_(m,n)``,
-``vec(·)``/``vec_row(·)``, ``unvec(·)``, ``sum(·)``, ``softmax``, ``logsumexp``, elementwise
+``vec(·)``/``vec_row(·)``, ``unvec(·)`` (``unvec_(m,n)(·)``: of m × n), ``sum(·)``, ``softmax``, ``logsumexp``, elementwise
 functions by name (``σ``, ``σ'``, ``tanh``…), ``1.5^(x)`` of a number, matrix functions and their
 Fréchet derivatives (``expm(A)``, ``L_exp(A, E)``), parts of decompositions (``eigvecsh(S)``,
 ``svdvals(A)``), block matrices ``[A, B; C, D]``, slices ``X[0, :]`` and ``where`` clauses
@@ -39,6 +39,7 @@ from ..core.dims import check_dim, dim_factors, dim_mul
 from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..frontend import arithmetic
+from .given import is_oriented
 from .matrix_shapes import Solver, Var, show_shape
 from .index_reader import IndexReading, explicit_block
 from .index_syntax import split_definitions
@@ -76,8 +77,8 @@ def read_matrix(text: str, shapes: Mapping[str, Any] | None = None, vectors: str
 
 def atom_sizes(text: str, oriented: Mapping[str, tuple], vectors: str = "column",
                expect: tuple | None = None) -> dict[int, tuple | None]:
-    """The shape the reading infers for each ``I``, ``1``, ``0`` and ``𝟙`` of ``text``, by the
-    offset where it starts; ``None`` where the text leaves its size open. Arguments as for
+    """The shape the reading infers for each ``I``, ``1``, ``0``, ``𝟙`` and ``unvec(·)`` of
+    ``text``, by the offset where it starts; ``None`` where the text leaves its size open. Arguments as for
     :func:`read_matrix`, whose errors it raises. The printer asks it which atoms need a
     subscript (:mod:`indexcalc.layouts.form_sizes`), so the two never disagree.
 
@@ -94,7 +95,10 @@ def atom_sizes(text: str, oriented: Mapping[str, tuple], vectors: str = "column"
     order, _ = reading.solve(parts, expect)
     out: dict[int, tuple | None] = {}
     for n in order:
-        if n.kind in _ATOMS or n.kind == "name" and id(n) not in reading.leaves \
+        if n.kind == "call" and n.args[0] in ("unvec", "unvec_row"):   # its shape, as an atom's
+            shape = reading.solver.shape(reading.shape(n))
+            out[lead + n.span[0]] = None if any(isinstance(d, Var) for d in shape) else shape
+        elif n.kind in _ATOMS or n.kind == "name" and id(n) not in reading.leaves \
                 and id(n) not in reading.refs:   # I: a name that stands for no value
             shape = reading.solver.shape(reading.shape(n))
             if n.halves:   # 1 1ᵀ: a column of the rows' size, a row of the columns'
@@ -158,7 +162,7 @@ _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"
 
 
 def _entry(name: str, spec: Any, vectors: str) -> tuple[Expr, tuple]:
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], Expr):
+    if is_oriented(spec):
         return spec[0], tuple(spec[1])   # (expression, (rows, cols)): MatrixForm.names()
     if isinstance(spec, Expr):
         if isinstance(spec, Tensor) and spec.name != name:
@@ -465,7 +469,8 @@ class _Reading(ValueBuilder):
         if len(args) not in (count if isinstance(count, tuple) else (count,)):
             raise self.fail(n, f"{name}() takes {count} argument(s), got {len(args)}", ParseError)
         allowed = {"softmax": {"axis"}, "logsumexp": {"axis"}, "max": {"axis"},
-                   "tril": {"k"}, "triu": {"k"}}.get(name, set())
+                   "tril": {"k"}, "triu": {"k"}, "unvec": {"rows", "cols"},
+                   "unvec_row": {"rows", "cols"}}.get(name, set())
         for key, _ in keywords:
             if key not in allowed:
                 raise self.fail(n, f"{name}() has no keyword {key!r}", ParseError)
@@ -492,8 +497,10 @@ class _Reading(ValueBuilder):
             s.unify(out[1], None, n, "vec")
         elif name == "transpose":
             return (x[1], x[0])
-        elif name in ("unvec", "unvec_row"):   # its shape is what it meets: rows × cols = |u|
-            out = (Var("matrix", False), Var("matrix", False))
+        elif name in ("unvec", "unvec_row"):   # its shape is stated (unvec_(m,n)(u)) or what it
+            stated = dict(keywords)                # meets: rows × cols = |u|
+            out = tuple(self._dim(n, str(stated[k])) if k in stated else Var("matrix", False)
+                        for k in ("rows", "cols"))
             s.unify(x[1], None, n, f"{name} takes a column")
             s.kron(n, (out[0], None), (out[1], None), (x[0], None), split=False)
         elif name == "kron":

@@ -8,6 +8,7 @@ every node a shape and :mod:`.matrix_reader` builds the expression. Grammar, loo
     postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*   (^p: p whole for a
                 matrix power; any number for a scalar's power)
     atom     := number | name | name[slice] | I | I_n | 1 | 1_n | 0 | 0_n | K_(m,n) | f(sum, ...)
+             | unvec_(m,n)(sum)
               | 𝟙 | 1_m 1_nᵀ | 0_m 0_nᵀ   (an m × n matrix of ones, of zeros)
               | "(" sum ")" | "[" sum ("," sum)* (";" ...)* "]" | "log|det(" sum ")|"
 
@@ -53,6 +54,7 @@ _TOKEN = re.compile(r"""
   | (?P<rpow_scalar>\^(?=\s*[(\w]))
   | (?P<identity>I_(?:\(\w+(?:[·*]\w+)*\)|""" + _DIMS + r"""))
   | (?P<commutation>K_\(\s*\w+(?:[·*]\w+)*\s*,\s*\w+(?:[·*]\w+)*\s*\))
+  | (?P<unvec>unvec(?:_row)?_\(\s*\w+(?:[·*]\w+)*\s*,\s*\w+(?:[·*]\w+)*\s*\)(?=\())
   | (?P<name>(?:(?!""" + _SUPER + r""")[^\W\d])(?:(?!""" + _SUPER + r""")\w|[""" + _SUB + r"""])*(?:'(?=\())?)
   | (?P<op>\.\*|\./|[-−+*@∘⊗⊘ᵀ'(),;:\[\]=|]|\n)
 """, re.VERBOSE)
@@ -314,6 +316,13 @@ class Parser(Descent):
             return Node("commutation", (m.strip(), n.strip()), span)
         if kind == "name":
             return self._named(text, span)
+        if kind == "unvec":   # unvec_(m,n)(u): the m × n matrix whose vec is u, its shape stated
+            name, _, dims = text.partition("_(")
+            rows, cols = (d.strip().replace("·", "*") for d in dims[:-1].split(","))
+            call = self._call(name, span)
+            if call.args[2]:
+                raise located(self.text, call.span, f"{text} states its shape: no keywords")
+            return Node("call", (name, call.args[1], (("cols", cols), ("rows", rows))), call.span)
         if kind == "explicit":
             return Node("explicit", (text,), span)
         if kind == "op" and text == "(":

@@ -33,12 +33,14 @@ SQUARE_TO_SCALAR = {"tr": matrices.trace, "trace": matrices.trace, "det": matric
 MATRIX_CALLS = {name: FUNCTIONS[name] for row in MATRIX_FUNCTIONS.values()
                 for name in (row.text, row.frechet_text)[:2 if row.kind == "primary" else 1]}
 DECOMPOSITION_PARTS = {name: FUNCTIONS[name] for name in DECOMPOSITION_CALLS.values()}
+#: What a printed form writes as a call that reshapes (:meth:`ValueBuilder._call`), and ``K_(m,n)``.
+_SHAPING = ("vec", "vec_row", "unvec", "unvec_row", "unvec_", "unvec_row_", "kron", "K_")
 SAME_SHAPE = {"inv": matrices.inv, "tril": shaping.tril, "triu": shaping.triu,
               "softmax": axes.softmax}
-#: A call only matrix notation reads (a printed ``tr(C)``; ``σ(x)`` is index notation's too):
-#: parse's auto mode reads such text as matrix notation where Python's notation refuses it.
+#: A call only matrix notation reads (a printed ``tr(C)``, ``vec(square(B))``; ``σ(x)`` is index
+#: notation's too): parse's auto mode reads such text as matrix notation where Python's refuses it.
 ONLY_MATRIX_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(sorted(
-    {n for table in (SQUARE_TO_SCALAR, MATRIX_CALLS, DECOMPOSITION_PARTS, SAME_SHAPE)
+    {n for table in (SQUARE_TO_SCALAR, MATRIX_CALLS, DECOMPOSITION_PARTS, SAME_SHAPE, _SHAPING)
      for n in table} - set(FUNCTIONS) - set(PYTHON_ELEMENTWISE) - set(ELEMENTWISE),
     key=len, reverse=True)) + r")\(")
 

@@ -43,7 +43,6 @@ import ast
 import contextlib
 import math
 import operator
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -54,10 +53,13 @@ from ..core.dims import dims_equal, format_shape
 from ..errors import IndexcalcError, ParseError, ShapeError
 from ..core.nodes import Expr, Tensor
 from .calls import ELEMENTWISE, FUNCTIONS, Indexed, read_call
+from .given import stands_for
 from .index_reader import read_index
 from .matrix_reader import read_matrix
-from .matrix_values import ELEMENTWISE as MATRIX_ELEMENTWISE, ONLY_MATRIX_CALL
-from .matrix_syntax import MATRIX_ONLY
+from .matrix_values import ONLY_MATRIX_CALL
+from .notation import (PYTHON_OPERATOR, PYTHON_PRODUCT, SIZED_NUMBER, index_brackets,
+                       is_index_notation, matrix_only, maybe_index, printed_subscript,
+                       python_readable)
 from ..core.graph_walk import tensors_of
 
 MAX_LENGTH = 10_000   # characters; longer formulas are refused before parsing
@@ -136,13 +138,13 @@ def read_oriented(formula: Any, shapes: Mapping[str, Any] | None = None, notatio
             return _oriented(read_index(formula, shapes), vectors)
         except IndexcalcError:   # a tensor declared δ or Σ reads as Python's, as before
             if notation == "index" or not {str(k) for k in shapes or {}} & {"Σ", "δ"} \
-                    or not _python_readable(formula):   # undeclared: index notation's δ
+                    or not python_readable(formula):   # undeclared: index notation's δ
                 raise
             with contextlib.suppress(IndexcalcError):
                 return _oriented(_Reader(formula, shapes).read(), vectors)
             raise
-    if notation == "matrix" or notation == "auto" and _matrix_only(formula) and \
-            not _index_brackets(formula):   # index names in brackets: never matrix notation
+    if notation == "matrix" or notation == "auto" and matrix_only(formula) and \
+            not index_brackets(formula):   # index names in brackets: never matrix notation
         return read_matrix(formula, shapes, vectors)
     if notation == "python":
         return _oriented(_Reader(formula, shapes).read(), vectors)
@@ -154,13 +156,14 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
     (``2 -0.5`` is a product there), then matrix notation (``X W``); then Python, and after
     Python's refusal index notation for text that may be printed index notation (index names in
     brackets, a printed function like ``σ``: ``softplus(x[::-1][a])``), matrix notation for
-    a call only it reads and no Python operator (a printed ``tr(C)``). When none reads it,
-    Python's error says why, with index notation's where it was tried."""
-    maybe = _maybe_index(formula)
+    a call only it reads or a printed slice, and no Python operator (a printed ``tr(C)``,
+    ``softplus(x[::-1])``; beside ``*``, another product there, it is never tried). When none
+    reads it, Python's error says why, with index notation's where it was tried."""
+    maybe = maybe_index(formula)
     errors = []
-    if not _python_readable(formula):
+    if not python_readable(formula):
         readers = [lambda: _oriented(read_index(formula, shapes), vectors)]
-        if not _index_brackets(formula):   # index names in brackets: never matrix notation
+        if not index_brackets(formula):   # index names in brackets: never matrix notation
             readers.append(lambda: read_matrix(formula, shapes, vectors))
         for read in readers:
             try:
@@ -170,10 +173,13 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
     try:
         return _oriented(_Reader(formula, shapes).read(), vectors)
     except IndexcalcError as e:
+        if not PYTHON_PRODUCT.search(str(formula)) and (
+                not maybe and ONLY_MATRIX_CALL.search(str(formula))
+                or (printed_subscript(formula) or SIZED_NUMBER.search(str(formula)))
+                and not index_brackets(formula)):
+            with contextlib.suppress(IndexcalcError):
+                return read_matrix(formula, shapes, vectors)
         if not maybe:
-            if ONLY_MATRIX_CALL.search(str(formula)) and not _PYTHON_OPERATOR.search(str(formula)):
-                with contextlib.suppress(IndexcalcError):
-                    return read_matrix(formula, shapes, vectors)
             raise
         error = e
     if not errors:
@@ -181,18 +187,13 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
             return _oriented(read_index(formula, shapes), vectors)
         except IndexcalcError as e:
             errors.append(e)
-    if _PYTHON_OPERATOR.search(formula):   # Python's formula, surely: Python's error alone
+    if python_readable(formula) and not index_brackets(formula) and \
+            not PYTHON_PRODUCT.search(formula):   # a printed σ(B), s + σ(sum(y)): a matrix form's
+        with contextlib.suppress(IndexcalcError):
+            return read_matrix(formula, shapes, vectors)
+    if PYTHON_OPERATOR.search(formula):   # Python's formula, surely: Python's error alone
         raise error
     raise _with_index_reason(error, errors[0]) from None
-
-
-def _maybe_index(formula: Any) -> bool:
-    """Text that may be printed index notation: index names in brackets, a function only the
-    printer names (``σ``, ``step``), or juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
-    Python)."""
-    return isinstance(formula, str) and bool(
-        _index_brackets(formula) or _PRINTED_CALL.search(formula)
-        or re.search(r"\)\s+\(", formula))
 
 
 def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> IndexcalcError:
@@ -201,79 +202,11 @@ def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> Indexcal
     return out
 
 
-def _index_brackets(formula: Any) -> bool:
-    """Index names in brackets (``x[i]``, never in matrix notation) outside a matrix form's
-    explicit blocks."""
-    return isinstance(formula, str) and bool(_INDEX_BRACKET.search(formula)) and \
-        not any(m in formula for m in _MATRIX_BLOCKS)
-
-
 def _oriented(expr: Expr, vectors: str) -> tuple[Expr, tuple]:
     shape = expr.shape
     if len(shape) == 1:
         return expr, ((shape[0], None) if vectors == "column" else (None, shape[0]))
     return expr, (tuple(shape) if len(shape) == 2 else (None, None) if not shape else shape)
-
-
-def is_index_notation(formula: Any) -> bool:
-    """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as the index notation
-    ``str(expr)`` prints, whatever else: ``Σ``, ``↦``, ``δ`` or a ``where`` line ``z1[i,j] = …``,
-    or index names in brackets in text Python cannot read (``x[i] y[i]``); no matrix form's block.
-
-    Examples:
-        >>> is_index_notation("Σ_d X[n,d] W[d,h]"), is_index_notation("X[n,d] * W[d,h]")
-        (True, False)
-        >>> is_index_notation("S[a,a'] (1 - S[a,a'])^2"), is_index_notation("tanh(x[i])")
-        (True, False)
-        >>> is_index_notation("X z1\\nwhere\\n  z1 = [Σ_k T[i,j,k] v[k]]_(i,j)")
-        False
-    """
-    if not isinstance(formula, str) or any(m in formula for m in _MATRIX_BLOCKS):
-        return False
-    _, sep, defs = formula.partition("\nwhere\n")
-    if any(ch in formula for ch in "Σ↦δ") or sep and re.match(r"\s*\w+\[[^\]]*\]\s*=", defs):
-        return True
-    return _index_brackets(formula) and not (_python_readable(formula)   # X[n,d] v[d]
-                                             or _PYTHON_OPERATOR.search(formula))
-
-
-_INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
-#: Calls only the printer writes (``σ'(x)``, ``step(x)``): Python's notation has no such function.
-_PRINTED_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(
-    re.escape(n) for n in sorted(set(MATRIX_ELEMENTWISE) - set(ELEMENTWISE) - set(FUNCTIONS),
-                                 key=len, reverse=True)) + r")\(")
-_PYTHON_OPERATOR = re.compile(r"[*/@]|\bsum\(|\beinsum\(|\.T\b")
-#: What a matrix form's explicit blocks start with (their insides are index notation).
-_MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
-
-
-def _matrix_only(formula: Any) -> bool:
-    return isinstance(formula, str) and (
-        any(ch in MATRIX_ONLY for ch in formula) or "\nwhere\n" in formula
-        or formula.lstrip().startswith("["))   # a block matrix; Python's list is no formula
-
-
-def _python_readable(formula: Any) -> bool:
-    """False only for a syntax error (too deep a formula is Python's to refuse)."""
-    if not isinstance(formula, str):
-        return True
-    try:
-        return ast.parse(formula.strip(), mode="eval") is not None
-    except SyntaxError:
-        return False
-    except (RecursionError, MemoryError, ValueError, OverflowError):
-        return True
-
-
-def is_matrix_notation(formula: Any) -> bool:
-    """Whether ``ic.parse`` (``notation="auto"``) reads ``formula`` as matrix notation: a
-    character only it uses, or text that is no Python expression.
-
-    Examples:
-        >>> is_matrix_notation("X.T @ X"), is_matrix_notation("Xᵀ X"), is_matrix_notation("X W")
-        (False, True, True)
-    """
-    return _matrix_only(formula) or not _python_readable(formula)
 
 
 def formula_and_variable(f: Any, x: Any,
@@ -288,7 +221,7 @@ def formula_and_variable(f: Any, x: Any,
         if name in found:
             x = found[name]
         elif shapes and name in shapes:
-            x = _declared(name, shapes[name])
+            x = stands_for(name, shapes[name])
         else:
             have = ", ".join(sorted(found)) or "none"
             raise ParseError(f"the variable {x!r} is not a tensor of the function (its tensors: "
@@ -301,21 +234,13 @@ def _checked_shapes(shapes: Any) -> None:
         raise ParseError(f"parse: shapes must be a dict like {{'X': 'n d'}}, got {shapes!r:.60}")
 
 
-def _declared(name: str, spec: Any) -> Expr:
-    if isinstance(spec, Tensor):
-        if spec.name != name:
-            raise ParseError(f"shapes[{name!r}] is a tensor named {spec.name!r}")
-        return spec
-    return spec if isinstance(spec, Expr) else Tensor(name, spec)   # an Expr: a named part
-
-
 class _Reader:
     def __init__(self, formula: Any, shapes: Mapping[str, Any] | None):
         if not isinstance(formula, str):
             raise ParseError(f"parse: expected a formula string, got {type(formula).__name__}")
         _checked_shapes(shapes)
         self.formula = formula.strip()
-        self.tensors = {str(k): _declared(str(k), v) for k, v in (shapes or {}).items()}
+        self.tensors = {str(k): stands_for(str(k), v) for k, v in (shapes or {}).items()}
         self.bound: list[frozenset] = []   # letters of the enclosing sum(expr, i, ...) calls
 
     def read(self) -> Expr:
@@ -451,6 +376,10 @@ class _Reader:
 
 def _constant(r: _Reader, node: ast.Constant) -> float:
     v = node.value
+    written = ast.get_source_segment(r.formula, node) or ""
+    if SIZED_NUMBER.fullmatch(written):   # Python's 13 is matrix notation's vector 1_3
+        raise r.error(node, f"{written} is a vector of {'ones' if written[0] == '1' else 'zeros'} "
+                            f"of size {written[2:]} in matrix notation; write {v} for the number")
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise r.error(node, f"{type(v).__name__} literal {v!r:.30} is not allowed here (strings "
                             "go only in einsum's subscripts and keyword values)")

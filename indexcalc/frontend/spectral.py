@@ -71,8 +71,8 @@ def eigvalsh(a: Any) -> Expr:
         >>> A = ic.Tensor("A", "n n", symmetric=True)
         >>> ic.eigvalsh(A).evaluate(A=np.diag([3.0, 1.0, 2.0]))
         array([1., 2., 3.])
-        >>> print(ic.to_matrix(ic.grad(ic.sum(ic.eigvalsh(A)), A)))
-        I
+        >>> print(ic.to_matrix(ic.grad(ic.sum(ic.eigvalsh(A)), A)))   # alone, I says its size
+        I_n
     """
     return eigh(a)[0]
 

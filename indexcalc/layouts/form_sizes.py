@@ -1,14 +1,19 @@
-"""Which ``I``, ``1``, ``0`` and ``𝟙`` of a printed form carry a subscript: those whose size its
-text leaves open (``vec(tril(1_a 1_aᵀ, 1))``, ``(y ⊗ I_a ⊗ I_a) K_(a,a)``), and no others
-(``I ⊗ A``, ``[0; I]`` stay bare: the product's, the block's size fixes theirs).
+"""Which ``I``, ``1``, ``0`` and ``𝟙`` of a printed form carry a subscript: as few as make its
+text fix every size (``vec(tril(1_a 1_aᵀ, 1))``, ``I_p ⊗ A``, ``(1_nᵀ ⊗ I) vec(A)``, ``(y ⊗ I_a ⊗
+I_a) K_(a,a)``), and none where the text fixes them (``Bᵀ ⊗ A``; in ``(e ⊗ I) diag(1 − h∘h)``
+the product's size fixes ``I``'s).
 
 The reader of matrix notation decides what a text fixes, so it is the oracle
-(:func:`indexcalc.formula.matrix_reader.atom_sizes`): the form is printed once with each such
-atom marked where it starts, the text is read as the round trip reads it (the names
-``MatrixForm.names()`` reports, the form's own shape expected), and an atom is subscripted where
-the reading leaves its size open, or infers another. One printing and one reading, whatever the
-number of atoms; a text the reader refuses for another reason (index notation, one name for two
-values, more than ``MAX_LENGTH`` characters) keeps its atoms bare: no subscript would make it read.
+(:func:`indexcalc.formula.matrix_reader.atom_sizes`): the form is printed with each such atom
+marked where it starts, the text is read as ``ic.parse(str(form), form.names())`` reads it —
+the text alone: the form's own shape is not given, since a reader of the text does not have it
+(``I ⊗ A`` is ``I_p ⊗ A`` only for the form's shape) — and an atom is open where the reading
+leaves its size open, or infers another. The first open atom in reading order is subscripted and
+the text read again (its size may fix the others': ``[0_2 0_3ᵀ; I]``, not ``[0_2 0_3ᵀ; I_3]``),
+at most ``ROUNDS`` times, then every atom still open is; a form whose text fixes its sizes is
+printed and read once. A text the reader refuses for another reason (index notation, one name
+for two values, more than ``MAX_LENGTH`` characters) keeps its atoms bare: no subscript would
+make it read.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ from ..formula.matrix_reader import atom_sizes
 from .forms import Form, Identity
 
 _MARK = re.compile("\x00(\\d+)\x01")
+#: Readings that subscript one atom each; a constant, so printing stays linear in the form.
+ROUNDS = 6
 
 
-def open_atoms(text_of: Callable[[dict], str], names: Callable[[], dict], vectors: str,
-               shape: tuple) -> frozenset[int]:
-    """The ids of the atoms to print with a subscript. ``text_of(marks)`` is the form's text
-    with each atom marked (``Printing.marks``); ``names()`` its leaves as ``MatrixForm.names``
-    gives them; ``vectors`` how it writes a vector; ``shape`` its value's ``(rows, cols)``.
+def open_atoms(text_of: Callable[[dict, frozenset], str], names: Callable[[], dict],
+               vectors: str) -> frozenset[int]:
+    """The ids of the atoms to print with a subscript. ``text_of(marks, sized)`` is the form's
+    text with each atom marked (``Printing.marks``), those of ``sized`` subscripted; ``names()``
+    its leaves as ``MatrixForm.names`` gives them; ``vectors`` how it writes a vector.
 
     Examples:
         >>> import indexcalc as ic
@@ -36,20 +43,28 @@ def open_atoms(text_of: Callable[[dict], str], names: Callable[[], dict], vector
         >>> print(ic.to_kron(ic.diff(ic.tril(S, 1), S)))
         diag(vec(tril(1_a 1_aᵀ, 1)))
         >>> print(ic.to_kron(ic.diff(A @ Z, Z)))
-        I ⊗ A
+        I_p ⊗ A
     """
-    marks: dict = {}
-    text, starts = _unmarked(text_of(marks))
-    if not starts:
-        return frozenset()
-    try:
-        sizes = atom_sizes(text, names(), vectors, shape)
-    except IndexcalcError:
-        return frozenset()
-    atoms = dict(marks.values())
-    # where the reading found no atom of its own, or another size, the text does not fix it
-    return frozenset(id(atoms[k]) for at, k in starts
-                     if sizes.get(at) is None or not _fits(atoms[k], sizes[at]))
+    sized: frozenset = frozenset()
+    found: list = []   # the atoms the last reading left open
+    for round_ in range(ROUNDS + 1):
+        marks: dict = {}
+        text, starts = _unmarked(text_of(marks, sized))
+        if not starts:
+            return sized
+        try:
+            sizes = atom_sizes(text, names(), vectors)
+        except IndexcalcError:   # the bare text reads no better; a subscript made it worse
+            return sized | set(found)
+        atoms = dict(marks.values())
+        # where the reading found no atom of its own, or another size, the text does not fix it
+        found = [id(atoms[k]) for at, k in starts
+                 if id(atoms[k]) not in sized
+                 and (sizes.get(at) is None or not _fits(atoms[k], sizes[at]))]
+        if not found:
+            return sized
+        sized |= {found[0]} if round_ < ROUNDS else set(found)
+    return sized
 
 
 def _unmarked(marked: str) -> tuple[str, list[tuple[int, int]]]:

@@ -48,8 +48,8 @@ class Printing:
     ``id(ref)``; ``sized``, the ids of the ``I``, ``1``, ``0`` and ``𝟙`` whose size the text
     leaves open, printed with a subscript (:mod:`indexcalc.layouts.form_sizes` finds them);
     ``vectors``, how the text writes a vector (a zero vector's subscript says which way it
-    stands); ``marks``, when not ``None``, collects every such atom, each printed after a
-    marker ``\x00k\x01`` that tells where it starts."""
+    stands); ``marks``, when not ``None``, collects every such atom, each printed (sized or
+    not) after a marker ``\x00k\x01`` that tells where it starts."""
     names: dict = field(default_factory=dict)
     sized: frozenset = frozenset()
     vectors: str = "column"
@@ -58,10 +58,11 @@ class Printing:
 
 def _atom(n: Form, p: Printing, plain: tuple[str, int], sized) -> tuple[str, int]:
     """An atom's text: ``plain``, or ``sized()`` where the text leaves its size open."""
+    text = sized() if id(n) in p.sized else plain
     if p.marks is not None:
         k = p.marks.setdefault(id(n), (len(p.marks), n))[0]
-        return f"\x00{k}\x01{plain[0]}", plain[1]
-    return sized() if id(n) in p.sized else plain
+        return f"\x00{k}\x01{text[0]}", text[1]
+    return text
 
 
 def _vector_size(shape: tuple):
@@ -75,13 +76,24 @@ def _column(shape: tuple, p: Printing) -> bool:
     return (shape[1] is None) == (p.vectors == "column")
 
 
+def _outer(one: str, shape: tuple, p: Printing, latex: bool = False) -> tuple[str, int]:
+    """A sized matrix of ones (of zeros), an outer product of two vectors as the text writes
+    vectors — ``1_m 1_nᵀ``, with row vectors ``1_mᵀ 1_n`` — so that it reads as a product
+    wherever it stands in a chain (``2 s 1_m 1_nᵀ``)."""
+    r, c = (f"{{{_dim(d)}}}" for d in shape) if latex else (_sub(d) for d in shape)
+    t, join = (r"^{\top}", r" \, ") if latex else ("ᵀ", " ")
+    if p.vectors == "column":
+        return f"{one}_{r}{join}{one}_{c}{t}", PROD
+    return f"{one}_{r}{t}{join}{one}_{c}", PROD
+
+
 # --------------------------------------------------------------------------- plain text
 
 _CALLS = {"diag": "diag", "diagonal": "diagonal", "tr": "tr", "det": "det", "sum": "sum",
           "softmax": "softmax", "logsumexp": "logsumexp", "max": "max"}
 
 
-def _text_unary(n: Unary, kids, _):
+def _text_unary(n: Unary, kids, printing: Printing):
     (kid,) = kids
     if n.op == "T" and isinstance(n.arg, Unary) and n.arg.op == "inv":
         return kid[0][:-len("⁻¹")] + "⁻ᵀ", POST
@@ -109,8 +121,11 @@ def _text_unary(n: Unary, kids, _):
         return f"{n.op}({kid[0]}{f', {n.param}' if n.param else ''})", ATOM
     if n.op == "mfunc":
         return f"{matrix_function(n.param).text}({kid[0]})", ATOM
-    if n.op == "unvec":
-        return f"unvec{'' if n.param[0] == 'col' else '_row'}({kid[0]})", ATOM
+    if n.op == "unvec":   # unvec_(m,n)(u) where the text leaves its shape open
+        head = f"unvec{'' if n.param[0] == 'col' else '_row'}"
+        r, c = (_dim(d) for d in n.shape)
+        return _atom(n, printing, (f"{head}({kid[0]})", ATOM),
+                     lambda: (f"{head}_({r},{c})({kid[0]})", ATOM))
     if n.op == "spectral":  # a part of eigh/svd: eigvecsh(A), svdvals(A), …
         return f"{DECOMPOSITION_CALLS[n.param]}({kid[0]})", ATOM
     if n.op in ("softmax", "logsumexp", "max") and n.param is not None:  # a matrix: the axis it reads
@@ -176,12 +191,17 @@ def _divided(n: Nary, parts: list[str], marks: tuple[str, str], over: str) -> st
     return head + "".join(over + p[len(start):-len(end)] for p, b in zip(parts, below) if b)
 
 
+def _juxtaposed(f: Form) -> bool:
+    """A product, whose juxtaposition a coefficient continues: ``2 A B``, ``2 1_n 1_nᵀ`` (a
+    sized 𝟙), not ``2 (1_n 1_nᵀ)``."""
+    return isinstance(f, Nary) and f.op == "matmul" or isinstance(f, Ones)
+
+
 def _signed_terms(n: Add, kids, need: int, latex: bool) -> str:
     out = []
     for i, ((c, _), kid) in enumerate(zip(n.terms, kids)):
         mag = abs(c)
-        chain = isinstance(n.terms[i][1], Scaled) or isinstance(n.terms[i][1], Nary) \
-            and n.terms[i][1].op == "matmul"
+        chain = isinstance(n.terms[i][1], Scaled) or _juxtaposed(n.terms[i][1])
         body = _wrap(kid, SUM + 1 if mag == 1.0 or chain else need, latex)
         if mag != 1.0:
             body = f"{_num(mag)} {body}"
@@ -194,8 +214,7 @@ def _text_scaled(n: Scaled, kids, _, latex: bool = False):
     parts = [] if n.coef in (1.0, -1.0) else [_num(abs(n.coef))]
     parts += [_wrap(k, POST, latex) for k in kids[:len(n.scalars)]]  # det(X)⁻¹ X⁻ᵀ, no parentheses
     if n.body is not None:
-        matmul = isinstance(n.body, Nary) and n.body.op == "matmul"
-        parts.append(_wrap(kids[-1], PROD if matmul else POST, latex))
+        parts.append(_wrap(kids[-1], PROD if _juxtaposed(n.body) else POST, latex))
     text = (r" \, " if latex else " ").join(parts)
     return ("-" if n.coef < 0 else "") + text, PROD
 
@@ -207,8 +226,7 @@ ONES_MATRIX = "𝟙"
 
 def _text_ones(n: Ones, kids, p: Printing):
     if n.shape[0] is not None and n.shape[1] is not None:
-        return _atom(n, p, (ONES_MATRIX, ATOM),
-                     lambda: (f"1_{_sub(n.shape[0])} 1_{_sub(n.shape[1])}ᵀ", PROD))
+        return _atom(n, p, (ONES_MATRIX, ATOM), lambda: _outer("1", n.shape, p))
     size = _vector_size(n.shape)
     plain = ("1ᵀ", POST) if n.marked else ("1", ATOM)
     return plain if size is None else _atom(n, p, plain, lambda: (
@@ -219,7 +237,7 @@ def _text_zero(n: Add, p: Printing):
     """A zero (a sum of no terms): ``0``; where its size is open ``0_n``, ``0_nᵀ``, ``0_m 0_nᵀ``."""
     r, c = n.shape
     if r is not None and c is not None:
-        return _atom(n, p, ("0", ATOM), lambda: (f"0_{_sub(r)} 0_{_sub(c)}ᵀ", PROD))
+        return _atom(n, p, ("0", ATOM), lambda: _outer("0", n.shape, p))
     size = _vector_size(n.shape)
     if size is None:
         return "0", ATOM   # a scalar zero: no subscript sizes it
@@ -280,7 +298,7 @@ _LATEX_CALLS = {"diag": r"\operatorname{diag}", "diagonal": r"\operatorname{diag
                 "max": r"\operatorname{max}"}
 
 
-def _latex_unary(n: Unary, kids, _):
+def _latex_unary(n: Unary, kids, printing: Printing):
     (kid,) = kids
     if n.op == "T" and isinstance(n.arg, Unary) and n.arg.op == "inv":
         return kid[0][:-len("^{-1}")] + r"^{-\top}", POST
@@ -315,6 +333,8 @@ def _latex_unary(n: Unary, kids, _):
         return rf"\operatorname{{{n.op}}}\left({kid[0]}{k}\right)", ATOM
     if n.op == "unvec":
         sub = "" if n.param[0] == "col" else r"_{\mathrm{row}}"
+        if id(n) in printing.sized:   # as the text: unvec_{m,n}(u) where its shape is open
+            sub = "_{" + ",".join(_dim(d) for d in n.shape) + ("}" if not sub else r",\mathrm{row}}")
         return rf"\operatorname{{unvec}}{sub}\left({kid[0]}\right)", ATOM
     return rf"{_LATEX_CALLS[n.op]}\left({kid[0]}\right)", ATOM
 
@@ -341,10 +361,8 @@ def _latex_explicit(n: Explicit, kids, _):
 def _latex_ones(n: Ones, kids, p: Printing):
     """As the text: ``\\mathbf{1}_{n}`` (``\\mathbb{1}`` a matrix) where its size is open."""
     if None not in n.shape:
-        if id(n) in p.sized:
-            return (rf"\mathbf{{1}}_{{{_dim(n.shape[0])}}} \, "
-                    rf"\mathbf{{1}}_{{{_dim(n.shape[1])}}}^{{\top}}"), PROD
-        return r"\mathbb{1}", ATOM
+        return _outer(r"\mathbf{1}", n.shape, p, True) if id(n) in p.sized else (r"\mathbb{1}",
+                                                                                 ATOM)
     sub = f"_{{{_dim(_vector_size(n.shape))}}}" if id(n) in p.sized else ""
     return (rf"\mathbf{{1}}{sub}^{{\top}}", POST) if n.marked else (rf"\mathbf{{1}}{sub}", ATOM)
 
@@ -354,7 +372,7 @@ def _latex_zero(n: Add, p: Printing):
     if id(n) not in p.sized:
         return "0", ATOM
     if r is not None and c is not None:
-        return rf"0_{{{_dim(r)}}} \, 0_{{{_dim(c)}}}^{{\top}}", PROD
+        return _outer("0", n.shape, p, True)
     sub = f"0_{{{_dim(_vector_size(n.shape))}}}"
     return (sub, ATOM) if _column(n.shape, p) else (sub + r"^{\top}", POST)
 

@@ -287,6 +287,8 @@ def add(terms: list[tuple[float, Form]], shape: tuple) -> Form:
             flat.append((c, f))
     if len(flat) == 1 and flat[0][0] == 1.0:
         return flat[0][1]
+    if len(flat) == 1 and isinstance(flat[0][1], Number):   # −0.39588, not −0.39588 1 (whose
+        return Number(flat[0][0] * flat[0][1].value)        # 1 the text leaves unsized)
     # a block whose index notation ends in its own where lines stays last, or the terms after it
     # would print inside its where clause
     last = len(flat) - (bool(flat) and isinstance(flat[-1][1], Explicit)
@@ -299,6 +301,9 @@ def add(terms: list[tuple[float, Form]], shape: tuple) -> Form:
 def scaled(coef: float, scalars: list[Form], body: Form | None) -> Form:
     """``coef · Π scalars · body``."""
     scalars = [s for s in scalars if not (isinstance(s, Number) and s.value == 1.0)]
+    if any(isinstance(s, Add) and not s.terms for s in scalars):   # a zero factor: the product
+        # is a zero of its shape, which prints sized (0_1 0_1ᵀ); "0 I" reads as 0_(k×1) I_1
+        return Add((), body.shape if body is not None else (None, None))
     if body is not None and not scalars and coef == 1.0:
         return body
     if body is None and len(scalars) == 1 and coef == 1.0:

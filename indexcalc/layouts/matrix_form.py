@@ -58,8 +58,8 @@ class MatrixForm:
         """How the form prints: its definitions' names, a subscript where a size is open."""
         if self._sized is None:   # found once, on the first printing (one reading of the text)
             self._sized = open_atoms(
-                lambda marks: self._text(Printing(self._names, vectors=self.vectors, marks=marks)),
-                self.names, self.vectors, self.root.shape)
+                lambda marks, sized: self._text(Printing(self._names, sized, self.vectors, marks)),
+                self.names, self.vectors)
         return Printing(self._names, self._sized, self.vectors)
 
     def _text(self, printing: Printing) -> str:
