@@ -114,8 +114,11 @@ class IndexReading:
         for s, d in zip(symbols, sizes):
             if d is not None:
                 text, span = d
-                dims = [int(p) if p.isdigit() else p for p in text.split("*")]
-                self.declared[s] = (dim_mul(*(check_dim(p, "a size") for p in dims)), span)
+                try:
+                    size = dim_mul(*(check_dim(p, "a size") for p in text.split("*")))
+                except IndexcalcError as e:   # i∈[³]: pointed at, as every other culprit
+                    raise located(self.text, span, str(e), ShapeError) from None
+                self.declared[s] = (size, span)
 
     def parse(self, start: int, stop: int) -> Node:
         parser = IndexParser(self.text, start, stop)
@@ -408,7 +411,8 @@ def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> 
     if block.startswith("mat_"):
         head = block.index("](")
         names, sizes = binders(block[8:head], start + 8)   # i∈[3] j | k l
-        r = len(binders(block[8:block.index("|", 0, head)], 0)[0])
+        bar = block.find("|", 0, head)   # none: every index is a row's (as partition read it)
+        r = len(binders(block[8:bar], 0)[0]) if bar >= 0 else len(names)
         c = len(names) - r
         t = reading.read(start + head + 2, start + len(block) - 1, names, sizes)
         return matricized(t, r, block[4:7]), (dim_mul(*t.shape[:r]) if r else None,

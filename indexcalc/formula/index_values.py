@@ -240,7 +240,7 @@ def _array(r: IndexReading, n: Node, scope, free):
 
 
 def _size(r: IndexReading, n: Node, scope, free):
-    dims = [check_dim(int(d) if d.isdigit() else d, "a size") for d in n.args[0]]
+    dims = [check_dim(d, "a size") for d in n.args[0]]   # "3" → 3 (check_dim: ASCII digits)
     s = ("size", id(n))
     d = dim_mul(*dims)
     return Ix(product([(full((d,)), (s,))], (), {s: d}), ())
@@ -294,8 +294,7 @@ def _call(r: IndexReading, n: Node, scope, free):
 def _shape(r: IndexReading, n: Node, dims: tuple) -> tuple:
     out = []
     for d in dims:
-        parts = [int(p) if p.isdigit() else p for p in d.split("*")]
-        out.append(dim_mul(*(check_dim(p, "a shape") for p in parts)))
+        out.append(dim_mul(*(check_dim(p, "a shape") for p in d.split("*"))))
     return tuple(out)
 
 

@@ -371,7 +371,7 @@ class _Reading(ValueBuilder):
 
     def _dim(self, n: Node, text: str) -> Any:
         try:
-            return check_dim(int(text) if text.isdigit() else text, "a subscript")
+            return check_dim(text, "a subscript")   # "3" → 3 (ASCII digits: not '³')
         except IndexcalcError as e:
             raise self.fail(n, str(e), ParseError) from None
 

@@ -1,0 +1,52 @@
+"""Size declarations in index notation (``i∈[3]``) under hostile input, and the printed texts
+that read back to another value or not at all (a red team of issue 15 item 2).
+
+Values are checked against NumPy written here from the notation's definitions; a refusal must be
+an ``IndexcalcError`` naming the culprit, never another exception.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import indexcalc as ic
+
+rng = np.random.default_rng(11)
+x, s, S = ic.Tensor("x", (3,)), ic.Tensor("s", ()), ic.Tensor("S", (3, 3))
+SHAPES = {"x": x, "s": s, "S": S}
+VALUES = dict(x=rng.normal(size=3), s=np.array(0.7), S=rng.normal(size=(3, 3)))
+
+
+def _read_back(expr: ic.Expr, names: dict, values: dict, sizes: dict | None = None) -> None:
+    """``str(expr)`` parsed with ``names`` evaluates to ``expr``'s value (same shape)."""
+    sizes = sizes or {}
+    want = np.asarray(ic.evaluate(expr, **values, **sizes))
+    got = np.asarray(ic.evaluate(ic.parse(str(expr), names), **values, **sizes))
+    assert got.shape == want.shape, (str(expr), got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8, err_msg=str(expr))
+
+
+@pytest.mark.parametrize("text,notation", [
+    ("i∈[³] ↦ 1[i]", "index"),                  # '³'.isdigit(), but int('³') raised ValueError
+    ("[δ[i,j]]_(i∈[³],j)", "matrix"),
+    ("reshape(S, (³,))[i]", "index"),
+    ("(2*³) x[i]", "index"),
+    ("mat_col[i j](δ[i,j])", "matrix"),          # no '|': block.index raised ValueError
+])
+def test_a_malformed_size_is_an_indexcalc_error(text, notation):
+    with pytest.raises(ic.IndexcalcError, match="³|size"):
+        ic.parse(text, SHAPES, notation=notation)
+
+
+def test_a_superscript_digit_is_no_dimension():
+    with pytest.raises(ic.ShapeError, match="not a dimension name"):
+        ic.Tensor("A", ("³",))
+
+
+def test_a_block_head_without_a_bar_reads_its_indices_as_rows():
+    assert ic.parse("mat_col[](1)", notation="matrix").shape == ()
+    got = ic.parse("mat_col[i∈[2]](1[i])", notation="matrix")
+    np.testing.assert_allclose(ic.evaluate(got), np.ones(2))
