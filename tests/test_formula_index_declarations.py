@@ -50,3 +50,24 @@ def test_a_block_head_without_a_bar_reads_its_indices_as_rows():
     assert ic.parse("mat_col[](1)", notation="matrix").shape == ()
     got = ic.parse("mat_col[i∈[2]](1[i])", notation="matrix")
     np.testing.assert_allclose(ic.evaluate(got), np.ones(2))
+
+
+@pytest.mark.parametrize("text,notation", [
+    ("i,i ↦ x[i]", "index"),                      # was "internal: repeated output label"
+    ("i∈[3],i∈[4] ↦ 1[i]", "index"),
+    ("Σ_i,i x[i]", "index"),                      # was read as Σ_i x[i]
+    ("Σ_k∈[3],k∈[4] 2", "index"),
+    ("z1[i]\nwhere\n  z1[i,i] = x[i]", "index"),
+    ("[ζ1[i,j]]_(i,j) with ζ1[i∈[3],i] = δ[i,i]", "matrix"),   # was read as the identity
+    ("mat_col[i∈[2] | i∈[2]](δ[i,i])", "matrix"),
+    ("[δ[i,j]]_(i∈[3],i∈[3])", "matrix"),
+])
+def test_an_index_bound_twice_at_once_is_refused(text, notation):
+    with pytest.raises(ic.ParseError, match="bound twice"):
+        ic.parse(text, SHAPES, notation=notation)
+
+
+def test_softmax_declares_no_size():
+    # softmax_j binds no index: its declaration was ignored, unchecked (softmax_i∈[4] of x[i])
+    with pytest.raises(ic.ParseError, match="declares no size"):
+        ic.parse("softmax_i∈[4](x[i])", SHAPES, notation="index")

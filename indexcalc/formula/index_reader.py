@@ -106,6 +106,7 @@ class IndexReading:
         if name in self.names:
             raise located(self.text, (start, stop), f"the where clause defines {name!r}, which is "
                           "a given tensor; name the definition differently (z1, z2, …)")
+        self.distinct((start, stop), letters)
         self.defs[name] = (letters, start, stop)
         self.declare([("def", name, x) for x in letters], sizes)
 
@@ -120,6 +121,14 @@ class IndexReading:
                     raise located(self.text, span, str(e), ShapeError) from None
                 self.declared[s] = (size, span)
 
+    def distinct(self, span: tuple, names: tuple) -> None:
+        """Names bound together are distinct: ``i,i ↦ …`` (or ``z1[i∈[3],i]``) says nothing
+        sensible; it was read as a diagonal of a size the declarations disagree on."""
+        twice = next((x for k, x in enumerate(names) if x in names[:k]), None)
+        if twice is not None:
+            raise located(self.text, span, f"index {twice} is bound twice here: give each index "
+                                           f"it binds its own name, like {twice},{twice}'")
+
     def parse(self, start: int, stop: int) -> Node:
         parser = IndexParser(self.text, start, stop)
         root = parser.formula()
@@ -131,6 +140,7 @@ class IndexReading:
         """The formula ``text[start:stop]``; its axes are ``free`` (index names, with their
         declared ``sizes``) when given."""
         root = self.parse(start, stop)
+        self.distinct((start, stop), free or ())
         scope = {} if free is None else {n: ("free", n) for n in free}
         self.declare([("free", n) for n in free or ()], sizes)
         while True:

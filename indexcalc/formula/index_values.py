@@ -152,14 +152,15 @@ def _group(r: IndexReading, n: Node, scope, free):
     return r.value(n.args[0], scope, free)
 
 
-def _bind(n: Node, names: tuple, scope: dict) -> tuple[dict, tuple]:
+def _bind(r: IndexReading, n: Node, names: tuple, scope: dict) -> tuple[dict, tuple]:
+    r.distinct(n.span, names)
     symbols = tuple((id(n), x) for x in names)
     return {**scope, **dict(zip(names, symbols))}, symbols
 
 
 def _mapping(r: IndexReading, n: Node, scope, free):
     names, body = n.args
-    inner, bound = _bind(n, names, scope)
+    inner, bound = _bind(r, n, names, scope)
     v = r._ix(body, r.value(body, inner, free))
     for s in v.letters:
         if s not in bound:
@@ -170,7 +171,7 @@ def _mapping(r: IndexReading, n: Node, scope, free):
 
 def _sigma(r: IndexReading, n: Node, scope, free):
     names, rest = n.args
-    inner, bound = _bind(n, names, scope)
+    inner, bound = _bind(r, n, names, scope)
     v = r._ix(rest, r.value(rest, inner, free))
     unused = [s for s in bound if s not in v.letters]
     for s in unused:   # Σ_k of what k does not index: k's size times it, if the text has it
@@ -210,9 +211,12 @@ def _sum(r: IndexReading, n: Node, scope, free):
 def _reduce(r: IndexReading, n: Node, scope, free):
     fn, subs, arg = n.args
     if fn == "softmax":   # softmax_j(x[i,j]): over an index of the argument's own
+        if any((id(n), x) in r.declared for x in subs):   # bound elsewhere: sized there
+            raise r.fail(n, f"softmax_{subs[0]} binds no index, so it declares no size: declare "
+                            f"it where {subs[0]} is bound ({subs[0]}∈[3] ↦ …)")
         inner, over = scope, tuple(r.symbol(n, x, scope, free) for x in subs)
     else:
-        inner, over = _bind(n, subs, scope)
+        inner, over = _bind(r, n, subs, scope)
     v = r._closed(n, r._ix(arg, r.value(arg, inner, free)))
     for s in over:
         if s not in v.letters:
