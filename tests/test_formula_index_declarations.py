@@ -71,3 +71,30 @@ def test_softmax_declares_no_size():
     # softmax_j binds no index: its declaration was ignored, unchecked (softmax_i∈[4] of x[i])
     with pytest.raises(ic.ParseError, match="declares no size"):
         ic.parse("softmax_i∈[4](x[i])", SHAPES, notation="index")
+
+
+def test_a_declaration_comes_before_an_index_named_after_a_dimension():
+    # a tensor of dimension i: Σ_i∈[3] s was refused (the name's i, then 3 ≠ i)
+    shapes = {**SHAPES, "X": ic.Tensor("X", ("i",))}
+    got = ic.parse("Σ_i∈[3] s", shapes, notation="index")
+    np.testing.assert_allclose(ic.evaluate(got, s=0.7), 2.1)
+
+
+@pytest.mark.parametrize("text,want", [
+    ("logsumexp_m∈[3](2)", 2 + np.log(3)),        # was "over an index its argument lacks"
+    ("max_m∈[3](2)", 2.0),
+    ("i∈[4] ↦ softmax_i(1)", np.full(4, 0.25)),
+    ("logsumexp_m∈[3](x[i])", VALUES["x"] + np.log(3)),
+])
+def test_a_reduction_over_an_index_its_argument_lacks_is_over_copies(text, want):
+    got = np.asarray(ic.evaluate(ic.parse(text, SHAPES, notation="index"), **VALUES))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_a_reduction_of_a_broadcast_value_reads_back():
+    # logsumexp_i(1): the ones of a gradient printed without the index they are over
+    g = ic.grad(ic.sum(x), x)
+    for e in [ic.logsumexp(g), ic.logsumexp(g * s), ic.softmax(g), ic.max(g),
+              ic.logsumexp(ic.grad(ic.sum(S), S), axis=1)]:
+        _read_back(e, SHAPES, VALUES)
+    assert str(ic.logsumexp(g)) == "logsumexp_i∈[3](1)"

@@ -154,8 +154,10 @@ class IndexReading:
                 self._check_declared()
                 return v
             except Pending as p:
-                if not self.progress and not self._by_name(p.symbol) and \
-                        not self.by_declaration(p.symbol):
+                # what the text declares before what a name suggests: Σ_i∈[3] s is 3 s where a
+                # tensor has a dimension i; i,j∈[5] ↦ δ[l,j]-like chains size others first
+                if not self.progress and not self.by_declaration(p.symbol) and \
+                        not self._by_name(p.symbol):
                     error = self.fail(p.node, f"index {p.symbol[-1]} has no size in the text: it "
                                               "meets no value that has one (a tensor, a where "
                                               "name); index a tensor with it, or declare its size "

@@ -175,7 +175,7 @@ def _sigma(r: IndexReading, n: Node, scope, free):
     v = r._ix(rest, r.value(rest, inner, free))
     unused = [s for s in bound if s not in v.letters]
     for s in unused:   # Σ_k of what k does not index: k's size times it, if the text has it
-        if s not in r.dims and not r._by_name(s) and not r.by_declaration(s, own=True):
+        if s not in r.dims and not r.by_declaration(s, own=True) and not r._by_name(s):
             error = r.fail(n, f"index {s[-1]} has no size in the text: Σ_{s[-1]} sums an index "
                               f"that nothing after it uses; declare its size, like Σ_{s[-1]}∈[3]")
             error.unsized = True   # the printer declares sizes on this (index_sizes)
@@ -218,9 +218,11 @@ def _reduce(r: IndexReading, n: Node, scope, free):
     else:
         inner, over = _bind(r, n, subs, scope)
     v = r._closed(n, r._ix(arg, r.value(arg, inner, free)))
-    for s in over:
-        if s not in v.letters:
-            raise r.fail(n, f"{fn}_{s[-1]} is over an index its argument does not have")
+    missing = tuple(s for s in over if s not in v.letters)
+    if missing:   # logsumexp_j(c) of what j does not index: over c at each j (as Σ_j c)
+        dims = {s: r.dim(n, s) for s in (*v.letters, *missing)}
+        items = [(v.expr, v.letters)] + [(full((dims[s],)), (s,)) for s in missing]
+        v = Ix(product(items, v.letters + missing, dims), v.letters + missing)
     where = tuple(v.letters.index(s) for s in over)
     if fn == "softmax":
         if len(where) != 1:

@@ -233,6 +233,8 @@ def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None
     names = label_names(expr.shape) if names is None else list(names)
     ctx.scope.update(names)
     text = _expand(expr, names, ctx)
+    # an axis written at no value (i ↦ softmax_i(1)) may have no size in the text
+    ctx.unused = ctx.unused or any(not ctx.uses[n] for n in names)
     missing = [n for n in names if n not in ctx.mentioned]
     if missing and text == style.number(1.0):
         text = style.ones(missing)

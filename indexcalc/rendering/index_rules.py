@@ -249,7 +249,8 @@ def _closed(arg: Expr, ctx: _Context) -> tuple[list, list]:
 def _softmax(node: Softmax, names, ctx):
     axis = names[node.axis]
     if list(names).count(axis) == 1:
-        start, end = ctx.style.call("softmax", ctx.idx([axis]))
+        ctx.mentioned.add(axis)   # named, not written at a value: softmax_j(1) sizes no j
+        start, end = ctx.style.call("softmax", [axis])
         return [start, (node.arg, tuple(names)), end], ()
     body, bound = _closed(node.arg, ctx)
     start, end = ctx.style.call("softmax")
