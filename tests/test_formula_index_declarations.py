@@ -91,6 +91,29 @@ def test_a_reduction_over_an_index_its_argument_lacks_is_over_copies(text, want)
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def test_int_indices_are_not_named_after_a_tensors_dimension():
+    # X has a dimension named i (size 2): str printed Σ_i',j' X[i',j'] δ[i,j] for eye(3), which
+    # read back as the 2×2 identity (i sized by its name): a silent wrong value
+    X = ic.Tensor("X", ("i", "j"))
+    names, vals, sizes = {**SHAPES, "X": X}, {**VALUES, "X": rng.normal(size=(2, 5))}, {}
+    for e in [ic.sum(X) * ic.eye(3), ic.diff(ic.sum(X) * x, x), ic.sum(X) * ic.delta(4, 3),
+              ic.sum(s * np.ones((3, 4))) * ic.sum(X), ic.kron(X, ic.eye(3))]:
+        _read_back(e, names, vals, sizes)
+
+
+def test_a_subscripted_dimension_is_not_read_as_its_base():
+    # dimensions h and h_1: δ[h_1,h_1'] read as δ over h (the base of h_1), a wrong value
+    W, v, X = ic.Tensor("W", ("h_1", "h_2")), ic.Tensor("v", ("h_2",)), ic.Tensor("X", ("n", "h"))
+    H = ic.Tensor("H", ("h_3",))
+    names = {"W": W, "v": v, "X": X, "H": H}
+    vals = dict(W=rng.normal(size=(2, 5)), v=rng.normal(size=5), X=rng.normal(size=(4, 3)),
+                H=rng.normal(size=6))
+    sizes = dict(h_1=2, h_2=5, n=4, h=3, h_3=6)
+    for e in [ic.diff(ic.sum(X) * (W @ v), W), ic.diff(W @ v, W) * ic.sum(X),
+              ic.diff(ic.sum(X) * W, W), ic.diff(ic.sum(X) * H, H)]:
+        _read_back(e, names, vals, sizes)
+
+
 def test_a_reduction_of_a_broadcast_value_reads_back():
     # logsumexp_i(1): the ones of a gradient printed without the index they are over
     g = ic.grad(ic.sum(x), x)

@@ -45,8 +45,8 @@ from .index_syntax import MAX_LENGTH, IndexParser, binders, split_definitions
 from .index_values import READ, Ix, Pending, Whole, matricized
 from .matrix_syntax import Node, _slice_value, located
 
-__all__ = ["IndexReading", "block_sizes", "explicit_block", "first_seen", "read_index",
-           "read_sizes"]
+__all__ = ["IndexReading", "block_sizes", "explicit_block", "first_seen", "named_dimension",
+           "read_index", "read_sizes"]
 
 #: Index notation prints long (a Hessian's terms): its limit is larger than Python's.
 LIMIT = 10 * MAX_LENGTH
@@ -57,6 +57,21 @@ def _base(name: str) -> str:
     name = name.rstrip("'")
     head, _, k = name.rpartition("_")
     return head if head and k.isdigit() else name
+
+
+def named_dimension(name: str, dimnames) -> str | None:
+    """The dimension among ``dimnames`` an index name stands for (the reader sizes an index
+    nothing else sizes by it; the printer names no index of another dimension so), or None.
+
+    Examples:
+        >>> [named_dimension(n, {"d", "h", "h_1"}) for n in ("d_3", "h_1'", "i")]
+        ['d', 'h_1', None]
+    """
+    bare = name.rstrip("'")
+    if bare in dimnames:   # h_1': a dimension named h_1, not h's third name
+        return bare
+    base = _base(name)
+    return base if base in dimnames else None
 
 
 def first_seen(text: str, names) -> list[str]:
@@ -204,8 +219,8 @@ class IndexReading:
 
     def _by_name(self, symbol: tuple) -> bool:
         """An index no value sizes takes the dimension it is named after (``b'``: ``b``)."""
-        base = _base(symbol[-1])
-        if base in self.dimnames and symbol not in self.dims:
+        base = named_dimension(symbol[-1], self.dimnames)
+        if base is not None and symbol not in self.dims:
             self.dims[symbol] = base
             return True
         return False

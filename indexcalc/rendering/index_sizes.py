@@ -21,7 +21,7 @@ from ..core.graph_walk import postorder
 from ..core.nodes import Constant, Derivative, Expr, Named, Tensor
 from ..errors import IndexcalcError
 
-__all__ = ["leaf_names", "readable"]
+__all__ = ["dimension_names", "leaf_names", "readable"]
 
 #: What may leave an index without a size: a value printed at indices that gives them none
 #: (``δ[``, ``1[``, ``0.5[``, ``tril(1)``).
@@ -40,6 +40,20 @@ def leaf_names(expr: Expr) -> dict[str, Expr]:
 
     return {n.name: n for n in postorder([expr], kids)
             if isinstance(n, (Tensor, Named)) or isinstance(n, Constant) and n.name}
+
+
+def dimension_names(expr: Expr, leaves: dict | None = None) -> frozenset:
+    """The dimension names of what the printed text of ``expr`` names (:func:`leaf_names`, or
+    ``leaves``): the reader sizes an index named after one by it (``named_dimension``), so the
+    printer names no index of another dimension so (``i`` of size 3 beside a tensor of ``i``).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> sorted(dimension_names(ic.Tensor("X", ("i", 3)) * 2))
+        ['i']
+    """
+    leaves = leaf_names(expr) if leaves is None else leaves
+    return frozenset(d for n in leaves.values() for d in n.shape if isinstance(d, str))
 
 
 def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
