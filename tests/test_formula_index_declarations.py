@@ -121,3 +121,12 @@ def test_a_reduction_of_a_broadcast_value_reads_back():
               ic.logsumexp(ic.grad(ic.sum(S), S), axis=1)]:
         _read_back(e, SHAPES, VALUES)
     assert str(ic.logsumexp(g)) == "logsumexp_i∈[3](1)"
+
+
+def test_an_empty_constant_keeps_its_shape():
+    # [[],[]] (the values of a 2×0×1 constant) reads as 2×0: "3 index names for shape (2, 0)"
+    e = s * ic.Constant(np.zeros((2, 0, 1)))
+    assert ic.parse(str(e), SHAPES).shape == (2, 0, 1)
+    B = ic.Tensor("B", (4, 5))
+    g = ic.grad(ic.sum(ic.sin(B[1:4, None, :][:3:2, :, 4:5]) ** 2), B)
+    _read_back(g, {"B": B}, {"B": rng.normal(size=(4, 5))})

@@ -187,8 +187,8 @@ def _constant(node, names, ctx):
         return [s.indexed(s.name(node.name), ctx.idx(names))], ()
     if v.ndim == 0:
         return [s.number(float(v))], ()
-    if v.size and np.all(v == v.flat[0]):  # the same value at every index
-        c = float(v.flat[0])
+    if not v.size or np.all(v == v.flat[0]):  # the same value at every index
+        c = float(v.flat[0]) if v.size else 0.0   # empty: [[],[]] would lose its last axes
 
         return [s.ones(ctx.idx(names)) if c == 1.0 else s.indexed(s.number(c), ctx.idx(names))], ()
     return [s.indexed(s.array(v), ctx.idx(names))], ()
