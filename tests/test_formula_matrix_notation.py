@@ -250,3 +250,16 @@ def test_a_three_axis_tensor_reads_where_a_block_or_a_slice_holds_it():
         np.testing.assert_allclose(back.evaluate(T=t), want)
     with pytest.raises(ic.ShapeError, match="T has 3 axes"):   # matrix notation's own use of T
         ic.parse("Tᵀ A", {"T": (3, 4, 5), "A": (3, 3)})
+
+
+@pytest.mark.parametrize("text,want", [
+    ("x + D", lambda d: x + d[:, 0]), ("D - x", lambda d: d[:, 0] - x),
+    ("x ∘ D", lambda d: x * d[:, 0]), ("x ⊘ D", lambda d: x / d[:, 0]),
+    ("xᵀ + Dᵀ", lambda d: x + d[:, 0])])
+def test_a_vector_beside_a_one_column_matrix_is_that_column(text, want):
+    # a printed form's (y + C₁) 1 1ᵀ: NumPy's (m,) + (m, 1) broadcast to m × m, a wrong value
+    d = RNG.uniform(1, 2, size=(M, 1))
+    got = ic.parse(text, {**SHAPES, "D": ("m", 1)}, notation="matrix")
+    value = np.asarray(ic.evaluate(got, **VALUES, D=d, **SIZES))
+    assert value.size == M
+    np.testing.assert_allclose(value.reshape(M), want(d), rtol=1e-12)
