@@ -130,3 +130,13 @@ def test_an_empty_constant_keeps_its_shape():
     B = ic.Tensor("B", (4, 5))
     g = ic.grad(ic.sum(ic.sin(B[1:4, None, :][:3:2, :, 4:5]) ** 2), B)
     _read_back(g, {"B": B}, {"B": rng.normal(size=(4, 5))})
+
+
+def test_an_entry_reads_back():
+    # str(B[0, 1]) is "B[0, 1]": auto read it as Python's and refused the integer subscript
+    B = ic.Tensor("B", (3, 4))
+    b = rng.normal(size=(3, 4))
+    for e in [B[0, 1], B[2, 3] * s]:
+        _read_back(e, {"B": B, "s": s}, {"B": b, "s": np.array(0.7)})
+    with pytest.raises(ic.IndexcalcError, match=re.escape("integer index")):
+        ic.parse("B[0] * 2", {"B": B})   # Python's (an operator): its error, as before

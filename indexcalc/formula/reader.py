@@ -177,22 +177,22 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
             raise
         error = e
     if not errors:
-        try:
-            return _oriented(read_index(formula, shapes), vectors)
+        try:   # an entry (B[0, 1]) is a scalar; X[0], a row, stays Python's refusal
+            if (expr := read_index(formula, shapes)).ndim == 0 or _maybe_index(formula, False):
+                return _oriented(expr, vectors)
         except IndexcalcError as e:
             errors.append(e)
-    if _PYTHON_OPERATOR.search(formula):   # Python's formula, surely: Python's error alone
+    if not errors or _PYTHON_OPERATOR.search(formula):   # Python's formula: its error alone
         raise error
     raise _with_index_reason(error, errors[0]) from None
 
 
-def _maybe_index(formula: Any) -> bool:
-    """Text that may be printed index notation: index names in brackets, a function only the
-    printer names (``σ``, ``step``), or juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
-    Python)."""
-    return isinstance(formula, str) and bool(
-        _index_brackets(formula) or _PRINTED_CALL.search(formula)
-        or re.search(r"\)\s+\(", formula))
+def _maybe_index(formula: Any, entries: bool = True) -> bool:
+    """Text that may be printed index notation: index names in brackets, a printed function (σ),
+    ``(s + 1) (s + 1)`` (a call in Python), or (``entries``) an entry ``B[0, 1]``."""
+    entry = r"|\w\[\s*-?\d+(?:\s*,\s*-?\d+)*\s*\]" if entries else ""
+    return isinstance(formula, str) and bool(_index_brackets(formula) or _PRINTED_CALL.search(
+        formula) or re.search(r"\)\s+\(" + entry, formula))
 
 
 def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> IndexcalcError:
@@ -202,8 +202,7 @@ def _with_index_reason(error: IndexcalcError, index: IndexcalcError) -> Indexcal
 
 
 def _index_brackets(formula: Any) -> bool:
-    """Index names in brackets (``x[i]``, never in matrix notation) outside a matrix form's
-    explicit blocks."""
+    """Index names in brackets (``x[i]``, never matrix notation) outside a form's blocks."""
     return isinstance(formula, str) and bool(_INDEX_BRACKET.search(formula)) and \
         not any(m in formula for m in _MATRIX_BLOCKS)
 
