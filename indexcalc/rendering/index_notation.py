@@ -23,7 +23,7 @@ from ..core.elementwise import rule
 from ..core.nodes import Expr, Named, Product, Tensor
 from ..core.graph_walk import postorder
 from ..formula.index_reader import first_seen, read_sizes
-from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name, sized_name
+from .index_rules import RULES, _atom, _Context, _kind, _labels, by_name, pick_name, sized_name
 from .index_sizes import dimension_names, leaf_names, readable
 
 __all__ = ["_atom", "Style", "TEXT", "binder_names", "label_names", "pick_name",
@@ -233,6 +233,7 @@ def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None
     ctx = _Context(style, aliases, sized, reserved)
     if contexts is not None:
         contexts.append(ctx)
+    ctx.named = names is None and all(by_name(d, reserved) for d in expr.shape)
     names = label_names(expr.shape, reserved) if names is None else list(names)
     ctx.scope.update(names)
     text = _expand(expr, names, ctx)
@@ -271,4 +272,4 @@ def to_index_notation(expr: Expr) -> str:
     return readable(plain, lambda: render(expr, TEXT, sized=True, reserved=reserved),
                     lambda text: read_sizes(text, leaves)[1],
                     ",".join(label_names(expr.shape, reserved)) + TEXT.mapsto if expr.ndim
-                    else None, any(c.unused for c in contexts))
+                    else None, any(c.unused for c in contexts), all(c.named for c in contexts))

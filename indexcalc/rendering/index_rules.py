@@ -68,6 +68,12 @@ def pick_name(dim, taken, hints: dict | None = None, reserved=frozenset()) -> st
     return f"{base}_{k}"
 
 
+def by_name(dim, reserved) -> bool:
+    """Whether an index of ``dim`` is named after it (``pick_name``), so that the reader, given
+    tensors of the ``reserved`` dimensions, sizes it by its name where nothing else does."""
+    return isinstance(dim, str) and dim.isidentifier() and dim in reserved
+
+
 def sized_name(name: str, dim) -> str:
     """An index name with its size, as a binder declares it: ``i∈[3]``, ``k∈[2*b]``."""
     return f"{name}∈[{dim}]"
@@ -82,6 +88,9 @@ class _Context:
         self.aliases = aliases
         #: the dimension names of the printed tensors: no index of another size is named so
         self.reserved = reserved
+        #: every index bound so far is of one of those dimensions, so the reader sizes it by its
+        #: name at worst (h, h', h_3): the text cannot lack a size (``to_index_notation``)
+        self.named = True
         #: write each bound name with its size, ``i∈[3]`` (the printer then keeps those the
         #: reader needs: :func:`~indexcalc.rendering.index_notation.to_index_notation`)
         self.sized = sized
@@ -102,6 +111,7 @@ class _Context:
         names = []
         for d in dims:
             n = pick_name(d, self.scope, self.hints, self.reserved)
+            self.named = self.named and by_name(d, self.reserved)
             self.scope[n] += 1
             self.dim_of[n] = d
             self.uses_at_bind[n] = self.uses[n]

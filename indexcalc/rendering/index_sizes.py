@@ -57,20 +57,23 @@ def dimension_names(expr: Expr, leaves: dict | None = None) -> frozenset:
 
 
 def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
-             prefix: str | None = None, unused: bool = False) -> str:
+             prefix: str | None = None, unused: bool = False, named: bool = False) -> str:
     """``plain`` when it reads back (or nothing would help it: it is refused for another reason);
     else ``sized()`` (every bound index written ``i∈[3]``) with only the declarations
     ``read(text)`` (the spans of those a reading needed) reports. ``prefix`` (``i,j ↦ ``, the
     axes a sized text always leads with) is dropped again where no declaration is left in it
     and ``plain`` did without it. ``unused``: the printing bound a name nothing under its
-    binder is written at (``Σ_k c``), which may leave it without a size.
+    binder is written at (``Σ_k c``), which may leave it without a size. ``named``: every index
+    is of a dimension the text's tensors have, and named after it: the reader sizes each by its
+    name at worst, so ``plain`` is returned unread (a Hessian's δ of named dimensions costs no
+    reading).
 
     Examples:
         >>> readable("δ[i,j]", lambda: "i∈[3],j∈[3] ↦ δ[i,j]",
         ...          lambda t: {(1, 5)} if "∈" in t else _refuse(), "i,j ↦ ")
         'i∈[3],j ↦ δ[i,j]'
     """
-    if not unused and not _SIZELESS.search(plain):
+    if named or not unused and not _SIZELESS.search(plain):
         return plain
     try:
         read(plain)
