@@ -155,3 +155,19 @@ def test_a_text_whose_indices_are_named_after_its_tensors_dimensions_is_not_read
     _read_back(H, {"X": X, "W": W}, {"X": rng.normal(size=(4, 2)), "W": rng.normal(size=(2, 3))})
     str(ic.eye(3) * s)   # an int dimension: read back, and declared
     assert calls and str(ic.eye(3) * s) == "i∈[3],j ↦ s δ[i,j]"
+
+
+def test_a_printed_constant_meets_a_named_dimension():
+    # xn + np.array([1, 2, 3]) gives the constant xn's dimension a (core.dim_meeting); str
+    # printed [1.0,2.0,3.0][a], which the reader refused: "index a is of dimension a elsewhere
+    # but 3 here" (in either order; and auto: "a list is not allowed")
+    xn, An = ic.Tensor("xn", ("a",)), ic.Tensor("An", ("a", "b"))
+    vals = dict(xn=rng.normal(size=3), An=rng.normal(size=(3, 4)))
+    C3, C34 = np.array([1.0, 2.0, 3.0]), rng.normal(size=(3, 4)).round(2)
+    for e in [xn + C3, C3 * xn, ic.tanh(An) + C34, ic.hessian(ic.sum(C3 * ic.tanh(xn)), xn),
+              ic.Constant(C3)[:, None] * ic.eye("a")]:
+        _read_back(e, {"xn": xn, "An": An}, vals)
+    # the constant pins a = 3: another size is a BindingError, never a silent broadcast
+    got = ic.parse("[1,2,3][a] xn[a]", {"xn": xn})
+    with pytest.raises(ic.BindingError):
+        ic.evaluate(got, xn=np.ones(4))

@@ -109,6 +109,11 @@ class IndexReading:
         self.declared: dict[tuple, tuple] = {}
         #: the spans of the declarations a reading needed (nothing else sized their index)
         self.used: set[tuple] = set()
+        #: symbols a printed constant ([1,2,3][a]) sized, and the named dimensions such a
+        #: symbol turned out to have (xn[a] + [1,2,3][a]: the constant meets a, as it did in
+        #: the expression printed, core.dim_meeting); a reading restarts on each one found
+        self.soft: set[tuple] = set()
+        self.named_as: dict[tuple, str] = {}
 
     def fail(self, node: Node, message: str, cls: type = ParseError) -> IndexcalcError:
         return located(self.text, node.span, message, cls)
@@ -233,9 +238,20 @@ class IndexReading:
             if known is None:
                 self.dims[s] = d
                 self.progress = True
+            elif s in self.soft and isinstance(known, int) and isinstance(d, str):
+                self.restart(node, s, d)
             elif not dims_equal(known, d):
                 raise self.fail(node, f"index {s[-1]} is of dimension {known} elsewhere but {d} "
                                       "here", ShapeError)
+
+    def restart(self, node: Node, s: tuple, d: str) -> None:
+        """Read again from the start, with the constants at ``s`` of the named dimension ``d``
+        (what was built from ``s``'s int size, a δ sized by it included, is stale)."""
+        self.named_as[s] = d
+        self.dims, self.soft, self.used, self.built = {}, set(), set(), {}
+        self.memo = {k: v for k, v in self.memo.items() if isinstance(k, tuple)}   # parse trees
+        self.progress = True
+        raise Pending(node, s)
 
     def hint(self, node: Node, dims: list) -> None:
         """Sizes a whole value's own indices take from where it is used: ``(l,m ↦ δ[l,m])[2, :][k]``

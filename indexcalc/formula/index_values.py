@@ -101,6 +101,11 @@ def _indexed(r: IndexReading, n: Node, scope, free):
     if expr.ndim != len(letters):
         raise r.fail(n, f"{len(letters)} index names for a value of shape {expr.shape}",
                      ShapeError)
+    if base.kind == "array":   # a printed constant takes the named dimension it meets (a pin)
+        named = tuple(r.named_as.get(s) or (r.dims[s] if isinstance(r.dims.get(s), str) else d)
+                      for s, d in zip(letters, expr.shape))
+        expr = expr if named == expr.shape else Constant(expr.value, shape=named)
+        r.soft.update(s for s in letters if s not in r.dims)
     r.learn(n, letters, expr.shape)
     return Ix(expr, letters)
 
