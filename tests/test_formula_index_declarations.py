@@ -167,6 +167,12 @@ def test_a_printed_constant_meets_a_named_dimension():
     for e in [xn + C3, C3 * xn, ic.tanh(An) + C34, ic.hessian(ic.sum(C3 * ic.tanh(xn)), xn),
               ic.Constant(C3)[:, None] * ic.eye("a")]:
         _read_back(e, {"xn": xn, "An": An}, vals)
+    # a constant of named axes beside an int one: str declares the int index, and the reading
+    # of its sized text took b∈[b] at the constant's axis as 4 ≠ b, so nothing was declared
+    yn, C = ic.Tensor("yn", ("b",)), ic.Constant(np.eye(4) + 0.5, shape=("b", "b"))
+    for e in [ic.outer(C @ yn, ic.Constant(np.ones(3))), (C @ yn)[:, None] * np.ones((1, 3))]:
+        _read_back(e, {"yn": yn}, {"yn": rng.normal(size=4)})
+    assert ic.parse("b∈[b] ↦ [1,2,3,4][b]").shape == ("b",)
     # the constant pins a = 3: another size is a BindingError, never a silent broadcast
     got = ic.parse("[1,2,3][a] xn[a]", {"xn": xn})
     with pytest.raises(ic.BindingError):

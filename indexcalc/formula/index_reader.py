@@ -171,7 +171,7 @@ class IndexReading:
                     v = v.expr
                 else:
                     v = self._result(root, v, free)
-                self._check_declared()
+                self._check_declared(root)
                 return v
             except Pending as p:
                 # what the text declares before what a name suggests: Σ_i∈[3] s is 3 s where a
@@ -215,8 +215,10 @@ class IndexReading:
         self.progress = True
         return True
 
-    def _check_declared(self) -> None:
+    def _check_declared(self, root: Node) -> None:
         for s, (d, span) in self.declared.items():
+            if s in self.soft and isinstance(self.dims.get(s), int) and isinstance(d, str):
+                self.restart(root, s, d)   # b∈[b] at a constant's axis: it meets b, as printed
             if s in self.dims and not dims_equal(self.dims[s], d):
                 raise located(self.text, span, f"index {s[-1]} is declared of size {d} but is of "
                                                f"dimension {self.dims[s]} where it is used",
