@@ -263,3 +263,13 @@ def test_a_vector_beside_a_one_column_matrix_is_that_column(text, want):
     value = np.asarray(ic.evaluate(got, **VALUES, D=d, **SIZES))
     assert value.size == M
     np.testing.assert_allclose(value.reshape(M), want(d), rtol=1e-12)
+
+
+def test_a_name_given_with_its_own_shape_is_oriented_not_an_index_error():
+    # MatrixForm.names() gives a name an explicit block uses its own shape, () for a scalar;
+    # matrix notation took () for (rows, cols) and raised IndexError (a fuzz seed's to_kron)
+    s_, x_ = ic.Tensor("s", ()), ic.Tensor("x", ("m",))
+    got = ic.parse("s x", {"s": (s_, ()), "x": (x_, ("m", None))}, notation="matrix")
+    np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)
+    got = ic.parse("x s", {"s": (s_, ()), "x": (x_, ("m",))}, notation="matrix")
+    np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)

@@ -158,8 +158,11 @@ _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"
 
 
 def _entry(name: str, spec: Any, vectors: str) -> tuple[Expr, tuple]:
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], Expr):
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], Expr) and \
+            len(spec[1]) == 2:
         return spec[0], tuple(spec[1])   # (expression, (rows, cols)): MatrixForm.names()
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], Expr):
+        spec = spec[0]   # a name of an explicit block only (its own shape, () of a scalar)
     if isinstance(spec, Expr):
         if isinstance(spec, Tensor) and spec.name != name:
             raise ParseError(f"shapes[{name!r}] is a tensor named {spec.name!r}")
