@@ -177,3 +177,11 @@ def test_a_printed_constant_meets_a_named_dimension():
     got = ic.parse("[1,2,3][a] xn[a]", {"xn": xn})
     with pytest.raises(ic.BindingError):
         ic.evaluate(got, xn=np.ones(4))
+
+
+def test_a_dimension_named_none_is_not_an_index_named_none():
+    # i∈[None] ↦ 1[i] printed as 1[None] (the index named after its dimension), a new axis
+    e = ic.parse("i∈[None] ↦ 1[i]")
+    assert ic.parse(str(e)).shape == ("None",)
+    N = ic.Tensor("N", ("None",))
+    _read_back(ic.sum(N) * ic.eye("None"), {"N": N}, {"N": np.ones(2)})

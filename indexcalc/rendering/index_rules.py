@@ -49,7 +49,8 @@ def pick_name(dim, taken, hints: dict | None = None, reserved=frozenset()) -> st
     def fits(name: str) -> bool:
         return not reserved or named_dimension(name, reserved) in (None, dim)
 
-    base = dim if isinstance(dim, str) and dim.isidentifier() else None
+    # a dimension named None: x[None] is a new axis to the reader, never an index
+    base = dim if isinstance(dim, str) and dim.isidentifier() and dim != "None" else None
     if base is None:
         free = next((c for c in _LETTERS if c not in taken and fits(c)), None)
         if free is not None:
@@ -71,7 +72,7 @@ def pick_name(dim, taken, hints: dict | None = None, reserved=frozenset()) -> st
 def by_name(dim, reserved) -> bool:
     """Whether an index of ``dim`` is named after it (``pick_name``), so that the reader, given
     tensors of the ``reserved`` dimensions, sizes it by its name where nothing else does."""
-    return isinstance(dim, str) and dim.isidentifier() and dim in reserved
+    return isinstance(dim, str) and dim.isidentifier() and dim != "None" and dim in reserved
 
 
 def sized_name(name: str, dim) -> str:
