@@ -250,3 +250,26 @@ def test_a_three_axis_tensor_reads_where_a_block_or_a_slice_holds_it():
         np.testing.assert_allclose(back.evaluate(T=t), want)
     with pytest.raises(ic.ShapeError, match="T has 3 axes"):   # matrix notation's own use of T
         ic.parse("Tᵀ A", {"T": (3, 4, 5), "A": (3, 3)})
+
+
+@pytest.mark.parametrize("text,want", [
+    ("x + D", lambda d: x + d[:, 0]), ("D - x", lambda d: d[:, 0] - x),
+    ("x ∘ D", lambda d: x * d[:, 0]), ("x ⊘ D", lambda d: x / d[:, 0]),
+    ("xᵀ + Dᵀ", lambda d: x + d[:, 0])])
+def test_a_vector_beside_a_one_column_matrix_is_that_column(text, want):
+    # a printed form's (y + C₁) 1 1ᵀ: NumPy's (m,) + (m, 1) broadcast to m × m, a wrong value
+    d = RNG.uniform(1, 2, size=(M, 1))
+    got = ic.parse(text, {**SHAPES, "D": ("m", 1)}, notation="matrix")
+    value = np.asarray(ic.evaluate(got, **VALUES, D=d, **SIZES))
+    assert value.size == M
+    np.testing.assert_allclose(value.reshape(M), want(d), rtol=1e-12)
+
+
+def test_a_name_given_with_its_own_shape_is_oriented_not_an_index_error():
+    # MatrixForm.names() gives a name an explicit block uses its own shape, () for a scalar;
+    # matrix notation took () for (rows, cols) and raised IndexError (a fuzz seed's to_kron)
+    s_, x_ = ic.Tensor("s", ()), ic.Tensor("x", ("m",))
+    got = ic.parse("s x", {"s": (s_, ()), "x": (x_, ("m", None))}, notation="matrix")
+    np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)
+    got = ic.parse("x s", {"s": (s_, ()), "x": (x_, ("m",))}, notation="matrix")
+    np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)

@@ -53,8 +53,8 @@ def check_dim(dim: object, where: str = "shape") -> Dim:
             raise ShapeError(f"{where}: a dimension cannot be negative, got {dim}")
         return dim
     parts = [p.strip() for p in dim.split("*")]
-    for p in parts:
-        if not (p.isdigit() or _NAME.match(p)):
+    for p in parts:   # ASCII digits only: '³'.isdigit(), but int('³') fails
+        if not (p.isascii() and p.isdigit() or _NAME.match(p)):
             raise ShapeError(f"{where}: {dim!r} is not a dimension name (letters, digits, '_'; "
                              f"products written 'n*d')")
     if all(p.isdigit() for p in parts):

@@ -46,8 +46,8 @@ from .index_syntax import MAX_LENGTH, IndexParser, binders, split_definitions
 from .index_values import READ, Ix, Pending, Whole, matricized
 from .matrix_syntax import Node, _slice_value, located
 
-__all__ = ["IndexReading", "block_sizes", "explicit_block", "first_seen", "read_index",
-           "read_sizes"]
+__all__ = ["IndexReading", "block_sizes", "explicit_block", "first_seen", "named_dimension",
+           "read_index", "read_sizes"]
 
 #: Index notation prints long (a Hessian's terms): its limit is larger than Python's.
 LIMIT = 10 * MAX_LENGTH
@@ -58,6 +58,21 @@ def _base(name: str) -> str:
     name = name.rstrip("'")
     head, _, k = name.rpartition("_")
     return head if head and k.isdigit() else name
+
+
+def named_dimension(name: str, dimnames) -> str | None:
+    """The dimension among ``dimnames`` an index name stands for (the reader sizes an index
+    nothing else sizes by it; the printer names no index of another dimension so), or None.
+
+    Examples:
+        >>> [named_dimension(n, {"d", "h", "h_1"}) for n in ("d_3", "h_1'", "i")]
+        ['d', 'h_1', None]
+    """
+    bare = name.rstrip("'")
+    if bare in dimnames:   # h_1': a dimension named h_1, not h's third name
+        return bare
+    base = _base(name)
+    return base if base in dimnames else None
 
 
 def first_seen(text: str, names) -> list[str]:
@@ -95,6 +110,11 @@ class IndexReading:
         self.declared: dict[tuple, tuple] = {}
         #: the spans of the declarations a reading needed (nothing else sized their index)
         self.used: set[tuple] = set()
+        #: symbols a printed constant ([1,2,3][a]) sized, and the named dimensions such a
+        #: symbol turned out to have (xn[a] + [1,2,3][a]: the constant meets a, as it did in
+        #: the expression printed, core.dim_meeting); a reading restarts on each one found
+        self.soft: set[tuple] = set()
+        self.named_as: dict[tuple, str] = {}
 
     def fail(self, node: Node, message: str, cls: type = ParseError) -> IndexcalcError:
         return located(self.text, node.span, message, cls)
@@ -107,6 +127,7 @@ class IndexReading:
         if name in self.names:
             raise located(self.text, (start, stop), f"the where clause defines {name!r}, which is "
                           "a given tensor; name the definition differently (z1, z2, …)")
+        self.distinct((start, stop), letters)
         self.defs[name] = (letters, start, stop)
         self.declare([("def", name, x) for x in letters], sizes)
 
@@ -115,8 +136,19 @@ class IndexReading:
         for s, d in zip(symbols, sizes):
             if d is not None:
                 text, span = d
-                dims = [int(p) if p.isdigit() else p for p in text.split("*")]
-                self.declared[s] = (dim_mul(*(check_dim(p, "a size") for p in dims)), span)
+                try:
+                    size = dim_mul(*(check_dim(p, "a size") for p in text.split("*")))
+                except IndexcalcError as e:   # i∈[³]: pointed at, as every other culprit
+                    raise located(self.text, span, str(e), ShapeError) from None
+                self.declared[s] = (size, span)
+
+    def distinct(self, span: tuple, names: tuple) -> None:
+        """Names bound together are distinct: ``i,i ↦ …`` (or ``z1[i∈[3],i]``) says nothing
+        sensible; it was read as a diagonal of a size the declarations disagree on."""
+        twice = next((x for k, x in enumerate(names) if x in names[:k]), None)
+        if twice is not None:
+            raise located(self.text, span, f"index {twice} is bound twice here: give each index "
+                                           f"it binds its own name, like {twice},{twice}'")
 
     def parse(self, start: int, stop: int) -> Node:
         parser = IndexParser(self.text, start, stop)
@@ -129,6 +161,7 @@ class IndexReading:
         """The formula ``text[start:stop]``; its axes are ``free`` (index names, with their
         declared ``sizes``) when given."""
         root = self.parse(start, stop)
+        self.distinct((start, stop), free or ())
         scope = {} if free is None else {n: ("free", n) for n in free}
         self.declare([("free", n) for n in free or ()], sizes)
         while True:
@@ -139,11 +172,13 @@ class IndexReading:
                     v = v.expr
                 else:
                     v = self._result(root, v, free)
-                self._check_declared()
+                self._check_declared(root)
                 return v
             except Pending as p:
-                if not self.progress and not self._by_name(p.symbol) and \
-                        not self.by_declaration(p.symbol):
+                # what the text declares before what a name suggests: Σ_i∈[3] s is 3 s where a
+                # tensor has a dimension i; i,j∈[5] ↦ δ[l,j]-like chains size others first
+                if not self.progress and not self.by_declaration(p.symbol) and \
+                        not self._by_name(p.symbol):
                     error = self.fail(p.node, f"index {p.symbol[-1]} has no size in the text: it "
                                               "meets no value that has one (a tensor, a where "
                                               "name); index a tensor with it, or declare its size "
@@ -181,8 +216,10 @@ class IndexReading:
         self.progress = True
         return True
 
-    def _check_declared(self) -> None:
+    def _check_declared(self, root: Node) -> None:
         for s, (d, span) in self.declared.items():
+            if s in self.soft and isinstance(self.dims.get(s), int) and isinstance(d, str):
+                self.restart(root, s, d)   # b∈[b] at a constant's axis: it meets b, as printed
             if s in self.dims and not dims_equal(self.dims[s], d):
                 raise located(self.text, span, f"index {s[-1]} is declared of size {d} but is of "
                                                f"dimension {self.dims[s]} where it is used",
@@ -190,8 +227,8 @@ class IndexReading:
 
     def _by_name(self, symbol: tuple) -> bool:
         """An index no value sizes takes the dimension it is named after (``b'``: ``b``)."""
-        base = _base(symbol[-1])
-        if base in self.dimnames and symbol not in self.dims:
+        base = named_dimension(symbol[-1], self.dimnames)
+        if base is not None and symbol not in self.dims:
             self.dims[symbol] = base
             return True
         return False
@@ -204,9 +241,20 @@ class IndexReading:
             if known is None:
                 self.dims[s] = d
                 self.progress = True
+            elif s in self.soft and isinstance(known, int) and isinstance(d, str):
+                self.restart(node, s, d)
             elif not dims_equal(known, d):
                 raise self.fail(node, f"index {s[-1]} is of dimension {known} elsewhere but {d} "
                                       "here", ShapeError)
+
+    def restart(self, node: Node, s: tuple, d: str) -> None:
+        """Read again from the start, with the constants at ``s`` of the named dimension ``d``
+        (what was built from ``s``'s int size, a δ sized by it included, is stale)."""
+        self.named_as[s] = d
+        self.dims, self.soft, self.used, self.built = {}, set(), set(), {}
+        self.memo = {k: v for k, v in self.memo.items() if isinstance(k, tuple)}   # parse trees
+        self.progress = True
+        raise Pending(node, s)
 
     def hint(self, node: Node, dims: list) -> None:
         """Sizes a whole value's own indices take from where it is used: ``(l,m ↦ δ[l,m])[2, :][k]``
@@ -404,7 +452,8 @@ def explicit_block(text: str, start: int, block: str, reading: IndexReading) -> 
     if block.startswith("mat_"):
         head = block.index("](")
         names, sizes = binders(block[8:head], start + 8)   # i∈[3] j | k l
-        r = len(binders(block[8:block.index("|", 0, head)], 0)[0])
+        bar = block.find("|", 0, head)   # none: every index is a row's (as partition read it)
+        r = len(binders(block[8:bar], 0)[0]) if bar >= 0 else len(names)
         c = len(names) - r
         t = reading.read(start + head + 2, start + len(block) - 1, names, sizes)
         return matricized(t, r, block[4:7]), (dim_mul(*t.shape[:r]) if r else None,

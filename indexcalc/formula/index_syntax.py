@@ -65,14 +65,20 @@ REFUSED = {
 }
 
 
+#: Why an ``∈`` did not read as a declared size (``i∈[3.5]``, ``i∈[``, ``i∈[-1]``).
+_BAD_SIZE = ("; a size is declared right after the name that binds the index, as a whole number, "
+             "a dimension's name or their product: i∈[3], i∈[n], i∈[2*n]")
+
+
 def tokens(text: str, start: int, stop: int) -> list[tuple[str, str, int]]:
     """``(kind, text, position)`` for each token of ``text[start:stop]``; spaces dropped."""
     out, pos = [], start
     while pos < stop:
         m = _TOKEN.match(text, pos, stop)
         if m is None:
+            why = _BAD_SIZE if text[pos] == "∈" else ""
             raise located(text, (pos, pos + 1), f"unexpected character {text[pos]!r} in index "
-                                                "notation")
+                                                f"notation{why}")
         if m.lastgroup != "space":
             out.append((m.lastgroup, m.group(), pos))
         pos = m.end()

@@ -101,6 +101,11 @@ def _indexed(r: IndexReading, n: Node, scope, free):
     if expr.ndim != len(letters):
         raise r.fail(n, f"{len(letters)} index names for a value of shape {expr.shape}",
                      ShapeError)
+    if base.kind == "array":   # a printed constant takes the named dimension it meets (a pin)
+        named = tuple(r.named_as.get(s) or (r.dims[s] if isinstance(r.dims.get(s), str) else d)
+                      for s, d in zip(letters, expr.shape))
+        expr = expr if named == expr.shape else Constant(expr.value, shape=named)
+        r.soft.update(s for s in letters if s not in r.dims)
     r.learn(n, letters, expr.shape)
     return Ix(expr, letters)
 
@@ -152,14 +157,15 @@ def _group(r: IndexReading, n: Node, scope, free):
     return r.value(n.args[0], scope, free)
 
 
-def _bind(n: Node, names: tuple, scope: dict) -> tuple[dict, tuple]:
+def _bind(r: IndexReading, n: Node, names: tuple, scope: dict) -> tuple[dict, tuple]:
+    r.distinct(n.span, names)
     symbols = tuple((id(n), x) for x in names)
     return {**scope, **dict(zip(names, symbols))}, symbols
 
 
 def _mapping(r: IndexReading, n: Node, scope, free):
     names, body = n.args
-    inner, bound = _bind(n, names, scope)
+    inner, bound = _bind(r, n, names, scope)
     v = r._ix(body, r.value(body, inner, free))
     for s in v.letters:
         if s not in bound:
@@ -170,11 +176,11 @@ def _mapping(r: IndexReading, n: Node, scope, free):
 
 def _sigma(r: IndexReading, n: Node, scope, free):
     names, rest = n.args
-    inner, bound = _bind(n, names, scope)
+    inner, bound = _bind(r, n, names, scope)
     v = r._ix(rest, r.value(rest, inner, free))
     unused = [s for s in bound if s not in v.letters]
     for s in unused:   # Σ_k of what k does not index: k's size times it, if the text has it
-        if s not in r.dims and not r._by_name(s) and not r.by_declaration(s, own=True):
+        if s not in r.dims and not r.by_declaration(s, own=True) and not r._by_name(s):
             error = r.fail(n, f"index {s[-1]} has no size in the text: Σ_{s[-1]} sums an index "
                               f"that nothing after it uses; declare its size, like Σ_{s[-1]}∈[3]")
             error.unsized = True   # the printer declares sizes on this (index_sizes)
@@ -210,13 +216,18 @@ def _sum(r: IndexReading, n: Node, scope, free):
 def _reduce(r: IndexReading, n: Node, scope, free):
     fn, subs, arg = n.args
     if fn == "softmax":   # softmax_j(x[i,j]): over an index of the argument's own
+        if any((id(n), x) in r.declared for x in subs):   # bound elsewhere: sized there
+            raise r.fail(n, f"softmax_{subs[0]} binds no index, so it declares no size: declare "
+                            f"it where {subs[0]} is bound ({subs[0]}∈[3] ↦ …)")
         inner, over = scope, tuple(r.symbol(n, x, scope, free) for x in subs)
     else:
-        inner, over = _bind(n, subs, scope)
+        inner, over = _bind(r, n, subs, scope)
     v = r._closed(n, r._ix(arg, r.value(arg, inner, free)))
-    for s in over:
-        if s not in v.letters:
-            raise r.fail(n, f"{fn}_{s[-1]} is over an index its argument does not have")
+    missing = tuple(s for s in over if s not in v.letters)
+    if missing:   # logsumexp_j(c) of what j does not index: over c at each j (as Σ_j c)
+        dims = {s: r.dim(n, s) for s in (*v.letters, *missing)}
+        items = [(v.expr, v.letters)] + [(full((dims[s],)), (s,)) for s in missing]
+        v = Ix(product(items, v.letters + missing, dims), v.letters + missing)
     where = tuple(v.letters.index(s) for s in over)
     if fn == "softmax":
         if len(where) != 1:
@@ -240,7 +251,7 @@ def _array(r: IndexReading, n: Node, scope, free):
 
 
 def _size(r: IndexReading, n: Node, scope, free):
-    dims = [check_dim(int(d) if d.isdigit() else d, "a size") for d in n.args[0]]
+    dims = [check_dim(d, "a size") for d in n.args[0]]   # "3" → 3 (check_dim: ASCII digits)
     s = ("size", id(n))
     d = dim_mul(*dims)
     return Ix(product([(full((d,)), (s,))], (), {s: d}), ())
@@ -294,8 +305,7 @@ def _call(r: IndexReading, n: Node, scope, free):
 def _shape(r: IndexReading, n: Node, dims: tuple) -> tuple:
     out = []
     for d in dims:
-        parts = [int(p) if p.isdigit() else p for p in d.split("*")]
-        out.append(dim_mul(*(check_dim(p, "a shape") for p in parts)))
+        out.append(dim_mul(*(check_dim(p, "a shape") for p in d.split("*"))))
     return tuple(out)
 
 

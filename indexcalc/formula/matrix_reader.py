@@ -162,9 +162,11 @@ _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"
 
 
 def _entry(name: str, spec: Any, vectors: str) -> tuple[Expr, tuple]:
-    if is_oriented(spec):
+    if is_oriented(spec) and len(spec[1]) == 2:
         return spec[0], tuple(spec[1])   # (expression, (rows, cols)): MatrixForm.names()
-    if isinstance(spec, Expr):
+    if is_oriented(spec):   # a name of an explicit block only (its own shape, () of a scalar)
+        expr = spec[0]
+    elif isinstance(spec, Expr):
         if isinstance(spec, Tensor) and spec.name != name:
             raise ParseError(f"shapes[{name!r}] is a tensor named {spec.name!r}")
         expr = spec
@@ -375,7 +377,7 @@ class _Reading(ValueBuilder):
 
     def _dim(self, n: Node, text: str) -> Any:
         try:
-            return check_dim(int(text) if text.isdigit() else text, "a subscript")
+            return check_dim(text, "a subscript")   # "3" → 3 (ASCII digits: not '³')
         except IndexcalcError as e:
             raise self.fail(n, str(e), ParseError) from None
 

@@ -98,16 +98,16 @@ class ValueBuilder:
         if k == "logdet":
             return matrices.logdet(kids[0])
         if k == "add":
+            kids = [self._fit(t, dims) for t in kids]
             out = n.args[0][0] * kids[0]
             for (sign, _), t in zip(n.args[1:], kids[1:]):
                 out = out + sign * t
             return out
         if k == "matmul":
             return self._product(n, *kids)
-        if k == "hadamard":
-            return kids[0] * kids[1]
-        if k == "hdiv":
-            return kids[0] * arithmetic.power(kids[1], -1.0)
+        if k in ("hadamard", "hdiv"):
+            a, b = (self._fit(t, dims) for t in kids)
+            return a * b if k == "hadamard" else a * arithmetic.power(b, -1.0)
         if k == "kron":
             return self._kron(n, kids)
         if k == "block":
@@ -121,6 +121,15 @@ class ValueBuilder:
         if c1 is None:
             return matrices.outer(a, b)
         return axes.matmul(a, b)
+
+    @staticmethod
+    def _fit(x: Any, dims: tuple) -> Any:
+        """A term of a sum (or ``∘``) in the solved shape ``dims``: a vector ``y`` beside a
+        matrix ``C`` of one column (``y + C``) is that column, never NumPy's ``(n,) + (n, 1)``
+        outer broadcast to ``n × n``."""
+        if isinstance(x, Expr) and x.ndim and x.ndim != len(dims):
+            return matrices.reshape(x, *dims) if dims else matrices.reshape(x)
+        return x
 
     def _as2d(self, node: Node, x: Any) -> Expr:
         r, c = self.solver.shape(self.shape(node))

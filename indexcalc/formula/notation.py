@@ -33,13 +33,14 @@ def printed_subscript(formula: Any) -> bool:
                for e in (n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]))
 
 
-def maybe_index(formula: Any) -> bool:
+def maybe_index(formula: Any, entries: bool = True) -> bool:
     """Text that may be printed index notation: index names in brackets, a function only the
-    printer names (``σ``, ``step``), or juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
-    Python)."""
+    printer names (``σ``, ``step``), juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
+    Python), or (``entries``) an entry ``B[0, 1]``."""
+    entry = r"|\w\[\s*-?\d+(?:\s*,\s*-?\d+)*\s*\]" if entries else ""
     return isinstance(formula, str) and bool(
         index_brackets(formula) or _PRINTED_CALL.search(formula)
-        or re.search(r"\)\s+\(", formula))
+        or re.search(r"\)\s+\(" + entry, formula))
 
 
 def index_brackets(formula: Any) -> bool:

@@ -183,15 +183,16 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
             raise
         error = e
     if not errors:
-        try:
-            return _oriented(read_index(formula, shapes), vectors)
+        try:   # an entry (B[0, 1]) is a scalar; X[0], a row, is matrix notation's (below)
+            if (expr := read_index(formula, shapes)).ndim == 0 or maybe_index(formula, False):
+                return _oriented(expr, vectors)
         except IndexcalcError as e:
             errors.append(e)
     if python_readable(formula) and not index_brackets(formula) and \
             not PYTHON_PRODUCT.search(formula):   # a printed σ(B), s + σ(sum(y)): a matrix form's
         with contextlib.suppress(IndexcalcError):
             return read_matrix(formula, shapes, vectors)
-    if PYTHON_OPERATOR.search(formula):   # Python's formula, surely: Python's error alone
+    if not errors or PYTHON_OPERATOR.search(formula):   # Python's formula: its error alone
         raise error
     raise _with_index_reason(error, errors[0]) from None
 

@@ -37,6 +37,7 @@ from .matrix_layout import Scope, build_form
 from ..core.graph_walk import one_tensor_per_name, tensors_of
 from ..core.coercion import as_expr
 from ..rendering.index_notation import label_names, to_index_notation
+from ..rendering.index_sizes import dimension_names
 
 
 class _NoFactorization(Exception):
@@ -246,7 +247,7 @@ def explicit(t: Expr, a: int, vec: str, shape: tuple, layout: str = "numerator")
         >>> print(explicit(ic.outer(x, x * x), 1, "col", (3, 3)).text)
         mat_col[i | j](x[i] x[j] x[j])
     """
-    names = label_names(t.shape)
+    names = label_names(t.shape, dimension_names(t))   # to_index_notation(t)'s own axes
     rows, cols = (names[:a], names[a:]) if layout == "numerator" else (names[a:], names[:a])
     head = f"mat_{vec}[{' '.join(rows)} | {' '.join(cols)}]".replace("[ |", "[|")
     head = head.replace("| ]", "|]")

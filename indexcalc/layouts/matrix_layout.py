@@ -42,7 +42,7 @@ from ..core.graph_walk import one_tensor_per_name, postorder, tensors_of
 from ..formula.index_reader import block_sizes
 from ..rendering.index_notation import (TEXT as INDEX_TEXT, _shared_names, _write, binder_names,
                                         label_names)
-from ..rendering.index_sizes import leaf_names, readable
+from ..rendering.index_sizes import dimension_names, leaf_names, readable
 
 _KRON_HINT = "; ic.to_kron writes a derivative of higher order as ∂vec(F)/∂vec(X)"
 
@@ -328,7 +328,9 @@ def explicit(node: Expr, s: Scope) -> Form:
     definition in index notation with its rows and columns named, ``z1 = [Σ_k T[i,j,k] v[k]]_(i,j)``
     (rows ``i``, columns ``j``), evaluated as exactly that einsum. A large piece it uses twice is
     written once, ``… with ζ1[m,p] = …``, so the text stays linear in the expression."""
-    free = label_names(tuple(node.shape))
+    leaves = leaf_names(node)   # what reading the block takes (block_sizes)
+    reserved = dimension_names(node, leaves)   # no index of another size named after these
+    free = label_names(tuple(node.shape), reserved)
     lets = _shared_names(node, {})  # large pieces used twice: ζ1, ζ2, … (numbered per form)
     aliases = {}
     for n in lets:
@@ -338,19 +340,22 @@ def explicit(node: Expr, s: Scope) -> Form:
     contexts: list = []
 
     def write(sized: bool) -> str:   # sized: every bound index declares its size (i∈[3])
-        body = _write(node, INDEX_TEXT, aliases, sized=sized, contexts=contexts)
+        body = _write(node, INDEX_TEXT, aliases, sized=sized, contexts=contexts,
+                      reserved=reserved)
         names = binder_names(free, tuple(node.shape), sized)
         text = f"[{body}]_({','.join(names)})" if free else f"[{body}]"
         if lets:
             text += " with " + "; ".join(
-                INDEX_TEXT.indexed(aliases[n], binder_names(label_names(n.shape), n.shape, sized))
-                + " = " + _write(n, INDEX_TEXT, aliases, sized=sized, contexts=contexts)
+                INDEX_TEXT.indexed(aliases[n], binder_names(label_names(n.shape, reserved),
+                                                            n.shape, sized))
+                + " = " + _write(n, INDEX_TEXT, aliases, sized=sized, contexts=contexts,
+                                 reserved=reserved)
                 for n in lets)
         return text
 
     plain = write(False)
-    text = readable(plain, lambda: write(True), lambda block: block_sizes(block, leaf_names(node)),
-                    unused=any(c.unused for c in contexts))
+    text = readable(plain, lambda: write(True), lambda block: block_sizes(block, leaves),
+                    unused=any(c.unused for c in contexts), named=all(c.named for c in contexts))
     shape = s.shape(node)
     column = node.ndim == 2 or shape[0] is not None  # rows on the first axis, or a column
     form = Explicit(node, 1 if column and node.ndim else 0, "numerator", "col", shape, text)

@@ -23,8 +23,8 @@ from ..core.elementwise import rule
 from ..core.nodes import Expr, Named, Product, Tensor
 from ..core.graph_walk import postorder
 from ..formula.index_reader import first_seen, read_sizes
-from .index_rules import RULES, _atom, _Context, _kind, _labels, pick_name, sized_name
-from .index_sizes import leaf_names, readable
+from .index_rules import RULES, _atom, _Context, _kind, _labels, by_name, pick_name, sized_name
+from .index_sizes import dimension_names, leaf_names, readable
 
 __all__ = ["_atom", "Style", "TEXT", "binder_names", "label_names", "pick_name",
            "product_label_names",
@@ -37,20 +37,18 @@ SHARE_ABOVE = 160
 VALUES_UP_TO = 64
 
 
-def label_names(dims: tuple) -> list[str]:
-    """Distinct index names for the axes of a shape (the free indices of a printed expression).
+def label_names(dims: tuple, reserved=frozenset()) -> list[str]:
+    """Distinct index names for the axes of a shape (the free indices of a printed expression);
+    ``reserved``: the printed tensors' dimension names (:func:`pick_name`).
 
     Examples:
-        >>> label_names(("n", "h", "d", "h")), label_names((3, 4))
-        (['n', 'h', 'd', "h'"], ['i', 'j'])
+        >>> label_names(("n", "h", "d", "h")), label_names((3, 4)), label_names((3,), {"i"})
+        (['n', 'h', 'd', "h'"], ['i', 'j'], ['j'])
     """
-    taken: set[str] = set()
-    for d in dims:
-        taken.add(pick_name(d, taken))
     names: list[str] = []
     used: set[str] = set()
     for d in dims:
-        name = pick_name(d, used)
+        name = pick_name(d, used, None, reserved)
         used.add(name)
         names.append(name)
     return names
@@ -126,8 +124,9 @@ def product_label_names(node: Product) -> dict[int, str]:
         >>> sorted(product_label_names(X @ W).values())
         ['d', 'h', 'n']
     """
-    ctx = _Context(TEXT, {})
-    names = label_names(node.shape)
+    reserved = dimension_names(node)   # as str(node) names them
+    ctx = _Context(TEXT, {}, reserved=reserved)
+    names = label_names(node.shape, reserved)
     ctx.scope.update(names)
     return _labels(node, names, ctx)[0]
 
@@ -179,12 +178,14 @@ def _shared_names(root: Expr, aliases: Mapping[Expr, str]) -> dict[Expr, str]:
 
 def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None = None,
            names: Sequence[str] | None = None, sized: bool = False,
-           contexts: list | None = None) -> str:
+           contexts: list | None = None, reserved=None) -> str:
     """``expr`` in index notation, written in ``style``; ``aliases`` print nodes by a name;
     ``names`` are the index names of its axes (default :func:`label_names` of its shape: an
     explanation keeps one name per axis from line to line); ``sized``: every index declares its
     size where it is bound (``i∈[3],j∈[4] ↦ …``), for :func:`to_index_notation` to keep those
-    the text needs; ``contexts`` collects each printing's context (what it bound and wrote).
+    the text needs; ``contexts`` collects each printing's context (what it bound and wrote);
+    ``reserved``: the dimension names no index of another dimension is named after (default
+    those of ``expr``'s tensors, :func:`~.index_sizes.dimension_names`).
 
     Examples:
         >>> import indexcalc as ic
@@ -195,14 +196,16 @@ def render(expr: Expr, style: Style = TEXT, aliases: Mapping[Expr, str] | None =
     aliases = dict(aliases or {})
     lets = _shared_names(expr, aliases)
     aliases.update({n: style.name(a) for n, a in lets.items()})
-    main = _write(expr, style, aliases, names, sized, contexts)
+    reserved = dimension_names(expr) if reserved is None else reserved
+    main = _write(expr, style, aliases, names, sized, contexts, reserved)
     if type(style) is Style and expr.ndim and names is None:   # given names are shown
-        main = _ordered(main, label_names(expr.shape), expr.shape, style, sized)
+        main = _ordered(main, label_names(expr.shape, reserved), expr.shape, style, sized)
     if not lets:
         return main
     defs = [style.define(
-        style.indexed(aliases[n], binder_names(label_names(n.shape), n.shape, sized)),
-        _write(n, style, aliases, sized=sized, contexts=contexts)) for n in lets]
+        style.indexed(aliases[n], binder_names(label_names(n.shape, reserved), n.shape, sized)),
+        _write(n, style, aliases, sized=sized, contexts=contexts, reserved=reserved))
+        for n in lets]
     return style.where(main, defs)
 
 
@@ -226,13 +229,16 @@ def _ordered(main: str, free: list[str], shape: tuple, style: Style, sized: bool
 
 
 def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None,
-           sized: bool = False, contexts: list | None = None) -> str:
-    ctx = _Context(style, aliases, sized)
+           sized: bool = False, contexts: list | None = None, reserved=frozenset()) -> str:
+    ctx = _Context(style, aliases, sized, reserved)
     if contexts is not None:
         contexts.append(ctx)
-    names = label_names(expr.shape) if names is None else list(names)
+    ctx.named = names is None and all(by_name(d, reserved) for d in expr.shape)
+    names = label_names(expr.shape, reserved) if names is None else list(names)
     ctx.scope.update(names)
     text = _expand(expr, names, ctx)
+    # an axis written at no value (i ↦ softmax_i(1)) may have no size in the text
+    ctx.unused = ctx.unused or any(not ctx.uses[n] for n in names)
     missing = [n for n in names if n not in ctx.mentioned]
     if missing and text == style.number(1.0):
         text = style.ones(missing)
@@ -260,8 +266,10 @@ def to_index_notation(expr: Expr) -> str:
         i,j∈[5],k,l ↦ A[i,k] δ[j,l]
     """
     contexts: list = []
-    plain = render(expr, TEXT, contexts=contexts)
-    return readable(plain, lambda: render(expr, TEXT, sized=True),
-                    lambda text: read_sizes(text, leaf_names(expr))[1],
-                    ",".join(label_names(expr.shape)) + TEXT.mapsto if expr.ndim else None,
-                    any(c.unused for c in contexts))
+    leaves = leaf_names(expr)
+    reserved = dimension_names(expr, leaves)
+    plain = render(expr, TEXT, contexts=contexts, reserved=reserved)
+    return readable(plain, lambda: render(expr, TEXT, sized=True, reserved=reserved),
+                    lambda text: read_sizes(text, leaves)[1],
+                    ",".join(label_names(expr.shape, reserved)) + TEXT.mapsto if expr.ndim
+                    else None, any(c.unused for c in contexts), all(c.named for c in contexts))

@@ -21,6 +21,7 @@ from ..core.nodes import (Derivative, Apply, Concat, Constant, Delta, Det, Expr,
                           Named, Product, Reshape, Scatter, Shared, Softmax, Sum, Tensor, TriMask,
                           format_spec, MatrixFunction, Solve)
 from ..core.matrix_functions import matrix_function
+from ..formula.index_reader import named_dimension
 from ..core.nodes import Scan
 from .recurrence_rules import scan_rule
 
@@ -29,32 +30,49 @@ if TYPE_CHECKING:
 
 _LETTERS = "ijklmpqrstuvwxyzabcefg"
 
-def pick_name(dim, taken, hints: dict | None = None) -> str:
+def pick_name(dim, taken, hints: dict | None = None, reserved=frozenset()) -> str:
     """A readable index name for a label of dimension ``dim`` that is not in ``taken``.
 
     ``hints`` (base name → a subscript below which every ``base_k`` is taken) lets a printer
     that binds thousands of nested names of one dimension find the next in O(1) amortized; the
-    caller keeps it true (:class:`_Context` lowers it when it releases a name).
+    caller keeps it true (:class:`_Context` lowers it when it releases a name). ``reserved``: the
+    dimension names of the text's tensors; a name the reader would take for another dimension
+    (``i`` of size 3 where a tensor has a dimension ``i``: ``named_dimension``) is never picked.
 
     Examples:
         >>> pick_name("d", {"d"}), pick_name("d", {"d", "d'", "d''"}), pick_name(3, {"i"})
         ("d'", 'd_3', 'j')
+        >>> taken = {"h", "h'", "h''"}
+        >>> pick_name(3, set(), reserved={"i", "j"}), pick_name("h", taken, None, {"h", "h_3"})
+        ('k', 'h_4')
     """
-    base = dim if isinstance(dim, str) and dim.isidentifier() else None
+    def fits(name: str) -> bool:
+        return not reserved or named_dimension(name, reserved) in (None, dim)
+
+    # a dimension named None: x[None] is a new axis to the reader, never an index
+    base = dim if isinstance(dim, str) and dim.isidentifier() and dim != "None" else None
     if base is None:
-        free = next((c for c in _LETTERS if c not in taken), None)
+        free = next((c for c in _LETTERS if c not in taken and fits(c)), None)
         if free is not None:
             return free
-        base = "i"
+        base = next((c for c in _LETTERS if fits(c)), "ix")
+        while not fits(base):
+            base += "x"
     for name in (base, base + "'", base + "''"):
-        if name not in taken:
+        if name not in taken and fits(name):
             return name
     k = 3 if hints is None else max(3, hints.get(base, 3))
-    while f"{base}_{k}" in taken:
+    while f"{base}_{k}" in taken or not fits(f"{base}_{k}"):
         k += 1
     if hints is not None:
         hints[base] = k
     return f"{base}_{k}"
+
+
+def by_name(dim, reserved) -> bool:
+    """Whether an index of ``dim`` is named after it (``pick_name``), so that the reader, given
+    tensors of the ``reserved`` dimensions, sizes it by its name where nothing else does."""
+    return isinstance(dim, str) and dim.isidentifier() and dim != "None" and dim in reserved
 
 
 def sized_name(name: str, dim) -> str:
@@ -65,9 +83,15 @@ def sized_name(name: str, dim) -> str:
 class _Context:
     """One printing: the style, the names in scope, aliases, and which free names were written."""
 
-    def __init__(self, style: Style, aliases: Mapping[Expr, str], sized: bool = False):
+    def __init__(self, style: Style, aliases: Mapping[Expr, str], sized: bool = False,
+                 reserved=frozenset()):
         self.style = style
         self.aliases = aliases
+        #: the dimension names of the printed tensors: no index of another size is named so
+        self.reserved = reserved
+        #: every index bound so far is of one of those dimensions, so the reader sizes it by its
+        #: name at worst (h, h', h_3): the text cannot lack a size (``to_index_notation``)
+        self.named = True
         #: write each bound name with its size, ``i∈[3]`` (the printer then keeps those the
         #: reader needs: :func:`~indexcalc.rendering.index_notation.to_index_notation`)
         self.sized = sized
@@ -87,7 +111,8 @@ class _Context:
     def bind(self, dims) -> list[str]:
         names = []
         for d in dims:
-            n = pick_name(d, self.scope, self.hints)
+            n = pick_name(d, self.scope, self.hints, self.reserved)
+            self.named = self.named and by_name(d, self.reserved)
             self.scope[n] += 1
             self.dim_of[n] = d
             self.uses_at_bind[n] = self.uses[n]
@@ -173,8 +198,9 @@ def _constant(node, names, ctx):
         return [s.indexed(s.name(node.name), ctx.idx(names))], ()
     if v.ndim == 0:
         return [s.number(float(v))], ()
-    if v.size and np.all(v == v.flat[0]):  # the same value at every index
-        c = float(v.flat[0])
+    if not v.size or np.all(v == v.flat[0]):  # the same value at every index
+        c = float(v.flat[0]) if v.size else 0.0   # empty: [[],[]] would lose its last axes
+
         return [s.ones(ctx.idx(names)) if c == 1.0 else s.indexed(s.number(c), ctx.idx(names))], ()
     return [s.indexed(s.array(v), ctx.idx(names))], ()
 
@@ -249,7 +275,8 @@ def _closed(arg: Expr, ctx: _Context) -> tuple[list, list]:
 def _softmax(node: Softmax, names, ctx):
     axis = names[node.axis]
     if list(names).count(axis) == 1:
-        start, end = ctx.style.call("softmax", ctx.idx([axis]))
+        ctx.mentioned.add(axis)   # named, not written at a value: softmax_j(1) sizes no j
+        start, end = ctx.style.call("softmax", [axis])
         return [start, (node.arg, tuple(names)), end], ()
     body, bound = _closed(node.arg, ctx)
     start, end = ctx.style.call("softmax")

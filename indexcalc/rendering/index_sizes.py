@@ -21,7 +21,7 @@ from ..core.graph_walk import postorder
 from ..core.nodes import Constant, Derivative, Expr, Named, Tensor
 from ..errors import IndexcalcError
 
-__all__ = ["leaf_names", "readable"]
+__all__ = ["dimension_names", "leaf_names", "readable"]
 
 #: What may leave an index without a size: a value printed at indices that gives them none
 #: (``δ[``, ``1[``, ``0.5[``, ``tril(1)``).
@@ -42,14 +42,31 @@ def leaf_names(expr: Expr) -> dict[str, Expr]:
             if isinstance(n, (Tensor, Named)) or isinstance(n, Constant) and n.name}
 
 
+def dimension_names(expr: Expr, leaves: dict | None = None) -> frozenset:
+    """The dimension names of what the printed text of ``expr`` names (:func:`leaf_names`, or
+    ``leaves``): the reader sizes an index named after one by it (``named_dimension``), so the
+    printer names no index of another dimension so (``i`` of size 3 beside a tensor of ``i``).
+
+    Examples:
+        >>> import indexcalc as ic
+        >>> sorted(dimension_names(ic.Tensor("X", ("i", 3)) * 2))
+        ['i']
+    """
+    leaves = leaf_names(expr) if leaves is None else leaves
+    return frozenset(d for n in leaves.values() for d in n.shape if isinstance(d, str))
+
+
 def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
-             prefix: str | None = None, unused: bool = False) -> str:
+             prefix: str | None = None, unused: bool = False, named: bool = False) -> str:
     """``plain`` when it reads back (or nothing would help it: it is refused for another reason);
     else ``sized()`` (every bound index written ``i∈[3]``) with only the declarations
     ``read(text)`` (the spans of those a reading needed) reports. ``prefix`` (``i,j ↦ ``, the
     axes a sized text always leads with) is dropped again where no declaration is left in it
     and ``plain`` did without it. ``unused``: the printing bound a name nothing under its
-    binder is written at (``Σ_k c``), which may leave it without a size.
+    binder is written at (``Σ_k c``), which may leave it without a size. ``named``: every index
+    is of a dimension the text's tensors have, and named after it: the reader sizes each by its
+    name at worst, so ``plain`` is returned unread (a Hessian's δ of named dimensions costs no
+    reading).
 
     Examples:
         >>> from indexcalc.formula.index_reader import read_sizes
@@ -57,7 +74,7 @@ def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
         ...          lambda text: read_sizes(text)[1], "i,j ↦ ")
         'i∈[3],j ↦ δ[i,j]'
     """
-    if not unused and not _SIZELESS.search(plain):
+    if named or not unused and not _SIZELESS.search(plain):
         return plain
     try:
         read(plain)
