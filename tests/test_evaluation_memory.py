@@ -115,3 +115,11 @@ def test_an_infinite_memory_limit_means_none():
     for bad in (float("nan"), -float("inf"), "1GB"):
         with pytest.raises(ic.IndexcalcError, match="positive number of bytes"):
             ic.memory_limit(bad)
+
+
+def test_a_reduction_over_a_broadcast_value_is_guarded_before_it_allocates():
+    # logsumexp of a broadcast 1 over 10^11 entries: the product is a view, but exp(a − max a)
+    # is a whole array; it raised NumPy's MemoryError (745 GiB) past the guard
+    e = ic.parse("logsumexp_m∈[100000000000](1)")
+    with pytest.raises(ic.IndexcalcError, match="exp of the argument of"):
+        ic.evaluate(e)

@@ -457,6 +457,9 @@ def _arrays(order: list, ctx: Context, itemsize: int):
             continue
         if isinstance(node, Product):
             yield from _product_arrays(node, ctx, itemsize)
-        else:
-            yield ((lambda n=node: f"the {type(n).__name__} node {_short(n)}"), ctx.shape(node),
-                   itemsize)
+            continue
+        if isinstance(node, LogSumExp):   # exp(a − max a): its argument's whole shape, even
+            yield ((lambda n=node: f"exp of the argument of {_short(n)}"),   # of a broadcast
+                   ctx.shape(node.arg), itemsize)
+        yield ((lambda n=node: f"the {type(n).__name__} node {_short(n)}"), ctx.shape(node),
+               itemsize)
