@@ -179,6 +179,9 @@ def _open_size_rows():
         ("(y ⊗ I_a ⊗ I_a) K_(a,a)", ic.diff(S.T[:, :, None] * y, S), 3, vals,
          np.einsum("jp,iq,k->ijkpq", eye, eye, vals["y"])),
         ("L_exp(Aᵀ, C)", ic.grad(ic.sum(C * ic.expm(A)), A), 0, vals, expm_gradient()),
+        # in the row convention 1ᵀ is a column, never the number: xᵀ 1ᵀ 1 did not read at all
+        ("1_3 (xᵀ 1_1ᵀ 1_3 + C)ᵀ", ic.sum(x[:, None] + C, axis=1), None, vals,
+         3 * vals["x"] + vals["C"].sum(axis=1)),
     ]
 
 
@@ -203,7 +206,8 @@ def test_forms_whose_text_left_a_size_open_read_back_to_the_reference():
     # subscript sizes I as well
     for text in ("[0_2 0_3ᵀ; I]", "[0_3 0_2ᵀ, I]", "diag(vec(tril(1_a 1_aᵀ, 1)))",
                  "vec(tril(1_a 1_aᵀ, 1))ᵀ",
-                 "(y ⊗ I_a ⊗ I_a) K_(a,a)", "K_(a,a) (yᵀ ⊗ I_a ⊗ I_a)", "L_exp(Aᵀ, C)"):
+                 "(y ⊗ I_a ⊗ I_a) K_(a,a)", "K_(a,a) (yᵀ ⊗ I_a ⊗ I_a)", "L_exp(Aᵀ, C)",
+                 "1_3 (xᵀ 1_1ᵀ 1_3 + C)ᵀ", "(x 1 1ᵀ + C) 1"):
         assert text in printed, (text, printed)
     A, B, Z = ic.tensors("A[m,n] B[p,q] Z[n,p]")
     assert str(ic.to_kron(ic.diff(A @ Z, Z))) == "I_p ⊗ A"
@@ -240,3 +244,11 @@ def test_the_fuzz_seeds_that_only_the_forms_shape_read_back():
     for seed in (1, 4, 14, 29, 32, 56, 110, 162, 175, 186, 193, 375):
         bad, _, _ = seed_findings(seed)
         assert not bad, "\n".join(bad)
+
+
+def test_a_block_reads_a_number_its_where_clause_defines():
+    # seed 2391: to_kron's mat_col[…](… z1 …) with "where z1 = tanh(s) s + …" (a number, index
+    # notation without brackets, which the form's reader took for a matrix definition that the
+    # block's index notation could not see: "unknown name 'z1'")
+    bad, read, _ = seed_findings(2391)
+    assert not bad and read, "\n".join(bad)

@@ -138,6 +138,7 @@ def _reading(text: str, shapes: Mapping[str, Any] | None, vectors: str,
     reading = _Reading(text, names, vectors)
     reading.index_defs = [d for d in split_definitions(text)[1]
                           if is_index_line(text[text.rfind("\n", 0, d[2]) + 1:d[3]])]
+    reading.matrix_defs = parts
     return reading, [*parts, (None, 0, len(main))]
 
 
@@ -216,6 +217,8 @@ class _Reading(ValueBuilder):
         self.leaves: dict[int, Expr] = {}
         self.refs: dict[int, Node] = {}   # a use of a where definition: its formula's root
         self.unknowns: list[tuple[Var, Node]] = []
+        self.index_defs: list = []    # where lines of index notation (a block's pieces)
+        self.matrix_defs: list = []   # the other where lines, (name, start, stop)
 
     def fail(self, node: Node, message: str, cls: type = ShapeError) -> IndexcalcError:
         return located(self.text, node.span, message, cls)
@@ -354,11 +357,15 @@ class _Reading(ValueBuilder):
         return out
 
     def _index_reading(self) -> IndexReading:
-        """A reader of the blocks' index notation: the names given, the index where lines."""
+        """A reader of the blocks' index notation: the names given, the index where lines, and
+        the other where lines as index notation too, read only if a block uses one (a number's
+        ``z1 = tanh(s) s``, which reads as either; a matrix's refuses there, never misreads)."""
         given = {k: v[0] for k, v in self.names.items() if isinstance(v, tuple)}
         reading = IndexReading(self.text, given)
         for d in self.index_defs:
             reading.define(*d)
+        for name, start, stop in self.matrix_defs:
+            reading.define(name, (), start, len(self.text) if stop is None else stop)
         return reading
 
     def _pure(self, n: Node) -> str | None:

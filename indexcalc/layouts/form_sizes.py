@@ -52,11 +52,11 @@ def open_atoms(text_of: Callable[[dict, frozenset], str], names: Callable[[], di
         text, starts = _unmarked(text_of(marks, sized))
         if not starts:
             return sized
+        atoms = dict(marks.values())
         try:
             sizes = atom_sizes(text, names(), vectors)
-        except IndexcalcError:   # the bare text reads no better; a subscript made it worse
-            return sized | set(found)
-        atoms = dict(marks.values())
+        except IndexcalcError:   # a subscript made it worse: the last text that read
+            return sized | set(found) if round_ else _all_or_none(text_of, names, vectors, atoms)
         # where the reading found no atom of its own, or another size, the text does not fix it
         found = [id(atoms[k]) for at, k in starts
                  if id(atoms[k]) not in sized
@@ -65,6 +65,18 @@ def open_atoms(text_of: Callable[[dict, frozenset], str], names: Callable[[], di
             return sized
         sized |= {found[0]} if round_ < ROUNDS else set(found)
     return sized
+
+
+def _all_or_none(text_of: Callable, names: Callable, vectors: str, atoms: dict) -> frozenset:
+    """Every atom subscripted where the bare text does not read at all (``xᵀ 1ᵀ 1``: a row
+    convention's ``1ᵀ`` is a column, never the number, so ``1_1ᵀ`` says it is one long), if
+    that reads; else none (no subscript would make it read)."""
+    every = frozenset(id(a) for a in atoms.values())
+    try:
+        atom_sizes(_unmarked(text_of({}, every))[0], names(), vectors)
+    except IndexcalcError:
+        return frozenset()
+    return every
 
 
 def _unmarked(marked: str) -> tuple[str, list[tuple[int, int]]]:
