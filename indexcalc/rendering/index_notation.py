@@ -145,7 +145,7 @@ def _expand(root: Expr, names, ctx: _Context) -> str:
             node, idx, top = item
             alias = None if top else ctx.aliases.get(node)
             if alias is not None:
-                out.append(ctx.style.indexed(alias, ctx.idx(idx)))
+                out.append(ctx.style.indexed(alias, ctx.sizing(idx)))
                 continue
             pieces, bound = RULES[type(node)](node, idx, ctx)
             stack.append(list(bound))
@@ -236,6 +236,7 @@ def _write(expr: Expr, style: Style, aliases, names: Sequence[str] | None = None
     ctx.named = names is None and all(by_name(d, reserved) for d in expr.shape)
     names = label_names(expr.shape, reserved) if names is None else list(names)
     ctx.scope.update(names)
+    ctx.open(names)
     text = _expand(expr, names, ctx)
     # an axis written at no value (i ↦ softmax_i(1)) may have no size in the text
     ctx.unused = ctx.unused or any(not ctx.uses[n] for n in names)
@@ -272,4 +273,5 @@ def to_index_notation(expr: Expr) -> str:
     return readable(plain, lambda: render(expr, TEXT, sized=True, reserved=reserved),
                     lambda text: read_sizes(text, leaves)[1],
                     ",".join(label_names(expr.shape, reserved)) + TEXT.mapsto if expr.ndim
-                    else None, any(c.unused for c in contexts), all(c.named for c in contexts))
+                    else None, any(c.unused for c in contexts),
+                    all(c.named or c.all_sized() for c in contexts))

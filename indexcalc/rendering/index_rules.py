@@ -103,6 +103,12 @@ class _Context:
         self.unused = False
         self.scope: Counter = Counter()
         self.mentioned: set[str] = set()
+        # each binding of a name (bound, or free in this printing) is a class of a union-find:
+        # written at a value with a shape (a tensor, a listed constant, a where name) it is
+        # sized; δ joins its indices' classes. Every class sized: the text holds every size
+        self._binding: dict[str, int] = {}
+        self._parent: list[int] = []
+        self._sized: set[int] = set()
         # base → k with every base_j (3 ≤ j < k) in scope: deep nests of one dimension bind
         # h_3, h_4, …, h_5000 and must not rescan them all (quadratic printing)
         self.hints: dict[str, int] = {}
@@ -114,6 +120,7 @@ class _Context:
             n = pick_name(d, self.scope, self.hints, self.reserved)
             self.named = self.named and by_name(d, self.reserved)
             self.scope[n] += 1
+            self.open([n])
             self.dim_of[n] = d
             self.uses_at_bind[n] = self.uses[n]
             base, _, k = n.rpartition("_")
@@ -139,9 +146,39 @@ class _Context:
         return [sized_name(n, self.dim_of[n]) for n in names] if self.sized else list(names)
 
     def idx(self, names) -> list[str]:
+        """``names`` written at a value that gives them no size (``1[i]``, a mask, ``x⁻¹``)."""
         self.mentioned.update(names)
         self.uses.update(names)
         return list(names)
+
+    def open(self, names) -> None:
+        """New bindings of ``names`` (bound here, or the free names of a printing)."""
+        for n in names:
+            self._binding[n] = len(self._parent)
+            self._parent.append(len(self._parent))
+
+    def _root(self, k: int) -> int:
+        while self._parent[k] != k:
+            self._parent[k] = k = self._parent[self._parent[k]]
+        return k
+
+    def sizing(self, names) -> list[str]:
+        """``names`` written at a value whose shape the text gives (a tensor, ``A⁻¹``, ``z1``)."""
+        self._sized.update(self._binding[n] for n in names if n in self._binding)
+        return self.idx(names)
+
+    def tie(self, names) -> list[str]:
+        """``names`` written at ``δ``: one size, whichever of them has it."""
+        ks = [self._root(self._binding[n]) for n in names if n in self._binding]
+        for k in ks[1:]:
+            self._parent[k] = ks[0]
+        return self.idx(names)
+
+    def all_sized(self) -> bool:
+        """Whether every binding meets a value with a shape, itself or through ``δ``: then
+        the reader sizes every index (``to_index_notation`` reads nothing back)."""
+        sized = {self._root(k) for k in self._sized}
+        return all(self._root(k) in sized for k in range(len(self._parent)))
 
 
 def _unshared(node: Expr) -> Expr:
@@ -189,20 +226,20 @@ def _child(node: Expr, names, ctx: _Context, wrap: tuple[str, ...]) -> list:
 
 
 def _tensor(node, names, ctx):
-    return [ctx.style.indexed(ctx.style.name(node.name), ctx.idx(names))], ()
+    return [ctx.style.indexed(ctx.style.name(node.name), ctx.sizing(names))], ()
 
 
 def _constant(node, names, ctx):
     s, v = ctx.style, node.value
     if node.name:
-        return [s.indexed(s.name(node.name), ctx.idx(names))], ()
+        return [s.indexed(s.name(node.name), ctx.sizing(names))], ()
     if v.ndim == 0:
         return [s.number(float(v))], ()
     if not v.size or np.all(v == v.flat[0]):  # the same value at every index
         c = float(v.flat[0]) if v.size else 0.0   # empty: [[],[]] would lose its last axes
 
         return [s.ones(ctx.idx(names)) if c == 1.0 else s.indexed(s.number(c), ctx.idx(names))], ()
-    return [s.indexed(s.array(v), ctx.idx(names))], ()
+    return [s.indexed(s.array(v), ctx.sizing(names))], ()
 
 
 def _labels(node: Product, names, ctx) -> tuple[dict, list]:
@@ -299,7 +336,7 @@ def _inverse(node: Inverse, names, ctx):
     body, bound = _closed(node.arg, ctx)
     s = ctx.style
     if not bound:
-        return [s.indexed(body[0] + s.inverse, ctx.idx(names))], ()
+        return [s.indexed(body[0] + s.inverse, ctx.sizing(names))], ()
     return [s.open] + body + [s.close, s.indexed(s.inverse, ctx.idx(names))], bound
 
 
@@ -317,7 +354,7 @@ def _reshape(node: Reshape, names, ctx):
     body, bound = _closed(node.arg, ctx)
     start, end = ctx.style.call("reshape")
     shape = "(" + ",".join(map(str, node.shape)) + ("," if len(node.shape) == 1 else "") + ")"
-    return [start] + body + [", " + shape, end + ctx.style.indexed("", ctx.idx(names))], bound
+    return [start] + body + [", " + shape, end + ctx.style.indexed("", ctx.sizing(names))], bound
 
 
 def _atom(s: str) -> str:
@@ -355,7 +392,9 @@ def _whole(printer: Callable) -> Callable:
             bound += b
             pieces += ([",".join(ctx.binders(b)) + ctx.style.mapsto] if b else []) + \
                 [(child, tuple(b))]
-        pieces.append(ctx.style.indexed("", ctx.idx(names)))
+        # a whole of names only has the shape the text gives (a mask's comes from its indices)
+        at = ctx.sizing if not bound and not isinstance(node, TriMask) else ctx.idx
+        pieces.append(ctx.style.indexed("", at(names)))
         return pieces, bound
     return rule
 
@@ -405,7 +444,8 @@ def _matrix_function(node: MatrixFunction, names, ctx):
     body, bound = _closed(node.arg, ctx)
     if node.direction is None:
         start, end = ctx.style.call(row.text)
-        return [start] + body + [end + ctx.style.indexed("", ctx.idx(names))], bound
+        at = ctx.idx if bound else ctx.sizing   # expm(A)[i,j]: A's shape
+        return [start] + body + [end + ctx.style.indexed("", at(names))], bound
     start, end = ctx.style.call(row.frechet_text)
     p, q = ctx.bind(node.shape[:2])
     direction = [", " + ",".join(ctx.binders((p, q))) + ctx.style.mapsto,
@@ -421,7 +461,7 @@ RULES: dict[type, Callable] = {
     Tensor: _tensor,
     Named: _tensor,
     Constant: _constant,
-    Delta: lambda node, names, ctx: ([ctx.style.delta(ctx.idx(names))], ()),
+    Delta: lambda node, names, ctx: ([ctx.style.delta(ctx.tie(names))], ()),
     Product: _product,
     Sum: _sum,
     Apply: _apply,
