@@ -252,3 +252,14 @@ def test_a_block_reads_a_number_its_where_clause_defines():
     # block's index notation could not see: "unknown name 'z1'")
     bad, read, _ = seed_findings(2391)
     assert not bad and read, "\n".join(bad)
+
+
+def test_identities_of_two_sizes_are_printed_sized():
+    # seed 44: ((exp(x)ᵀ I[0, :]) 1ᵀ) I[0, :] printed rows of I_3 and of I_1 under one name, I[0, :]
+    # ("prints two different values", a listed refusal): the form is printed again with every
+    # identity sized, I_3[0, :] … I_1[0, :], which matrix notation reads without names()
+    bad, read, refused = seed_findings(44)
+    assert not bad and read and not refused, "\n".join(bad)
+    x = ic.Tensor("x", (3,))
+    form = ic.to_matrix(ic.sum(ic.exp(x)[None, :][:, 0:1] * 1.0 + ic.exp(x)[0]))
+    assert "I[" not in str(form) or "I_" not in str(form)   # never both: one name, one size

@@ -38,7 +38,8 @@ from typing import Any
 from ..core.dims import check_dim, dim_factors, dim_mul
 from ..core.nodes import Expr, Tensor
 from ..errors import IndexcalcError, ParseError, ShapeError
-from ..frontend import arithmetic
+from ..frontend import arithmetic, matrices
+from ..frontend.indexing import index
 from .given import is_oriented
 from .matrix_shapes import Solver, Var, show_shape
 from .index_reader import IndexReading, explicit_block
@@ -402,6 +403,13 @@ class _Reading(ValueBuilder):
         elif n.kind == "slice" and n.args[0] in self.names:
             try:
                 expr = self.names[n.args[0]][0][n.args[2]]
+            except IndexcalcError as e:
+                raise self.fail(n, str(e).splitlines()[0], type(e)) from None
+            shape = _orientation(expr, self.vectors, name)
+        elif n.kind == "slice" and n.args[0].startswith("I_"):   # I_3[0, :]: rows of I_3
+            d = self._dim(n, n.args[0][2:].strip("()").replace("·", "*"))
+            try:
+                expr = index(matrices.eye(d), n.args[2])
             except IndexcalcError as e:
                 raise self.fail(n, str(e).splitlines()[0], type(e)) from None
             shape = _orientation(expr, self.vectors, name)

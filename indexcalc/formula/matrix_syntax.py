@@ -7,7 +7,8 @@ every node a shape and :mod:`.matrix_reader` builds the expression. Grammar, loo
     product  := postfix (("∘" | "⊗" | "⊘" | "*" | "@" | ".*" | "./" | juxtaposition) postfix)*
     postfix  := atom ("ᵀ" | "'" | "⁻¹" | "⁻ᵀ" | "^T" | "^-1" | "^∘p" | "^p")*   (^p: p whole for a
                 matrix power; any number for a scalar's power)
-    atom     := number | name | name[slice] | I | I_n | 1 | 1_n | 0 | 0_n | K_(m,n) | f(sum, ...)
+    atom     := number | name | name[slice] | I | I_n | I_n[slice] | 1 | 1_n | 0 | 0_n | K_(m,n)
+              | f(sum, ...)
              | unvec_(m,n)(sum)
               | 𝟙 | 1_m 1_nᵀ | 0_m 0_nᵀ   (an m × n matrix of ones, of zeros)
               | "(" sum ")" | "[" sum ("," sum)* (";" ...)* "]" | "log|det(" sum ")|"
@@ -310,6 +311,9 @@ class Parser(Descent):
             return Node("ones" if text[0] == "1" else "zero",
                         (text[2:].strip("()").replace("·", "*"),), span)
         if kind == "identity":
+            nxt = self.peek()
+            if nxt is not None and nxt[2] == span[1] and self.at("["):   # I_3[0, :]: its rows
+                return self._slice(text, span)
             return Node("identity", (text[2:].strip("()").replace("·", "*"), text), span)
         if kind == "commutation":
             m, n = text[3:-1].replace("·", "*").split(",")

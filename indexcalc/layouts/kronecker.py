@@ -27,7 +27,7 @@ from ..core.algebra import add as algebra_add
 from ..core.dims import dim_mul, dims_equal
 from ..errors import LayoutError
 from .conventions import LAYOUTS, VECS, check_choice, split_of
-from .matrix_form import MatrixForm
+from .matrix_form import MatrixForm, identities_clash
 from .forms import (Commutation, Explicit, Form, Identity, Ones, add, hadamard, kron,
                           matmul, scaled, transpose, unary)
 from .product_reading import read_product
@@ -295,33 +295,41 @@ def to_kron(expr: Any, layout: str = "numerator", vec: str = "col",
     # a size given by name): the form's identities and ones may be sized by them
     roots = (expr,) if isinstance(expr, Derivative) else ()
     expr = plain(expr)  # the split read, a derivative is its value
-    scope = Scope(expr, names, "col", ())
-    terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
-    # a large piece reached more than once is written once, in the where clause
-    try:
-        scope.share([f for _, t in terms for f, _ in _as_product(t)[0]])
-    except LayoutError:  # a named piece of order > 2 has no matrix leaf: its terms are explicit
-        scope.uses = None
-    forms, notes, unfactored = [], [], []
-    shape = (dim_mul(*expr.shape[:a]) if a else None, dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
-    for k, (c, t) in enumerate(terms):
+    for sized_identity in (False, True):   # identities of two sizes: printed again, I_n
+        scope = Scope(expr, names, "col", ())
+        scope.identity_subscripted |= sized_identity
+        terms = distribute(expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),))
+        # a large piece reached more than once is written once, in the where clause
         try:
-            f = _term_form(t, a, vec, scope)
-            if isinstance(f, Identity) and shape[0] is not None and dims_equal(f.dim, shape[0]):
-                f = Identity(shape[0])  # I_{m·n} as F's size is written, not the parts' order
-        except (_NoFactorization, LayoutError):
-            unfactored.append((c, t))
-            continue
-        forms.append((c, transpose(f) if layout == "denominator" else f))
-    reserved: frozenset = frozenset()
-    if unfactored:  # one explicit tensor for them all: its shared pieces are written once
-        f = explicit(algebra_add(unfactored, expr.shape), a, vec, shape, layout)
-        notes.append(f"a term that does not factorize into Kronecker products ({len(unfactored)} "
-                     f"of {len(terms)}) is written, with the others like it, as "
-                     f"{f.text.partition('(')[0]}(T): the tensor T in index notation, "
-                     f"matricized: {_MAT_NOTE[vec]}")
-        forms.append((1.0, f))  # last: index notation's where lines end the text
-        reserved = frozenset(re.findall(r"\bz\d+\b", f.text))  # its lets' names stay its own
-    root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
-    return MatrixForm(root, tuple(tensors_of(expr)) + roots, layout, tuple(notes + scope.notes),
-                      reserved=reserved)
+            scope.share([f for _, t in terms for f, _ in _as_product(t)[0]])
+        except LayoutError:  # a named piece of order > 2 has no matrix leaf: terms explicit
+            scope.uses = None
+        forms, notes, unfactored = [], [], []
+        shape = (dim_mul(*expr.shape[:a]) if a else None,
+                 dim_mul(*expr.shape[a:]) if a < expr.ndim else None)
+        for k, (c, t) in enumerate(terms):
+            try:
+                f = _term_form(t, a, vec, scope)
+                if isinstance(f, Identity) and shape[0] is not None and \
+                        dims_equal(f.dim, shape[0]):   # I_{m·n} as F's size is written
+                    f = Identity(shape[0], subscripted=scope.identity_subscripted)
+            except (_NoFactorization, LayoutError):
+                unfactored.append((c, t))
+                continue
+            forms.append((c, transpose(f) if layout == "denominator" else f))
+        reserved: frozenset = frozenset()
+        if unfactored:  # one explicit tensor for them all: its shared pieces are written once
+            f = explicit(algebra_add(unfactored, expr.shape), a, vec, shape, layout)
+            notes.append(f"a term that does not factorize into Kronecker products "
+                         f"({len(unfactored)} of {len(terms)}) is written, with the others "
+                         f"like it, as "
+                         f"{f.text.partition('(')[0]}(T): the tensor T in index notation, "
+                         f"matricized: {_MAT_NOTE[vec]}")
+            forms.append((1.0, f))  # last: index notation's where lines end the text
+            reserved = frozenset(re.findall(r"\bz\d+\b", f.text))  # its lets' names: its own
+        root = add(forms, (shape[1], shape[0]) if layout == "denominator" else shape)
+        form = MatrixForm(root, tuple(tensors_of(expr)) + roots, layout,
+                          tuple(notes + scope.notes), reserved=reserved)
+        if not identities_clash(form):
+            return form
+    return form

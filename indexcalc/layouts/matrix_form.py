@@ -96,7 +96,18 @@ class MatrixForm:
             >>> ic.parse(str(f), f.names()).shape
             ('n',)
         """
+        out, clashes = self._leaves()
+        if clashes:
+            name, (a, a_shape), (b, b_shape) = clashes[0]
+            raise LayoutError(f"the form prints two different values as {name} ({a} of "
+                              f"{a_shape}, {b} of {b_shape}): its text cannot be read back")
+        return out
+
+    def _leaves(self) -> tuple[dict, list]:
+        """:meth:`names`, and each name printed for two different values (``name, first,
+        other``)."""
         out: dict = {}
+        clashes: list = []
         stack = [self.root, *(r.definition for r in self.definitions)]
         seen: set = set()
         while stack:
@@ -105,17 +116,15 @@ class MatrixForm:
                 continue
             seen.add(id(n))
             if isinstance(n, Leaf):
-                if n.name in out and (out[n.name][1] != n.shape
+                if n.name in out and (_oriented(out[n.name][1]) != _oriented(n.shape)
                                       or str(out[n.name][0]) != str(n.source)):
-                    raise LayoutError(f"the form prints two different values as {n.name} "
-                                      f"({out[n.name][0]} of {out[n.name][1]}, {n.source} of "
-                                      f"{n.shape}): its text cannot be read back")
+                    clashes.append((n.name, out[n.name], (n.source, n.shape)))
                 out[n.name] = (n.source, n.shape)
             if isinstance(n, Explicit):   # its index notation names tensors of any order
                 for name, e in _printed_names(n.expr).items():
                     out.setdefault(name, (e, tuple(e.shape)))
             stack.extend(n.children())
-        return out
+        return out, clashes
 
     def latex(self) -> str:
         """The form in LaTeX (``X^\\top``, ``\\circ``, ``\\otimes``, ``\\operatorname{diag}``)."""
@@ -142,3 +151,15 @@ def _printed_names(expr: Expr) -> dict:
     kids = lambda n: () if isinstance(n, Named) else n.children()   # noqa: E731
     return {n.name: n for n in postorder([expr], kids)
             if isinstance(n, (Tensor, Named)) or isinstance(n, Constant) and n.name}
+
+
+def _oriented(shape: tuple) -> tuple:
+    """A scalar's shape is ``()`` where a leaf is a number and ``(None, None)`` where it is a
+    1 × 1 factor: one orientation."""
+    return (None, None) if shape == () else tuple(shape)
+
+
+def identities_clash(form: MatrixForm) -> bool:
+    """Whether ``form`` prints identities (or rows of them, ``I[0, :]``) of two sizes under one
+    name: the renderers then print it again with every identity sized (``I_3[0, :]``)."""
+    return any(name == "I" or name.startswith("I[") for name, _, _ in form._leaves()[1])

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import LayoutError
 from .conventions import LAYOUTS, VECTORS, check_choice, split_of, transposes
 from .form_text import to_text
-from .matrix_form import MatrixForm
+from .matrix_form import MatrixForm, identities_clash
 from .forms import (SYMMETRIC, Add, Explicit, Form, Identity, Leaf, Nary, Number, Ones, Ref, Scaled, Unary,
                     add, matmul, scaled, transpose, unary)
 from .product_reading import read_product
@@ -451,21 +451,26 @@ def to_matrix(expr: Any, layout: str = "denominator", vectors: str = "column", *
     split = split_of(expr, out_ndim)
     source, expr = expr, plain(expr)  # the split read, a derivative is its value
     unknown_names("to_matrix", _names_of("normalized", normalized), tensors_of(source))
-    scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
-    scope.layout = layout  # a recurrence writes its step as the layout reads it
-    flip = transposes(layout, split)
-    terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
-    scope.share([t for _, t in terms])
-    forms = []
-    for c, t in terms:
-        f = build_form(t, scope)
-        forms.append((c, transpose(f) if flip else f))
-    shape = forms[0][1].shape if len(forms) == 1 else _flip_if(scope.shape(expr), flip)
-    root = add(forms, shape)
-    notes = tuple(dict.fromkeys(scope.notes))
-    reserved = frozenset(n.name for n in scope.named.values())
-    return MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved, source,
-                      vectors)
+    for sized_identity in (False, True):
+        scope = Scope(expr, names, "col" if vectors == "column" else "row", normalized)
+        scope.identity_subscripted |= sized_identity
+        scope.layout = layout  # a recurrence writes its step as the layout reads it
+        flip = transposes(layout, split)
+        terms = expr.terms if isinstance(expr, Sum) and expr.terms else ((1.0, expr),)
+        scope.share([t for _, t in terms])
+        forms = []
+        for c, t in terms:
+            f = build_form(t, scope)
+            forms.append((c, transpose(f) if flip else f))
+        shape = forms[0][1].shape if len(forms) == 1 else _flip_if(scope.shape(expr), flip)
+        root = add(forms, shape)
+        notes = tuple(dict.fromkeys(scope.notes))
+        reserved = frozenset(n.name for n in scope.named.values())
+        form = MatrixForm(root, tuple(tensors_of(expr)), layout, notes, expr.ndim, reserved,
+                          source, vectors)
+        if not identities_clash(form):
+            return form
+    return form
 
 
 def _flip_if(shape: tuple, flip: bool) -> tuple:
