@@ -261,5 +261,9 @@ def test_identities_of_two_sizes_are_printed_sized():
     bad, read, refused = seed_findings(44)
     assert not bad and read and not refused, "\n".join(bad)
     x = ic.Tensor("x", (3,))
-    form = ic.to_matrix(ic.sum(ic.exp(x)[None, :][:, 0:1] * 1.0 + ic.exp(x)[0]))
-    assert "I[" not in str(form) or "I_" not in str(form)   # never both: one name, one size
+    e = ic.exp(x)[0, None][0]   # seed 44's function: exp(x)[0] through a new axis
+    form = ic.to_matrix(e)
+    assert str(form) == "((exp(x)ᵀ I_3[0, :]) 1ᵀ) I_1[0, :]"
+    back = ic.parse(str(form), {"x": x})   # sized rows need no names()
+    v = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(back.evaluate(x=v), np.exp(v)[0], rtol=1e-12)
