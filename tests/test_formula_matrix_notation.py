@@ -273,3 +273,17 @@ def test_a_name_given_with_its_own_shape_is_oriented_not_an_index_error():
     np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)
     got = ic.parse("x s", {"s": (s_, ()), "x": (x_, ("m",))}, notation="matrix")
     np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)
+
+
+def test_kron_called_by_name_reads():
+    # red3: kron(A, B), the ASCII variant of A ⊗ B, raised KeyError (the call's operands were
+    # rebuilt into a node whose shape was never inferred). Reference: np.kron of the operands as
+    # the matrices matrix notation makes of them (a vector is a column).
+    rng = np.random.default_rng(6)
+    a, u, y = rng.standard_normal((2, 2)), rng.standard_normal(5), rng.standard_normal(4)
+    shapes = {"A": (2, 2), "u": (5,), "y": (4,)}
+    for text, want in [("kron(A, A)", np.kron(a, a)), ("kron(u, y)", np.kron(u, y)),
+                       ("kron(A, u)", np.kron(a, u[:, None])), ("kron(2, A)", 2 * a),
+                       ("kron(A, y) + A ⊗ y", 2 * np.kron(a, y[:, None]))]:
+        got = ic.parse(text, shapes, notation="matrix").evaluate(A=a, u=u, y=y)
+        np.testing.assert_allclose(got, want, err_msg=text)
