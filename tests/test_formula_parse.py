@@ -292,3 +292,20 @@ def test_python_text_with_a_subscript_means_what_numpy_means():
     for text in ["x[3]", "x[::0]", "2[0]", "X[0, 0, 0]"]:   # NumPy refuses these too
         with pytest.raises(ic.IndexcalcError):
             ic.parse(text, shapes)
+
+
+def test_a_printed_sized_identity_reads_back_in_auto():
+    # red3: str(ic.to_matrix(ic.diff(x, x))) is 'I_3' (or 'I_n'), which auto gave to Python
+    # alone: "unknown tensor 'I_3'" — the commonest Jacobian did not read back. Reference: eye.
+    for dim, n in [(3, 3), ("n", 4)]:
+        x = ic.Tensor("x", dim)
+        for form in (ic.to_matrix(ic.diff(x, x)), ic.to_kron(ic.diff(x, x))):
+            got = ic.parse(str(form), form.names()).evaluate(n=n)
+            np.testing.assert_array_equal(got, np.eye(n), err_msg=str(form))
+    a = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_array_equal(ic.parse("I_3 + A", {"A": (3, 3)}).evaluate(A=a), a + np.eye(3))
+    # a tensor declared by that name is that tensor; beside * (Python's formula) no other reading
+    np.testing.assert_array_equal(ic.parse("I_3", {"I_3": (2,)}).evaluate(I_3=np.ones(2)),
+                                  np.ones(2))
+    with pytest.raises(ic.ParseError, match="unknown tensor 'I_3'"):
+        ic.parse("I_3 * A", {"A": (3, 3)})
