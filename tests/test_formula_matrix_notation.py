@@ -287,3 +287,16 @@ def test_kron_called_by_name_reads():
                        ("kron(A, y) + A ⊗ y", 2 * np.kron(a, y[:, None]))]:
         got = ic.parse(text, shapes, notation="matrix").evaluate(A=a, u=u, y=y)
         np.testing.assert_allclose(got, want, err_msg=text)
+
+
+def test_a_bracket_right_after_a_value_is_no_block_factor():
+    # red3: X[0][1] read as X[0] times the block [1] (a row of X, where NumPy's reader sees the
+    # entry X[0, 1]); (X)[1] as X times [1]. A subscript follows a name only: such text is
+    # refused; a block factor takes a space before it and keeps its reading.
+    shapes = {"X": (3, 4), "x": (3,)}
+    for text in ["X[0][1]", "(X)[1]", "Xᵀ[0]", "2[1]"]:
+        with pytest.raises(ic.ParseError, match="a subscript follows a name only"):
+            ic.parse(text, shapes, notation="matrix")
+    xv = np.arange(3.0) + 1
+    np.testing.assert_allclose(ic.parse("x [2]", shapes, notation="matrix").evaluate(x=xv),
+                               2 * xv)

@@ -278,6 +278,10 @@ class Parser(Descent):
                 node = Node("npow", (node, p), span)
             elif t[0] == "spow":   # S⁵: what indexcalc prints for a run of one matrix
                 node = Node("mpow", (node, int(t[1].translate(_FROM_SUPER))), span)
+            elif t[1] == "[" and t[2] == _end(self.toks[self.i - 1]):   # X[0][1], (A B)[0]
+                raise self.error(t, "a subscript follows a name only (X[0, 1], not X[0][1] or "
+                                    "(A B)[0]); a block matrix that multiplies takes a space "
+                                    "before it")
             elif t[0] in ("rpow", "rpow_scalar"):   # 2^∘v: a number's power of each entry of
                 self.i += 1                          # v; 1.5^(x), of a number x, as printed
                 exponent = self.atom()
@@ -433,6 +437,11 @@ class Parser(Descent):
         end = self.take("]", "to close the block matrix")
         self.depth -= 1
         return Node("block", tuple(rows), (pos, end[2] + 1))
+
+
+def _end(tok: tuple[str, str, int]) -> int:
+    """Where a token ends: a ``[`` there is a subscript to NumPy's reader, not a factor."""
+    return tok[2] + len(tok[1])
 
 
 def _outer(left: Node, right: Node, span: tuple) -> Node:
