@@ -300,3 +300,16 @@ def test_a_bracket_right_after_a_value_is_no_block_factor():
     xv = np.arange(3.0) + 1
     np.testing.assert_allclose(ic.parse("x [2]", shapes, notation="matrix").evaluate(x=xv),
                                2 * xv)
+
+
+def test_an_unvec_after_a_factor_reads():
+    # red3: unvec_(m,n)(u), printed since today, could not follow a factor: a printed
+    # 'I[0, :]ᵀ unvec_row_(3,b)(…)' (a fuzzed gradient) was refused, "unexpected
+    # 'unvec_row_(3,b)'". Reference: NumPy's column-major (or C-order) reshape.
+    rng = np.random.default_rng(8)
+    a, u = rng.standard_normal((2, 3)), rng.standard_normal(12)
+    shapes = {"A": (2, 3), "u": (12,)}
+    for text, want in [("A unvec_(3,4)(u)", a @ u.reshape((3, 4), order="F")),
+                       ("2 unvec_(3,4)(u)", 2 * u.reshape((3, 4), order="F")),
+                       ("A unvec_row_(3,4)(u)", a @ u.reshape(3, 4))]:
+        np.testing.assert_allclose(ic.parse(text, shapes).evaluate(A=a, u=u), want, err_msg=text)

@@ -153,7 +153,7 @@ def located(text: str, span: tuple[int, int], message: str, cls: type = ParseErr
 
 _PRODUCT_OPS = {"∘": "hadamard", ".*": "hadamard", "⊗": "kron", "⊘": "hdiv", "./": "hdiv",
                 "*": "matmul", "@": "matmul"}
-_STARTS_ATOM = {"number", "name", "identity", "commutation", "sized", "explicit"}
+_STARTS_ATOM = {"number", "name", "identity", "commutation", "unvec", "sized", "explicit"}
 
 
 class Descent:
