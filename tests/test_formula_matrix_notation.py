@@ -313,3 +313,16 @@ def test_an_unvec_after_a_factor_reads():
                        ("2 unvec_(3,4)(u)", 2 * u.reshape((3, 4), order="F")),
                        ("A unvec_row_(3,4)(u)", a @ u.reshape(3, 4))]:
         np.testing.assert_allclose(ic.parse(text, shapes).evaluate(A=a, u=u), want, err_msg=text)
+
+
+def test_a_row_after_a_one_column_factor_reads_in_the_row_convention():
+    # red3: in the row convention a vector C of one entry is 1 × 1 and C x (x a row, 1 × 3) is
+    # 1 × 3; the shapes solved, but the value was NumPy's (1,) @ (3,), a ShapeError, so a printed
+    # gradient '2 (x∘(C log(…) + 1_1 Cᵀ log(…)) ⊘ (…))ᵀ' was refused. Reference: NumPy's outer.
+    x, C, A = ic.Tensor("x", 3), ic.Tensor("C", 1), ic.Tensor("A", (2, 1))
+    xv, cv, av = np.arange(3.0) + 1, np.array([2.0]), np.array([[1.0], [10.0]])
+    names = {"x": (x, (None, 3)), "C": (C, (None, 1)), "A": (A, (2, 1))}
+    for text, want in [("C x", cv[0] * xv), ("C x + 1_1 Cᵀ x", 2 * cv[0] * xv),
+                       ("A x", np.outer(av[:, 0], xv))]:
+        got = ic.parse(text, names, vectors="row").evaluate(x=xv, C=cv, A=av)
+        np.testing.assert_allclose(got, want, err_msg=text)

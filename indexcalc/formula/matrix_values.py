@@ -120,6 +120,9 @@ class ValueBuilder:
             return a * b
         if c1 is None:
             return matrices.outer(a, b)
+        if r2 is None:   # a row on the right (one row: the left's one column), C x in the row
+            left, right = (self._as2d(x, v) for x, v in zip(n.args, (a, b)))   # convention
+            return self._unshaped(n, axes.matmul(left, right))
         return axes.matmul(a, b)
 
     @staticmethod
