@@ -309,3 +309,12 @@ def test_a_printed_sized_identity_reads_back_in_auto():
                                   np.ones(2))
     with pytest.raises(ic.ParseError, match="unknown tensor 'I_3'"):
         ic.parse("I_3 * A", {"A": (3, 3)})
+
+
+def test_a_boolean_subscript_is_no_index_name():
+    # red3: x[True] (NumPy: x[None], shape (1, 3)) read in auto as index notation with an index
+    # named True: x itself, shape (3,) — another value. Booleans are refused, never a name.
+    for notation in ("auto", "index"):
+        for text in ["x[True]", "x[False]", "x[True] y[True]"]:
+            with pytest.raises(ic.ParseError):
+                ic.parse(text, {"x": (3,), "y": (3,)}, notation=notation)

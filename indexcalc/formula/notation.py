@@ -72,7 +72,8 @@ def is_index_notation(formula: Any) -> bool:
                                              or PYTHON_OPERATOR.search(formula))
 
 
-_INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
+_INDEX_BRACKET = re.compile(r"\[(?!(?:None|True|False)\b)[^\W\d]\w*'*"
+                            r"(?:,(?!(?:None|True|False)\b)[^\W\d]\w*'*)*\]")
 #: Calls only the printer writes (``σ'(x)``, ``step(x)``): Python's notation has no such function.
 _PRINTED_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(
     re.escape(n) for n in sorted(set(MATRIX_ELEMENTWISE) - set(ELEMENTWISE) - set(FUNCTIONS),
