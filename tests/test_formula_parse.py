@@ -318,3 +318,17 @@ def test_a_boolean_subscript_is_no_index_name():
         for text in ["x[True]", "x[False]", "x[True] y[True]"]:
             with pytest.raises(ic.ParseError):
                 ic.parse(text, {"x": (3,), "y": (3,)}, notation=notation)
+
+
+def test_a_printed_block_inside_a_call_reads_back_in_auto():
+    # red3: str(to_matrix(sum(concatenate([h, h])), vectors="row")) is 'sum([h, h])': Python
+    # reads it (a list it refuses) and auto gave that refusal. Reference: NumPy's sum.
+    x = ic.Tensor("x", 3)
+    h = ic.tanh(x).named("h")
+    xv = np.arange(3.0)
+    for vectors in ("column", "row"):
+        form = ic.to_matrix(ic.sum(ic.concatenate([h, h])), vectors=vectors)
+        got = ic.parse(str(form), form.names(), vectors=vectors).evaluate(x=xv)
+        np.testing.assert_allclose(got, 2 * np.tanh(xv).sum(), err_msg=str(form))
+    with pytest.raises(ic.ParseError, match="a list is not allowed"):   # Python's: no other
+        ic.parse("sum([x, x]) * 2", {"x": (3,)})

@@ -33,6 +33,16 @@ def printed_subscript(formula: Any) -> bool:
                for e in (n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]))
 
 
+def printed_block(formula: Any) -> bool:
+    """A list, which Python's notation refuses, where a printed form writes a block matrix
+    (``sum([h, h])``): read as matrix notation, as a text starting with one is."""
+    try:
+        tree = ast.parse(formula.strip(), mode="eval") if isinstance(formula, str) else None
+    except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        return False
+    return tree is not None and any(isinstance(n, ast.List) for n in ast.walk(tree))
+
+
 def maybe_index(formula: Any, entries: bool = True) -> bool:
     """Text that may be printed index notation: index names in brackets, a function only the
     printer names (``σ``, ``step``), juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
