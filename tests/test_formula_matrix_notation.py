@@ -326,3 +326,17 @@ def test_a_row_after_a_one_column_factor_reads_in_the_row_convention():
                        ("A x", np.outer(av[:, 0], xv))]:
         got = ic.parse(text, names, vectors="row").evaluate(x=xv, C=cv, A=av)
         np.testing.assert_allclose(got, want, err_msg=text)
+
+
+def test_a_block_with_a_new_axis_is_a_block_matrix():
+    # red3: [S[None, 0, :] A; S[None, 0, :] A], printed for a fuzzed expression, was taken for
+    # an explicit block of index notation (S[None… looked like an index name) and refused,
+    # "unexpected ';'"; so was a where line z1 = S[None, 0, :] A. Reference: NumPy.
+    rng = np.random.default_rng(9)
+    s, a = rng.standard_normal((3, 3)), rng.standard_normal((3, 4))
+    row = s[None, 0, :] @ a
+    shapes = {"S": (3, 3), "A": (3, 4)}
+    for text, want in [("[S[None, 0, :] A; S[None, 0, :] A]", np.vstack([row, row])),
+                       ("2 z1\nwhere\n  z1 = S[None, 0, :] A", 2 * row)]:
+        got = ic.parse(text, shapes).evaluate(S=s, A=a)
+        np.testing.assert_allclose(np.reshape(got, want.shape), want, err_msg=text)

@@ -107,8 +107,8 @@ def explicit_end(text: str, pos: int, stop: int) -> int:
         return -1
     if text.startswith("_(", end):
         end = _closing(text, end + 1, stop, "()")
-    elif not re.search(r"[Σ↦δ]|\w\[[^\W\d]", text[pos + 1:end - 1]):
-        return -1   # a block matrix [A, B; C, D]
+    elif not re.search(r"[Σ↦δ]|\w\[(?!None\b)[^\W\d]", text[pos + 1:end - 1]):
+        return -1   # a block matrix [A, B; C, D], [S[None, 0, :] A; …] (None: a new axis)
     if end > 0 and text.startswith(" with ", end):
         line = text.find("\n", end, stop)
         end = stop if line < 0 else line
@@ -490,7 +490,7 @@ def is_index_line(line: str) -> bool:
     _, eq, body = line.partition("=")
     body = body.strip()
     return bool(eq) and not body.startswith(("[", "mat_col[", "mat_row[")) and \
-        bool(re.search(r"[Σ↦δ]|\w\[[^\W\d]", body))
+        bool(re.search(r"[Σ↦δ]|\w\[(?!None\b)[^\W\d]", body))
 
 
 def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:
