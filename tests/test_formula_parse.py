@@ -304,6 +304,8 @@ def test_a_printed_sized_identity_reads_back_in_auto():
             np.testing.assert_array_equal(got, np.eye(n), err_msg=str(form))
     a = np.arange(9.0).reshape(3, 3)
     np.testing.assert_array_equal(ic.parse("I_3 + A", {"A": (3, 3)}).evaluate(A=a), a + np.eye(3))
+    form = ic.to_matrix(ic.eye(3) + ic.Tensor("A", (3, 3)))   # printed 'I + A': a bare I too
+    np.testing.assert_array_equal(ic.parse(str(form), form.names()).evaluate(A=a), a + np.eye(3))
     # a tensor declared by that name is that tensor; beside * (Python's formula) no other reading
     np.testing.assert_array_equal(ic.parse("I_3", {"I_3": (2,)}).evaluate(I_3=np.ones(2)),
                                   np.ones(2))

@@ -96,15 +96,16 @@ PYTHON_PRODUCT = re.compile(r"[*/@]|\beinsum\(|\.T\b")
 #: A vector of ones or zeros sized by a number as printed, ``1_3`` (a number, 13, to Python's
 #: syntax); ``1_000``, digit grouping, is no printed size.
 SIZED_NUMBER = re.compile(r"(?<![\w.])[01]_(?:0|[1-9]\d*)(?![\w.])")
-#: An identity sized as printed, ``I_3``, ``I_n``, ``I_(m·n)``: an unknown name to Python's notation.
-SIZED_IDENTITY = re.compile(r"(?<![\w.])I_(?:\(\w+(?:[·*]\w+)*\)|\w+)")
+#: An identity as printed, ``I``, ``I_3``, ``I_n``, ``I_(m·n)``: an unknown name to Python's notation.
+PRINTED_IDENTITY = re.compile(r"(?<![\w.])I(?:_(?:\(\w+(?:[·*]\w+)*\)|\w+))?(?![\w(])")
 
 
-def sized_identity(formula: Any, shapes: Any) -> bool:
-    """Whether ``formula`` writes an identity with its size (``I_3``, what ``str`` prints for
-    ``diff(x, x)``) that ``shapes`` does not declare as a tensor of that name."""
+def printed_identity(formula: Any, shapes: Any) -> bool:
+    """Whether ``formula`` writes an identity (``I_3``, what ``str`` prints for ``diff(x, x)``;
+    ``I + S``) that ``shapes`` does not declare as a tensor of that name."""
     return isinstance(formula, str) and any(
-        m.group(0) not in {str(k) for k in shapes or {}} for m in SIZED_IDENTITY.finditer(formula))
+        m.group(0) not in {str(k) for k in shapes or {}}
+        for m in PRINTED_IDENTITY.finditer(formula))
 
 
 #: What a matrix form's explicit blocks start with (their insides are index notation).

@@ -60,7 +60,7 @@ from .matrix_reader import read_matrix
 from .matrix_values import ONLY_MATRIX_CALL
 from .notation import (PYTHON_OPERATOR, PYTHON_PRODUCT, SIZED_NUMBER, index_brackets,
                        is_index_notation, matrix_only, maybe_index, printed_block,
-                       printed_subscript, python_readable, sized_identity)
+                       printed_identity, printed_subscript, python_readable)
 from ..core.graph_walk import tensors_of
 
 MAX_LENGTH = 10_000   # characters; longer formulas are refused before parsing
@@ -177,7 +177,7 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
         if not PYTHON_PRODUCT.search(str(formula)) and (
                 not maybe and ONLY_MATRIX_CALL.search(str(formula))
                 or (printed_subscript(formula) or SIZED_NUMBER.search(str(formula))
-                    or sized_identity(formula, shapes) or printed_block(formula))
+                    or printed_identity(formula, shapes) or printed_block(formula))
                 and not index_brackets(formula)):
             with contextlib.suppress(IndexcalcError):
                 return read_matrix(formula, shapes, vectors)
