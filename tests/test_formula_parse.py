@@ -334,3 +334,17 @@ def test_a_printed_block_inside_a_call_reads_back_in_auto():
         np.testing.assert_allclose(got, 2 * np.tanh(xv).sum(), err_msg=str(form))
     with pytest.raises(ic.ParseError, match="a list is not allowed"):   # Python's: no other
         ic.parse("sum([x, x]) * 2", {"x": (3,)})
+
+
+def test_a_printed_block_factor_after_a_call_reads_back_in_auto():
+    # red3: str(to_matrix(sum(x) * [s, s], vectors="row")) is 'sum(x) [s, s]': Python reads a
+    # subscript with index letters s, s of a number and refused it; auto gave that refusal.
+    # Reference: NumPy. Python's own index notation with a space keeps its reading.
+    x, s = ic.Tensor("x", 3), ic.Tensor("s", ())
+    e = ic.sum(x) * ic.concatenate([s[None], s[None]])
+    xv = np.arange(3.0)
+    for vectors in ("column", "row"):
+        form = ic.to_matrix(e, vectors=vectors)
+        got = ic.parse(str(form), form.names(), vectors=vectors).evaluate(x=xv, s=2.0)
+        np.testing.assert_allclose(got, [6.0, 6.0], err_msg=str(form))
+    assert ic.parse("X [n,d] * W[d,h]").shape == ("n", "h")

@@ -35,7 +35,10 @@ def printed_subscript(formula: Any) -> bool:
 
 def printed_block(formula: Any) -> bool:
     """A list, which Python's notation refuses, where a printed form writes a block matrix
-    (``sum([h, h])``): read as matrix notation, as a text starting with one is."""
+    (``sum([h, h])``), or a bracket after a space (``sum(x) [s, s]``, a block factor; a subscript
+    to Python): read as matrix notation, as a text starting with one is."""
+    if isinstance(formula, str) and re.search(r"[\w)\]]\s+\[", formula):
+        return True
     try:
         tree = ast.parse(formula.strip(), mode="eval") if isinstance(formula, str) else None
     except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
