@@ -123,3 +123,14 @@ def test_a_reduction_over_a_broadcast_value_is_guarded_before_it_allocates():
     e = ic.parse("logsumexp_m∈[100000000000](1)")
     with pytest.raises(ic.IndexcalcError, match="exp of the argument of"):
         ic.evaluate(e)
+
+
+def test_a_broadcast_past_what_numpy_can_index_is_refused():
+    # red3: a broadcast view allocates nothing, so the guard let it through, but NumPy cannot
+    # make a view of more than intp's largest count of entries: the vector of ones 1_(10^20)
+    # raised ValueError ("Maximum allowed dimension exceeded"), 1_(10^10) 1_(10^10)ᵀ
+    # ValueError ("iterator is too large"). A representable broadcast still evaluates lazily.
+    for text in ["1_99999999999999999999", "1_9999999999 1_9999999999ᵀ"]:
+        with pytest.raises(ic.IndexcalcError, match="would create an array"):
+            ic.parse(text, notation="matrix").evaluate()
+    assert np.shape(ic.parse("1_99999 1_99999ᵀ", notation="matrix").evaluate()) == (99999, 99999)

@@ -273,3 +273,70 @@ def test_a_name_given_with_its_own_shape_is_oriented_not_an_index_error():
     np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)
     got = ic.parse("x s", {"s": (s_, ()), "x": (x_, ("m",))}, notation="matrix")
     np.testing.assert_allclose(np.asarray(ic.evaluate(got, s=s, x=x)).ravel(), s * x)
+
+
+def test_kron_called_by_name_reads():
+    # red3: kron(A, B), the ASCII variant of A ⊗ B, raised KeyError (the call's operands were
+    # rebuilt into a node whose shape was never inferred). Reference: np.kron of the operands as
+    # the matrices matrix notation makes of them (a vector is a column).
+    rng = np.random.default_rng(6)
+    a, u, y = rng.standard_normal((2, 2)), rng.standard_normal(5), rng.standard_normal(4)
+    shapes = {"A": (2, 2), "u": (5,), "y": (4,)}
+    for text, want in [("kron(A, A)", np.kron(a, a)), ("kron(u, y)", np.kron(u, y)),
+                       ("kron(A, u)", np.kron(a, u[:, None])), ("kron(2, A)", 2 * a),
+                       ("kron(A, y) + A ⊗ y", 2 * np.kron(a, y[:, None]))]:
+        got = ic.parse(text, shapes, notation="matrix").evaluate(A=a, u=u, y=y)
+        np.testing.assert_allclose(got, want, err_msg=text)
+
+
+def test_a_bracket_right_after_a_value_is_no_block_factor():
+    # red3: X[0][1] read as X[0] times the block [1] (a row of X, where NumPy's reader sees the
+    # entry X[0, 1]); (X)[1] as X times [1]. A subscript follows a name only: such text is
+    # refused; a block factor takes a space before it and keeps its reading.
+    shapes = {"X": (3, 4), "x": (3,)}
+    for text in ["X[0][1]", "(X)[1]", "Xᵀ[0]", "2[1]"]:
+        with pytest.raises(ic.ParseError, match="a subscript follows a name only"):
+            ic.parse(text, shapes, notation="matrix")
+    xv = np.arange(3.0) + 1
+    np.testing.assert_allclose(ic.parse("x [2]", shapes, notation="matrix").evaluate(x=xv),
+                               2 * xv)
+
+
+def test_an_unvec_after_a_factor_reads():
+    # red3: unvec_(m,n)(u), printed since today, could not follow a factor: a printed
+    # 'I[0, :]ᵀ unvec_row_(3,b)(…)' (a fuzzed gradient) was refused, "unexpected
+    # 'unvec_row_(3,b)'". Reference: NumPy's column-major (or C-order) reshape.
+    rng = np.random.default_rng(8)
+    a, u = rng.standard_normal((2, 3)), rng.standard_normal(12)
+    shapes = {"A": (2, 3), "u": (12,)}
+    for text, want in [("A unvec_(3,4)(u)", a @ u.reshape((3, 4), order="F")),
+                       ("2 unvec_(3,4)(u)", 2 * u.reshape((3, 4), order="F")),
+                       ("A unvec_row_(3,4)(u)", a @ u.reshape(3, 4))]:
+        np.testing.assert_allclose(ic.parse(text, shapes).evaluate(A=a, u=u), want, err_msg=text)
+
+
+def test_a_row_after_a_one_column_factor_reads_in_the_row_convention():
+    # red3: in the row convention a vector C of one entry is 1 × 1 and C x (x a row, 1 × 3) is
+    # 1 × 3; the shapes solved, but the value was NumPy's (1,) @ (3,), a ShapeError, so a printed
+    # gradient '2 (x∘(C log(…) + 1_1 Cᵀ log(…)) ⊘ (…))ᵀ' was refused. Reference: NumPy's outer.
+    x, C, A = ic.Tensor("x", 3), ic.Tensor("C", 1), ic.Tensor("A", (2, 1))
+    xv, cv, av = np.arange(3.0) + 1, np.array([2.0]), np.array([[1.0], [10.0]])
+    names = {"x": (x, (None, 3)), "C": (C, (None, 1)), "A": (A, (2, 1))}
+    for text, want in [("C x", cv[0] * xv), ("C x + 1_1 Cᵀ x", 2 * cv[0] * xv),
+                       ("A x", np.outer(av[:, 0], xv))]:
+        got = ic.parse(text, names, vectors="row").evaluate(x=xv, C=cv, A=av)
+        np.testing.assert_allclose(got, want, err_msg=text)
+
+
+def test_a_block_with_a_new_axis_is_a_block_matrix():
+    # red3: [S[None, 0, :] A; S[None, 0, :] A], printed for a fuzzed expression, was taken for
+    # an explicit block of index notation (S[None… looked like an index name) and refused,
+    # "unexpected ';'"; so was a where line z1 = S[None, 0, :] A. Reference: NumPy.
+    rng = np.random.default_rng(9)
+    s, a = rng.standard_normal((3, 3)), rng.standard_normal((3, 4))
+    row = s[None, 0, :] @ a
+    shapes = {"S": (3, 3), "A": (3, 4)}
+    for text, want in [("[S[None, 0, :] A; S[None, 0, :] A]", np.vstack([row, row])),
+                       ("2 z1\nwhere\n  z1 = S[None, 0, :] A", 2 * row)]:
+        got = ic.parse(text, shapes).evaluate(S=s, A=a)
+        np.testing.assert_allclose(np.reshape(got, want.shape), want, err_msg=text)

@@ -361,3 +361,14 @@ def test_index_keeps_size_multipliers_of_products():
     e = p[2] * ic.sum(ic.exp(m))
     np.testing.assert_allclose(e.evaluate(x=xv, m=mv), 5 * xv[2] * np.exp(mv).sum())
     np.testing.assert_allclose(ic.sum(full((3,))).evaluate(), 3.0)
+
+
+def test_tril_triu_with_an_offset_past_any_int():
+    # red3: tril(X, 10**20) raised OverflowError at evaluation (np.tri takes a C long); an
+    # offset past either side keeps all or nothing. Reference: NumPy with the offset clamped.
+    X = ic.Tensor("X", (3, 4))
+    v = np.arange(12.0).reshape(3, 4) + 1
+    for k in (10**20, -10**20, 2**63, -(2**63)):
+        clamped = max(-9, min(k, 9))
+        np.testing.assert_array_equal(ic.tril(X, k).evaluate(X=v), np.tril(v, clamped))
+        np.testing.assert_array_equal(ic.triu(X, k).evaluate(X=v), np.triu(v, clamped))

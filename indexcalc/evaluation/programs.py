@@ -11,6 +11,7 @@ largest array the program will create with the limit.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -106,6 +107,9 @@ def _product_arrays(node: Product, ctx: Context, itemsize: int) -> list:
     size = dict(zip(plan.letters, plan.sizes))
     out = [(what, plan.full_shape if plan.full != plan.target else
             tuple(size[c] for c in plan.compact), itemsize)]
+    target = tuple(size[c] for c in plan.target)
+    if math.prod(target) > np.iinfo(np.intp).max:   # a broadcast view allocates nothing, but
+        out.append((what, target, itemsize))        # NumPy cannot index one of 1_(10^20)
     if plan.info is not None:
         for entry in plan.info.contraction_list[:-1]:
             letters = entry[2].split("->")[1]

@@ -100,7 +100,10 @@ def concat_step(node: Concat, ctx: Any) -> Callable:
 def trimask_value(node: TriMask, ctx: Any) -> Callable:
     """The 0/1 mask (a constant: the program computes it once, when it is built)."""
     r, c, dtype = dim_size(node.rows, ctx.sizes), dim_size(node.cols, ctx.sizes), ctx.dtype
+    # an offset past either side keeps all or nothing: clamped, as np.tri takes a C long only
+    # (tril(X, 10**20) raised OverflowError)
+    k = max(-r - 1, min(node.k - node.upper, c + 1))
     if node.upper:
-        return _on_backend(lambda: 1.0 - np.tri(r, c, node.k - 1, dtype=dtype), ctx)
-    return _on_backend(lambda: np.tri(r, c, node.k, dtype=dtype), ctx)
+        return _on_backend(lambda: 1.0 - np.tri(r, c, k, dtype=dtype), ctx)
+    return _on_backend(lambda: np.tri(r, c, k, dtype=dtype), ctx)
 

@@ -101,7 +101,9 @@ def binders(text: str, pos: int) -> tuple[tuple, tuple]:
 
 
 def _is_index(name: str) -> bool:
-    return name != "None"
+    """``None``, ``True``, ``False`` are Python's constants in a subscript, never index names
+    (``x[True]`` is NumPy's x[None]; as an index named True it read as x itself)."""
+    return name not in ("None", "True", "False")
 
 
 class IndexParser(Descent):

@@ -108,8 +108,8 @@ def explicit_end(text: str, pos: int, stop: int) -> int:
         return -1
     if text.startswith("_(", end):
         end = _closing(text, end + 1, stop, "()")
-    elif not re.search(r"[Σ↦δ]|\w\[[^\W\d]", text[pos + 1:end - 1]):
-        return -1   # a block matrix [A, B; C, D]
+    elif not re.search(r"[Σ↦δ]|\w\[(?!None\b)[^\W\d]", text[pos + 1:end - 1]):
+        return -1   # a block matrix [A, B; C, D], [S[None, 0, :] A; …] (None: a new axis)
     if end > 0 and text.startswith(" with ", end):
         line = text.find("\n", end, stop)
         end = stop if line < 0 else line
@@ -154,7 +154,7 @@ def located(text: str, span: tuple[int, int], message: str, cls: type = ParseErr
 
 _PRODUCT_OPS = {"∘": "hadamard", ".*": "hadamard", "⊗": "kron", "⊘": "hdiv", "./": "hdiv",
                 "*": "matmul", "@": "matmul"}
-_STARTS_ATOM = {"number", "name", "identity", "commutation", "sized", "explicit"}
+_STARTS_ATOM = {"number", "name", "identity", "commutation", "unvec", "sized", "explicit"}
 
 
 class Descent:
@@ -279,6 +279,10 @@ class Parser(Descent):
                 node = Node("npow", (node, p), span)
             elif t[0] == "spow":   # S⁵: what indexcalc prints for a run of one matrix
                 node = Node("mpow", (node, int(t[1].translate(_FROM_SUPER))), span)
+            elif t[1] == "[" and t[2] == _end(self.toks[self.i - 1]):   # X[0][1], (A B)[0]
+                raise self.error(t, "a subscript follows a name only (X[0, 1], not X[0][1] or "
+                                    "(A B)[0]); a block matrix that multiplies takes a space "
+                                    "before it")
             elif t[0] in ("rpow", "rpow_scalar"):   # 2^∘v: a number's power of each entry of
                 self.i += 1                          # v; 1.5^(x), of a number x, as printed
                 exponent = self.atom()
@@ -439,6 +443,11 @@ class Parser(Descent):
         return Node("block", tuple(rows), (pos, end[2] + 1))
 
 
+def _end(tok: tuple[str, str, int]) -> int:
+    """Where a token ends: a ``[`` there is a subscript to NumPy's reader, not a factor."""
+    return tok[2] + len(tok[1])
+
+
 def _outer(left: Node, right: Node, span: tuple) -> Node:
     """``1_m 1_nᵀ`` (``0_m 0_nᵀ``), in either vector convention: the m × n matrix of ones (of
     zeros), its sizes those written (``None`` for one left open)."""
@@ -485,7 +494,7 @@ def is_index_line(line: str) -> bool:
     _, eq, body = line.partition("=")
     body = body.strip()
     return bool(eq) and not body.startswith(("[", "mat_col[", "mat_row[")) and \
-        bool(re.search(r"[Σ↦δ]|\w\[[^\W\d]", body))
+        bool(re.search(r"[Σ↦δ]|\w\[(?!None\b)[^\W\d]", body))
 
 
 def split_where(text: str) -> tuple[str, list[tuple[str, str, int]]]:

@@ -109,7 +109,7 @@ class ValueBuilder:
             a, b = (self._fit(t, dims) for t in kids)
             return a * b if k == "hadamard" else a * arithmetic.power(b, -1.0)
         if k == "kron":
-            return self._kron(n, kids)
+            return self._kron(n, n.args, kids)
         if k == "block":
             return self._block(n, kids)
         return self._call(n, kids, dims)
@@ -120,6 +120,9 @@ class ValueBuilder:
             return a * b
         if c1 is None:
             return matrices.outer(a, b)
+        if r2 is None:   # a row on the right (one row: the left's one column), C x in the row
+            left, right = (self._as2d(x, v) for x, v in zip(n.args, (a, b)))   # convention
+            return self._unshaped(n, axes.matmul(left, right))
         return axes.matmul(a, b)
 
     @staticmethod
@@ -135,11 +138,12 @@ class ValueBuilder:
         r, c = self.solver.shape(self.shape(node))
         return matrices.reshape(x, 1 if r is None else r, 1 if c is None else c)
 
-    def _kron(self, n: Node, kids: list) -> Any:
-        parts = [(x, v) for x, v in zip(n.args, kids)
+    def _kron(self, n: Node, operands: tuple, kids: list) -> Any:
+        """``⊗`` of ``operands`` (``kron(A, B)``'s arguments: the call's node has the shape)."""
+        parts = [(x, v) for x, v in zip(operands, kids)
                  if self.solver.shape(self.shape(x)) != (None, None)]
         scale = 1.0
-        for x, v in zip(n.args, kids):
+        for x, v in zip(operands, kids):
             if self.solver.shape(self.shape(x)) == (None, None):
                 scale = scale * v
         if not parts:
@@ -186,7 +190,7 @@ class ValueBuilder:
         if name in ("unvec", "unvec_row"):
             return shaping.unvec(x, dims, "col" if name == "unvec" else "row")
         if name == "kron":
-            return self._kron(Node("kron", args, n.span), kids)
+            return self._kron(n, args, kids)
         if name in ("tril", "triu"):
             return SAME_SHAPE[name](x, keywords.get("k", 0))
         if name == "softmax":

@@ -33,6 +33,19 @@ def printed_subscript(formula: Any) -> bool:
                for e in (n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]))
 
 
+def printed_block(formula: Any) -> bool:
+    """A list, which Python's notation refuses, where a printed form writes a block matrix
+    (``sum([h, h])``), or a bracket after a space (``sum(x) [s, s]``, a block factor; a subscript
+    to Python): read as matrix notation, as a text starting with one is."""
+    if isinstance(formula, str) and re.search(r"[\w)\]]\s+\[", formula):
+        return True
+    try:
+        tree = ast.parse(formula.strip(), mode="eval") if isinstance(formula, str) else None
+    except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        return False
+    return tree is not None and any(isinstance(n, ast.List) for n in ast.walk(tree))
+
+
 def maybe_index(formula: Any, entries: bool = True) -> bool:
     """Text that may be printed index notation: index names in brackets, a function only the
     printer names (``σ``, ``step``), juxtaposed parentheses (``(s + 1) (s + 1)``, a call in
@@ -72,7 +85,8 @@ def is_index_notation(formula: Any) -> bool:
                                              or PYTHON_OPERATOR.search(formula))
 
 
-_INDEX_BRACKET = re.compile(r"\[(?!None\b)[^\W\d]\w*'*(?:,(?!None\b)[^\W\d]\w*'*)*\]")
+_INDEX_BRACKET = re.compile(r"\[(?!(?:None|True|False)\b)[^\W\d]\w*'*"
+                            r"(?:,(?!(?:None|True|False)\b)[^\W\d]\w*'*)*\]")
 #: Calls only the printer writes (``σ'(x)``, ``step(x)``): Python's notation has no such function.
 _PRINTED_CALL = re.compile(r"(?<![\w'])(?:" + "|".join(
     re.escape(n) for n in sorted(set(MATRIX_ELEMENTWISE) - set(ELEMENTWISE) - set(FUNCTIONS),
@@ -85,6 +99,18 @@ PYTHON_PRODUCT = re.compile(r"[*/@]|\beinsum\(|\.T\b")
 #: A vector of ones or zeros sized by a number as printed, ``1_3`` (a number, 13, to Python's
 #: syntax); ``1_000``, digit grouping, is no printed size.
 SIZED_NUMBER = re.compile(r"(?<![\w.])[01]_(?:0|[1-9]\d*)(?![\w.])")
+#: An identity as printed, ``I``, ``I_3``, ``I_n``, ``I_(m·n)``: an unknown name to Python's notation.
+PRINTED_IDENTITY = re.compile(r"(?<![\w.])I(?:_(?:\(\w+(?:[·*]\w+)*\)|\w+))?(?![\w(])")
+
+
+def printed_identity(formula: Any, shapes: Any) -> bool:
+    """Whether ``formula`` writes an identity (``I_3``, what ``str`` prints for ``diff(x, x)``;
+    ``I + S``) that ``shapes`` does not declare as a tensor of that name."""
+    return isinstance(formula, str) and any(
+        m.group(0) not in {str(k) for k in shapes or {}}
+        for m in PRINTED_IDENTITY.finditer(formula))
+
+
 #: What a matrix form's explicit blocks start with (their insides are index notation).
 _MATRIX_BLOCKS = ("]_(", "mat_col[", "mat_row[")
 

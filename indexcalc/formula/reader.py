@@ -6,6 +6,7 @@ Grammar (anything else is a :class:`~indexcalc.errors.ParseError` pointing at th
              | f(formula, ..., keyword=literal)       f from FUNCTIONS below
              | einsum("ij,jk->ik", formula, ...)
              | tensor[i, j]  |  (formula)[i, j]       index notation
+             | formula[0, 1:3, ::-1, None]            NumPy's basic indexing (ints, slices, None)
              | sum(formula, i, ...)                   explicit sum over index letters
 
 Numbers are folded only when that is safe (finite results; ``9**9**9`` is refused, not computed).
@@ -58,8 +59,8 @@ from .index_reader import read_index
 from .matrix_reader import read_matrix
 from .matrix_values import ONLY_MATRIX_CALL
 from .notation import (PYTHON_OPERATOR, PYTHON_PRODUCT, SIZED_NUMBER, index_brackets,
-                       is_index_notation, matrix_only, maybe_index, printed_subscript,
-                       python_readable)
+                       is_index_notation, matrix_only, maybe_index, printed_block,
+                       printed_identity, printed_subscript, python_readable)
 from ..core.graph_walk import tensors_of
 
 MAX_LENGTH = 10_000   # characters; longer formulas are refused before parsing
@@ -175,7 +176,8 @@ def _auto(formula: Any, shapes: Any, vectors: str) -> tuple[Expr, tuple]:
     except IndexcalcError as e:
         if not PYTHON_PRODUCT.search(str(formula)) and (
                 not maybe and ONLY_MATRIX_CALL.search(str(formula))
-                or (printed_subscript(formula) or SIZED_NUMBER.search(str(formula)))
+                or (printed_subscript(formula) or SIZED_NUMBER.search(str(formula))
+                    or printed_identity(formula, shapes) or printed_block(formula))
                 and not index_brackets(formula)):
             with contextlib.suppress(IndexcalcError):
                 return read_matrix(formula, shapes, vectors)
@@ -515,13 +517,45 @@ def _attribute(r: _Reader, node: ast.Attribute) -> Expr:
     return axes.transpose(v)
 
 
-def _subscript(r: _Reader, node: ast.Subscript) -> Indexed:
+def _subscript(r: _Reader, node: ast.Subscript) -> Any:
+    index = _basic_index(node.slice)
+    if index is not _LETTERS:   # x[::-1], X[0][1], x[:, None]: NumPy's basic indexing, as the
+        v = r.positional(r.value(node.value), node.value)   # text means to a NumPy reader
+        if isinstance(v, float):
+            raise r.error(node, "a number has no entries to index", ShapeError)
+        return v[index]
     letters = r.letters(node)
     v = r.positional(r.value(node.value), node.value)
     if isinstance(v, float) or len(letters) != v.ndim:
         shape = "a number" if isinstance(v, float) else f"shape {format_shape(v.shape)}"
         raise r.error(node, f"{len(letters)} index letters for a value of {shape}", ShapeError)
     return Indexed(v, letters)
+
+
+_LETTERS = object()   # a subscript of index letters (or of anything but a basic index)
+
+
+def _basic_index(node: ast.AST) -> Any:
+    """The NumPy basic index (ints, slices, ``None``) a subscript writes, or ``_LETTERS`` for
+    any other subscript (index notation's letters; refused where malformed, ``...`` too)."""
+    if isinstance(node, ast.Tuple):
+        parts = [_basic_index(e) for e in node.elts]
+        return _LETTERS if not parts or _LETTERS in parts else tuple(parts)
+    if isinstance(node, ast.Slice):
+        parts = [None if p is None else _whole(p) for p in (node.lower, node.upper, node.step)]
+        return _LETTERS if _LETTERS in parts else slice(*parts)
+    if isinstance(node, ast.Constant) and node.value is None:
+        return None
+    return _whole(node)
+
+
+def _whole(node: ast.AST) -> Any:
+    """A whole number as written, ``3`` or ``-1``; ``_LETTERS`` for anything else."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, node = -1, node.operand
+    ok = isinstance(node, ast.Constant) and type(node.value) is int
+    return sign * node.value if ok else _LETTERS
 
 
 _VISIT: dict[type, Callable] = {
