@@ -355,7 +355,8 @@ def explicit(node: Expr, s: Scope) -> Form:
 
     plain = write(False)
     text = readable(plain, lambda: write(True), lambda block: block_sizes(block, leaves),
-                    unused=any(c.unused for c in contexts), named=all(c.named for c in contexts))
+                    unused=any(c.unused for c in contexts),
+                    named=all(c.named or c.all_sized() for c in contexts))
     shape = s.shape(node)
     column = node.ndim == 2 or shape[0] is not None  # rows on the first axis, or a column
     form = Explicit(node, 1 if column and node.ndim else 0, "numerator", "col", shape, text)
