@@ -8,8 +8,9 @@ oracle, as the matrix reader is for ``I_n`` (:mod:`indexcalc.layouts.form_sizes`
 plain reading is refused for an unsized index is printed again with every bound index sized,
 read, and stripped of the declarations the reading did not need (``i,j∈[5],k,l ↦ A[i,k] δ[j,l]``:
 ``l`` takes ``j``'s size through ``δ``). Only text with a size-less value (``δ``, ``1[i]``,
-``tril(1)``) or a bound index nothing is written at (``Σ_k c``, ``j ↦ s``) is read at all, so
-printing what has none costs nothing more.
+``tril(1)``) or a bound index nothing is written at (``Σ_k c``, ``j ↦ s``), and whose printing
+could not prove every index sized (a tensor, a where name or ``δ`` with one gives a size), is
+read at all: printing what needs no declaration costs nothing more.
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ def readable(plain: str, sized: Callable[[], str], read: Callable[[str], set],
     ``read(text)`` (the spans of those a reading needed) reports. ``prefix`` (``i,j ↦ ``, the
     axes a sized text always leads with) is dropped again where no declaration is left in it
     and ``plain`` did without it. ``unused``: the printing bound a name nothing under its
-    binder is written at (``Σ_k c``), which may leave it without a size. ``named``: every index
-    is of a dimension the text's tensors have, and named after it: the reader sizes each by its
-    name at worst, so ``plain`` is returned unread (a Hessian's δ of named dimensions costs no
-    reading).
+    binder is written at (``Σ_k c``), which may leave it without a size. ``named``: the printing
+    proved every index sized — named after a dimension of the text's tensors, or written at a
+    value with a shape, itself or through ``δ`` (``_Context.all_sized``) — so ``plain`` is
+    returned unread (a Hessian's ``δ`` costs no reading).
 
     Examples:
         >>> from indexcalc.formula.index_reader import read_sizes
