@@ -146,7 +146,8 @@ class _Context:
         return [sized_name(n, self.dim_of[n]) for n in names] if self.sized else list(names)
 
     def idx(self, names) -> list[str]:
-        """``names`` written at a value that gives them no size (``1[i]``, a mask, ``x⁻¹``)."""
+        """``names`` written at a value that gives them no size (``1[i]``, a mask, a whole with
+        indices of its own, ``(p,q ↦ …)⁻¹``)."""
         self.mentioned.update(names)
         self.uses.update(names)
         return list(names)
