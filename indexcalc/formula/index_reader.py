@@ -137,7 +137,7 @@ class IndexReading:
             if d is not None:
                 text, span = d
                 try:
-                    size = dim_mul(*(check_dim(p, "a size") for p in text.split("*")))
+                    size = dim_mul(check_dim(text, "a size"))   # 3, n, 2*b
                 except IndexcalcError as e:   # i∈[³]: pointed at, as every other culprit
                     raise located(self.text, span, str(e), ShapeError) from None
                 self.declared[s] = (size, span)

@@ -305,7 +305,7 @@ def _call(r: IndexReading, n: Node, scope, free):
 def _shape(r: IndexReading, n: Node, dims: tuple) -> tuple:
     out = []
     for d in dims:
-        out.append(dim_mul(*(check_dim(p, "a shape") for p in d.split("*"))))
+        out.append(dim_mul(check_dim(d, "a shape")))   # check_dim reads products, 2*b
     return tuple(out)
 
 
